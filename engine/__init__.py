@@ -1,0 +1,1 @@
+"""Inventaire's engine: process definitions, execution and persistence (no Flask here)."""

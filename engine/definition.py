@@ -1,0 +1,234 @@
+"""Process definitions: a process folder read from disk or from a stored version, parsed once.
+
+A `ProcessDefinition` is immutable and cached per process version: the spec (parsed BPMN and DMN),
+the forms, and the lane → role rules of `process.json`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from engine import spiff
+from engine.errors import NotFound, ProcessModelError
+from engine.forms import FormDefinition, load_form_from_texts
+from engine.clock import utcnow
+from engine.models import ProcessVersion, ProcessVersionStatus
+
+PROCESS_FILE = "process.json"
+MODEL_SUFFIXES = (".bpmn", ".dmn", ".json")
+
+
+@dataclass(frozen=True)
+class LaneRule:
+    """Who works in a lane: a role, optionally the dossier's organisation or one designated user."""
+
+    role: str
+    scope: str | None = None
+    assignee_variable: str | None = None
+
+
+@dataclass(frozen=True)
+class ProcessDefinition:
+    key: str
+    title: str
+    process_id: str
+    lanes: dict[str, LaneRule]
+    files: dict[str, str]
+    parsed: spiff.ParsedProcess
+    forms: dict[str, FormDefinition] = field(default_factory=dict)
+    start_status: str = "Brouillon"
+    title_field: str | None = None
+    version_id: int | None = None
+    version: int | None = None
+
+    def lane_rule(self, lane: str | None) -> LaneRule | None:
+        return self.lanes.get(lane or "")
+
+    def form_for(self, task_spec: Any) -> FormDefinition | None:
+        properties = spiff.task_properties(task_spec)
+        schema_file = properties.get("formJsonSchemaFilename")
+        return self.forms.get(schema_file) if schema_file else None
+
+    def deposit_tasks(self) -> frozenset[str]:
+        """Ids of the tasks whose completion files the request (property `depot`)."""
+        return frozenset(
+            task_spec.bpmn_id
+            for task_spec in spiff.all_task_specs(self.parsed)
+            if spiff.task_properties(task_spec).get("depot") == "true"
+        )
+
+    def task_spec(self, spec_id: str) -> Any:
+        for task_spec in spiff.all_task_specs(self.parsed):
+            if getattr(task_spec, "bpmn_id", None) == spec_id:
+                return task_spec
+        return None
+
+
+def read_folder(folder: Path) -> dict[str, str]:
+    """The model's files as {relative path: text}, in a stable order."""
+    if not (folder / PROCESS_FILE).is_file():
+        raise ProcessModelError(f"{folder} : fichier {PROCESS_FILE} introuvable.")
+    files: dict[str, str] = {}
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder).as_posix()
+        if path.is_file() and path.suffix in MODEL_SUFFIXES and not relative.startswith("scenarios/"):
+            files[relative] = path.read_text(encoding="utf-8")
+    return files
+
+
+def content_hash(files: dict[str, str]) -> str:
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        digest.update(name.encode())
+        digest.update(b"\0")
+        digest.update(files[name].encode())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def build_definition(
+    files: dict[str, str], parsed: spiff.ParsedProcess | None = None
+) -> ProcessDefinition:
+    """Parse a model's files into a definition; ProcessModelError lists what is wrong."""
+    try:
+        config = json.loads(files[PROCESS_FILE])
+    except KeyError:
+        raise ProcessModelError(f"Fichier {PROCESS_FILE} manquant.") from None
+    except json.JSONDecodeError as error:
+        raise ProcessModelError(f"{PROCESS_FILE} : JSON invalide ({error}).") from None
+    try:
+        key = str(config["key"])
+        process_id = str(config.get("process_id", key))
+        lanes = {
+            name: LaneRule(
+                role=str(rule["role"]),
+                scope=rule.get("scope"),
+                assignee_variable=rule.get("assignee_variable"),
+            )
+            for name, rule in dict(config.get("lanes", {})).items()
+        }
+    except (KeyError, TypeError, AttributeError) as error:
+        raise ProcessModelError(f"{PROCESS_FILE} : clé manquante ou invalide ({error}).") from None
+    if parsed is None:
+        bpmn = {name: text for name, text in files.items() if name.endswith(".bpmn")}
+        dmn = {name: text for name, text in files.items() if name.endswith(".dmn")}
+        if not bpmn:
+            raise ProcessModelError("Aucun diagramme BPMN dans le modèle.")
+        parsed = spiff.parse_process(bpmn, dmn, process_id)
+    forms: dict[str, FormDefinition] = {}
+    for task_spec in spiff.all_task_specs(parsed):
+        properties = spiff.task_properties(task_spec)
+        schema_file = properties.get("formJsonSchemaFilename")
+        if not schema_file or schema_file in forms:
+            continue
+        ui_file = properties.get("formUiSchemaFilename")
+        forms[schema_file] = load_form_from_texts(
+            schema_file,
+            files.get(f"forms/{schema_file}"),
+            files.get(f"forms/{ui_file}") if ui_file else None,
+        )
+    return ProcessDefinition(
+        key=key,
+        title=str(config.get("title", key)),
+        process_id=process_id,
+        lanes=lanes,
+        files=files,
+        parsed=parsed,
+        forms=forms,
+        start_status=str(config.get("start_status", "Brouillon")),
+        title_field=config.get("title_field"),
+    )
+
+
+# --- versions --------------------------------------------------------------------------------
+
+
+def deploy(
+    session: Session, files: dict[str, str], actor_id: int | None = None
+) -> tuple[ProcessVersion, bool]:
+    """Store the model as a new version unless the latest has the same content.
+
+    Returns (version, created). Raises ProcessModelError when the model is not deployable.
+    """
+    from engine.validation import validate_definition  # avoids an import cycle
+
+    definition = build_definition(files)
+    problems = validate_definition(definition)
+    if problems:
+        raise ProcessModelError("Le modèle n'est pas déployable.", problems=problems)
+    digest = content_hash(files)
+    latest = find_latest_version(session, definition.key)
+    if latest is not None and latest.content_hash == digest:
+        return latest, False
+    number = (
+        session.scalar(
+            select(func.max(ProcessVersion.version)).where(ProcessVersion.key == definition.key)
+        )
+        or 0
+    )
+    version = ProcessVersion(
+        key=definition.key,
+        version=number + 1,
+        title=definition.title,
+        content_hash=digest,
+        files=files,
+        spec=spiff.dump_spec(definition.parsed),
+        status=ProcessVersionStatus.ACTIVE,
+        deployed_by_id=actor_id,
+        deployed_at=utcnow(),
+    )
+    session.add(version)
+    session.flush()
+    return version, True
+
+
+def find_latest_version(session: Session, key: str) -> ProcessVersion | None:
+    return session.scalar(
+        select(ProcessVersion)
+        .where(ProcessVersion.key == key)
+        .order_by(ProcessVersion.version.desc())
+        .limit(1)
+    )
+
+
+def get_latest_version(session: Session, key: str) -> ProcessVersion:
+    version = find_latest_version(session, key)
+    if version is None:
+        raise NotFound(f"Aucune version déployée du processus « {key} ».")
+    return version
+
+
+_cache: dict[int, ProcessDefinition] = {}
+_cache_lock = threading.Lock()
+
+
+def definition_for(session: Session, process_version_id: int) -> ProcessDefinition:
+    """The cached definition of a stored version (versions never change once stored)."""
+    cached = _cache.get(process_version_id)
+    if cached is not None:
+        return cached
+    row = session.get(ProcessVersion, process_version_id)
+    if row is None:
+        raise NotFound("Version de processus introuvable.")
+    definition = build_definition(dict(row.files), parsed=spiff.load_spec(row.spec))
+    definition = _with_version(definition, row)
+    with _cache_lock:
+        _cache[process_version_id] = definition
+    return definition
+
+
+def _with_version(definition: ProcessDefinition, row: ProcessVersion) -> ProcessDefinition:
+    return replace(definition, version_id=row.id, version=row.version)
+
+
+def clear_cache() -> None:
+    with _cache_lock:
+        _cache.clear()

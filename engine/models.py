@@ -1,0 +1,347 @@
+"""The database: SQLAlchemy 2.0 typed models (see docs/architecture.md for the why of each table)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from engine.clock import utcnow
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# BigInteger ids on PostgreSQL, plain INTEGER (rowid alias) on SQLite.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {dict[str, Any]: JSON, datetime: DateTime(timezone=True)}
+
+
+class OrganisationKind(StrEnum):
+    MINISTERE = "ministere"
+    CPNE = "cpne"
+    ORGANISATION_CNCP = "organisation_cncp"
+    CERTIFICATEUR = "certificateur"
+
+
+ORGANISATION_KIND_LABELS = {
+    OrganisationKind.MINISTERE: "Département ministériel",
+    OrganisationKind.CPNE: "CPNE d'une branche professionnelle",
+    OrganisationKind.ORGANISATION_CNCP: "Organisation à voix délibérative à la CNCP",
+    OrganisationKind.CERTIFICATEUR: "Organisme certificateur (mandaté)",
+}
+
+
+class RoleName(StrEnum):
+    DEMANDEUR = "demandeur"
+    RECEVABILITE = "recevabilite"
+    RAPPORTEUR = "rapporteur"
+    COMMISSION = "commission"
+    PROPRIETAIRE = "proprietaire"
+    ADMIN = "admin"
+
+
+ROLE_LABELS = {
+    RoleName.DEMANDEUR: "Demandeur",
+    RoleName.RECEVABILITE: "Secrétariat / recevabilité",
+    RoleName.RAPPORTEUR: "Rapporteur",
+    RoleName.COMMISSION: "Formation restreinte / commission",
+    RoleName.PROPRIETAIRE: "Propriétaire du processus",
+    RoleName.ADMIN: "Administrateur",
+}
+
+
+class Organisation(Base):
+    __tablename__ = "organisation"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(300))
+    siret: Mapped[str | None] = mapped_column(String(14))
+    # A certifier files on behalf of an autorité légitime: the mandating organisation.
+    mandant_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    mandant: Mapped[Organisation | None] = relationship(remote_side=[id])
+
+
+class Role(Base):
+    __tablename__ = "role"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    name: Mapped[str] = mapped_column(String(32), unique=True)
+
+
+class UserRole(Base):
+    __tablename__ = "user_role"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    role_id: Mapped[int] = mapped_column(ForeignKey("role.id", ondelete="CASCADE"), primary_key=True)
+
+
+class User(Base):
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(300))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    organisation: Mapped[Organisation | None] = relationship()
+    roles: Mapped[list[Role]] = relationship(secondary="user_role", lazy="selectin")
+
+    @property
+    def role_names(self) -> frozenset[str]:
+        return frozenset(role.name for role in self.roles)
+
+
+class ProcessVersionStatus(StrEnum):
+    ACTIVE = "active"
+    RETIRED = "retired"
+
+
+class ProcessVersion(Base):
+    __tablename__ = "process_version"
+    __table_args__ = (UniqueConstraint("key", "version"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(300))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    # {"recensement.bpmn": "<xml…>", "forms/x.schema.json": "{…}", "process.json": "{…}"}
+    files: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # SpiffWorkflow's serialized spec (JSON text), stored once per version, never per instance.
+    spec: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default=ProcessVersionStatus.ACTIVE)
+    deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    deployed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class InstanceStatus(StrEnum):
+    """The technical state; the French status label a user reads is `Instance.status_label`."""
+
+    RUNNING = "running"
+    COMPLETED = "completed"
+    ERROR = "error"
+
+
+class Instance(Base):
+    __tablename__ = "instance"
+    __table_args__ = (
+        Index("ix_instance_org_updated", "organisation_id", "updated_at"),
+        Index("ix_instance_status_label", "status_label"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    reference: Mapped[str | None] = mapped_column(String(20), unique=True)
+    process_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default=InstanceStatus.RUNNING)
+    status_label: Mapped[str] = mapped_column(String(60))
+    title: Mapped[str] = mapped_column(String(300), default="")
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # Spec-less SpiffWorkflow state (see engine/spiff.py) and our own schema version beside it.
+    state: Mapped[str] = mapped_column(Text)
+    state_format: Mapped[int] = mapped_column(Integer, default=1)
+    end_event: Mapped[str | None] = mapped_column(String(100))
+    error_message: Mapped[str | None] = mapped_column(Text)
+    lock_version: Mapped[int] = mapped_column(Integer, default=1)
+    deposited_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    process_version: Mapped[ProcessVersion] = relationship()
+    organisation: Mapped[Organisation | None] = relationship()
+
+    # Optimistic locking: every UPDATE checks and bumps lock_version (StaleDataError if lost).
+    __mapper_args__ = {"version_id_col": lock_version}
+
+
+class WorkItemStatus(StrEnum):
+    OPEN = "open"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class WorkItem(Base):
+    """One row per ready human task: inboxes query this table only."""
+
+    __tablename__ = "work_item"
+    __table_args__ = (
+        Index("ix_work_item_inbox", "status", "role", "created_at"),
+        Index("ix_work_item_assignee", "status", "assignee_id"),
+        Index("ix_work_item_claimed", "status", "claimed_by_id"),
+        Index("ix_work_item_instance", "instance_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instance.id", ondelete="CASCADE"))
+    task_id: Mapped[str] = mapped_column(String(36), unique=True)
+    task_spec: Mapped[str] = mapped_column(String(100))
+    task_title: Mapped[str] = mapped_column(String(300))
+    lane: Mapped[str | None] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(32))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    form: Mapped[str | None] = mapped_column(String(200))
+    draft: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    due_at: Mapped[datetime | None] = mapped_column()
+    status: Mapped[str] = mapped_column(String(16), default=WorkItemStatus.OPEN)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column()
+    completed_at: Mapped[datetime | None] = mapped_column()
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    instance: Mapped[Instance] = relationship()
+    claimed_by: Mapped[User | None] = relationship(foreign_keys=[claimed_by_id])
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
+
+
+class Submission(Base):
+    """What a user filed at a task: the whole form, including the dossier-only fields."""
+
+    __tablename__ = "submission"
+    __table_args__ = (Index("ix_submission_instance", "instance_id", "submitted_at"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instance.id", ondelete="CASCADE"))
+    work_item_id: Mapped[int | None] = mapped_column(ForeignKey("work_item.id"))
+    task_spec: Mapped[str] = mapped_column(String(100))
+    task_title: Mapped[str] = mapped_column(String(300))
+    form: Mapped[str] = mapped_column(String(200))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    submitted_by: Mapped[User | None] = relationship()
+
+
+class AuditEvent(Base):
+    """Append-only trail, written in the same transaction as the change it records."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_instance", "instance_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("instance.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    task_spec: Mapped[str | None] = mapped_column(String(100))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    actor: Mapped[User | None] = relationship()
+
+
+class JobStatus(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class Job(Base):
+    __tablename__ = "job"
+    __table_args__ = (Index("ix_job_due", "status", "run_at"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("instance.id", ondelete="CASCADE"))
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    run_at: Mapped[datetime] = mapped_column(default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_owner: Mapped[str | None] = mapped_column(String(100))
+    lease_expires_at: Mapped[datetime | None] = mapped_column()
+    last_error: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default=JobStatus.PENDING)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Document(Base):
+    __tablename__ = "document"
+    __table_args__ = (Index("ix_document_instance", "instance_id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    # Pieces uploaded to a draft belong to its instance from the start.
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instance.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(200), unique=True)
+    field: Mapped[str | None] = mapped_column(String(100))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RegisterStatus(StrEnum):
+    ACTIVE = "active"
+    EXPIRED = "expired"
+    WITHDRAWN = "withdrawn"
+
+
+REGISTER_STATUS_LABELS = {
+    RegisterStatus.ACTIVE: "Active",
+    RegisterStatus.EXPIRED: "Échue",
+    RegisterStatus.WITHDRAWN: "Retirée",
+}
+
+
+class RegisterEntry(Base):
+    __tablename__ = "register_entry"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    numero: Mapped[str] = mapped_column(String(20), unique=True)
+    intitule: Mapped[str] = mapped_column(String(500))
+    categorie: Mapped[str] = mapped_column(String(1))
+    certificateurs: Mapped[dict[str, Any]] = mapped_column(JSON)
+    autorite_legitime: Mapped[str | None] = mapped_column(String(300))
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    decision_at: Mapped[datetime | None] = mapped_column()
+    start_at: Mapped[datetime | None] = mapped_column()
+    end_at: Mapped[datetime | None] = mapped_column()
+    status: Mapped[str] = mapped_column(String(16), default=RegisterStatus.ACTIVE)
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("instance.id"), unique=True)
+    previous_id: Mapped[int | None] = mapped_column(ForeignKey("register_entry.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Counter(Base):
+    """Monotonic counters for references (INV-2026-00042) and register numbers, never reused."""
+
+    __tablename__ = "counter"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+

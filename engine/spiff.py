@@ -1,0 +1,408 @@
+"""The one door to SpiffWorkflow: parser, serializer, script engine and task helpers.
+
+Nothing else in the project imports SpiffWorkflow, so a library upgrade touches this file only.
+Workflow states are stored without their spec (the spec lives once per process version), and
+every restored workflow gets our sandboxed script engine: SpiffWorkflow does not serialize it and
+would otherwise fall back to an unrestricted one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
+from SpiffWorkflow.bpmn.specs.defaults import EndEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.task import Task, TaskState
+
+from engine import sandbox
+from engine.errors import ExecutionError, InventaireError, ProcessModelError, ScriptError
+
+# A deep task tree is SpiffWorkflow's hard limit (~1000: RecursionError or a silently stuck
+# instance); we stop well before it, and bound the engine steps of one action.
+MAX_TREE_DEPTH = 600
+MAX_ENGINE_STEPS = 2_000
+MAX_XML_BYTES = 5 * 1024 * 1024
+STATE_FORMAT = 1
+
+Spec = Any  # SpiffWorkflow's BpmnProcessSpec
+SubprocessSpecs = dict[str, Any]
+
+
+# --- XML and parsing -------------------------------------------------------------------------
+
+_HARDENED = etree.XMLParser(
+    resolve_entities=False,
+    no_network=True,
+    load_dtd=False,
+    dtd_validation=False,
+    huge_tree=False,
+    remove_comments=False,
+)
+
+
+def parse_xml(content: str | bytes, filename: str) -> etree._Element:
+    """Parse untrusted XML: no DTD, no entities, no network, a size limit."""
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    if len(data) > MAX_XML_BYTES:
+        raise ProcessModelError(
+            f"{filename} : fichier trop volumineux ({len(data) // 1024} Ko, "
+            f"{MAX_XML_BYTES // 1024 // 1024} Mo au plus)."
+        )
+    if b"<!DOCTYPE" in data[:4096].upper() or b"<!ENTITY" in data.upper():
+        raise ProcessModelError(f"{filename} : les DTD et entités XML sont refusées.")
+    try:
+        return etree.fromstring(data, parser=_HARDENED)
+    except etree.XMLSyntaxError as error:
+        raise ProcessModelError(f"{filename} : XML mal formé ({error}).") from None
+
+
+@dataclass(frozen=True)
+class ParsedProcess:
+    spec: Spec
+    subprocess_specs: SubprocessSpecs
+
+
+def parse_process(
+    bpmn_files: dict[str, str], dmn_files: dict[str, str], process_id: str
+) -> ParsedProcess:
+    """Parse BPMN and DMN texts (XSD-validated) into the spec of `process_id`."""
+    parser = SpiffBpmnParser(validator=VALIDATOR)
+    try:
+        for name, text in dmn_files.items():
+            parser.add_dmn_xml(parse_xml(text, name), filename=name)
+        for name, text in bpmn_files.items():
+            parser.add_bpmn_xml(parse_xml(text, name), filename=name)
+        if process_id not in parser.get_process_ids():
+            raise ProcessModelError(
+                f"Le processus « {process_id} » est introuvable dans les diagrammes."
+            )
+        spec = parser.get_spec(process_id)
+        subprocess_specs = parser.get_subprocess_specs(process_id)
+    except ValidationException as error:
+        raise ProcessModelError(_validation_message(error)) from None
+    except (SpiffWorkflowException, KeyError, AttributeError, TypeError, ValueError) as error:
+        raise ProcessModelError(f"Diagramme non exécutable : {error}") from None
+    return ParsedProcess(spec, subprocess_specs)
+
+
+def _validation_message(error: ValidationException) -> str:
+    where = getattr(error, "file_name", "") or ""
+    line = getattr(error, "line_number", "")
+    element = getattr(error, "id", "") or ""
+    prefix = element or where
+    return f"{prefix}: {error}" + (f" (ligne {line})" if line else "")
+
+
+# --- serialization (spec-less states) --------------------------------------------------------
+
+
+class _SpeclessWorkflowConverter(BpmnWorkflowConverter):
+    """Stores a workflow without its spec; the spec is handed back at load time."""
+
+    def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
+        dct = super(BpmnWorkflowConverter, self).to_dict(workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def from_dict(
+        self,
+        dct: dict[str, Any],
+        spec: Spec = None,
+        subprocess_specs: SubprocessSpecs | None = None,
+    ) -> BpmnWorkflow:
+        if spec is None:
+            raise ExecutionError("État de dossier chargé sans sa définition de processus.")
+        workflow = self.target_class(spec, subprocess_specs or {}, deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+def _make_registry() -> Any:
+    registry = BpmnWorkflowSerializer.configure(SPIFF_CONFIG)
+    registry.register(
+        date,
+        lambda value: {"value": value.isoformat()},
+        lambda value: date.fromisoformat(value["value"]),
+    )
+    return registry
+
+
+_SPEC_SERIALIZER = BpmnWorkflowSerializer(_make_registry())
+_STATE_REGISTRY = _make_registry()
+_SpeclessWorkflowConverter(BpmnWorkflow, _STATE_REGISTRY)
+_STATE_SERIALIZER = BpmnWorkflowSerializer(_STATE_REGISTRY)
+
+
+def dump_spec(parsed: ParsedProcess) -> str:
+    """The spec as JSON text, stored once per process version."""
+    registry = _SPEC_SERIALIZER.registry
+    return json.dumps(
+        {
+            "spec": registry.convert(parsed.spec),
+            "subprocess_specs": {k: registry.convert(v) for k, v in parsed.subprocess_specs.items()},
+        },
+        separators=(",", ":"),
+    )
+
+
+def load_spec(text: str) -> ParsedProcess:
+    dct = json.loads(text)
+    registry = _SPEC_SERIALIZER.registry
+    return ParsedProcess(
+        registry.restore(dct["spec"]),
+        {k: registry.restore(v) for k, v in dct["subprocess_specs"].items()},
+    )
+
+
+def dump_state(workflow: BpmnWorkflow) -> str:
+    return _STATE_SERIALIZER.serialize_json(workflow)
+
+
+def load_state(text: str, parsed: ParsedProcess, scripts: ScriptEngine) -> BpmnWorkflow:
+    dct = json.loads(text)
+    _STATE_SERIALIZER.migrate(dct)
+    workflow = _STATE_SERIALIZER.from_dict(
+        dct, spec=parsed.spec, subprocess_specs=parsed.subprocess_specs
+    )
+    workflow.script_engine = scripts
+    return workflow
+
+
+def new_workflow(parsed: ParsedProcess, scripts: ScriptEngine) -> BpmnWorkflow:
+    return BpmnWorkflow(parsed.spec, parsed.subprocess_specs, script_engine=scripts)
+
+
+# --- scripts ---------------------------------------------------------------------------------
+
+ServiceHandler = Callable[[str, dict[str, Any], dict[str, Any]], Any]
+
+
+class SandboxEnvironment(BasePythonScriptEngineEnvironment):
+    """Evaluates and executes diagram code under engine.sandbox's restrictions."""
+
+    def __init__(self, time_limit: float = sandbox.DEFAULT_TIME_LIMIT) -> None:
+        super().__init__({})
+        self.time_limit = time_limit
+        self.service_handler: ServiceHandler | None = None
+
+    def evaluate(
+        self, expression: str, context: dict[str, Any], external_context: Any = None
+    ) -> Any:
+        code = sandbox.compile_expression(expression)
+        namespace = sandbox.namespace_for(context, external_context)
+        return sandbox.run_with_deadline(code, namespace, self.time_limit, "eval")
+
+    def execute(self, script: str, context: dict[str, Any], external_context: Any = None) -> bool:
+        code = sandbox.compile_script(script)
+        namespace = sandbox.namespace_for(context, external_context)
+        sandbox.run_with_deadline(code, namespace, self.time_limit, "exec")
+        _copy_back(namespace, context, external_context or {})
+        return True
+
+    def call_service(self, context: dict[str, Any], **kwargs: Any) -> str:
+        if self.service_handler is None:
+            raise ScriptError("Aucun service n'est disponible ici.")
+        name = kwargs.get("operation_name", "")
+        params = {k: v.get("value") for k, v in (kwargs.get("operation_params") or {}).items()}
+        return json.dumps(self.service_handler(name, params, context), default=str)
+
+
+_RESERVED = set(sandbox.GUARDS) | set(sandbox.HELPERS)
+
+
+def _copy_back(namespace: dict[str, Any], context: dict[str, Any], external: dict[str, Any]) -> None:
+    """Write what a script left in its namespace back to the task data, refusing non-data."""
+    for name in list(context):
+        if name not in namespace:
+            del context[name]
+    for name, value in namespace.items():
+        if name in _RESERVED or name in external:
+            continue
+        if not sandbox.is_plain_data(value):
+            raise ScriptError(
+                f"La variable « {name} » produite par un script n'est pas une donnée simple."
+            )
+        context[name] = value
+
+
+class ScriptEngine(PythonScriptEngine):
+    """SpiffWorkflow's script engine, reporting our errors instead of its own wrappers."""
+
+    environment: SandboxEnvironment
+
+    def __init__(self, environment: SandboxEnvironment | None = None) -> None:
+        super().__init__(environment=environment or SandboxEnvironment())
+
+    def evaluate(self, task: Task, expression: str, external_context: Any = None) -> Any:
+        try:
+            return self.environment.evaluate(expression, task.data, external_context)
+        except Exception as error:
+            raise _script_error(task, expression, error) from None
+
+    def execute(self, task: Task, script: str, external_context: Any = None) -> bool:
+        try:
+            return self.environment.execute(script, task.data, external_context or {})
+        except Exception as error:
+            raise _script_error(task, script, error) from None
+
+    def call_service(self, task: Task, **kwargs: Any) -> str:
+        try:
+            return self.environment.call_service(task.data, **kwargs)
+        except Exception as error:
+            raise _script_error(task, kwargs.get("operation_name", ""), error) from None
+
+
+def _script_error(task: Task, source: str, error: Exception) -> ScriptError:
+    element = task.task_spec.bpmn_id or task.task_spec.name
+    label = task.task_spec.bpmn_name or element
+    if isinstance(error, InventaireError):
+        reason = error.user_message
+    elif isinstance(error, NameError):
+        reason = f"nom inconnu ({error})"
+    else:
+        reason = f"{type(error).__name__} : {error}"
+    return ScriptError(
+        f"{element}: erreur dans « {label} » : {reason}",
+        element=element,
+        source=(source or "")[:500],
+    )
+
+
+# --- running ---------------------------------------------------------------------------------
+
+
+def run_engine(workflow: BpmnWorkflow) -> None:
+    """Run automatic steps until only human tasks or waits remain, within our bounds."""
+    steps = 0
+
+    def guard(task: Task) -> None:
+        nonlocal steps
+        steps += 1
+        if steps > MAX_ENGINE_STEPS:
+            raise ExecutionError(
+                f"{task.task_spec.bpmn_id}: le processus tourne en boucle sans s'arrêter "
+                f"(plus de {MAX_ENGINE_STEPS} étapes automatiques)."
+            )
+        check_depth(task)
+
+    workflow.do_engine_steps(did_complete_task=guard)
+
+
+def check_depth(task: Task) -> None:
+    depth = 0
+    node = task
+    while node.parent is not None:
+        depth += 1
+        node = node.parent
+    if depth > MAX_TREE_DEPTH:
+        raise ExecutionError(
+            f"{task.task_spec.bpmn_id}: ce dossier a fait trop de passages dans une boucle du "
+            f"processus ({depth} étapes) ; l'exécution est arrêtée avant la limite du moteur."
+        )
+
+
+def ready_human_tasks(workflow: BpmnWorkflow) -> list[Task]:
+    return list(workflow.get_tasks(state=TaskState.READY, manual=True))
+
+
+def find_task(workflow: BpmnWorkflow, task_id: str) -> Task | None:
+    try:
+        return workflow.get_task_from_id(UUID(task_id))
+    except (ValueError, TypeError):
+        return None
+    except SpiffWorkflowException:
+        return None
+
+
+def is_ready_human_task(task: Task) -> bool:
+    return task.state == TaskState.READY and bool(task.task_spec.manual)
+
+
+def complete_human_task(task: Task, data: dict[str, Any]) -> None:
+    task.set_data(**data)
+    task.run()
+    check_depth(task)
+
+
+def task_properties(task_spec: Any) -> dict[str, str]:
+    extensions = getattr(task_spec, "extensions", None) or {}
+    return dict(extensions.get("properties") or {})
+
+
+def task_instructions(task_spec: Any) -> str:
+    extensions = getattr(task_spec, "extensions", None) or {}
+    return str(extensions.get("instructionsForEndUser") or "")
+
+
+def task_id_of(task: Task) -> str:
+    return str(task.id)
+
+
+def spec_id(task: Task) -> str:
+    return str(task.task_spec.bpmn_id or task.task_spec.name)
+
+
+def spec_title(task: Task) -> str:
+    return str(task.task_spec.bpmn_name or spec_id(task))
+
+
+def lane_of(task: Task) -> str | None:
+    return task.task_spec.lane
+
+
+def current_data(workflow: BpmnWorkflow) -> dict[str, Any]:
+    """The process variables as they stand: the ready task's data, or the final data."""
+    if workflow.completed:
+        return dict(workflow.data)
+    tasks = ready_human_tasks(workflow) or waiting_tasks(workflow)
+    if tasks:
+        return dict(tasks[0].data)
+    last = workflow.last_task
+    return dict(last.data) if last is not None else {}
+
+
+def waiting_tasks(workflow: BpmnWorkflow) -> list[Task]:
+    return [
+        task
+        for task in workflow.get_tasks(state=TaskState.WAITING)
+        if isinstance(task.task_spec, CatchingEvent)
+    ]
+
+
+def reached_end_event(workflow: BpmnWorkflow) -> Task | None:
+    """The end event that ended the top process (None while running)."""
+    if not workflow.completed:
+        return None
+    ends: Iterable[Task] = workflow.get_tasks(state=TaskState.COMPLETED, spec_class=EndEvent)
+    top = [task for task in ends if task.workflow is workflow]
+    return max(top, key=lambda task: task.last_state_change) if top else None
+
+
+def is_completed(workflow: BpmnWorkflow) -> bool:
+    return bool(workflow.completed)
+
+
+def all_task_specs(parsed: ParsedProcess) -> Iterable[Any]:
+    yield from parsed.spec.task_specs.values()
+    for sub in parsed.subprocess_specs.values():
+        yield from sub.task_specs.values()

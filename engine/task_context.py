@@ -1,0 +1,120 @@
+"""What a task page needs: the work item, its form, the values to prefill, the instructions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from jinja2 import TemplateError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine import spiff
+from engine.access import can_see_instance, may_work_on
+from engine.accounts import users_with_role
+from engine.actor import Actor
+from engine.definition import definition_for
+from engine.errors import NotFound
+from engine.forms import FormDefinition
+from engine.models import Instance, Submission, WorkItem, WorkItemStatus
+from engine.runtime import form_of, get_work_item, load_workflow
+
+_TEMPLATES = ImmutableSandboxedEnvironment(autoescape=False)
+DECISION_WIDGETS = frozenset({"radio", "select"})
+
+
+@dataclass(frozen=True)
+class TaskContext:
+    item_id: int
+    instance_id: int
+    task_spec: str
+    title: str
+    role: str
+    status: str
+    claimed_by_id: int | None
+    may_act: bool
+    form: FormDefinition
+    values: dict[str, Any]
+    instructions: str
+    user_choices: dict[str, list[tuple[str, str]]]
+
+
+def task_context(session: Session, actor: Actor, work_item_id: int) -> TaskContext:
+    """The task as its page shows it; NotFound when the actor may not see its dossier."""
+    item = get_work_item(session, work_item_id)
+    instance = session.get(Instance, item.instance_id)
+    if instance is None or not can_see_instance(actor, instance):
+        raise NotFound("Tâche introuvable.")
+    definition = definition_for(session, instance.process_version_id)
+    form = form_of(definition, item)
+    process_data: dict[str, Any] = {}
+    instructions = ""
+    if item.status == WorkItemStatus.OPEN:
+        workflow = load_workflow(session, instance, definition)
+        task = spiff.find_task(workflow, item.task_id)
+        if task is not None:
+            process_data = dict(task.data)
+            instructions = render_instructions(spiff.task_instructions(task.task_spec), process_data)
+    values = _prefill(session, instance, item, form, process_data)
+    choices = {
+        name: [(str(user.id), user.name) for user in users_with_role(session, role)]
+        for name, role in form.user_fields().items()
+    }
+    return TaskContext(
+        item_id=item.id,
+        instance_id=instance.id,
+        task_spec=item.task_spec,
+        title=item.task_title,
+        role=item.role,
+        status=item.status,
+        claimed_by_id=item.claimed_by_id,
+        may_act=item.status == WorkItemStatus.OPEN
+        and may_work_on(actor, item)
+        and item.claimed_by_id in (None, actor.id),
+        form=form,
+        values=values,
+        instructions=instructions,
+        user_choices=choices,
+    )
+
+
+def _prefill(
+    session: Session,
+    instance: Instance,
+    item: WorkItem,
+    form: FormDefinition,
+    process_data: dict[str, Any],
+) -> dict[str, Any]:
+    """A draft first; else the last answers to this same form (a loop comes back to it).
+
+    Decisions (choices) are never prefilled: a second round must be decided afresh.
+    """
+    if item.draft:
+        return dict(item.draft)
+    last = session.scalar(
+        select(Submission)
+        .where(Submission.instance_id == instance.id, Submission.form == (item.form or ""))
+        .order_by(Submission.id.desc())
+        .limit(1)
+    )
+    previous = dict(last.data) if last is not None else {}
+    values: dict[str, Any] = {}
+    for field in form.fields:
+        if field.widget in DECISION_WIDGETS:
+            continue
+        if field.name in previous:
+            values[field.name] = previous[field.name]
+        elif field.name in process_data:
+            values[field.name] = process_data[field.name]
+    return values
+
+
+def render_instructions(text: str, data: dict[str, Any]) -> str:
+    """Fill `{{ variable }}` from the process variables; templates cannot run code."""
+    if not text:
+        return ""
+    try:
+        return _TEMPLATES.from_string(text).render(**data)
+    except TemplateError:
+        return text

@@ -1,0 +1,191 @@
+"""Routes of the administration pages."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from engine import accounts, audit
+from engine.errors import FormInvalid
+from engine.models import (
+    ORGANISATION_KIND_LABELS,
+    ROLE_LABELS,
+    AuditEvent,
+    Instance,
+    InstanceStatus,
+    Organisation,
+    RoleName,
+    User,
+)
+from web.admin import bp
+from web.auth import current_actor, roles_required
+from web.database import db
+
+Page = str | tuple[str, int] | Response
+
+
+@bp.get("/")
+@roles_required(RoleName.ADMIN, RoleName.PROPRIETAIRE)
+def index() -> str:
+    return render_template("admin/index.html")
+
+
+@bp.get("/comptes")
+@roles_required(RoleName.ADMIN)
+def users() -> str:
+    rows = db().scalars(select(User).order_by(User.name)).all()
+    organisations = {org.id: org.name for org in db().scalars(select(Organisation))}
+    return render_template("admin/users.html", users=rows, organisations=organisations, role_labels=ROLE_LABELS)
+
+
+def _organisation_choices() -> list[tuple[int, str]]:
+    return [(org.id, org.name) for org in db().scalars(select(Organisation).order_by(Organisation.name))]
+
+
+@bp.route("/comptes/nouveau", methods=["GET", "POST"])
+@roles_required(RoleName.ADMIN)
+def user_new() -> Page:
+    values = {"email": "", "name": "", "organisation_id": "", "roles": []}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        values = {
+            "email": request.form.get("email", "")[:254],
+            "name": request.form.get("name", "")[:200],
+            "organisation_id": request.form.get("organisation_id", ""),
+            "roles": request.form.getlist("roles"),
+        }
+        organisation_id = _organisation_id(values["organisation_id"], errors)
+        if not errors:
+            try:
+                user = accounts.create_user(
+                    db(),
+                    email=str(values["email"]),
+                    name=str(values["name"]),
+                    password=request.form.get("password", "")[:300],
+                    roles=list(values["roles"]),
+                    organisation_id=organisation_id,
+                )
+                audit.record(db(), None, current_actor(), "compte", f"Compte créé : {user.email}.")
+                db().commit()
+                flash(f"Compte créé pour {user.name}.", "success")
+                return redirect(url_for("admin.users"))
+            except FormInvalid as error:
+                db().rollback()
+                errors = error.errors
+    return _render_user_form(values, errors, None)
+
+
+def _organisation_id(raw: object, errors: dict[str, str]) -> int | None:
+    if raw in ("", None):
+        return None
+    if not str(raw).isdigit() or db().get(Organisation, int(str(raw))) is None:
+        errors["organisation_id"] = "Choisissez une organisation de la liste."
+        return None
+    return int(str(raw))
+
+
+def _render_user_form(values: dict[str, object], errors: dict[str, str], user: User | None) -> Page:
+    return (
+        render_template(
+            "admin/user_form.html",
+            values=values,
+            errors=errors,
+            user=user,
+            organisations=_organisation_choices(),
+            role_labels=ROLE_LABELS,
+        ),
+        422 if errors else 200,
+    )
+
+
+@bp.route("/comptes/<int:user_id>", methods=["GET", "POST"])
+@roles_required(RoleName.ADMIN)
+def user_edit(user_id: int) -> Page:
+    user = db().get(User, user_id)
+    if user is None:
+        abort(404)
+    values: dict[str, object] = {
+        "email": user.email,
+        "name": user.name,
+        "organisation_id": str(user.organisation_id or ""),
+        "roles": sorted(user.role_names),
+        "active": user.active,
+    }
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        values["name"] = request.form.get("name", "")[:200]
+        values["organisation_id"] = request.form.get("organisation_id", "")
+        values["roles"] = request.form.getlist("roles")
+        values["active"] = request.form.get("active") == "on"
+        organisation_id = _organisation_id(values["organisation_id"], errors)
+        if not str(values["name"]).strip():
+            errors["name"] = "Saisissez le nom."
+        if user.id == current_actor().id and RoleName.ADMIN not in values["roles"]:  # type: ignore[operator]
+            errors["roles"] = "Vous ne pouvez pas retirer votre propre rôle d'administrateur."
+        password = request.form.get("password", "")[:300]
+        try:
+            if password:
+                accounts.set_password(user, password)
+            if not errors:
+                user.name = str(values["name"]).strip()
+                user.organisation_id = organisation_id
+                user.active = bool(values["active"])
+                accounts.set_roles(db(), user, list(values["roles"]))  # type: ignore[call-overload]
+                audit.record(db(), None, current_actor(), "compte", f"Compte modifié : {user.email}.")
+                db().commit()
+                flash("Compte mis à jour.", "success")
+                return redirect(url_for("admin.users"))
+        except FormInvalid as error:
+            errors.update(error.errors)
+        db().rollback()
+    return _render_user_form(values, errors, user)
+
+
+@bp.route("/organisations", methods=["GET", "POST"])
+@roles_required(RoleName.ADMIN)
+def organisations() -> Page:
+    values = {"kind": "", "name": "", "siret": "", "mandant_id": ""}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        values = {key: request.form.get(key, "")[:300] for key in values}
+        mandant = _organisation_id(values["mandant_id"], errors) if values["mandant_id"] else None
+        try:
+            if errors:
+                raise FormInvalid(errors)
+            organisation = accounts.create_organisation(
+                db(), kind=values["kind"], name=values["name"], siret=values["siret"] or None, mandant_id=mandant
+            )
+            audit.record(db(), None, current_actor(), "organisation", f"Organisation créée : {organisation.name}.")
+            db().commit()
+            flash(f"Organisation « {organisation.name} » créée.", "success")
+            return redirect(url_for("admin.organisations"))
+        except FormInvalid as error:
+            db().rollback()
+            errors = error.errors
+    rows = db().scalars(select(Organisation).order_by(Organisation.name)).all()
+    return (
+        render_template(
+            "admin/organisations.html",
+            organisations=rows,
+            values=values,
+            errors=errors,
+            kind_labels=ORGANISATION_KIND_LABELS,
+        ),
+        422 if errors else 200,
+    )
+
+
+@bp.get("/incidents")
+@roles_required(RoleName.ADMIN, RoleName.PROPRIETAIRE)
+def incidents() -> str:
+    """Errors of diagrams met while running dossiers, for the process owners."""
+    events = db().execute(
+        select(AuditEvent, Instance.reference, Instance.title)
+        .join(Instance, Instance.id == AuditEvent.instance_id)
+        .where(AuditEvent.kind == "incident")
+        .order_by(AuditEvent.at.desc())
+        .limit(200)
+    ).all()
+    blocked = db().scalars(select(Instance).where(Instance.status == InstanceStatus.ERROR)).all()
+    return render_template("admin/incidents.html", events=events, blocked=blocked)

@@ -1,0 +1,45 @@
+"""Configuration from the environment, read in create_app (never at import time)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from engine.db import default_sqlite_url
+from engine.documents import DEFAULT_MAX_BYTES
+
+
+def from_environment(instance_path: str) -> dict[str, Any]:
+    env = os.environ
+    upload_dir = env.get("INVENTAIRE_UPLOAD_DIR") or str(Path(instance_path) / "pieces")
+    max_bytes = int(env.get("INVENTAIRE_MAX_UPLOAD_BYTES", DEFAULT_MAX_BYTES))
+    return {
+        "DATABASE_URL": env.get("INVENTAIRE_DATABASE_URL") or default_sqlite_url(instance_path),
+        "SECRET_KEY": env.get("INVENTAIRE_SECRET_KEY") or _local_secret(instance_path),
+        "UPLOAD_DIR": upload_dir,
+        "MAX_UPLOAD_BYTES": max_bytes,
+        # Room for several pieces and the form around them in one request.
+        "MAX_CONTENT_LENGTH": max_bytes * 4 + 1024 * 1024,
+        "OFFICIAL": env.get("INVENTAIRE_OFFICIAL") == "1",
+        "PROCESSES_DIR": env.get("INVENTAIRE_PROCESSES_DIR") or str(default_processes_dir()),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env.get("INVENTAIRE_HTTPS") == "1",
+        "WTF_CSRF_TIME_LIMIT": None,
+    }
+
+
+def default_processes_dir() -> Path:
+    return Path(__file__).resolve().parent.parent / "processes"
+
+
+def _local_secret(instance_path: str) -> str:
+    """A per-installation secret kept in the instance folder, so sessions survive restarts."""
+    path = Path(instance_path) / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

@@ -1,0 +1,237 @@
+"""Routes of the submitters' space."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import func, select
+from werkzeug.wrappers import Response
+
+from engine import runtime
+from engine.definition import definition_for
+from engine.dossier import dossier_view
+from engine.errors import Conflict, ExecutionError, FormInvalid, ScriptError
+from engine.forms import FormDefinition, FormPage
+from engine.models import Instance, RoleName, WorkItem, WorkItemStatus
+from engine.task_context import TaskContext, task_context
+from web.auth import current_actor, roles_required
+from web.database import db
+from web.demandes import bp
+from web.errors import error_page
+from web.formdata import read_form
+from web.formrender import build_form_view
+from web.taskpage import PROCESS_FAILURE, Page, render_task, submit_task
+
+PAGE_SIZE = 25
+
+
+@bp.get("/")
+@roles_required(RoleName.DEMANDEUR)
+def index() -> str:
+    actor = current_actor()
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    query = select(Instance).where(Instance.organisation_id == actor.organisation_id)
+    total = db().scalar(select(func.count()).select_from(query.subquery())) or 0
+    dossiers = db().scalars(
+        query.order_by(Instance.updated_at.desc(), Instance.id.desc())
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    ).all()
+    waiting = set(
+        db().scalars(
+            select(WorkItem.instance_id).where(
+                WorkItem.instance_id.in_([dossier.id for dossier in dossiers]),
+                WorkItem.status == WorkItemStatus.OPEN,
+                WorkItem.role == RoleName.DEMANDEUR,
+            )
+        )
+    )
+    return render_template(
+        "demandes/index.html",
+        dossiers=dossiers,
+        waiting=waiting,
+        page=page,
+        pages=max(1, -(-total // PAGE_SIZE)),
+        total=total,
+    )
+
+
+@bp.post("/nouvelle")
+@roles_required(RoleName.DEMANDEUR)
+def create() -> Response:
+    instance = runtime.start_instance(db(), current_actor())
+    db().commit()
+    flash("Votre demande est créée à l'état de brouillon.", "success")
+    return redirect(url_for("demandes.saisie", instance_id=instance.id))
+
+
+def _draft_item(instance_id: int) -> WorkItem:
+    """The open draft task of the dossier (the first form), or 404."""
+    actor = current_actor()
+    instance = runtime.get_instance(db(), actor, instance_id)
+    deposit = definition_for(db(), instance.process_version_id).deposit_tasks()
+    item = db().scalar(
+        select(WorkItem).where(
+            WorkItem.instance_id == instance_id,
+            WorkItem.status == WorkItemStatus.OPEN,
+            WorkItem.task_spec.in_(sorted(deposit)),
+        )
+    )
+    if item is None:
+        abort(404)
+    return item
+
+
+def _pages(form: FormDefinition) -> list[FormPage]:
+    return list(form.pages)
+
+
+def _render_page(
+    context: TaskContext,
+    page: FormPage,
+    data: dict[str, Any],
+    errors: dict[str, str],
+    *,
+    elsewhere: list[tuple[str, str]] | None = None,
+    alert: str | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    dossier = dossier_view(db(), current_actor(), context.instance_id)
+    documents = {str(piece.id): piece.name for piece in dossier.pieces}
+    form_view = build_form_view(
+        context.form, data, errors, page_id=page.id, user_choices=context.user_choices, documents=documents
+    )
+    pages = _pages(context.form)
+    index = [item.id for item in pages].index(page.id)
+    return (
+        render_template(
+            "demandes/saisie.html",
+            task=context,
+            dossier=dossier,
+            form_view=form_view,
+            page=page,
+            pages=pages,
+            index=index,
+            elsewhere=elsewhere or [],
+            alert=alert,
+        ),
+        status,
+    )
+
+
+@bp.route("/<int:instance_id>/saisie", methods=["GET"], defaults={"page_id": None})
+@bp.route("/<int:instance_id>/saisie/<page_id>", methods=["GET", "POST"])
+@roles_required(RoleName.DEMANDEUR)
+def saisie(instance_id: int, page_id: str | None) -> Page:
+    actor = current_actor()
+    item = _draft_item(instance_id)
+    context = task_context(db(), actor, item.id)
+    if not context.may_act:
+        abort(403)
+    pages = _pages(context.form)
+    ids = [page.id for page in pages]
+    if page_id is None:
+        return redirect(url_for("demandes.saisie", instance_id=instance_id, page_id=ids[0]))
+    if page_id not in ids:
+        abort(404)
+    page = pages[ids.index(page_id)]
+    draft = dict(context.values)
+    if request.method == "GET":
+        return _render_page(context, page, draft, {})
+
+    instance = runtime.get_instance(db(), actor, instance_id)
+    data, errors = read_form(actor, instance, context.form, list(page.fields))
+    merged = {key: value for key, value in draft.items() if key not in page.fields} | data
+    if errors:
+        db().rollback()
+        return _render_page(context, page, merged, errors, status=422)
+    try:
+        runtime.save_draft(db(), actor, item.id, data, fields=list(page.fields))
+        db().commit()
+    except FormInvalid as error:
+        db().rollback()
+        return _render_page(context, page, merged, error.errors, status=422)
+    except Conflict as error:
+        db().rollback()
+        return error_page(409, error.user_message)
+
+    action = request.form.get("_action", "brouillon")
+    position = ids.index(page_id)
+    if action == "precedent" and position > 0:
+        return redirect(url_for("demandes.saisie", instance_id=instance_id, page_id=ids[position - 1]))
+    if action == "suivant" and position < len(ids) - 1:
+        return redirect(url_for("demandes.saisie", instance_id=instance_id, page_id=ids[position + 1]))
+    if action == "deposer":
+        return _deposit(context, page, merged)
+    flash("Brouillon enregistré.", "success")
+    return redirect(url_for("demandes.saisie", instance_id=instance_id, page_id=page_id))
+
+
+def _deposit(context: TaskContext, page: FormPage, data: dict[str, Any]) -> Page:
+    actor = current_actor()
+    try:
+        result = runtime.complete_work_item(db(), actor, context.item_id, data)
+        db().commit()
+    except FormInvalid as error:
+        db().rollback()
+        here = {name: message for name, message in error.errors.items() if name in page.fields or not name}
+        elsewhere = [
+            (
+                url_for(
+                    "demandes.saisie",
+                    instance_id=context.instance_id,
+                    page_id=context.form.page_of(name).id,
+                    _anchor=f"champ-{name}",
+                ),
+                f"{context.form.page_of(name).title} – {message}",
+            )
+            for name, message in error.errors.items()
+            if name and name not in page.fields
+        ]
+        return _render_page(context, page, data, here, elsewhere=elsewhere, status=422)
+    except Conflict:
+        db().rollback()
+        return error_page(409, runtime.conflict_message(db(), context.item_id))
+    except (ScriptError, ExecutionError) as error:
+        db().rollback()
+        runtime.record_failure(
+            db(), actor, context.instance_id, error.user_message,
+            blocking=isinstance(error, ExecutionError),
+        )
+        db().commit()
+        return _render_page(context, page, data, {}, alert=PROCESS_FAILURE, status=422)
+    flash(result.message, "success")
+    return redirect(url_for("demandes.dossier", instance_id=context.instance_id))
+
+
+@bp.get("/<int:instance_id>")
+@roles_required(RoleName.DEMANDEUR)
+def dossier(instance_id: int) -> str:
+    view = dossier_view(db(), current_actor(), instance_id)
+    return render_template("demandes/dossier.html", dossier=view)
+
+
+@bp.route("/<int:instance_id>/taches/<int:work_item_id>", methods=["GET", "POST"])
+@roles_required(RoleName.DEMANDEUR)
+def tache(instance_id: int, work_item_id: int) -> Page:
+    actor = current_actor()
+    context = task_context(db(), actor, work_item_id)
+    if context.instance_id != instance_id or context.role != RoleName.DEMANDEUR:
+        abort(404)
+    if context.task_spec in definition_for(db(), _instance_version(instance_id)).deposit_tasks():
+        return redirect(url_for("demandes.saisie", instance_id=instance_id))
+    if request.method == "GET":
+        if not context.may_act:
+            return error_page(409, runtime.conflict_message(db(), work_item_id))
+        return render_task("demandes/tache.html", actor, context)
+    return submit_task(
+        "demandes/tache.html",
+        actor,
+        work_item_id,
+        lambda result: url_for("demandes.dossier", instance_id=result.instance_id),
+    )
+
+
+def _instance_version(instance_id: int) -> int:
+    return runtime.get_instance(db(), current_actor(), instance_id).process_version_id

@@ -1,0 +1,71 @@
+"""Every error becomes a French page with the right status; never a stack trace."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from engine.errors import InventaireError
+
+log = logging.getLogger(__name__)
+
+TITLES = {
+    400: "Requête invalide",
+    401: "Connexion requise",
+    403: "Accès refusé",
+    404: "Page introuvable",
+    405: "Méthode non autorisée",
+    409: "Action déjà effectuée",
+    413: "Envoi trop volumineux",
+    422: "Traitement impossible",
+    500: "Erreur interne",
+}
+MESSAGES = {
+    400: "La requête envoyée n'est pas valide.",
+    401: "Connectez-vous pour accéder à cette page.",
+    403: "Vous n'avez pas les droits nécessaires pour accéder à cette page.",
+    404: "La page demandée n'existe pas ou vous n'y avez pas accès.",
+    405: "Cette action n'est pas possible sur cette page.",
+    413: "Les fichiers envoyés sont trop volumineux (20 Mo au plus par pièce).",
+    500: "Une erreur inattendue s'est produite. L'équipe technique en est informée ; "
+    "vos données déjà enregistrées sont conservées.",
+}
+
+
+def error_page(status: int, message: str | None = None) -> tuple[str, int]:
+    return (
+        render_template(
+            "error.html",
+            status=status,
+            title=TITLES.get(status, "Erreur"),
+            message=message or MESSAGES.get(status, "Une erreur s'est produite."),
+        ),
+        status,
+    )
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(_error: CSRFError) -> tuple[str, int]:
+        return error_page(
+            400,
+            "Le formulaire a expiré ou n'a pas été envoyé depuis ce site. "
+            "Revenez à la page précédente, rechargez-la et renvoyez le formulaire.",
+        )
+
+    @app.errorhandler(InventaireError)
+    def engine_error(error: InventaireError) -> tuple[str, int]:
+        status = error.http_status if error.http_status < 500 else 422
+        return error_page(status, error.user_message)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> tuple[str, int]:
+        return error_page(error.code or 500)
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> tuple[str, int]:
+        log.exception("Unexpected error on %s %s", request.method, request.path)
+        return error_page(500)

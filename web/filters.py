@@ -1,0 +1,51 @@
+"""Template filters and globals: French dates, sizes, filed answers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+
+from engine.documents import ALLOWED
+from engine.dossier import DossierView, FiledForm
+from web.formrender import build_answers_view
+
+PARIS = ZoneInfo("Europe/Paris")
+TYPE_LABELS = {content_type: suffix[1:].upper() for suffix, content_type in ALLOWED.items()}
+
+
+def date_fr(value: datetime | None) -> str:
+    return value.astimezone(PARIS).strftime("%d/%m/%Y") if value else ""
+
+
+def datetime_fr(value: datetime | None) -> str:
+    return value.astimezone(PARIS).strftime("%d/%m/%Y à %H:%M") if value else ""
+
+
+def filesize(size: int) -> str:
+    if size < 1024:
+        return f"{size} octets"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} Ko".replace(".", ",")
+    return f"{size / 1024 / 1024:.1f} Mo".replace(".", ",")
+
+
+def filetype(content_type: str) -> str:
+    return TYPE_LABELS.get(content_type, content_type)
+
+
+def answers_of(item: FiledForm, dossier: DossierView) -> list[tuple[str, Any]]:
+    if item.form is None:
+        return []
+    documents = {str(piece.id): piece.name for piece in dossier.pieces}
+    return build_answers_view(item.form, item.data, documents)
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(date_fr)
+    app.add_template_filter(datetime_fr)
+    app.add_template_filter(filesize)
+    app.add_template_filter(filetype)
+    app.add_template_global(answers_of)

@@ -1,0 +1,193 @@
+"""Routes of the reviewers' space."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import func, or_, select
+from werkzeug.wrappers import Response
+
+from engine import runtime
+from engine.access import inbox_filter
+from engine.accounts import users_with_role
+from engine.actor import REVIEWER_ROLES
+from engine.dossier import dossier_view
+from engine.errors import Conflict, FormInvalid
+from engine.models import Instance, Organisation, RoleName, WorkItem, WorkItemStatus
+from engine.task_context import task_context
+from web.auth import current_actor, roles_required
+from web.database import db
+from web.errors import error_page
+from web.instruction import bp
+from web.taskpage import Page, render_task, submit_task
+
+STAFF = (*REVIEWER_ROLES, RoleName.ADMIN, RoleName.PROPRIETAIRE)
+PAGE_SIZE = 50
+
+
+@bp.get("/")
+@roles_required(*REVIEWER_ROLES)
+def corbeille() -> str:
+    """My work items and my roles' unclaimed ones; filter by step, sort by age."""
+    actor = current_actor()
+    step = request.args.get("etape", "")[:100]
+    order = request.args.get("tri", "ancien")
+    page = max(1, min(request.args.get("page", 1, type=int) or 1, 10_000))
+    conditions = [inbox_filter(actor)]
+    if step:
+        conditions.append(WorkItem.task_spec == step)
+    query = (
+        select(WorkItem, Instance.reference, Instance.title, Instance.status_label, Organisation.name)
+        .join(Instance, Instance.id == WorkItem.instance_id)
+        .outerjoin(Organisation, Organisation.id == Instance.organisation_id)
+        .where(*conditions)
+    )
+    ordering = WorkItem.created_at.desc() if order == "recent" else WorkItem.created_at.asc()
+    rows = db().execute(
+        query.order_by(WorkItem.claimed_by_id.is_(None), ordering, WorkItem.id)
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    ).all()
+    total = db().scalar(select(func.count(WorkItem.id)).where(*conditions)) or 0
+    steps = db().execute(
+        select(WorkItem.task_spec, WorkItem.task_title, func.count(WorkItem.id))
+        .where(inbox_filter(actor))
+        .group_by(WorkItem.task_spec, WorkItem.task_title)
+        .order_by(WorkItem.task_title)
+    ).all()
+    return render_template(
+        "instruction/corbeille.html",
+        rows=rows,
+        total=total,
+        steps=steps,
+        step=step,
+        order=order,
+        page=page,
+        pages=max(1, -(-total // PAGE_SIZE)),
+    )
+
+
+@bp.route("/taches/<int:work_item_id>", methods=["GET", "POST"])
+@roles_required(*REVIEWER_ROLES)
+def tache(work_item_id: int) -> Page:
+    actor = current_actor()
+    context = task_context(db(), actor, work_item_id)
+    if context.role not in actor.roles:
+        abort(403)
+    if request.method == "GET":
+        if context.status != WorkItemStatus.OPEN:
+            return error_page(409, runtime.conflict_message(db(), work_item_id))
+        holders = []
+        if actor.has(RoleName.RECEVABILITE) or actor.has(RoleName.ADMIN):
+            holders = users_with_role(db(), context.role)
+        return render_task("instruction/tache.html", actor, context, holders=holders)
+    return submit_task(
+        "instruction/tache.html",
+        actor,
+        work_item_id,
+        lambda _result: url_for("instruction.corbeille"),
+    )
+
+
+def _claim_action(work_item_id: int, action: str) -> Response | tuple[str, int]:
+    actor = current_actor()
+    try:
+        if action == "prendre":
+            runtime.claim(db(), actor, work_item_id)
+            message = "Tâche prise en charge : elle n'apparaît plus que dans votre corbeille."
+        elif action == "liberer":
+            runtime.release(db(), actor, work_item_id)
+            message = "Tâche libérée : elle retourne dans la corbeille de votre rôle."
+        else:
+            user_id = request.form.get("utilisateur", type=int)
+            if user_id is None:
+                raise FormInvalid({"utilisateur": "Choisissez une personne de la liste."})
+            item = runtime.reassign(db(), actor, work_item_id, user_id)
+            message = f"Tâche réattribuée à {item.claimed_by.name if item.claimed_by else ''}."
+        db().commit()
+    except Conflict as error:
+        db().rollback()
+        return error_page(409, error.user_message)
+    except FormInvalid as error:
+        db().rollback()
+        flash(next(iter(error.errors.values())), "error")
+        return redirect(url_for("instruction.tache", work_item_id=work_item_id))
+    flash(message, "success")
+    if action == "liberer":
+        return redirect(url_for("instruction.corbeille"))
+    return redirect(url_for("instruction.tache", work_item_id=work_item_id))
+
+
+@bp.post("/taches/<int:work_item_id>/prendre")
+@roles_required(*REVIEWER_ROLES)
+def prendre(work_item_id: int) -> Response | tuple[str, int]:
+    return _claim_action(work_item_id, "prendre")
+
+
+@bp.post("/taches/<int:work_item_id>/liberer")
+@roles_required(*REVIEWER_ROLES)
+def liberer(work_item_id: int) -> Response | tuple[str, int]:
+    return _claim_action(work_item_id, "liberer")
+
+
+@bp.post("/taches/<int:work_item_id>/reattribuer")
+@roles_required(RoleName.RECEVABILITE, RoleName.ADMIN)
+def reattribuer(work_item_id: int) -> Response | tuple[str, int]:
+    return _claim_action(work_item_id, "reattribuer")
+
+
+@bp.get("/dossiers")
+@roles_required(*STAFF)
+def dossiers() -> str:
+    """Every dossier, searchable by reference or title, filterable by status."""
+    text = request.args.get("q", "")[:200].strip()
+    status = request.args.get("statut", "")[:60]
+    page = max(1, min(request.args.get("page", 1, type=int) or 1, 10_000))
+    conditions = []
+    if text:
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        conditions.append(
+            or_(Instance.reference.ilike(pattern, escape="\\"), Instance.title.ilike(pattern, escape="\\"))
+        )
+    if status:
+        conditions.append(Instance.status_label == status)
+    query = (
+        select(Instance, Organisation.name)
+        .outerjoin(Organisation, Organisation.id == Instance.organisation_id)
+        .where(*conditions)
+        .order_by(Instance.updated_at.desc(), Instance.id.desc())
+    )
+    rows = db().execute(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    total = db().scalar(select(func.count(Instance.id)).where(*conditions)) or 0
+    return render_template(
+        "instruction/dossiers.html",
+        rows=rows,
+        total=total,
+        text=text,
+        status=status,
+        page=page,
+        pages=max(1, -(-total // PAGE_SIZE)),
+        statuses=STATUS_LABELS,
+    )
+
+
+STATUS_LABELS = (
+    "Brouillon",
+    "Déposée",
+    "En examen de recevabilité",
+    "En attente de compléments",
+    "En instruction",
+    "Inscrite à l'ordre du jour",
+    "Recensée",
+    "Refusée",
+    "Irrecevable",
+    "Classée sans suite",
+    "En erreur",
+)
+
+
+@bp.get("/dossiers/<int:instance_id>")
+@roles_required(*STAFF)
+def dossier(instance_id: int) -> str:
+    actor = current_actor()
+    view = dossier_view(db(), actor, instance_id)
+    return render_template("instruction/dossier.html", dossier=view)

@@ -1,0 +1,30 @@
+"""Downloading a piece: only for those who may see its dossier (404 otherwise)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, send_file
+from werkzeug.wrappers import Response
+
+from engine import documents
+from web.auth import current_actor, login_required
+from web.database import db
+from web.formdata import document_store
+
+bp = Blueprint("pieces", __name__, url_prefix="/pieces")
+
+
+@bp.get("/<int:document_id>")
+@login_required
+def download(document_id: int) -> Response:
+    document, path = documents.get_for_download(db(), document_store(), current_actor(), document_id)
+    response = send_file(
+        path,
+        mimetype=document.content_type,
+        as_attachment=True,
+        download_name=document.name,
+        etag=document.sha256,
+        max_age=0,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

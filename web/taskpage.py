@@ -1,0 +1,106 @@
+"""The task page shared by submitters and reviewers: the dossier beside the form."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from flask import flash, redirect, render_template
+from sqlalchemy.exc import OperationalError
+from werkzeug.wrappers import Response
+
+from engine import runtime
+from engine.actor import Actor
+from engine.dossier import dossier_view
+from engine.errors import Conflict, ExecutionError, Forbidden, FormInvalid, ScriptError
+from engine.models import Instance
+from engine.task_context import TaskContext, task_context
+from web.database import db
+from web.errors import error_page
+from web.formdata import read_form
+from web.formrender import build_form_view
+
+log = logging.getLogger(__name__)
+Page = str | tuple[str, int] | Response
+
+PROCESS_FAILURE = (
+    "Le traitement n'a pas pu aboutir à cause d'une erreur dans le modèle du processus. "
+    "Le propriétaire du processus en est informé. Vos saisies sont conservées ci-dessous."
+)
+
+
+def render_task(
+    template: str,
+    actor: Actor,
+    context: TaskContext,
+    *,
+    data: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    alert: str | None = None,
+    status: int = 200,
+    **extra: Any,
+) -> tuple[str, int]:
+    dossier = dossier_view(db(), actor, context.instance_id)
+    values = data if data is not None else context.values
+    documents = {str(piece.id): piece.name for piece in dossier.pieces}
+    form_view = build_form_view(
+        context.form,
+        values,
+        errors or {},
+        user_choices=context.user_choices,
+        documents=documents,
+    )
+    return (
+        render_template(
+            template, task=context, dossier=dossier, form_view=form_view, alert=alert, **extra
+        ),
+        status,
+    )
+
+
+def submit_task(
+    template: str, actor: Actor, work_item_id: int, success: Callable[[runtime.ActionResult], str]
+) -> Page:
+    """Complete a task from the posted form; every failure re-renders with the input kept."""
+    context = task_context(db(), actor, work_item_id)
+    if not context.may_act:
+        db().rollback()
+        if context.status != "open" or context.claimed_by_id not in (None, actor.id):
+            return error_page(409, runtime.conflict_message(db(), work_item_id))
+        raise Forbidden("Cette tâche ne vous est pas attribuée.")
+    instance = db().get(Instance, context.instance_id)
+    assert instance is not None
+    data, errors = read_form(actor, instance, context.form)
+    if errors:
+        db().rollback()
+        return render_task(template, actor, context, data=data, errors=errors, status=422)
+    try:
+        result = runtime.complete_work_item(db(), actor, work_item_id, data)
+        db().commit()
+    except FormInvalid as error:
+        db().rollback()
+        return render_task(template, actor, context, data=data, errors=error.errors, status=422)
+    except Conflict:
+        db().rollback()
+        return error_page(409, runtime.conflict_message(db(), work_item_id))
+    except OperationalError:
+        # SQLite refuses a second writer at the same instant: the same answer as a lost race.
+        log.warning("Write conflict on work item %s", work_item_id, exc_info=True)
+        db().rollback()
+        return error_page(409, runtime.conflict_message(db(), work_item_id))
+    except (ScriptError, ExecutionError) as error:
+        db().rollback()
+        runtime.record_failure(
+            db(),
+            actor,
+            context.instance_id,
+            error.user_message,
+            blocking=isinstance(error, ExecutionError),
+        )
+        db().commit()
+        return render_task(
+            template, actor, context, data=data, alert=PROCESS_FAILURE, status=422
+        )
+    flash(result.message, "success")
+    return redirect(success(result))
