@@ -1,0 +1,59 @@
+"""Every scenario of the recensement, walked through HTTP by its users."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from engine.scenario import load_scenarios
+from tests.support import Browser, text_of
+from tests.walk import PROCESS, Walker
+
+SCENARIOS = {scenario.name: scenario for scenario in load_scenarios(PROCESS)}
+REQUIRED = {"favorable", "irrecevable", "complements_recevabilite_puis_instruction", "refus", "ajournement", "mandataire"}
+
+
+def test_the_required_scenarios_exist() -> None:
+    assert REQUIRED <= set(SCENARIOS)
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_scenario_through_http(name: str, browser_factory: Callable[[], Browser]) -> None:
+    scenario = SCENARIOS[name]
+    walker = Walker(browser_factory, scenario.organisation)
+    walker.play(scenario)
+    expected = scenario.expect["statut"]
+    assert walker.status_seen_by_demandeur() == expected
+    page = text_of(walker.demandeur.get(f"/demandes/{walker.dossier_id}"))
+    assert f"Le dossier est clos : {expected}." in page
+    if expected == "Recensée":
+        assert "Numéro à l'Inventaire INV" in page
+
+
+def test_scenarios_run_command_passes_every_scenario() -> None:
+    from web.cli import main
+
+    result = CliRunner().invoke(main, ["scenarios", "run", str(PROCESS)])
+    assert result.exit_code == 0, result.output
+    assert f"{len(SCENARIOS)} passed, 0 failed" in result.output
+
+
+def test_scenarios_run_reports_a_failing_scenario(tmp_path: Path) -> None:
+    from web.cli import main
+
+    folder = tmp_path / "recensement"
+    folder.mkdir()
+    for path in PROCESS.rglob("*"):
+        target = folder / path.relative_to(PROCESS)
+        if path.is_dir():
+            target.mkdir(exist_ok=True)
+        elif path.parent.name != "scenarios" or path.name == "refus.json":
+            target.write_bytes(path.read_bytes())
+    broken = (folder / "scenarios" / "refus.json").read_text().replace('"Refusée"', '"Recensée"')
+    (folder / "scenarios" / "refus.json").write_text(broken)
+    result = CliRunner().invoke(main, ["scenarios", "run", str(folder)])
+    assert result.exit_code == 1
+    assert "ÉCHEC" in result.output and "statut attendu « Recensée », obtenu « Refusée »" in result.output

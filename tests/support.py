@@ -1,0 +1,67 @@
+"""Test helpers: a user's browser session on the app, reading pages as a user reads them."""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from engine.scenario import SAMPLE_PDF
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+PASSWORD = "inventaire"
+
+
+def text_of(response: TestResponse) -> str:
+    """The page's visible text, tags removed and entities decoded (what a user reads)."""
+    body = response.get_data(as_text=True)
+    body = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", body, flags=re.S)
+    body = re.sub(r"<[^>]+>", " ", body)
+    return re.sub(r"\s+", " ", html.unescape(body)).strip()
+
+
+@dataclass
+class Browser:
+    client: FlaskClient
+    last: TestResponse | None = None
+
+    def get(self, url: str, **kwargs: Any) -> TestResponse:
+        self.last = self.client.get(url, **kwargs)
+        return self.last
+
+    def csrf(self, url: str | None = None) -> str:
+        page = self.get(url) if url else self.last
+        assert page is not None
+        match = CSRF.search(page.get_data(as_text=True))
+        assert match, "no CSRF token on the page"
+        return match.group(1)
+
+    def post(self, url: str, data: dict[str, Any] | None = None, *, from_page: str | None = None, **kwargs: Any) -> TestResponse:
+        token = self.csrf(from_page or url)
+        payload = dict(data or {})
+        payload["csrf_token"] = token
+        self.last = self.client.post(url, data=payload, **kwargs)
+        return self.last
+
+    def login(self, email: str, password: str = PASSWORD) -> TestResponse:
+        response = self.post("/connexion", {"email": email, "password": password})
+        assert response.status_code == 302, text_of(response)
+        return response
+
+    def logout(self) -> None:
+        self.post("/deconnexion", from_page="/connexion")
+
+
+def pdf(name: str = "piece.pdf", content: bytes = SAMPLE_PDF) -> tuple[io.BytesIO, str]:
+    return io.BytesIO(content), name
+
+
+def location_id(response: TestResponse, pattern: str) -> int:
+    match = re.search(pattern, response.headers.get("Location", ""))
+    assert match, f"unexpected redirect: {response.headers.get('Location')}"
+    return int(match.group(1))

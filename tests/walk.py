@@ -1,0 +1,170 @@
+"""Play a scenario file through HTTP as its real users would: log in, fill the pages, take the
+task from the corbeille, submit the forms. Every step asserts what the user sees."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from engine.definition import build_definition, read_folder
+from engine.demo import ACCOUNTS
+from engine.forms import FormDefinition
+from engine.scenario import Scenario
+from tests.support import Browser, location_id, pdf, text_of
+
+PROCESS = Path(__file__).resolve().parent.parent / "processes" / "recensement"
+DEMANDEUR_OF = {
+    "ministere": "demandeur@example.org",
+    "cpne": "demandeur2@example.org",
+    "organisation_cncp": "demandeur3@example.org",
+    "certificateur": "mandataire@example.org",
+}
+REVIEWER_OF = {
+    "recevabilite": "recevabilite@example.org",
+    "rapporteur": "rapporteur@example.org",
+    "commission": "commission@example.org",
+}
+NAME_OF = {account.email: account.name for account in ACCOUNTS}
+_definition = build_definition(read_folder(PROCESS))
+
+
+def form_of(task: str) -> FormDefinition:
+    task_spec = _definition.task_spec(task)
+    form = _definition.form_for(task_spec)
+    assert form is not None, task
+    return form
+
+
+def role_of(task: str) -> str:
+    rule = _definition.lane_rule(_definition.task_spec(task).lane)
+    assert rule is not None
+    return rule.role
+
+
+def as_posted(form: FormDefinition, data: dict[str, Any], page_html: str = "") -> dict[str, Any]:
+    """What a browser would send for these values: text, repeated keys, uploaded files."""
+    posted: dict[str, Any] = {}
+    for name, value in data.items():
+        field = form.get_field(name)
+        if field.widget in ("file", "files"):
+            names = value if isinstance(value, list) else [value]
+            posted[name] = [pdf(str(filename)) for filename in names]
+        elif field.widget == "user":
+            posted[name] = option_value(page_html, NAME_OF.get(str(value), str(value)))
+        elif isinstance(value, bool):
+            posted[name] = "true" if value else "false"
+        elif isinstance(value, list):
+            posted[name] = [str(item) for item in value]
+        else:
+            posted[name] = str(value)
+    return posted
+
+
+def option_value(page_html: str, label: str) -> str:
+    match = re.search(r'<option value="(\d+)"[^>]*>\s*' + re.escape(label), page_html)
+    assert match, f"« {label} » is not offered in the list"
+    return match.group(1)
+
+
+class Walker:
+    """One dossier walked by the users of each lane, each in their own browser."""
+
+    def __init__(self, new_browser: Callable[[], Browser], organisation: str) -> None:
+        self.new_browser = new_browser
+        self.organisation = organisation
+        self.browsers: dict[str, Browser] = {}
+        self.dossier_id: int | None = None
+        self.reference: str | None = None
+        self.rapporteur = REVIEWER_OF["rapporteur"]
+
+    def as_user(self, email: str) -> Browser:
+        if email not in self.browsers:
+            browser = self.new_browser()
+            browser.login(email)
+            self.browsers[email] = browser
+        return self.browsers[email]
+
+    @property
+    def demandeur(self) -> Browser:
+        return self.as_user(DEMANDEUR_OF[self.organisation])
+
+    def play(self, scenario: Scenario) -> None:
+        for step in scenario.steps:
+            self.step(step.task, step.data)
+
+    def step(self, task: str, data: dict[str, Any]) -> None:
+        if task == "saisir_demande":
+            self.deposit(data)
+        elif role_of(task) == "demandeur":
+            self.complete_as_demandeur(task, data)
+        else:
+            self.complete_as_reviewer(task, data)
+
+    def deposit(self, data: dict[str, Any]) -> None:
+        browser = self.demandeur
+        created = browser.post("/demandes/nouvelle", from_page="/demandes/")
+        assert created.status_code == 302
+        self.dossier_id = location_id(created, r"/demandes/(\d+)/saisie")
+        form = form_of("saisir_demande")
+        pages = list(form.pages)
+        for index, page in enumerate(pages):
+            url = f"/demandes/{self.dossier_id}/saisie/{page.id}"
+            shown = browser.get(url)
+            assert shown.status_code == 200
+            assert page.title in text_of(shown)
+            values = {name: value for name, value in data.items() if name in page.fields}
+            posted = as_posted(form, values)
+            posted["_action"] = "deposer" if index == len(pages) - 1 else "suivant"
+            response = browser.post(url, posted, content_type="multipart/form-data")
+            assert response.status_code == 302, text_of(response)[:2000]
+        assert response.headers["Location"].endswith(f"/demandes/{self.dossier_id}")
+        page = browser.get(f"/demandes/{self.dossier_id}")
+        match = re.search(r"déposée sous la référence (INV-\d{4}-\d{5})", text_of(page))
+        assert match, text_of(page)[:1500]
+        self.reference = match.group(1)
+
+    def complete_as_demandeur(self, task: str, data: dict[str, Any]) -> None:
+        browser = self.demandeur
+        page = browser.get(f"/demandes/{self.dossier_id}")
+        title = _definition.task_spec(task).bpmn_name
+        assert title in text_of(page), "the dossier page says what is expected"
+        match = re.search(rf'href="(/demandes/{self.dossier_id}/taches/(\d+))"', page.get_data(as_text=True))
+        assert match
+        url = match.group(1)
+        shown = browser.get(url)
+        assert shown.status_code == 200
+        response = browser.post(url, as_posted(form_of(task), data), content_type="multipart/form-data")
+        assert response.status_code == 302, text_of(response)[:2000]
+
+    def reviewer_for(self, task: str) -> str:
+        role = role_of(task)
+        return self.rapporteur if role == "rapporteur" else REVIEWER_OF[role]
+
+    def complete_as_reviewer(self, task: str, data: dict[str, Any]) -> None:
+        browser = self.as_user(self.reviewer_for(task))
+        inbox = browser.get(f"/instruction/?etape={task}")
+        assert inbox.status_code == 200
+        body = inbox.get_data(as_text=True)
+        match = re.search(rf'href="/instruction/taches/(\d+)">{re.escape(self.reference or "")}<', body)
+        assert match, f"{self.reference} not in the corbeille of {self.reviewer_for(task)}"
+        work_item_id = int(match.group(1))
+        url = f"/instruction/taches/{work_item_id}"
+        claimed = browser.post(f"{url}/prendre", from_page=url)
+        assert claimed.status_code == 302
+        shown = browser.get(url)
+        assert "Vous avez pris en charge cette tâche." in text_of(shown)
+        posted = as_posted(form_of(task), data, shown.get_data(as_text=True))
+        response = browser.post(url, posted, content_type="multipart/form-data")
+        assert response.status_code == 302, text_of(response)[:3000]
+        if task == "designer_rapporteur":
+            self.rapporteur = str(data["rapporteur_id"])
+
+    def status_seen_by_demandeur(self) -> str:
+        page = self.demandeur.get("/demandes/")
+        row = re.search(
+            rf"{re.escape(self.reference or '')}.*?fr-badge[^>]*>([^<]+)<", page.get_data(as_text=True), re.S
+        )
+        assert row, "the dossier is in Mes demandes"
+        return row.group(1).strip()
