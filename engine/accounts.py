@@ -109,13 +109,19 @@ def create_organisation(
     if siret and (len(siret) != 14 or not siret.isdigit()):
         errors["siret"] = "Le SIRET compte 14 chiffres."
     if kind == OrganisationKind.CERTIFICATEUR and mandant_id is None:
-        errors["mandant_id"] = "Un organisme certificateur dépose sur mandat d'une autorité légitime."
+        errors["mandant_id"] = (
+            "Un organisme certificateur dépose sur mandat d'une autorité légitime."
+        )
     if mandant_id is not None and session.get(Organisation, mandant_id) is None:
         errors["mandant_id"] = "Choisissez l'autorité mandante dans la liste."
     if errors:
         raise FormInvalid(errors)
     organisation = Organisation(
-        kind=kind, name=name.strip(), siret=siret or None, mandant_id=mandant_id, created_at=utcnow()
+        kind=kind,
+        name=name.strip(),
+        siret=siret or None,
+        mandant_id=mandant_id,
+        created_at=utcnow(),
     )
     session.add(organisation)
     session.flush()

@@ -53,7 +53,9 @@ def project(
     return result
 
 
-def _new_item(instance: Instance, definition: ProcessDefinition, task: Any, task_id: str) -> WorkItem:
+def _new_item(
+    instance: Instance, definition: ProcessDefinition, task: Any, task_id: str
+) -> WorkItem:
     lane = spiff.lane_of(task)
     rule = definition.lane_rule(lane)
     if rule is None:

@@ -37,7 +37,7 @@ def check_path(path: Path) -> list[str]:
         return [f"{path.name}: {error.user_message}"]
     except (OSError, UnicodeDecodeError) as error:
         return [f"{path.name}: lecture impossible ({error})"]
-    except Exception as error:  # noqa: BLE001 - the contract is "never a traceback"
+    except Exception as error:
         return [f"{path.name}: fichier refusé ({type(error).__name__} : {error})"]
 
 
@@ -54,16 +54,24 @@ def _standalone_files(path: Path) -> dict[str, str]:
     text = path.read_text(encoding="utf-8")
     files = {path.name: text}
     if path.suffix == ".dmn":
-        raise ProcessModelError(f"{path.name}: une table de décision se vérifie avec son processus.")
+        raise ProcessModelError(
+            f"{path.name}: une table de décision se vérifie avec son processus."
+        )
     root = spiff.parse_xml(text, path.name)
-    process_ids = [node.get("id") for node in root.iter(f"{{{BPMN_NS}}}process") if node.get("isExecutable", "true") != "false"]
+    process_ids = [
+        node.get("id")
+        for node in root.iter(f"{{{BPMN_NS}}}process")
+        if node.get("isExecutable", "true") != "false"
+    ]
     if not process_ids:
         raise ProcessModelError(f"{path.name}: aucun processus exécutable dans ce fichier.")
     lanes = {
         node.get("name") or node.get("id"): {"role": _role_of(node.get("name") or "")}
         for node in root.iter(f"{{{BPMN_NS}}}lane")
     }
-    files[PROCESS_FILE] = json.dumps({"key": process_ids[0], "process_id": process_ids[0], "lanes": lanes})
+    files[PROCESS_FILE] = json.dumps(
+        {"key": process_ids[0], "process_id": process_ids[0], "lanes": lanes}
+    )
     forms = path.parent / "forms"
     if forms.is_dir():
         for form in sorted(forms.glob("*.json")):

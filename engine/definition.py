@@ -17,9 +17,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine import spiff
+from engine.clock import utcnow
 from engine.errors import NotFound, ProcessModelError
 from engine.forms import FormDefinition, load_form_from_texts
-from engine.clock import utcnow
 from engine.models import ProcessVersion, ProcessVersionStatus
 
 PROCESS_FILE = "process.json"
@@ -79,7 +79,11 @@ def read_folder(folder: Path) -> dict[str, str]:
     files: dict[str, str] = {}
     for path in sorted(folder.rglob("*")):
         relative = path.relative_to(folder).as_posix()
-        if path.is_file() and path.suffix in MODEL_SUFFIXES and not relative.startswith("scenarios/"):
+        if (
+            path.is_file()
+            and path.suffix in MODEL_SUFFIXES
+            and not relative.startswith("scenarios/")
+        ):
             files[relative] = path.read_text(encoding="utf-8")
     return files
 

@@ -24,7 +24,11 @@ class DemoAccount:
 
 
 ORGANISATIONS = {
-    "ministere": ("Ministère du Travail et de l'Emploi", OrganisationKind.MINISTERE, "11000201100044"),
+    "ministere": (
+        "Ministère du Travail et de l'Emploi",
+        OrganisationKind.MINISTERE,
+        "11000201100044",
+    ),
     "cpne": ("CPNE de la métallurgie", OrganisationKind.CPNE, "77568501900010"),
     "organisation_cncp": ("CCI France", OrganisationKind.ORGANISATION_CNCP, "18002101300017"),
     "certificateur": ("Certif'Pro Formation", OrganisationKind.CERTIFICATEUR, "52345678900012"),
@@ -69,7 +73,9 @@ def create_accounts(session: Session) -> dict[str, Organisation]:
     organisations: dict[str, Organisation] = {}
     for key in ("ministere", "cpne", "organisation_cncp"):
         name, kind, siret = ORGANISATIONS[key]
-        organisations[key] = accounts.create_organisation(session, kind=kind, name=name, siret=siret)
+        organisations[key] = accounts.create_organisation(
+            session, kind=kind, name=name, siret=siret
+        )
     name, kind, siret = ORGANISATIONS["certificateur"]
     organisations["certificateur"] = accounts.create_organisation(
         session, kind=kind, name=name, siret=siret, mandant_id=organisations["cpne"].id
@@ -81,7 +87,9 @@ def create_accounts(session: Session) -> dict[str, Organisation]:
             name=account.name,
             password=PASSWORD,
             roles=account.roles,
-            organisation_id=organisations[account.organisation].id if account.organisation else None,
+            organisation_id=organisations[account.organisation].id
+            if account.organisation
+            else None,
         )
     return organisations
 

@@ -9,7 +9,7 @@ import uuid
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 from sqlalchemy.orm import Session
 
@@ -47,9 +47,12 @@ def detect_type(filename: str, head: bytes, content: bytes) -> str | None:
         try:
             with zipfile.ZipFile(io.BytesIO(content)) as archive:
                 names = set(archive.namelist())
-                if suffix == ".odt" and "mimetype" in names:
-                    if archive.read("mimetype").strip() == ALLOWED[".odt"].encode():
-                        return ALLOWED[".odt"]
+                if (
+                    suffix == ".odt"
+                    and "mimetype" in names
+                    and archive.read("mimetype").strip() == ALLOWED[".odt"].encode()
+                ):
+                    return ALLOWED[".odt"]
                 if suffix == ".docx" and {"[Content_Types].xml", "word/document.xml"} <= names:
                     return ALLOWED[".docx"]
         except (zipfile.BadZipFile, KeyError, OSError):
@@ -70,7 +73,7 @@ def store(
     instance: Instance,
     field: str | None,
     filename: str,
-    stream: BinaryIO,
+    stream: IO[bytes],
 ) -> Document:
     """Check and keep one uploaded piece; DocumentRefused (French) when it is not acceptable."""
     name = clean_filename(filename)

@@ -110,7 +110,9 @@ def dossier_view(session: Session, actor: Actor, instance_id: int) -> DossierVie
     instance = get_instance(session, actor, instance_id)
     definition = definition_for(session, instance.process_version_id)
     submitter_only = not actor.is_staff
-    organisation = session.get(Organisation, instance.organisation_id) if instance.organisation_id else None
+    organisation = (
+        session.get(Organisation, instance.organisation_id) if instance.organisation_id else None
+    )
 
     events = list(
         session.scalars(
@@ -141,7 +143,9 @@ def dossier_view(session: Session, actor: Actor, instance_id: int) -> DossierVie
     demandeur_ids = _demandeur_ids(session, instance)
 
     timeline = [
-        TimelineEntry(event.at, users.get(event.actor_id or 0, "Système"), event.kind, event.summary)
+        TimelineEntry(
+            event.at, users.get(event.actor_id or 0, "Système"), event.kind, event.summary
+        )
         for event in events
         if not submitter_only or event.kind in PUBLIC_KINDS or event.actor_id in demandeur_ids
     ]
@@ -164,7 +168,9 @@ def dossier_view(session: Session, actor: Actor, instance_id: int) -> DossierVie
         )
         if not submitter_only or doc.uploaded_by_id in demandeur_ids
     ]
-    entry = session.scalar(select(RegisterEntry.numero).where(RegisterEntry.instance_id == instance.id))
+    entry = session.scalar(
+        select(RegisterEntry.numero).where(RegisterEntry.instance_id == instance.id)
+    )
     return DossierView(
         id=instance.id,
         reference=instance.reference,
@@ -181,7 +187,11 @@ def dossier_view(session: Session, actor: Actor, instance_id: int) -> DossierVie
         timeline=timeline,
         filed=filed,
         pieces=pieces,
-        open_items=[_item_view(item, actor, users) for item in items if not submitter_only or item.role == RoleName.DEMANDEUR],
+        open_items=[
+            _item_view(item, actor, users)
+            for item in items
+            if not submitter_only or item.role == RoleName.DEMANDEUR
+        ],
         register_numero=entry,
     )
 

@@ -49,7 +49,9 @@ class DocumentRefused(InventaireError):
 class ProcessModelError(InventaireError):
     """A process model (BPMN, DMN, form, configuration) is not deployable."""
 
-    def __init__(self, user_message: str, problems: list[str] | None = None, **context: Any) -> None:
+    def __init__(
+        self, user_message: str, problems: list[str] | None = None, **context: Any
+    ) -> None:
         super().__init__(user_message, **context)
         self.problems = problems or [user_message]
 

@@ -1,4 +1,4 @@
-"""The database: SQLAlchemy 2.0 typed models (see docs/architecture.md for the why of each table)."""
+"""The database: SQLAlchemy 2.0 typed models (docs/architecture.md says why each table exists)."""
 
 from __future__ import annotations
 
@@ -98,8 +98,12 @@ class Role(Base):
 class UserRole(Base):
     __tablename__ = "user_role"
 
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
-    role_id: Mapped[int] = mapped_column(ForeignKey("role.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
+    )
+    role_id: Mapped[int] = mapped_column(
+        ForeignKey("role.id", ondelete="CASCADE"), primary_key=True
+    )
 
 
 class User(Base):
@@ -344,4 +348,3 @@ class Counter(Base):
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger, default=0)
-

@@ -39,14 +39,19 @@ def publish(session: Session, instance: Instance, data: dict[str, Any]) -> Regis
     filed = dossier_values(session, instance.id)
     now = utcnow()
     years = _bounded_years(data.get("duree_annees"))
-    organisation = session.get(Organisation, instance.organisation_id) if instance.organisation_id else None
+    organisation = (
+        session.get(Organisation, instance.organisation_id) if instance.organisation_id else None
+    )
     entry = RegisterEntry(
         numero=f"INV{next_value(session, 'register'):05d}",
         intitule=str(filed.get("intitule") or instance.title)[:500],
         categorie=str(data.get("categorie_retenue") or filed.get("categorie") or "C")[:1],
         certificateurs={
             "certificateurs": [
-                {"nom": filed.get("certificateurs") or "", "siret": filed.get("siret_certificateur")}
+                {
+                    "nom": filed.get("certificateurs") or "",
+                    "siret": filed.get("siret_certificateur"),
+                }
             ]
         },
         autorite_legitime=_legitimate_authority(organisation),

@@ -27,11 +27,11 @@ from engine.models import (
     Instance,
     InstanceStatus,
     Organisation,
+    Role,
     RoleName,
     Submission,
     User,
     UserRole,
-    Role,
     WorkItem,
     WorkItemStatus,
 )
@@ -57,7 +57,10 @@ def _scripts_for(session: Session, instance: Instance) -> spiff.ScriptEngine:
     def services(name: str, params: dict[str, Any], data: dict[str, Any]) -> Any:
         if name == "publier_inventaire":
             entry = publish(session, instance, data)
-            return {"numero": entry.numero, "fin": entry.end_at.date().isoformat() if entry.end_at else None}
+            return {
+                "numero": entry.numero,
+                "fin": entry.end_at.date().isoformat() if entry.end_at else None,
+            }
         raise ExecutionError(f"Service inconnu : « {name} ».")
 
     engine.environment.service_handler = services
@@ -380,7 +383,11 @@ def claim(session: Session, actor: Actor, work_item_id: int) -> WorkItem:
     item.claimed_at = utcnow()
     _restatus(session, instance, actor)
     audit.record(
-        session, instance.id, actor, "prise_en_charge", f"« {item.task_title} » prise en charge.",
+        session,
+        instance.id,
+        actor,
+        "prise_en_charge",
+        f"« {item.task_title} » prise en charge.",
         task_spec=item.task_spec,
     )
     _flush_or_conflict(session, item.id)
@@ -396,7 +403,11 @@ def release(session: Session, actor: Actor, work_item_id: int) -> WorkItem:
     item.claimed_at = None
     _restatus(session, instance, actor)
     audit.record(
-        session, instance.id, actor, "liberation", f"« {item.task_title} » libérée.",
+        session,
+        instance.id,
+        actor,
+        "liberation",
+        f"« {item.task_title} » libérée.",
         task_spec=item.task_spec,
     )
     _flush_or_conflict(session, item.id)
@@ -429,8 +440,12 @@ def reassign(session: Session, actor: Actor, work_item_id: int, user_id: int) ->
     item.claimed_by_id = target.id
     item.claimed_at = utcnow()
     audit.record(
-        session, instance.id, actor, "reattribution",
-        f"« {item.task_title} » réattribuée à {target.name}.", task_spec=item.task_spec,
+        session,
+        instance.id,
+        actor,
+        "reattribution",
+        f"« {item.task_title} » réattribuée à {target.name}.",
+        task_spec=item.task_spec,
     )
     _flush_or_conflict(session, item.id)
     return item

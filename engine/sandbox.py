@@ -11,7 +11,7 @@ import ast
 import math
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta, timezone
 from functools import lru_cache
 from types import CodeType, FrameType
@@ -72,7 +72,7 @@ class _GuardedOperators(RestrictingNodeTransformer):
         return node
 
 
-def _refused(errors: tuple[str, ...] | list[str], source: str) -> ScriptError:
+def _refused(errors: Sequence[str], source: str) -> ScriptError:
     detail = "; ".join(dict.fromkeys(_translate(error) for error in errors))
     return ScriptError(
         f"Code refusé par le bac à sable : {detail}", source=source[:200], errors=list(errors)
@@ -146,9 +146,15 @@ def _guarded_binop(symbol: str, left: Any, right: Any) -> Any:
     if symbol == "**":
         if isinstance(right, int | float) and abs(right) > MAX_EXPONENT:
             raise ScriptError("Exposant trop grand dans un script du diagramme.")
-        if isinstance(left, int) and isinstance(right, int) and right > 0:
-            if abs(left) > 1 and right * math.log2(abs(left)) > 64 * MAX_EXPONENT:
-                raise ScriptError("Nombre trop grand dans un script du diagramme.")
+        too_big = (
+            isinstance(left, int)
+            and isinstance(right, int)
+            and right > 0
+            and abs(left) > 1
+            and right * math.log2(abs(left)) > 64 * MAX_EXPONENT
+        )
+        if too_big:
+            raise ScriptError("Nombre trop grand dans un script du diagramme.")
         return left**right
     if symbol == "<<":
         if isinstance(right, int) and right > 64 * MAX_EXPONENT:
@@ -299,8 +305,8 @@ def run_with_deadline(code: CodeType, namespace: dict[str, Any], seconds: float,
     sys.settrace(deadline.global_trace)
     try:
         if mode == "eval":
-            return eval(code, namespace)  # noqa: S307 - restricted code object
-        exec(code, namespace)  # noqa: S102 - restricted code object
+            return eval(code, namespace)
+        exec(code, namespace)
         return None
     finally:
         sys.settrace(previous)

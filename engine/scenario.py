@@ -95,15 +95,23 @@ def actor_picker(session: Session, organisation: Organisation) -> ActorPicker:
             holders = users_with_role(session, item.role)
             user = holders[0] if holders else None
         if user is None:
-            raise InventaireError(f"Aucun utilisateur avec le rôle « {item.role} » pour ce scénario.")
+            raise InventaireError(
+                f"Aucun utilisateur avec le rôle « {item.role} » pour ce scénario."
+            )
         return Actor.from_user(user)
 
     return pick
 
 
-def start(session: Session, organisation: Organisation, pick: ActorPicker | None = None) -> Instance:
+def start(
+    session: Session, organisation: Organisation, pick: ActorPicker | None = None
+) -> Instance:
     demandeur = next(
-        (user for user in users_with_role(session, "demandeur") if user.organisation_id == organisation.id),
+        (
+            user
+            for user in users_with_role(session, "demandeur")
+            if user.organisation_id == organisation.id
+        ),
         None,
     )
     if demandeur is None:
@@ -161,7 +169,11 @@ def _materialize(
             continue
         names = value if isinstance(value, list) else [value]
         ids = [
-            str(documents.store(session, store, actor, instance, name, str(filename), io.BytesIO(SAMPLE_PDF)).id)
+            str(
+                documents.store(
+                    session, store, actor, instance, name, str(filename), io.BytesIO(SAMPLE_PDF)
+                ).id
+            )
             for filename in names
         ]
         result[name] = ids if isinstance(value, list) else ids[0]
@@ -176,9 +188,13 @@ def _materialize(
 def check_expectations(session: Session, instance: Instance, expect: dict[str, Any]) -> list[str]:
     problems = []
     if "end" in expect and instance.end_event != expect["end"]:
-        problems.append(f"fin attendue « {expect['end']} », obtenue « {instance.end_event or 'aucune'} »")
+        problems.append(
+            f"fin attendue « {expect['end']} », obtenue « {instance.end_event or 'aucune'} »"
+        )
     if "statut" in expect and instance.status_label != expect["statut"]:
-        problems.append(f"statut attendu « {expect['statut']} », obtenu « {instance.status_label} »")
+        problems.append(
+            f"statut attendu « {expect['statut']} », obtenu « {instance.status_label} »"
+        )
     wanted = expect.get("data") or {}
     if wanted:
         definition = definition_for(session, instance.process_version_id)
@@ -186,7 +202,9 @@ def check_expectations(session: Session, instance: Instance, expect: dict[str, A
         values = spiff.current_data(workflow)
         for key, value in wanted.items():
             if values.get(key) != value:
-                problems.append(f"variable « {key} » : attendu {value!r}, obtenu {values.get(key)!r}")
+                problems.append(
+                    f"variable « {key} » : attendu {value!r}, obtenu {values.get(key)!r}"
+                )
     return problems
 
 
@@ -199,7 +217,9 @@ def run(
     """Play a whole scenario in the caller's transaction and compare with its expectations."""
     organisation = organisations.get(scenario.organisation)
     if organisation is None:
-        return ScenarioResult(scenario, False, f"type d'organisation inconnu « {scenario.organisation} »")
+        return ScenarioResult(
+            scenario, False, f"type d'organisation inconnu « {scenario.organisation} »"
+        )
     pick = actor_picker(session, organisation)
     instance = start(session, organisation)
     for number, step in enumerate(scenario.steps, start=1):
@@ -209,8 +229,12 @@ def run(
             detail = error.user_message
             errors = getattr(error, "errors", None)
             if errors:
-                detail += " " + "; ".join(f"{key or 'formulaire'} : {message}" for key, message in errors.items())
-            return ScenarioResult(scenario, False, f"étape {number} ({step.task}) : {detail}", instance.id)
+                detail += " " + "; ".join(
+                    f"{key or 'formulaire'} : {message}" for key, message in errors.items()
+                )
+            return ScenarioResult(
+                scenario, False, f"étape {number} ({step.task}) : {detail}", instance.id
+            )
     problems = check_expectations(session, instance, scenario.expect)
     if problems:
         return ScenarioResult(scenario, False, "; ".join(problems), instance.id)

@@ -159,7 +159,9 @@ def dump_spec(parsed: ParsedProcess) -> str:
     return json.dumps(
         {
             "spec": registry.convert(parsed.spec),
-            "subprocess_specs": {k: registry.convert(v) for k, v in parsed.subprocess_specs.items()},
+            "subprocess_specs": {
+                k: registry.convert(v) for k, v in parsed.subprocess_specs.items()
+            },
         },
         separators=(",", ":"),
     )
@@ -230,7 +232,9 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
 _RESERVED = set(sandbox.GUARDS) | set(sandbox.HELPERS)
 
 
-def _copy_back(namespace: dict[str, Any], context: dict[str, Any], external: dict[str, Any]) -> None:
+def _copy_back(
+    namespace: dict[str, Any], context: dict[str, Any], external: dict[str, Any]
+) -> None:
     """Write what a script left in its namespace back to the task data, refusing non-data."""
     for name in list(context):
         if name not in namespace:

@@ -55,7 +55,9 @@ def task_context(session: Session, actor: Actor, work_item_id: int) -> TaskConte
         task = spiff.find_task(workflow, item.task_id)
         if task is not None:
             process_data = dict(task.data)
-            instructions = render_instructions(spiff.task_instructions(task.task_spec), process_data)
+            instructions = render_instructions(
+                spiff.task_instructions(task.task_spec), process_data
+            )
     values = _prefill(session, instance, item, form, process_data)
     choices = {
         name: [(str(user.id), user.name) for user in users_with_role(session, role)]

@@ -18,7 +18,9 @@ def validate_definition(definition: ProcessDefinition) -> list[str]:
         problems.extend(_check_task_spec(definition, task_spec))
     for lane, rule in definition.lanes.items():
         if rule.role not in KNOWN_ROLES:
-            problems.append(f"process.json: le couloir « {lane} » renvoie au rôle inconnu « {rule.role} »")
+            problems.append(
+                f"process.json: le couloir « {lane} » renvoie au rôle inconnu « {rule.role} »"
+            )
     return problems
 
 
@@ -33,7 +35,8 @@ def _check_task_spec(definition: ProcessDefinition, task_spec: Any) -> Iterator[
     if getattr(task_spec, "manual", False):
         lane = task_spec.lane
         if definition.lane_rule(lane) is None:
-            yield f"{label}: tâche humaine hors d'un couloir associé à un rôle (couloir : {lane or 'aucun'})"
+            where = lane or "aucun"
+            yield f"{label}: tâche humaine hors d'un couloir associé à un rôle (couloir : {where})"
         properties = spiff.task_properties(task_spec)
         schema_file = properties.get("formJsonSchemaFilename")
         if not schema_file:
@@ -49,8 +52,7 @@ def _check_task_spec(definition: ProcessDefinition, task_spec: Any) -> Iterator[
         if reason:
             yield f"{label}: script refusé : {reason}"
     if type(task_spec).__name__ == "ExclusiveGateway" and not task_spec.default_task_spec:
-        if len(task_spec.cond_task_specs) > 1 or task_spec.cond_task_specs:
-            yield f"{label}: passerelle exclusive sans flux par défaut"
+        yield f"{label}: passerelle exclusive sans flux par défaut"
 
 
 def _expressions(task_spec: Any) -> Iterator[str]:

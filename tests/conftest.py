@@ -21,7 +21,16 @@ from tests.support import Browser
 
 PROCESSES = Path(__file__).resolve().parent.parent / "processes"
 # Tables emptied before each test; accounts, organisations and process versions stay.
-DOSSIER_TABLES = ("job", "register_entry", "document", "submission", "audit_event", "work_item", "instance", "counter")
+DOSSIER_TABLES = (
+    "job",
+    "register_entry",
+    "document",
+    "submission",
+    "audit_event",
+    "work_item",
+    "instance",
+    "counter",
+)
 
 
 def _reset_database(engine: Engine) -> None:
@@ -87,7 +96,9 @@ def clean_dossiers(request: pytest.FixtureRequest) -> Iterator[None]:
     engine: Engine = request.getfixturevalue("db_engine")
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
-            connection.execute(text(f"TRUNCATE {', '.join(DOSSIER_TABLES)} RESTART IDENTITY CASCADE"))
+            connection.execute(
+                text(f"TRUNCATE {', '.join(DOSSIER_TABLES)} RESTART IDENTITY CASCADE")
+            )
         else:
             for table in DOSSIER_TABLES:
                 connection.execute(text(f"DELETE FROM {table}"))

@@ -41,7 +41,14 @@ class Browser:
         assert match, "no CSRF token on the page"
         return match.group(1)
 
-    def post(self, url: str, data: dict[str, Any] | None = None, *, from_page: str | None = None, **kwargs: Any) -> TestResponse:
+    def post(
+        self,
+        url: str,
+        data: dict[str, Any] | None = None,
+        *,
+        from_page: str | None = None,
+        **kwargs: Any,
+    ) -> TestResponse:
         token = self.csrf(from_page or url)
         payload = dict(data or {})
         payload["csrf_token"] = token

@@ -130,12 +130,16 @@ class Walker:
         page = browser.get(f"/demandes/{self.dossier_id}")
         title = _definition.task_spec(task).bpmn_name
         assert title in text_of(page), "the dossier page says what is expected"
-        match = re.search(rf'href="(/demandes/{self.dossier_id}/taches/(\d+))"', page.get_data(as_text=True))
+        match = re.search(
+            rf'href="(/demandes/{self.dossier_id}/taches/(\d+))"', page.get_data(as_text=True)
+        )
         assert match
         url = match.group(1)
         shown = browser.get(url)
         assert shown.status_code == 200
-        response = browser.post(url, as_posted(form_of(task), data), content_type="multipart/form-data")
+        response = browser.post(
+            url, as_posted(form_of(task), data), content_type="multipart/form-data"
+        )
         assert response.status_code == 302, text_of(response)[:2000]
 
     def reviewer_for(self, task: str) -> str:
@@ -147,7 +151,9 @@ class Walker:
         inbox = browser.get(f"/instruction/?etape={task}")
         assert inbox.status_code == 200
         body = inbox.get_data(as_text=True)
-        match = re.search(rf'href="/instruction/taches/(\d+)">{re.escape(self.reference or "")}<', body)
+        match = re.search(
+            rf'href="/instruction/taches/(\d+)">{re.escape(self.reference or "")}<', body
+        )
         assert match, f"{self.reference} not in the corbeille of {self.reviewer_for(task)}"
         work_item_id = int(match.group(1))
         url = f"/instruction/taches/{work_item_id}"
@@ -164,7 +170,9 @@ class Walker:
     def status_seen_by_demandeur(self) -> str:
         page = self.demandeur.get("/demandes/")
         row = re.search(
-            rf"{re.escape(self.reference or '')}.*?fr-badge[^>]*>([^<]+)<", page.get_data(as_text=True), re.S
+            rf"{re.escape(self.reference or '')}.*?fr-badge[^>]*>([^<]+)<",
+            page.get_data(as_text=True),
+            re.S,
         )
         assert row, "the dossier is in Mes demandes"
         return row.group(1).strip()

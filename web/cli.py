@@ -11,12 +11,13 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from engine import demo, documents
+from engine.checking import check_paths
 from engine.db import make_engine, make_session_factory
 from engine.definition import deploy, read_folder
 from engine.errors import InventaireError, ProcessModelError
 from engine.migrate import upgrade
-from engine.scenario import load_scenarios, run as run_scenario
-from engine.checking import check_paths
+from engine.scenario import ScenarioResult, load_scenarios
+from engine.scenario import run as run_scenario
 
 
 def _app() -> Flask:
@@ -132,7 +133,9 @@ def processes_deploy(folder: str) -> None:
     if created:
         click.echo(f"« {version.key} » déployé en version {version.version}.")
     else:
-        click.echo(f"« {version.key} » version {version.version} : contenu identique, rien à faire.")
+        click.echo(
+            f"« {version.key} » version {version.version} : contenu identique, rien à faire."
+        )
 
 
 @main.group("scenarios")
@@ -149,7 +152,11 @@ def scenarios_run(folder: str | None) -> None:
     if folder:
         folders = [Path(folder)]
     else:
-        folders = [path for path in sorted(default_processes_dir().iterdir()) if (path / "process.json").is_file()]
+        folders = [
+            path
+            for path in sorted(default_processes_dir().iterdir())
+            if (path / "process.json").is_file()
+        ]
     failures = 0
     total = 0
     for process_folder in folders:
@@ -158,13 +165,14 @@ def scenarios_run(folder: str | None) -> None:
             total += 1
             mark = "OK    " if result.passed else "ÉCHEC "
             failures += 0 if result.passed else 1
-            click.echo(f"{mark}{process_folder.name}/{result.scenario.name} : {result.scenario.title} — {result.message}")
+            name = f"{process_folder.name}/{result.scenario.name}"
+            click.echo(f"{mark}{name} : {result.scenario.title} — {result.message}")
     click.echo(f"{total - failures} passed, {failures} failed")
     if failures or not total:
         sys.exit(1)
 
 
-def replay_folder(folder: Path) -> list:  # type: ignore[type-arg]
+def replay_folder(folder: Path) -> list[ScenarioResult]:
     """Replay a folder's scenarios in a throwaway SQLite database, one transaction each."""
     with tempfile.TemporaryDirectory(prefix="inventaire-scenarios-") as workdir:
         engine = make_engine(f"sqlite:///{workdir}/scenarios.sqlite3")
@@ -185,8 +193,6 @@ def replay_folder(folder: Path) -> list:  # type: ignore[type-arg]
                 try:
                     results.append(run_scenario(session, store, item, organisations))
                 except InventaireError as error:
-                    from engine.scenario import ScenarioResult
-
                     results.append(ScenarioResult(item, False, error.user_message))
                 session.rollback()
         engine.dispose()

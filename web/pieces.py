@@ -16,7 +16,9 @@ bp = Blueprint("pieces", __name__, url_prefix="/pieces")
 @bp.get("/<int:document_id>")
 @login_required
 def download(document_id: int) -> Response:
-    document, path = documents.get_for_download(db(), document_store(), current_actor(), document_id)
+    document, path = documents.get_for_download(
+        db(), document_store(), current_actor(), document_id
+    )
     response = send_file(
         path,
         mimetype=document.content_type,

@@ -99,8 +99,6 @@ def submit_task(
             blocking=isinstance(error, ExecutionError),
         )
         db().commit()
-        return render_task(
-            template, actor, context, data=data, alert=PROCESS_FAILURE, status=422
-        )
+        return render_task(template, actor, context, data=data, alert=PROCESS_FAILURE, status=422)
     flash(result.message, "success")
     return redirect(success(result))

@@ -36,17 +36,21 @@ def index() -> str:
 def users() -> str:
     rows = db().scalars(select(User).order_by(User.name)).all()
     organisations = {org.id: org.name for org in db().scalars(select(Organisation))}
-    return render_template("admin/users.html", users=rows, organisations=organisations, role_labels=ROLE_LABELS)
+    return render_template(
+        "admin/users.html", users=rows, organisations=organisations, role_labels=ROLE_LABELS
+    )
 
 
 def _organisation_choices() -> list[tuple[int, str]]:
-    return [(org.id, org.name) for org in db().scalars(select(Organisation).order_by(Organisation.name))]
+    return [
+        (org.id, org.name) for org in db().scalars(select(Organisation).order_by(Organisation.name))
+    ]
 
 
 @bp.route("/comptes/nouveau", methods=["GET", "POST"])
 @roles_required(RoleName.ADMIN)
 def user_new() -> Page:
-    values = {"email": "", "name": "", "organisation_id": "", "roles": []}
+    values: dict[str, object] = {"email": "", "name": "", "organisation_id": "", "roles": []}
     errors: dict[str, str] = {}
     if request.method == "POST":
         values = {
@@ -63,7 +67,7 @@ def user_new() -> Page:
                     email=str(values["email"]),
                     name=str(values["name"]),
                     password=request.form.get("password", "")[:300],
-                    roles=list(values["roles"]),
+                    roles=request.form.getlist("roles"),
                     organisation_id=organisation_id,
                 )
                 audit.record(db(), None, current_actor(), "compte", f"Compte créé : {user.email}.")
@@ -121,7 +125,7 @@ def user_edit(user_id: int) -> Page:
         organisation_id = _organisation_id(values["organisation_id"], errors)
         if not str(values["name"]).strip():
             errors["name"] = "Saisissez le nom."
-        if user.id == current_actor().id and RoleName.ADMIN not in values["roles"]:  # type: ignore[operator]
+        if user.id == current_actor().id and RoleName.ADMIN not in request.form.getlist("roles"):
             errors["roles"] = "Vous ne pouvez pas retirer votre propre rôle d'administrateur."
         password = request.form.get("password", "")[:300]
         try:
@@ -131,8 +135,10 @@ def user_edit(user_id: int) -> Page:
                 user.name = str(values["name"]).strip()
                 user.organisation_id = organisation_id
                 user.active = bool(values["active"])
-                accounts.set_roles(db(), user, list(values["roles"]))  # type: ignore[call-overload]
-                audit.record(db(), None, current_actor(), "compte", f"Compte modifié : {user.email}.")
+                accounts.set_roles(db(), user, request.form.getlist("roles"))
+                audit.record(
+                    db(), None, current_actor(), "compte", f"Compte modifié : {user.email}."
+                )
                 db().commit()
                 flash("Compte mis à jour.", "success")
                 return redirect(url_for("admin.users"))
@@ -154,9 +160,19 @@ def organisations() -> Page:
             if errors:
                 raise FormInvalid(errors)
             organisation = accounts.create_organisation(
-                db(), kind=values["kind"], name=values["name"], siret=values["siret"] or None, mandant_id=mandant
+                db(),
+                kind=values["kind"],
+                name=values["name"],
+                siret=values["siret"] or None,
+                mandant_id=mandant,
             )
-            audit.record(db(), None, current_actor(), "organisation", f"Organisation créée : {organisation.name}.")
+            audit.record(
+                db(),
+                None,
+                current_actor(),
+                "organisation",
+                f"Organisation créée : {organisation.name}.",
+            )
             db().commit()
             flash(f"Organisation « {organisation.name} » créée.", "success")
             return redirect(url_for("admin.organisations"))
@@ -180,12 +196,16 @@ def organisations() -> Page:
 @roles_required(RoleName.ADMIN, RoleName.PROPRIETAIRE)
 def incidents() -> str:
     """Errors of diagrams met while running dossiers, for the process owners."""
-    events = db().execute(
-        select(AuditEvent, Instance.reference, Instance.title)
-        .join(Instance, Instance.id == AuditEvent.instance_id)
-        .where(AuditEvent.kind == "incident")
-        .order_by(AuditEvent.at.desc())
-        .limit(200)
-    ).all()
+    events = (
+        db()
+        .execute(
+            select(AuditEvent, Instance.reference, Instance.title)
+            .join(Instance, Instance.id == AuditEvent.instance_id)
+            .where(AuditEvent.kind == "incident")
+            .order_by(AuditEvent.at.desc())
+            .limit(200)
+        )
+        .all()
+    )
     blocked = db().scalars(select(Instance).where(Instance.status == InstanceStatus.ERROR)).all()
     return render_template("admin/incidents.html", events=events, blocked=blocked)

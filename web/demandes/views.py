@@ -33,11 +33,15 @@ def index() -> str:
     page = max(1, request.args.get("page", 1, type=int) or 1)
     query = select(Instance).where(Instance.organisation_id == actor.organisation_id)
     total = db().scalar(select(func.count()).select_from(query.subquery())) or 0
-    dossiers = db().scalars(
-        query.order_by(Instance.updated_at.desc(), Instance.id.desc())
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
-    ).all()
+    dossiers = (
+        db()
+        .scalars(
+            query.order_by(Instance.updated_at.desc(), Instance.id.desc())
+            .limit(PAGE_SIZE)
+            .offset((page - 1) * PAGE_SIZE)
+        )
+        .all()
+    )
     waiting = set(
         db().scalars(
             select(WorkItem.instance_id).where(
@@ -100,7 +104,12 @@ def _render_page(
     dossier = dossier_view(db(), current_actor(), context.instance_id)
     documents = {str(piece.id): piece.name for piece in dossier.pieces}
     form_view = build_form_view(
-        context.form, data, errors, page_id=page.id, user_choices=context.user_choices, documents=documents
+        context.form,
+        data,
+        errors,
+        page_id=page.id,
+        user_choices=context.user_choices,
+        documents=documents,
     )
     pages = _pages(context.form)
     index = [item.id for item in pages].index(page.id)
@@ -159,9 +168,13 @@ def saisie(instance_id: int, page_id: str | None) -> Page:
     action = request.form.get("_action", "brouillon")
     position = ids.index(page_id)
     if action == "precedent" and position > 0:
-        return redirect(url_for("demandes.saisie", instance_id=instance_id, page_id=ids[position - 1]))
+        return redirect(
+            url_for("demandes.saisie", instance_id=instance_id, page_id=ids[position - 1])
+        )
     if action == "suivant" and position < len(ids) - 1:
-        return redirect(url_for("demandes.saisie", instance_id=instance_id, page_id=ids[position + 1]))
+        return redirect(
+            url_for("demandes.saisie", instance_id=instance_id, page_id=ids[position + 1])
+        )
     if action == "deposer":
         return _deposit(context, page, merged)
     flash("Brouillon enregistré.", "success")
@@ -175,7 +188,11 @@ def _deposit(context: TaskContext, page: FormPage, data: dict[str, Any]) -> Page
         db().commit()
     except FormInvalid as error:
         db().rollback()
-        here = {name: message for name, message in error.errors.items() if name in page.fields or not name}
+        here = {
+            name: message
+            for name, message in error.errors.items()
+            if name in page.fields or not name
+        }
         elsewhere = [
             (
                 url_for(
@@ -196,7 +213,10 @@ def _deposit(context: TaskContext, page: FormPage, data: dict[str, Any]) -> Page
     except (ScriptError, ExecutionError) as error:
         db().rollback()
         runtime.record_failure(
-            db(), actor, context.instance_id, error.user_message,
+            db(),
+            actor,
+            context.instance_id,
+            error.user_message,
             blocking=isinstance(error, ExecutionError),
         )
         db().commit()

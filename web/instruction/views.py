@@ -36,24 +36,34 @@ def corbeille() -> str:
     if step:
         conditions.append(WorkItem.task_spec == step)
     query = (
-        select(WorkItem, Instance.reference, Instance.title, Instance.status_label, Organisation.name)
+        select(
+            WorkItem, Instance.reference, Instance.title, Instance.status_label, Organisation.name
+        )
         .join(Instance, Instance.id == WorkItem.instance_id)
         .outerjoin(Organisation, Organisation.id == Instance.organisation_id)
         .where(*conditions)
     )
     ordering = WorkItem.created_at.desc() if order == "recent" else WorkItem.created_at.asc()
-    rows = db().execute(
-        query.order_by(WorkItem.claimed_by_id.is_(None), ordering, WorkItem.id)
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
-    ).all()
+    rows = (
+        db()
+        .execute(
+            query.order_by(WorkItem.claimed_by_id.is_(None), ordering, WorkItem.id)
+            .limit(PAGE_SIZE)
+            .offset((page - 1) * PAGE_SIZE)
+        )
+        .all()
+    )
     total = db().scalar(select(func.count(WorkItem.id)).where(*conditions)) or 0
-    steps = db().execute(
-        select(WorkItem.task_spec, WorkItem.task_title, func.count(WorkItem.id))
-        .where(inbox_filter(actor))
-        .group_by(WorkItem.task_spec, WorkItem.task_title)
-        .order_by(WorkItem.task_title)
-    ).all()
+    steps = (
+        db()
+        .execute(
+            select(WorkItem.task_spec, WorkItem.task_title, func.count(WorkItem.id))
+            .where(inbox_filter(actor))
+            .group_by(WorkItem.task_spec, WorkItem.task_title)
+            .order_by(WorkItem.task_title)
+        )
+        .all()
+    )
     return render_template(
         "instruction/corbeille.html",
         rows=rows,
@@ -146,7 +156,10 @@ def dossiers() -> str:
     if text:
         pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         conditions.append(
-            or_(Instance.reference.ilike(pattern, escape="\\"), Instance.title.ilike(pattern, escape="\\"))
+            or_(
+                Instance.reference.ilike(pattern, escape="\\"),
+                Instance.title.ilike(pattern, escape="\\"),
+            )
         )
     if status:
         conditions.append(Instance.status_label == status)
