@@ -72,10 +72,10 @@ def upload_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def app(db_engine: Engine, database_url: str, upload_dir: Path) -> Flask:
+def app(db_engine: Engine, database_url: str, upload_dir: Path) -> Iterator[Flask]:
     from web import create_app
 
-    return create_app(
+    application = create_app(
         {
             "TESTING": True,
             "DATABASE_URL": database_url,
@@ -85,6 +85,8 @@ def app(db_engine: Engine, database_url: str, upload_dir: Path) -> Flask:
             "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
         }
     )
+    yield application
+    application.extensions["db_engine"].dispose()
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,200 @@
+"""100,000 dossiers in a couple of seconds: copies of real dossiers, bulk-inserted.
+
+The engine makes one real dossier at each step of the procedure (its `instance` row, state
+blob included, and its open `work_item`). Those rows are copied with fresh ids, references,
+organisations and dates, spread over the roles and steps as a live service would be, and
+inserted in batches: SQLAlchemy Core executemany on SQLite, COPY on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Connection, func, select, text
+
+from bench.dossiers import FAVORABLE, REVIEWER, TWO_ROUNDS, Env, play
+from engine import runtime
+from engine.clock import utcnow
+from engine.models import Instance, WorkItem, WorkItemStatus
+
+BATCH = 10_000
+DEMANDEUR_OF = {
+    "ministere": "demandeur@example.org",
+    "cpne": "demandeur2@example.org",
+    "organisation_cncp": "demandeur3@example.org",
+    "certificateur": "mandataire@example.org",
+}
+
+
+@dataclass(frozen=True)
+class Template:
+    """A real dossier waiting at one step, and the share of the bulk copied from it."""
+
+    name: str
+    weight: int
+    instance: dict[str, Any]
+    item: dict[str, Any]
+
+
+# (name, scenario, steps played, weight in %, variant)
+MIX = (
+    ("brouillon", FAVORABLE, 0, 10, None),
+    ("recevabilite", FAVORABLE, 1, 12, None),
+    ("recevabilite-prise", FAVORABLE, 1, 3, "claimed"),
+    ("complements", TWO_ROUNDS, 2, 10, None),
+    ("designation", FAVORABLE, 2, 10, None),
+    ("instruction", FAVORABLE, 3, 10, None),
+    ("instruction-r2", FAVORABLE, 3, 10, "rapporteur2"),
+    ("ordre-du-jour", FAVORABLE, 4, 10, None),
+    ("deliberation", FAVORABLE, 5, 15, None),
+    ("decision", FAVORABLE, 6, 10, None),
+)
+
+
+def make_templates(env: Env) -> list[Template]:
+    """One real dossier per entry of MIX, made by the engine and read back as rows."""
+    templates = []
+    instance_table = Instance.__table__
+    item_table = WorkItem.__table__
+    with env.sessions() as session:
+        for name, scenario_name, steps, weight, variant in MIX:
+            played = env.scenarios[scenario_name]
+            instance = play(env, session, played.organisation, played.steps[:steps])
+            item = session.scalars(
+                select(WorkItem).where(
+                    WorkItem.instance_id == instance.id, WorkItem.status == WorkItemStatus.OPEN
+                )
+            ).one()
+            if variant == "claimed":
+                runtime.claim(session, env.actor(session, REVIEWER), item.id)
+            session.flush()
+            instance_row = dict(
+                session.execute(select(instance_table).where(instance_table.c.id == instance.id))
+                .mappings()
+                .one()
+            )
+            item_row = dict(
+                session.execute(select(item_table).where(item_table.c.id == item.id))
+                .mappings()
+                .one()
+            )
+            if variant == "rapporteur2":
+                item_row["assignee_id"] = env.user_id(session, "rapporteur2@example.org")
+            templates.append(Template(name, weight, instance_row, item_row))
+        session.rollback()  # the templates themselves are not kept
+    return templates
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    instances: int
+    seconds: float
+    by_template: dict[str, int]
+
+
+def bulk_insert(env: Env, count: int, seed: int = 20_260_101) -> BulkResult:
+    templates = make_templates(env)
+    started = time.perf_counter()
+    rng = random.Random(seed)
+    with env.sessions() as session:
+        demandeurs = {
+            key: env.user_id(session, email) for key, email in DEMANDEUR_OF.items()
+        }
+        first_instance = (session.scalar(select(func.max(Instance.id))) or 0) + 1
+        first_item = (session.scalar(select(func.max(WorkItem.id))) or 0) + 1
+    org_ids = [(env.organisations[key], demandeurs[key]) for key in DEMANDEUR_OF]
+    chosen = rng.choices(templates, weights=[t.weight for t in templates], k=count)
+    by_template: dict[str, int] = {}
+    for template in chosen:
+        by_template[template.name] = by_template.get(template.name, 0) + 1
+
+    instance_columns = list(templates[0].instance)
+    item_columns = [name for name in templates[0].item if name != "draft"]
+    now = utcnow()
+    per_year: dict[int, int] = {}
+
+    def rows() -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+        for index, template in enumerate(chosen):
+            instance_id = first_instance + index
+            organisation_id, demandeur_id = org_ids[rng.randrange(len(org_ids))]
+            created = now - timedelta(seconds=rng.randrange(2 * 365 * 86_400))
+            updated = min(now, created + timedelta(seconds=rng.randrange(90 * 86_400)))
+            instance = dict(template.instance)
+            instance.update(
+                id=instance_id,
+                organisation_id=organisation_id,
+                created_by_id=demandeur_id,
+                created_at=created,
+                updated_at=updated,
+                lock_version=template.instance["lock_version"],
+            )
+            if template.instance["reference"] is not None:
+                # Numbers from 10001 on: never those the engine's counter gives in the bench.
+                per_year[created.year] = per_year.get(created.year, 10_000) + 1
+                instance["reference"] = f"INV-{created.year}-{per_year[created.year]:05d}"
+                instance["deposited_at"] = created + timedelta(hours=rng.randrange(1, 240))
+            item = {name: template.item[name] for name in item_columns}
+            item.update(
+                id=first_item + index,
+                instance_id=instance_id,
+                task_id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                created_at=updated,
+                claimed_at=updated if template.item["claimed_by_id"] else None,
+            )
+            if template.item["organisation_id"] is not None:
+                item["organisation_id"] = organisation_id
+            yield instance, item
+
+    with env.engine.begin() as connection:
+        batch_instances: list[dict[str, Any]] = []
+        batch_items: list[dict[str, Any]] = []
+        for instance, item in rows():
+            batch_instances.append(instance)
+            batch_items.append(item)
+            if len(batch_instances) >= BATCH:
+                _insert(connection, instance_columns, item_columns, batch_instances, batch_items)
+                batch_instances, batch_items = [], []
+        if batch_instances:
+            _insert(connection, instance_columns, item_columns, batch_instances, batch_items)
+        if connection.dialect.name == "postgresql":
+            for table in ("instance", "work_item"):
+                connection.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                        f"(SELECT max(id) FROM {table}))"
+                    )
+                )
+    return BulkResult(count, time.perf_counter() - started, by_template)
+
+
+def _insert(
+    connection: Connection,
+    instance_columns: list[str],
+    item_columns: list[str],
+    instances: list[dict[str, Any]],
+    items: list[dict[str, Any]],
+) -> None:
+    if connection.dialect.name == "postgresql":
+        _copy(connection, "instance", instance_columns, instances)
+        _copy(connection, "work_item", item_columns, items)
+    else:
+        connection.execute(Instance.__table__.insert(), instances)
+        connection.execute(WorkItem.__table__.insert(), items)
+
+
+def _copy(
+    connection: Connection, table: str, columns: list[str], rows: list[dict[str, Any]]
+) -> None:
+    """PostgreSQL COPY FROM STDIN through the psycopg connection of this transaction."""
+    raw = connection.connection.driver_connection
+    assert raw is not None
+    names = ", ".join(f'"{name}"' for name in columns)
+    with raw.cursor() as cursor, cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row([row[name] for name in columns])
