@@ -25,13 +25,20 @@ def text_of(response: TestResponse) -> str:
     return re.sub(r"\s+", " ", html.unescape(body)).strip()
 
 
+def _read(response: TestResponse) -> TestResponse:
+    """The whole body read and the response closed (a streamed file is closed at once)."""
+    response.get_data()
+    response.close()
+    return response
+
+
 @dataclass
 class Browser:
     client: FlaskClient
     last: TestResponse | None = None
 
     def get(self, url: str, **kwargs: Any) -> TestResponse:
-        self.last = self.client.get(url, **kwargs)
+        self.last = _read(self.client.get(url, **kwargs))
         return self.last
 
     def csrf(self, url: str | None = None) -> str:
@@ -52,7 +59,7 @@ class Browser:
         token = self.csrf(from_page or url)
         payload = dict(data or {})
         payload["csrf_token"] = token
-        self.last = self.client.post(url, data=payload, **kwargs)
+        self.last = _read(self.client.post(url, data=payload, **kwargs))
         return self.last
 
     def login(self, email: str, password: str = PASSWORD) -> TestResponse:
