@@ -65,6 +65,14 @@ class ProcessDefinition:
             if spiff.task_properties(task_spec).get("depot") == "true"
         )
 
+    def tasks_shown_to_submitter(self) -> frozenset[str]:
+        """Reviewers' tasks whose answers the submitter reads (property `visiblePourDemandeur`)."""
+        return frozenset(
+            task_spec.bpmn_id
+            for task_spec in spiff.all_task_specs(self.parsed)
+            if spiff.task_properties(task_spec).get("visiblePourDemandeur") == "true"
+        )
+
     def task_spec(self, spec_id: str) -> Any:
         for task_spec in spiff.all_task_specs(self.parsed):
             if getattr(task_spec, "bpmn_id", None) == spec_id:

@@ -142,10 +142,15 @@ def dossier_view(session: Session, actor: Actor, instance_id: int) -> DossierVie
     )
     demandeur_ids = _demandeur_ids(session, instance)
 
+    def who(actor_id: int | None) -> str:
+        # Submitters read "CNCP" for the agents: names of staff stay internal.
+        if submitter_only and actor_id not in demandeur_ids:
+            return "CNCP"
+        return users.get(actor_id or 0, "Système")
+
+    shown_to_submitter = definition.tasks_shown_to_submitter()
     timeline = [
-        TimelineEntry(
-            event.at, users.get(event.actor_id or 0, "Système"), event.kind, event.summary
-        )
+        TimelineEntry(event.at, who(event.actor_id), event.kind, event.summary)
         for event in events
         if not submitter_only or event.kind in PUBLIC_KINDS or event.actor_id in demandeur_ids
     ]
@@ -154,12 +159,14 @@ def dossier_view(session: Session, actor: Actor, instance_id: int) -> DossierVie
             title=row.task_title,
             task_spec=row.task_spec,
             submitted_at=row.submitted_at,
-            submitted_by=users.get(row.submitted_by_id or 0, "—"),
+            submitted_by=who(row.submitted_by_id),
             form=definition.forms.get(row.form),
             data=row.data,
         )
         for row in submissions
-        if not submitter_only or row.submitted_by_id in demandeur_ids
+        if not submitter_only
+        or row.submitted_by_id in demandeur_ids
+        or row.task_spec in shown_to_submitter
     ]
     pieces = [
         PieceView(doc.id, doc.name, doc.size, doc.content_type, doc.uploaded_at, doc.field)
