@@ -34,8 +34,9 @@ assets: $(DSFR_DIR)/dsfr.min.css
 $(DSFR_DIR)/dsfr.min.css: package.json
 	npm install --no-audit --no-fund --loglevel=error
 	rm -rf $(DSFR_DIR)
-	mkdir -p $(DSFR_DIR)
-	cp -r node_modules/@gouvfr/dsfr/dist/. $(DSFR_DIR)/
+	mkdir -p $(DSFR_DIR)/utility/icons
+	cd node_modules/@gouvfr/dsfr/dist && cp -r dsfr.min.css fonts icons favicon $(CURDIR)/$(DSFR_DIR)/
+	cp node_modules/@gouvfr/dsfr/dist/utility/icons/icons.min.css $(DSFR_DIR)/utility/icons/
 	touch $@
 
 clean:
