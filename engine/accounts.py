@@ -10,6 +10,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from engine.clock import utcnow
 from engine.errors import FormInvalid
+from engine.forms import EMAIL
 from engine.models import Organisation, OrganisationKind, Role, RoleName, User, UserRole
 
 # Checked against when the email is unknown, so both paths cost the same.
@@ -50,7 +51,7 @@ def create_user(
 ) -> User:
     email = email.strip().lower()
     errors: dict[str, str] = {}
-    if "@" not in email or len(email) > 254:
+    if not EMAIL.fullmatch(email) or not email.isprintable() or len(email) > 254:
         errors["email"] = "Saisissez une adresse électronique valide (ex. nom@domaine.fr)."
     elif find_user_by_email(session, email) is not None:
         errors["email"] = "Un compte existe déjà avec cette adresse."
@@ -106,7 +107,7 @@ def create_organisation(
         errors["kind"] = "Choisissez un type d'organisation de la liste."
     if not name.strip() or len(name) > 300:
         errors["name"] = "Saisissez le nom de l'organisation (300 caractères au plus)."
-    if siret and (len(siret) != 14 or not siret.isdigit()):
+    if siret and (len(siret) != 14 or not (siret.isascii() and siret.isdigit())):
         errors["siret"] = "Le SIRET compte 14 chiffres."
     if kind == OrganisationKind.CERTIFICATEUR and mandant_id is None:
         errors["mandant_id"] = (

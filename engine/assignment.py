@@ -12,7 +12,7 @@ from engine.actor import Actor
 from engine.clock import utcnow
 from engine.definition import ProcessDefinition
 from engine.errors import ProcessModelError
-from engine.models import Instance, WorkItem, WorkItemStatus
+from engine.models import Instance, WorkItem, WorkItemStatus, as_id
 
 
 def project(
@@ -65,7 +65,7 @@ def _new_item(
     assignee_id = None
     if rule.assignee_variable:
         value = task.data.get(rule.assignee_variable)
-        assignee_id = int(value) if isinstance(value, int | str) and str(value).isdigit() else None
+        assignee_id = as_id(value)
     properties = spiff.task_properties(task.task_spec)
     return WorkItem(
         instance_id=instance.id,

@@ -33,6 +33,26 @@ NAMING_CONVENTION = {
 
 # BigInteger ids on PostgreSQL, plain INTEGER (rowid alias) on SQLite.
 Id = BigInteger().with_variant(Integer(), "sqlite")
+# The largest id both columns hold: a larger number sent to the database is an error there.
+MAX_ID = 2**63 - 1
+
+
+def as_id(value: object) -> int | None:
+    """An id given by a user (an int, or ASCII digits), or None when it cannot be one.
+
+    "²".isdigit() is true and int() refuses it; 10**30 is an int the database refuses: both
+    are None here, so that a lookup by id answers "not found" rather than failing.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_ID)):
+            return None
+        value = int(text)
+    if not isinstance(value, int):
+        return None
+    return value if 0 < value <= MAX_ID else None
 
 
 class Base(DeclarativeBase):

@@ -34,6 +34,7 @@ from engine.models import (
     UserRole,
     WorkItem,
     WorkItemStatus,
+    as_id,
 )
 from engine.publication import publish
 
@@ -135,6 +136,8 @@ def _open_item_for(session: Session, actor: Actor, work_item_id: int) -> tuple[W
 
 def _save(session: Session, instance: Instance, workflow: Any) -> None:
     """Write the new state; the version column makes the UPDATE fail if someone acted first."""
+    # Read before the flush: a failed flush expires the instance, which then cannot be loaded.
+    instance_id = instance.id
     instance.state = spiff.dump_state(workflow)
     instance.state_format = spiff.STATE_FORMAT
     instance.updated_at = utcnow()
@@ -146,7 +149,7 @@ def _save(session: Session, instance: Instance, workflow: Any) -> None:
         session.flush()
     except StaleDataError:
         raise Conflict(
-            "Ce dossier vient d'être modifié par un autre utilisateur.", instance_id=instance.id
+            "Ce dossier vient d'être modifié par un autre utilisateur.", instance_id=instance_id
         ) from None
 
 
@@ -284,19 +287,23 @@ def _check_references(
         value = data.get(name)
         ids = value if isinstance(value, list) else ([value] if value else [])
         for doc_id in ids:
-            document = session.get(Document, int(doc_id)) if str(doc_id).isdigit() else None
+            key = as_id(doc_id)
+            document = session.get(Document, key) if key is not None else None
             if document is None or document.instance_id != instance.id:
                 errors[name] = "Cette pièce n'appartient pas à ce dossier."
     for name, role in form.user_fields().items():
         value = data.get(name)
         if value is None:
             continue
-        holder = session.scalar(
-            select(User.id)
-            .join(UserRole, UserRole.user_id == User.id)
-            .join(Role, Role.id == UserRole.role_id)
-            .where(User.id == value, Role.name == role, User.active.is_(True))
-        )
+        key = as_id(value)
+        holder = None
+        if key is not None:
+            holder = session.scalar(
+                select(User.id)
+                .join(UserRole, UserRole.user_id == User.id)
+                .join(Role, Role.id == UserRole.role_id)
+                .where(User.id == key, Role.name == role, User.active.is_(True))
+            )
         if holder is None:
             errors[name] = "Choisissez une personne de la liste."
 

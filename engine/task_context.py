@@ -33,6 +33,8 @@ class TaskContext:
     role: str
     status: str
     claimed_by_id: int | None
+    # The lane's role and, once someone is designated, that person: who may open the task.
+    may_work: bool
     may_act: bool
     form: FormDefinition
     values: dict[str, Any]
@@ -40,8 +42,14 @@ class TaskContext:
     user_choices: dict[str, list[tuple[str, str]]]
 
 
-def task_context(session: Session, actor: Actor, work_item_id: int) -> TaskContext:
-    """The task as its page shows it; NotFound when the actor may not see its dossier."""
+def task_context(
+    session: Session, actor: Actor, work_item_id: int, *, for_display: bool = True
+) -> TaskContext:
+    """The task as its page shows it; NotFound when the actor may not see its dossier.
+
+    `for_display=False` (a form being submitted) skips what only the page needs: restoring the
+    workflow for the instructions, the prefilled values and the lists of users.
+    """
     item = get_work_item(session, work_item_id)
     instance = session.get(Instance, item.instance_id)
     if instance is None or not can_see_instance(actor, instance):
@@ -50,7 +58,9 @@ def task_context(session: Session, actor: Actor, work_item_id: int) -> TaskConte
     form = form_of(definition, item)
     process_data: dict[str, Any] = {}
     instructions = ""
-    if item.status == WorkItemStatus.OPEN:
+    values: dict[str, Any] = {}
+    choices: dict[str, list[tuple[str, str]]] = {}
+    if for_display and item.status == WorkItemStatus.OPEN:
         workflow = load_workflow(session, instance, definition)
         task = spiff.find_task(workflow, item.task_id)
         if task is not None:
@@ -58,11 +68,12 @@ def task_context(session: Session, actor: Actor, work_item_id: int) -> TaskConte
             instructions = render_instructions(
                 spiff.task_instructions(task.task_spec), process_data
             )
-    values = _prefill(session, instance, item, form, process_data)
-    choices = {
-        name: [(str(user.id), user.name) for user in users_with_role(session, role)]
-        for name, role in form.user_fields().items()
-    }
+    if for_display:
+        values = _prefill(session, instance, item, form, process_data)
+        choices = {
+            name: [(str(user.id), user.name) for user in users_with_role(session, role)]
+            for name, role in form.user_fields().items()
+        }
     return TaskContext(
         item_id=item.id,
         instance_id=instance.id,
@@ -71,6 +82,7 @@ def task_context(session: Session, actor: Actor, work_item_id: int) -> TaskConte
         role=item.role,
         status=item.status,
         claimed_by_id=item.claimed_by_id,
+        may_work=may_work_on(actor, item),
         may_act=item.status == WorkItemStatus.OPEN
         and may_work_on(actor, item)
         and item.claimed_by_id in (None, actor.id),

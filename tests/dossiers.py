@@ -92,9 +92,7 @@ def snapshot(session: Session, instance_id: int | None) -> Snapshot:
         reference=instance.reference,
         draft=tuple((item.id, item.draft) for item in items),
         submissions=count(Submission, Submission.instance_id == instance_id),
-        events=count(
-            AuditEvent, AuditEvent.instance_id == instance_id, AuditEvent.kind != "piece"
-        ),
+        events=count(AuditEvent, AuditEvent.instance_id == instance_id, AuditEvent.kind != "piece"),
         documents=count(Document, Document.instance_id == instance_id),
         work_items=tuple(
             (item.id, item.task_spec, item.status, item.claimed_by_id) for item in items

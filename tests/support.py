@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask.testing import FlaskClient
-from werkzeug.test import TestResponse
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.test import TestResponse, stream_encode_multipart
 
 from engine.scenario import SAMPLE_PDF
 
@@ -23,6 +24,19 @@ def text_of(response: TestResponse) -> str:
     body = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", body, flags=re.S)
     body = re.sub(r"<[^>]+>", " ", body)
     return re.sub(r"\s+", " ", html.unescape(body)).strip()
+
+
+def multipart(data: dict[str, Any]) -> tuple[bytes, str]:
+    """A multipart body built in memory (the test client spools big bodies to a temporary file
+    that it never closes), and its content type. Files are (stream, name) pairs."""
+    fields = MultiDict()
+    for name, value in data.items():
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, tuple):
+                item = FileStorage(stream=item[0], filename=item[1])
+            fields.add(name, item)
+    stream, _length, boundary = stream_encode_multipart(fields, use_tempfile=False)
+    return stream.getvalue(), f'multipart/form-data; boundary="{boundary}"'
 
 
 def _read(response: TestResponse) -> TestResponse:
@@ -59,7 +73,11 @@ class Browser:
         token = self.csrf(from_page or url)
         payload = dict(data or {})
         payload["csrf_token"] = token
-        self.last = _read(self.client.post(url, data=payload, **kwargs))
+        if kwargs.get("content_type") == "multipart/form-data":
+            body, kwargs["content_type"] = multipart(payload)
+            self.last = _read(self.client.post(url, data=body, **kwargs))
+        else:
+            self.last = _read(self.client.post(url, data=payload, **kwargs))
         return self.last
 
     def login(self, email: str, password: str = PASSWORD) -> TestResponse:

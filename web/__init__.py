@@ -4,10 +4,42 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Request
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.datastructures import ImmutableMultiDict, iter_multi_items
+from werkzeug.routing import IntegerConverter, Map
+
+from engine.models import MAX_ID
 
 csrf = CSRFProtect()
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` in addresses: an id the database can hold (1 to MAX_ID), else 404."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def _without_nul(value: Any) -> Any:
+    return value.replace("\x00", "") if isinstance(value, str) else value
+
+
+class WithoutNul(ImmutableMultiDict[str, Any]):
+    """Query and form values without NUL characters: nobody types them, and PostgreSQL refuses
+    them in text (a 500 wherever a value reaches a query). Uploaded files are left as they are."""
+
+    def __init__(self, mapping: Any = None) -> None:
+        super().__init__(
+            (_without_nul(key), _without_nul(value))
+            for key, value in iter_multi_items(mapping or ())
+        )
+
+
+class InventaireRequest(Request):
+    parameter_storage_class = WithoutNul
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -20,6 +52,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web.pieces import bp as pieces_bp
 
     app = Flask(__name__, instance_relative_config=True)
+    app.request_class = InventaireRequest
+    app.url_map.converters["int"] = IdConverter
     app.config.from_mapping(from_environment(app.instance_path))
     if test_config:
         app.config.from_mapping(test_config)

@@ -63,7 +63,12 @@ def submit_task(
     template: str, actor: Actor, work_item_id: int, success: Callable[[runtime.ActionResult], str]
 ) -> Page:
     """Complete a task from the posted form; every failure re-renders with the input kept."""
-    context = task_context(db(), actor, work_item_id)
+    context = task_context(db(), actor, work_item_id, for_display=False)
+
+    def again(**page: Any) -> tuple[str, int]:
+        shown = task_context(db(), actor, work_item_id)
+        return render_task(template, actor, shown, status=422, **page)
+
     if not context.may_act:
         db().rollback()
         if context.status != "open" or context.claimed_by_id not in (None, actor.id):
@@ -74,13 +79,13 @@ def submit_task(
     data, errors = read_form(actor, instance, context.form)
     if errors:
         db().rollback()
-        return render_task(template, actor, context, data=data, errors=errors, status=422)
+        return again(data=data, errors=errors)
     try:
         result = runtime.complete_work_item(db(), actor, work_item_id, data)
         db().commit()
     except FormInvalid as error:
         db().rollback()
-        return render_task(template, actor, context, data=data, errors=error.errors, status=422)
+        return again(data=data, errors=error.errors)
     except Conflict:
         db().rollback()
         return error_page(409, runtime.conflict_message(db(), work_item_id))
@@ -99,6 +104,6 @@ def submit_task(
             blocking=isinstance(error, ExecutionError),
         )
         db().commit()
-        return render_task(template, actor, context, data=data, alert=PROCESS_FAILURE, status=422)
+        return again(data=data, alert=PROCESS_FAILURE)
     flash(result.message, "success")
     return redirect(success(result))

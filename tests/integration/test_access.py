@@ -180,10 +180,10 @@ def test_only_the_designated_rapporteur_sees_and_instructs(
     assert reference in text_of(designated.get("/instruction/"))
     done = designated.post(url, report, from_page=url)
     assert done.status_code == 302, text_of(done)[:1500]
-    session.rollback()
-    instance = session.get(Instance, walker.dossier_id, populate_existing=True)
-    assert instance is not None and instance.status_label == "En instruction"
     open_item(session, walker.dossier_id, "inscrire_ordre_du_jour")
+    item = session.get(WorkItem, task_id, populate_existing=True)
+    assert item is not None and item.status == "completed"
+    assert item.completed_by_id == user_id(session, "rapporteur@example.org")
 
 
 def test_anonymous_users_are_sent_to_the_login_page(

@@ -15,7 +15,12 @@ from engine.definition import deploy
 from engine.errors import Conflict, ExecutionError, ProcessModelError
 from engine.models import AuditEvent, Instance, InstanceStatus, User, WorkItem, WorkItemStatus
 from engine.spiff import MAX_TREE_DEPTH
-from tests.models_fixtures import automatic_loop, condition_after_task, human_loop, script_after_task
+from tests.models_fixtures import (
+    automatic_loop,
+    condition_after_task,
+    human_loop,
+    script_after_task,
+)
 from tests.support import Browser, text_of
 
 MARKER = Path("/tmp/inventaire-sandbox-escape")
@@ -29,10 +34,14 @@ def actor(session: Session, email: str) -> Actor:
 
 def start(session: Session, files: dict[str, str]) -> tuple[Instance, WorkItem]:
     version, _created = deploy(session, files)
-    instance = runtime.start_instance(session, actor(session, "demandeur@example.org"), key=version.key)
+    instance = runtime.start_instance(
+        session, actor(session, "demandeur@example.org"), key=version.key
+    )
     session.commit()
     item = session.scalar(
-        select(WorkItem).where(WorkItem.instance_id == instance.id, WorkItem.status == WorkItemStatus.OPEN)
+        select(WorkItem).where(
+            WorkItem.instance_id == instance.id, WorkItem.status == WorkItemStatus.OPEN
+        )
     )
     assert item is not None
     return instance, item
@@ -41,16 +50,33 @@ def start(session: Session, files: dict[str, str]) -> tuple[Instance, WorkItem]:
 @pytest.mark.parametrize(
     ("files", "element"),
     [
-        (condition_after_task("cond_import", "__import__('os').system('touch /tmp/inventaire-sandbox-escape')"), "choix"),
-        (condition_after_task("cond_subclasses", "().__class__.__base__.__subclasses__()"), "choix"),
-        (script_after_task("script_import", "import os\nos.system('touch /tmp/inventaire-sandbox-escape')"), "calcul"),
+        (
+            condition_after_task(
+                "cond_import", "__import__('os').system('touch /tmp/inventaire-sandbox-escape')"
+            ),
+            "choix",
+        ),
+        (
+            condition_after_task("cond_subclasses", "().__class__.__base__.__subclasses__()"),
+            "choix",
+        ),
+        (
+            script_after_task(
+                "script_import", "import os\nos.system('touch /tmp/inventaire-sandbox-escape')"
+            ),
+            "calcul",
+        ),
         (script_after_task("script_dunder", "x = getattr.__self__"), "calcul"),
     ],
 )
-def test_dangerous_code_is_refused_at_deployment(session: Session, files: dict[str, str], element: str) -> None:
+def test_dangerous_code_is_refused_at_deployment(
+    session: Session, files: dict[str, str], element: str
+) -> None:
     with pytest.raises(ProcessModelError) as caught:
         deploy(session, files)
-    assert any(problem.startswith(f"{element}") for problem in caught.value.problems), caught.value.problems
+    assert any(problem.startswith(f"{element}") for problem in caught.value.problems), (
+        caught.value.problems
+    )
     assert not MARKER.exists()
 
 
@@ -74,7 +100,9 @@ def _submit(browser: Browser, instance: Instance, item: WorkItem) -> str:
 def test_a_failing_script_keeps_the_last_good_state_and_tells_the_owner(
     session: Session, browser_factory: object, script: str, reason: str
 ) -> None:
-    instance, item = start(session, script_after_task(f"script_{abs(hash(script)) % 10**6}", script))
+    instance, item = start(
+        session, script_after_task(f"script_{abs(hash(script)) % 10**6}", script)
+    )
     state, version = instance.state, instance.lock_version
     browser = browser_factory()  # type: ignore[operator]
     browser.login("demandeur@example.org")
@@ -107,14 +135,18 @@ def test_a_loop_past_the_engine_limit_puts_the_dossier_in_error(session: Session
             session.commit()
             passes += 1
             item = session.scalar(
-                select(WorkItem).where(WorkItem.instance_id == instance.id, WorkItem.status == WorkItemStatus.OPEN)
+                select(WorkItem).where(
+                    WorkItem.instance_id == instance.id, WorkItem.status == WorkItemStatus.OPEN
+                )
             )
             assert item is not None, "the loop never completes silently"
     session.rollback()
     # Far below SpiffWorkflow's own limit (~200 passes of a 5-node loop), never silent.
     assert 50 < passes < 200
     assert "trop de passages dans une boucle" in caught.value.user_message
-    runtime.record_failure(session, demandeur, instance.id, caught.value.user_message, blocking=True)
+    runtime.record_failure(
+        session, demandeur, instance.id, caught.value.user_message, blocking=True
+    )
     session.commit()
 
     stored = session.get(Instance, instance.id)
@@ -126,7 +158,9 @@ def test_a_loop_past_the_engine_limit_puts_the_dossier_in_error(session: Session
         runtime.complete_work_item(session, demandeur, item.id, {"continuer": "non"})
 
 
-def test_an_automatic_endless_loop_is_stopped_in_one_request(session: Session, browser: Browser) -> None:
+def test_an_automatic_endless_loop_is_stopped_in_one_request(
+    session: Session, browser: Browser
+) -> None:
     instance, item = start(session, automatic_loop("boucle_auto"))
     browser.login("demandeur@example.org")
     page = _submit(browser, instance, item)
@@ -137,7 +171,9 @@ def test_an_automatic_endless_loop_is_stopped_in_one_request(session: Session, b
     assert stored.status == InstanceStatus.ERROR
     assert "boucle" in (stored.error_message or "")
     incidents = session.scalar(
-        select(func.count(AuditEvent.id)).where(AuditEvent.instance_id == instance.id, AuditEvent.kind == "incident")
+        select(func.count(AuditEvent.id)).where(
+            AuditEvent.instance_id == instance.id, AuditEvent.kind == "incident"
+        )
     )
     assert incidents == 1
     dossier = text_of(browser.get(f"/demandes/{instance.id}"))

@@ -17,6 +17,7 @@ from engine.models import (
     Organisation,
     RoleName,
     User,
+    as_id,
 )
 from web.admin import bp
 from web.auth import current_actor, roles_required
@@ -83,10 +84,11 @@ def user_new() -> Page:
 def _organisation_id(raw: object, errors: dict[str, str]) -> int | None:
     if raw in ("", None):
         return None
-    if not str(raw).isdigit() or db().get(Organisation, int(str(raw))) is None:
+    key = as_id(raw)
+    if key is None or db().get(Organisation, key) is None:
         errors["organisation_id"] = "Choisissez une organisation de la liste."
         return None
-    return int(str(raw))
+    return key
 
 
 def _render_user_form(values: dict[str, object], errors: dict[str, str], user: User | None) -> Page:

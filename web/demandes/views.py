@@ -30,7 +30,7 @@ PAGE_SIZE = 25
 @roles_required(RoleName.DEMANDEUR)
 def index() -> str:
     actor = current_actor()
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = max(1, min(request.args.get("page", 1, type=int) or 1, 10_000))
     query = select(Instance).where(Instance.organisation_id == actor.organisation_id)
     total = db().scalar(select(func.count()).select_from(query.subquery())) or 0
     dossiers = (
@@ -236,7 +236,7 @@ def dossier(instance_id: int) -> str:
 @roles_required(RoleName.DEMANDEUR)
 def tache(instance_id: int, work_item_id: int) -> Page:
     actor = current_actor()
-    context = task_context(db(), actor, work_item_id)
+    context = task_context(db(), actor, work_item_id, for_display=request.method == "GET")
     if context.instance_id != instance_id or context.role != RoleName.DEMANDEUR:
         abort(404)
     if context.task_spec in definition_for(db(), _instance_version(instance_id)).deposit_tasks():

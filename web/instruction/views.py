@@ -12,7 +12,7 @@ from engine.accounts import users_with_role
 from engine.actor import REVIEWER_ROLES
 from engine.dossier import dossier_view
 from engine.errors import Conflict, FormInvalid
-from engine.models import Instance, Organisation, RoleName, WorkItem, WorkItemStatus
+from engine.models import Instance, Organisation, RoleName, WorkItem, WorkItemStatus, as_id
 from engine.task_context import task_context
 from web.auth import current_actor, roles_required
 from web.database import db
@@ -80,8 +80,9 @@ def corbeille() -> str:
 @roles_required(*REVIEWER_ROLES)
 def tache(work_item_id: int) -> Page:
     actor = current_actor()
-    context = task_context(db(), actor, work_item_id)
-    if context.role not in actor.roles:
+    context = task_context(db(), actor, work_item_id, for_display=request.method == "GET")
+    if not context.may_work:
+        # Another lane's task, or one designated to someone else: not even to be read.
         abort(403)
     if request.method == "GET":
         if context.status != WorkItemStatus.OPEN:
@@ -108,7 +109,7 @@ def _claim_action(work_item_id: int, action: str) -> Response | tuple[str, int]:
             runtime.release(db(), actor, work_item_id)
             message = "Tâche libérée : elle retourne dans la corbeille de votre rôle."
         else:
-            user_id = request.form.get("utilisateur", type=int)
+            user_id = as_id(request.form.get("utilisateur"))
             if user_id is None:
                 raise FormInvalid({"utilisateur": "Choisissez une personne de la liste."})
             item = runtime.reassign(db(), actor, work_item_id, user_id)
