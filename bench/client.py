@@ -25,6 +25,7 @@ class ServerTimer:
     def __init__(self, app: WSGIApp) -> None:
         self.app = app
         self.durations: list[float] = []
+        self.cpu: list[float] = []  # this thread's CPU time (SQLite runs in it, PostgreSQL not)
         self.profiler: Any = None  # a cProfile.Profile, enabled around each request when set
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
@@ -32,6 +33,7 @@ class ServerTimer:
         if profiler is not None:
             profiler.enable()
         started = time.perf_counter()
+        cpu = time.thread_time()
         iterable = self.app(environ, start_response)
         try:
             body = b"".join(iterable)
@@ -40,6 +42,7 @@ class ServerTimer:
             if close is not None:
                 close()
         self.durations.append(time.perf_counter() - started)
+        self.cpu.append(time.thread_time() - cpu)
         if profiler is not None:
             profiler.disable()
         return [body]
@@ -47,6 +50,10 @@ class ServerTimer:
     @property
     def last(self) -> float:
         return self.durations[-1]
+
+    @property
+    def last_cpu(self) -> float:
+        return self.cpu[-1]
 
     def mark(self) -> int:
         return len(self.durations)

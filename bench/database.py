@@ -57,6 +57,16 @@ def _libpq_url(url: str) -> str:
     return "postgresql://" + rest if scheme.startswith("postgresql") else url
 
 
+def postgres_unreachable(url: str) -> str | None:
+    """Why the PostgreSQL server of `url` cannot be reached (None when it can)."""
+    admin = _with_database(_libpq_url(url), "postgres")
+    try:
+        with psycopg.connect(admin, connect_timeout=5):
+            return None
+    except psycopg.OperationalError as error:
+        return str(error).strip().splitlines()[0] if str(error).strip() else "connection failed"
+
+
 def ensure_postgres_database(url: str) -> None:
     """CREATE DATABASE when it does not exist yet (through the server's `postgres` database)."""
     name = _database_of(url)
@@ -70,7 +80,11 @@ def ensure_postgres_database(url: str) -> None:
 
 
 def fresh_sqlite(folder: Path) -> str:
-    return f"sqlite:///{folder / 'bench.sqlite3'}"
+    """The URL of a new SQLite file in `folder` (a previous one is removed)."""
+    path = folder / "bench.sqlite3"
+    for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        leftover.unlink(missing_ok=True)
+    return f"sqlite:///{path}"
 
 
 def fresh_engine(url: str) -> Engine:

@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import documents, runtime, scenario
+from engine import documents, runtime, scenario, spiff
 from engine.actor import Actor
 from engine.db import make_session_factory
 from engine.definition import clear_cache, deploy, read_folder
@@ -205,9 +205,10 @@ class StateSizes:
     at_deposit: int
     largest: int
     at_end: int
-    at_end_zlib: int
+    at_end_json: int | None  # the JSON behind it, when the engine stores it otherwise
+    at_end_zlib: int | None  # what zlib would make of that JSON
     status_label: str
-    tasks_in_tree: int
+    tasks_in_tree: int | None
 
 
 def state_sizes(env: Env, rounds: int) -> StateSizes:
@@ -224,15 +225,24 @@ def state_sizes(env: Env, rounds: int) -> StateSizes:
         organisation = env.scenarios[FAVORABLE].organisation
         instance = play(env, session, organisation, steps_with_rounds(env, rounds), record)
         session.commit()
-        state = instance.state.encode("utf-8")
-        tasks = len(json.loads(state)["tasks"])
+        stored = instance.state.encode("utf-8")
+        text = _state_json(instance.state)
         return StateSizes(
             rounds=rounds,
             at_deposit=sizes["deposit"],
             largest=sizes["largest"],
-            at_end=len(state),
-            at_end_zlib=len(zlib.compress(state, 6)),
+            at_end=len(stored),
+            at_end_json=len(text.encode("utf-8")) if text is not None else None,
+            at_end_zlib=len(zlib.compress(text.encode("utf-8"), 6)) if text is not None else None,
             status_label=instance.status_label,
-            tasks_in_tree=tasks,
+            tasks_in_tree=len(json.loads(text)["tasks"]) if text is not None else None,
         )
 
+
+def _state_json(stored: str) -> str | None:
+    """The state's JSON: the stored text itself, or what the engine decodes it to when it
+    stores it otherwise (a compressed format, say); None when it cannot be read here."""
+    if stored.lstrip().startswith("{"):
+        return stored
+    decode = getattr(spiff, "state_json", None)
+    return decode(stored) if callable(decode) else None

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 
 from bench.client import Site
 from bench.dossiers import REVIEWER, TWO_ROUNDS, Env, completed_count, dossiers_at_review
 from bench.report import Timings
+from tests.support import CSRF, Browser
 from tests.walk import Walker
 
-# The recevabilité's decision as a browser posts it (multipart, as the task page's form).
+# The recevabilité's decision as a browser posts it (in the enctype the task page declares).
 REVIEW_FORM = {
     "criteres_verifies": [
         "autorite_legitime",
@@ -27,8 +29,11 @@ REVIEW_FORM = {
 @dataclass(frozen=True)
 class Completions:
     server: Timings  # WSGI call time, what the targets are about
+    cpu: Timings  # the server thread's CPU time within it
     client: Timings  # client.post round trip (test client encoding and parsing included)
+    opened: Timings  # server time of the GET of the task page before each POST (not a target)
     prepare_seconds: float
+    content_type: str
 
 
 def complete_tasks(
@@ -36,23 +41,32 @@ def complete_tasks(
 ) -> Completions:
     """recevabilite@ completes `count` (+ `warmup`) claimed `examiner_recevabilite` tasks.
 
-    The dossiers are brought there by the engine; only the POST of the task form is timed."""
+    The dossiers are brought there by the engine. The reviewer opens each task page then posts
+    its form; the POST is what the target is about (the GET is reported beside it)."""
     started = time.perf_counter()
     item_ids = dossiers_at_review(env, count + warmup)
     prepared = time.perf_counter() - started
     browser = site.browser(REVIEWER)
-    token = browser.csrf(f"/instruction/taches/{item_ids[0]}")  # the page the form is on
     server: list[float] = []
+    cpu: list[float] = []
     client: list[float] = []
+    opened: list[float] = []
+    content_type = ""
     for index, item_id in enumerate(item_ids):
         measured = index >= warmup
+        url = f"/instruction/taches/{item_id}"
+        # As a reviewer does: open the task page, then send its form. The page gives the CSRF
+        # token and the enctype, and shows (so consumes) the previous submission's flash
+        # message, which would otherwise pile up in the session cookie.
+        token, content_type = _form_of_page(browser, url)
+        if measured:
+            opened.append(site.timer.last)
         site.timer.profiler = profiler if measured else None
         payload = {**REVIEW_FORM, "csrf_token": token}
         begin = time.perf_counter()
-        response = browser.client.post(
-            f"/instruction/taches/{item_id}", data=payload, content_type="multipart/form-data"
-        )
+        response = browser.client.post(url, data=payload, content_type=content_type)
         round_trip = time.perf_counter() - begin
+        site.timer.profiler = None
         if response.status_code != 302 or not response.headers["Location"].endswith(
             "/instruction/"
         ):
@@ -62,18 +76,50 @@ def complete_tasks(
             )
         if measured:
             server.append(site.timer.last)
+            cpu.append(site.timer.last_cpu)
             client.append(round_trip)
     site.timer.profiler = None
     done = completed_count(env, item_ids)
     if done != len(item_ids):
         raise RuntimeError(f"{done} of {len(item_ids)} work items completed")
-    return Completions(Timings(tuple(server)), Timings(tuple(client)), prepared)
+    return Completions(
+        Timings(tuple(server)),
+        Timings(tuple(cpu)),
+        Timings(tuple(client)),
+        Timings(tuple(opened)),
+        prepared,
+        content_type,
+    )
 
 
-def inbox(site: Site, path: str, count: int, warmup: int = 3) -> tuple[Timings, int]:
-    """GET the reviewer's corbeille `count` times; (server timings, response size)."""
+def _form_of_page(browser: Browser, url: str) -> tuple[str, str]:
+    """(CSRF token, enctype) of the form that posts to `url`, as the page serves it."""
+    page = browser.get(url)
+    if page.status_code != 200:
+        raise RuntimeError(f"GET {url}: HTTP {page.status_code}")
+    body = page.get_data(as_text=True)
+    token = CSRF.search(body)
+    form = re.search(rf'<form[^>]*action="{re.escape(url)}"[^>]*>', body)
+    if token is None or form is None:
+        raise RuntimeError(f"{url}: no task form with a CSRF token")
+    multipart = "multipart/form-data" in form.group(0)
+    return token.group(1), (
+        "multipart/form-data" if multipart else "application/x-www-form-urlencoded"
+    )
+
+
+@dataclass(frozen=True)
+class Inbox:
+    server: Timings
+    cpu: Timings
+    size: int
+
+
+def inbox(site: Site, path: str, count: int, warmup: int = 3) -> Inbox:
+    """GET the reviewer's corbeille `count` times (after `warmup` untimed ones)."""
     browser = site.browser(REVIEWER)
     server: list[float] = []
+    cpu: list[float] = []
     size = 0
     for index in range(count + warmup):
         response = browser.get(path)
@@ -81,8 +127,9 @@ def inbox(site: Site, path: str, count: int, warmup: int = 3) -> tuple[Timings, 
             raise RuntimeError(f"GET {path}: HTTP {response.status_code}")
         if index >= warmup:
             server.append(site.timer.last)
+            cpu.append(site.timer.last_cpu)
         size = len(response.get_data())
-    return Timings(tuple(server)), size
+    return Inbox(Timings(tuple(server)), Timings(tuple(cpu)), size)
 
 
 @dataclass(frozen=True)

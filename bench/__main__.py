@@ -1,0 +1,328 @@
+"""`python -m bench` (`make bench`): the Inventaire's performance figures and their targets.
+
+On a fresh SQLite database in a temporary folder, then on PostgreSQL when BENCH_DATABASE_URL
+(or TEST_DATABASE_URL, whose server is used with a `bench` database) is set. Prints:
+
+(a) the server time of a reviewer completing one task through HTTP, with 0 and 100,000
+    instances in the database;
+(b) the time to walk one dossier through the favourable path with two rounds of complements,
+    through the engine and through HTTP;
+(c) the size of the stored workflow state after 0, 1 and 10 rounds of complements;
+(d) the server time of the reviewer's inbox at 100,000 instances.
+
+Timings are never asserted: a missed target is printed "MISSED" and the exit code stays 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import platform
+import pstats
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench import bulk, database, dossiers, measures
+from bench.client import Site
+from bench.report import Report, Timings, progress
+
+TARGETS = {
+    # dialect: (complete a task, median ms; inbox at 100,000, median ms)
+    "sqlite": (10.0, 50.0),
+    "postgresql": (15.0, 50.0),
+}
+STATE_TARGET = 8 * 1024
+NO_SLOWER_RATIO = 1.20  # "no slower at 100,000 than at 0": within 20 % or 1 ms (noise)
+NO_SLOWER_MS = 1.0
+REVIEWERS = [
+    "recevabilite@example.org",
+    "rapporteur@example.org",
+    "commission@example.org",
+    "demandeur3@example.org",
+]
+
+
+@dataclass(frozen=True)
+class Options:
+    instances: int
+    completions: int
+    warmup: int
+    walks: int
+    inbox_requests: int
+    profile: bool
+    postgres_only: bool
+
+
+def parse(argv: list[str]) -> Options:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--instances", type=int, default=100_000, help="bulk size (100000)")
+    parser.add_argument("--completions", type=int, default=200, help="timed completions (200)")
+    parser.add_argument("--warmup", type=int, default=20, help="untimed completions first (20)")
+    parser.add_argument("--walks", type=int, default=3, help="timed walks of (b) (3)")
+    parser.add_argument("--inbox-requests", type=int, default=30, help="timed inbox GETs (30)")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="print cProfile's view of the completions at full size and of the inbox",
+    )
+    parser.add_argument("--postgres-only", action="store_true", help="skip SQLite")
+    args = parser.parse_args(argv)
+    return Options(
+        args.instances,
+        args.completions,
+        args.warmup,
+        args.walks,
+        args.inbox_requests,
+        args.profile,
+        args.postgres_only,
+    )
+
+
+def _load() -> str:
+    """The 1-minute load average now: above 1 on this 2-core machine, something else runs."""
+    return f"{os.getloadavg()[0]:.2f}"
+
+
+def run_database(url: str, options: Options, workdir: Path) -> tuple[Report, list[str]]:
+    began = time.perf_counter()
+    label = "SQLite" if url.startswith("sqlite") else "PostgreSQL"
+    report = Report(f"{label}: {database.describe(url)}")
+    profiles: list[str] = []
+    complete_target, inbox_target = TARGETS["sqlite" if label == "SQLite" else "postgresql"]
+    upload_dir = workdir / "pieces"
+
+    progress(f"{label}: fresh database, migrations, demo accounts, process deployed")
+    engine = database.fresh_engine(url)
+    env = dossiers.set_up(engine, url, upload_dir)
+    site = Site(url, upload_dir)
+    try:
+        measures.log_in_everyone(site, REVIEWERS)
+
+        # (b) one dossier, favourable path, two rounds of complements
+        progress(f"{label}: (b) walks, engine level then HTTP")
+        dossiers.walk_engine(env)  # warm-up
+        engine_walks = Timings(tuple(dossiers.walk_engine(env)[0] for _ in range(options.walks)))
+        measures.walk_http(env, site)  # warm-up (and every user logged in)
+        http_walks = [measures.walk_http(env, site) for _ in range(options.walks)]
+        http_wall = Timings(tuple(walk.wall for walk in http_walks))
+        http_server = Timings(tuple(walk.server for walk in http_walks))
+        steps = len(env.scenarios[dossiers.TWO_ROUNDS].steps)
+        report.add(
+            f"(b) walk, 2 rounds of complements, engine level ({steps} tasks)",
+            f"median {engine_walks.median_ms:.0f} ms",
+            "",
+            None,
+            f"start + every task via engine.scenario in one transaction, commit included; "
+            f"{engine_walks.spread()}",
+        )
+        report.add(
+            "(b) walk, 2 rounds of complements, HTTP level",
+            f"median {http_wall.median_ms:.0f} ms wall, {http_server.median_ms:.0f} ms server",
+            "",
+            None,
+            f"tests/walk.py's users, {http_walks[0].requests} requests per walk (pages opened "
+            f"on the way and uploads included, logins excluded); wall {http_wall.spread()}",
+        )
+
+        # (c) state size per dossier
+        progress(f"{label}: (c) state sizes after 0, 1, 2 and 10 rounds of complements")
+        for rounds in (0, 1, 2, 10):
+            sizes = dossiers.state_sizes(env, rounds)
+            at_end = f"{sizes.at_end:,} B at the end ({sizes.status_label})"
+            detail = f"{sizes.at_deposit:,} B at dépôt, {sizes.largest:,} B at its largest"
+            if sizes.tasks_in_tree is not None:
+                detail += f"; {sizes.tasks_in_tree} tasks in the tree"
+            if sizes.at_end_json is not None and sizes.at_end_json != sizes.at_end:
+                detail += f"; {sizes.at_end_json:,} B of JSON once decoded"
+            elif sizes.at_end_zlib is not None:
+                detail += f"; zlib would store {sizes.at_end_zlib:,} B"
+            notes = [detail]
+            if rounds == 0:
+                report.add(
+                    "(c) state size, 0 rounds", at_end, "≤ 8,192 B at the end",
+                    sizes.at_end <= STATE_TARGET, *notes,
+                )  # fmt: skip
+            else:
+                report.add(f"(c) state size, {rounds} round(s)", at_end, "", None, *notes)
+
+        # (a) and (d) with (almost) nothing in the database
+        present = env.count_instances()
+        progress(f"{label}: (a) {options.completions} completions with {present} instances")
+        empty = measures.complete_tasks(env, site, options.completions, options.warmup)
+        report.add(
+            f"(a) complete task, {label}, 0 instances",
+            empty.server.short(),
+            f"≤ {complete_target:.0f} ms median",
+            empty.server.median_ms <= complete_target,
+            f"server (WSGI) {empty.server.spread()}; posted as {empty.content_type}",
+            f"GET of the task page before it: {empty.opened.short()}",
+            f"server thread CPU median {empty.cpu.median_ms:.1f} ms; client.post round trip "
+            f"median {empty.client.median_ms:.1f} ms; load avg. {_load()} (this bench ≈ 1); "
+            f"{present} dossiers of the bench present",
+        )
+        small_inbox = measures.inbox(site, "/instruction/", options.inbox_requests)
+
+        # 100,000 instances
+        progress(f"{label}: bulk-inserting {options.instances:,} instances")
+        loaded = bulk.bulk_insert(env, options.instances)
+        database.analyze(engine)
+        mix = ", ".join(f"{name} {count:,}" for name, count in sorted(loaded.by_template.items()))
+        report.add(
+            f"bulk insert of {loaded.instances:,} instances + 1 open work item each",
+            f"{loaded.seconds:.1f} s",
+            "",
+            None,
+            "copies of real dossiers made by the engine: " + mix,
+        )
+
+        present = env.count_instances()
+        progress(f"{label}: (a) {options.completions} completions with {present:,} instances")
+        profiler = cProfile.Profile() if options.profile else None
+        full = measures.complete_tasks(
+            env, site, options.completions, options.warmup, profiler=profiler
+        )
+        if profiler is not None:
+            profiles.append(_profile_text(f"{label}: completions at full size", profiler))
+        report.add(
+            f"(a) complete task, {label}, {options.instances:,} instances",
+            full.server.short(),
+            f"≤ {complete_target:.0f} ms median",
+            full.server.median_ms <= complete_target,
+            f"server (WSGI) {full.server.spread()}; posted as {full.content_type}",
+            f"GET of the task page before it: {full.opened.short()}",
+            f"server thread CPU median {full.cpu.median_ms:.1f} ms; client.post round trip "
+            f"median {full.client.median_ms:.1f} ms; load avg. {_load()} (this bench ≈ 1); "
+            f"{present:,} instances present",
+        )
+        allowed = max(empty.server.median_ms * NO_SLOWER_RATIO, empty.server.median_ms + 1)
+        report.add(
+            f"(a) {options.instances:,} vs 0 instances",
+            f"median {full.server.median_ms / empty.server.median_ms:.2f}× "
+            f"({full.server.median_ms - empty.server.median_ms:+.1f} ms)",
+            f"no slower: ≤ {allowed:.1f} ms (+20 % or +1 ms of noise)",
+            full.server.median_ms <= allowed,
+        )
+
+        progress(f"{label}: (d) inbox of recevabilite@ at {present:,} instances")
+        profiler = cProfile.Profile() if options.profile else None
+        site.timer.profiler = profiler
+        big_inbox = measures.inbox(site, "/instruction/", options.inbox_requests)
+        site.timer.profiler = None
+        if profiler is not None:
+            profiles.append(_profile_text(f"{label}: inbox at full size", profiler))
+        filtered = measures.inbox(
+            site, "/instruction/?etape=designer_rapporteur&tri=recent", options.inbox_requests
+        )
+        last_page = measures.inbox(site, "/instruction/?page=500", 10)
+        report.add(
+            f"(d) inbox GET /instruction/, {label}, {options.instances:,} instances",
+            big_inbox.server.short(),
+            f"≤ {inbox_target:.0f} ms median",
+            big_inbox.server.median_ms <= inbox_target,
+            f"server (WSGI) {big_inbox.server.spread()}; thread CPU median "
+            f"{big_inbox.cpu.median_ms:.1f} ms; {big_inbox.size // 1024} KB page; "
+            f"load avg. {_load()} (this bench ≈ 1)",
+            f"same page with ~0 instances: {small_inbox.server.short()}",
+            f"?etape=designer_rapporteur&tri=recent: {filtered.server.short()}; "
+            f"?page=500: {last_page.server.short()}",
+        )
+    finally:
+        site.close()
+        engine.dispose()
+    report.add("time for this database", f"{time.perf_counter() - began:.0f} s")
+    return report, profiles
+
+
+def _profile_text(title: str, profiler: cProfile.Profile, limit: int = 35) -> str:
+    stream = io.StringIO()
+    stats = pstats.Stats(profiler, stream=stream)
+    stats.sort_stats("cumulative").print_stats(limit)
+    return f"--- profile: {title} (cumulative) ---\n{stream.getvalue()}"
+
+
+def header() -> str:
+    """What was measured (revision of the tree) and in which conditions (machine load)."""
+    try:
+        revision = subprocess.run(
+            ["git", "describe", "--always", "--dirty=+uncommitted changes"],
+            cwd=Path(__file__).resolve().parent.parent,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        revision = ""
+    load = os.getloadavg()[0]
+    cores = os.cpu_count() or 1
+    busy = "  (other processes compete for the CPU: timings are inflated)" if load > 1.0 else ""
+    return (
+        f"Inventaire bench — tree {revision or '?'} — Python {platform.python_version()}, "
+        f"{cores} cores, load average {load:.2f} at start{busy}"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = parse(sys.argv[1:] if argv is None else argv)
+    began = time.perf_counter()
+    print(header(), flush=True)
+    targets: list[tuple[str, str]] = []
+    with tempfile.TemporaryDirectory(prefix="inventaire-bench-") as tmp:
+        if not options.postgres_only:
+            folder = Path(tmp) / "sqlite"
+            folder.mkdir()
+            targets.append(("sqlite", database.fresh_sqlite(folder)))
+        pg_url, why = database.postgres_url()
+        if pg_url is not None:
+            targets.append(("postgresql", pg_url))
+        else:
+            progress(f"PostgreSQL skipped ({why}; e.g. BENCH_DATABASE_URL=auto)")
+        reports: list[Report] = []
+        failures: list[str] = []
+        profiles: list[str] = []
+        skipped: list[str] = []
+        for kind, url in targets:
+            folder = Path(tmp) / kind
+            folder.mkdir(exist_ok=True)
+            unreachable = database.postgres_unreachable(url) if kind == "postgresql" else None
+            if unreachable is not None:
+                skipped.append(
+                    f"PostgreSQL not measured: {database.describe(url)} unreachable ({unreachable})"
+                )
+                progress(skipped[-1])
+                continue
+            try:
+                report, texts = run_database(url, options, folder)
+            except Exception as error:  # a bench that cannot measure says so, then goes on
+                failures.append(f"{kind}: {type(error).__name__}: {error}")
+                progress(f"{kind}: FAILED: {error}")
+                continue
+            reports.append(report)
+            profiles.extend(texts)
+            print(report.render(), flush=True)
+            print(flush=True)
+    for text in profiles:
+        print(text)
+    missed = [line for report in reports for line in report.missed()]
+    print(
+        f"Bench done in {time.perf_counter() - began:.0f} s: "
+        f"{len(missed)} target(s) MISSED"
+        + (" — " + "; ".join(f"{r.title.split(':')[0]} {line.label}" for r in reports
+                             for line in r.missed()) if missed else "")
+    )  # fmt: skip
+    if pg_url is None:
+        print("PostgreSQL not measured: set BENCH_DATABASE_URL (or BENCH_DATABASE_URL=auto).")
+    for line in skipped:
+        print(line)
+    for failure in failures:
+        print(f"NOT MEASURED: {failure}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
