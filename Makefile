@@ -14,8 +14,11 @@ run: $(STAMP) assets
 test: $(STAMP) assets
 	$(BIN)/pytest
 
+# PostgreSQL figures too, in a database of their own (created if absent, emptied first).
+BENCH_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/bench
+
 bench: $(STAMP) assets
-	$(BIN)/python -m bench
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

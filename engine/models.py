@@ -219,7 +219,18 @@ class WorkItem(Base):
 
     __tablename__ = "work_item"
     __table_args__ = (
-        Index("ix_work_item_inbox", "status", "role", "created_at"),
+        # The inbox: its page read in order, its counts per step without reading the table.
+        Index("ix_work_item_queue", "status", "role", "claimed_by_id", "created_at", "id"),
+        Index(
+            "ix_work_item_counts",
+            "status",
+            "role",
+            "claimed_by_id",
+            "task_spec",
+            "task_title",
+            "assignee_id",
+            "organisation_id",
+        ),
         Index("ix_work_item_assignee", "status", "assignee_id"),
         Index("ix_work_item_claimed", "status", "claimed_by_id"),
         Index("ix_work_item_instance", "instance_id", "status"),

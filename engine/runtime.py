@@ -134,10 +134,8 @@ def _open_item_for(session: Session, actor: Actor, work_item_id: int) -> tuple[W
     return item, instance
 
 
-def _save(session: Session, instance: Instance, workflow: Any) -> None:
+def _save(session: Session, instance: Instance, workflow: Any, *, flush: bool = True) -> None:
     """Write the new state; the version column makes the UPDATE fail if someone acted first."""
-    # Read before the flush: a failed flush expires the instance, which then cannot be loaded.
-    instance_id = instance.id
     instance.state = spiff.dump_state(workflow)
     instance.state_format = spiff.STATE_FORMAT
     instance.updated_at = utcnow()
@@ -145,6 +143,13 @@ def _save(session: Session, instance: Instance, workflow: Any) -> None:
     if end is not None:
         instance.status = InstanceStatus.COMPLETED
         instance.end_event = spiff.spec_id(end)
+    if flush:
+        _flush_instance(session, instance)
+
+
+def _flush_instance(session: Session, instance: Instance) -> None:
+    # Read before the flush: a failed flush expires the instance, which then cannot be loaded.
+    instance_id = instance.id
     try:
         session.flush()
     except StaleDataError:
@@ -219,6 +224,7 @@ def start_instance(session: Session, actor: Actor, key: str = "recensement") -> 
         task.set_data(**start_data)
     spiff.run_engine(workflow)
     instance.state = spiff.dump_state(workflow)
+    instance.state_format = spiff.STATE_FORMAT
     _refresh_projection(session, instance, definition, workflow)
     audit.record(session, instance.id, actor, "creation", "Demande créée (brouillon).")
     session.flush()
@@ -340,10 +346,13 @@ def complete_work_item(
         messages.append(f"Votre demande est déposée sous la référence {instance.reference}.")
     _update_title(definition, instance, data)
     item.claimed_by_id = item.claimed_by_id or actor.id
-    _save(session, instance, workflow)
-    _refresh_projection(
-        session, instance, definition, workflow, completed_task_id=item.task_id, actor=actor
-    )
+    # Everything below is written by one flush at the end: one UPDATE of the instance (state,
+    # status, lock version) instead of two, the inserts batched by the unit of work.
+    _save(session, instance, workflow, flush=False)
+    with session.no_autoflush:
+        _refresh_projection(
+            session, instance, definition, workflow, completed_task_id=item.task_id, actor=actor
+        )
     session.add(
         Submission(
             instance_id=instance.id,
@@ -373,7 +382,7 @@ def complete_work_item(
     )
     if instance.status == InstanceStatus.COMPLETED:
         audit.record(session, instance.id, actor, "fin", f"Dossier clos : {instance.status_label}.")
-    session.flush()
+    _flush_instance(session, instance)
     messages.append(f"Statut du dossier : {instance.status_label}.")
     return ActionResult(instance.id, instance.reference, instance.status_label, " ".join(messages))
 

@@ -8,7 +8,9 @@ would otherwise fall back to an unrestricted one.
 
 from __future__ import annotations
 
+import base64
 import json
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -37,7 +39,7 @@ from engine.errors import ExecutionError, InventaireError, ProcessModelError, Sc
 MAX_TREE_DEPTH = 600
 MAX_ENGINE_STEPS = 2_000
 MAX_XML_BYTES = 5 * 1024 * 1024
-STATE_FORMAT = 1
+STATE_FORMAT = 2
 
 Spec = Any  # SpiffWorkflow's BpmnProcessSpec
 SubprocessSpecs = dict[str, Any]
@@ -176,12 +178,25 @@ def load_spec(text: str) -> ParsedProcess:
     )
 
 
+# Format 2: the JSON state, zlib-compressed, base64 in the same text column. A dossier's tree
+# repeats the same keys and task ids ~300 bytes per task: 10.8 KB → 2.7 KB at 0 rounds.
+COMPRESSED_PREFIX = "z1:"
+
+
 def dump_state(workflow: BpmnWorkflow) -> str:
-    return _STATE_SERIALIZER.serialize_json(workflow)
+    raw = _STATE_SERIALIZER.serialize_json(workflow).encode("utf-8")
+    return COMPRESSED_PREFIX + base64.b64encode(zlib.compress(raw, 6)).decode("ascii")
+
+
+def state_json(text: str) -> str:
+    """The JSON of a stored state, whichever format it was stored in (1: JSON, 2: compressed)."""
+    if text.startswith(COMPRESSED_PREFIX):
+        return zlib.decompress(base64.b64decode(text[len(COMPRESSED_PREFIX) :])).decode("utf-8")
+    return text
 
 
 def load_state(text: str, parsed: ParsedProcess, scripts: ScriptEngine) -> BpmnWorkflow:
-    dct = json.loads(text)
+    dct = json.loads(state_json(text))
     _STATE_SERIALIZER.migrate(dct)
     workflow = _STATE_SERIALIZER.from_dict(
         dct, spec=parsed.spec, subprocess_specs=parsed.subprocess_specs

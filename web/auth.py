@@ -19,11 +19,12 @@ from flask import (
     session,
     url_for,
 )
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from engine.accounts import authenticate
 from engine.actor import Actor
-from engine.models import User
+from engine.models import Role, User, UserRole
 from web.database import db
 
 bp = Blueprint("auth", __name__)
@@ -40,16 +41,48 @@ def _load_actor() -> None:
     user_id = session.get("user_id")
     if user_id is None:
         return
-    user = db().get(User, user_id)
-    if user is None or not user.active or session.get("auth_version") != _auth_version(user):
+    # One Core query (no ORM objects, no second SELECT for the roles relationship).
+    rows = (
+        db()
+        .execute(
+            select(
+                User.email,
+                User.name,
+                User.organisation_id,
+                User.active,
+                User.password_hash,
+                Role.name,
+            )
+            .outerjoin(UserRole, UserRole.user_id == User.id)
+            .outerjoin(Role, Role.id == UserRole.role_id)
+            .where(User.id == user_id)
+        )
+        .all()
+    )
+    if (
+        not rows
+        or not rows[0].active
+        or session.get("auth_version") != _version_of(rows[0].password_hash)
+    ):
         session.clear()
         return
-    g.actor = Actor.from_user(user)
+    first = rows[0]
+    g.actor = Actor(
+        id=user_id,
+        email=first.email,
+        name=first.name,
+        organisation_id=first.organisation_id,
+        roles=frozenset(row[5] for row in rows if row[5] is not None),
+    )
 
 
 def _auth_version(user: User) -> str:
+    return _version_of(user.password_hash)
+
+
+def _version_of(password_hash: str) -> str:
     # Changing the password invalidates other sessions.
-    return user.password_hash[-16:]
+    return password_hash[-16:]
 
 
 def current_actor() -> Actor:

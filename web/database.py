@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, g
+from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.db import make_engine, make_session_factory
@@ -23,8 +24,18 @@ def sessions() -> sessionmaker[Session]:
 def db() -> Session:
     if "db_session" not in g:
         g.db_session = sessions()()
+        g.db_session.info["loaded"] = []
     session: Session = g.db_session
     return session
+
+
+@event.listens_for(Session, "loaded_as_persistent")
+def _keep_loaded(session: Session, instance: object) -> None:
+    """Within a request, objects stay in the identity map: a second session.get of the same
+    row (task context, then the engine action) is served without a query."""
+    loaded = session.info.get("loaded")
+    if loaded is not None:
+        loaded.append(instance)
 
 
 def _close_session(_exception: BaseException | None) -> None:

@@ -60,10 +60,15 @@ def render_task(
 
 
 def submit_task(
-    template: str, actor: Actor, work_item_id: int, success: Callable[[runtime.ActionResult], str]
+    template: str,
+    actor: Actor,
+    work_item_id: int,
+    success: Callable[[runtime.ActionResult], str],
+    context: TaskContext | None = None,
 ) -> Page:
     """Complete a task from the posted form; every failure re-renders with the input kept."""
-    context = task_context(db(), actor, work_item_id, for_display=False)
+    if context is None:
+        context = task_context(db(), actor, work_item_id, for_display=False)
 
     def again(**page: Any) -> tuple[str, int]:
         shown = task_context(db(), actor, work_item_id)

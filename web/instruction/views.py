@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, or_, select
 from werkzeug.wrappers import Response
@@ -32,38 +34,66 @@ def corbeille() -> str:
     step = request.args.get("etape", "")[:100]
     order = request.args.get("tri", "ancien")
     page = max(1, min(request.args.get("page", 1, type=int) or 1, 10_000))
+    # One pass over the covering index ix_work_item_counts: per step, mine and unclaimed.
+    counted = (
+        db()
+        .execute(
+            select(
+                WorkItem.task_spec,
+                WorkItem.task_title,
+                WorkItem.claimed_by_id.is_not(None),
+                func.count(),
+            )
+            .where(inbox_filter(actor))
+            # In the index's order: a streaming aggregate, no hashing of 35,000 rows.
+            .group_by(WorkItem.claimed_by_id, WorkItem.task_spec, WorkItem.task_title)
+            .order_by(WorkItem.claimed_by_id, WorkItem.task_spec, WorkItem.task_title)
+        )
+        .all()
+    )
+    per_step: dict[tuple[str, str], int] = {}
+    mine_total = total = 0
+    for spec, title, mine, count in counted:
+        per_step[(spec, title)] = per_step.get((spec, title), 0) + count
+        if not step or spec == step:
+            total += count
+            mine_total += count if mine else 0
+    steps = sorted(
+        ((spec, title, count) for (spec, title), count in per_step.items()),
+        key=lambda row: row[1],
+    )
+    # The page: my claimed tasks first, then the queue; each read in the order of
+    # ix_work_item_queue (status, role, claimed_by_id, created_at, id), stopping at the page.
     conditions = [inbox_filter(actor)]
     if step:
         conditions.append(WorkItem.task_spec == step)
-    query = (
-        select(
-            WorkItem, Instance.reference, Instance.title, Instance.status_label, Organisation.name
+    recent = order == "recent"
+    ordering = (WorkItem.created_at.desc() if recent else WorkItem.created_at.asc(), WorkItem.id)
+
+    def read(claimed: bool, offset: int, limit: int) -> list[Any]:
+        if limit <= 0:
+            return []
+        who = WorkItem.claimed_by_id == actor.id if claimed else WorkItem.claimed_by_id.is_(None)
+        query = (
+            select(
+                WorkItem,
+                Instance.reference,
+                Instance.title,
+                Instance.status_label,
+                Organisation.name,
+            )
+            .join(Instance, Instance.id == WorkItem.instance_id)
+            .outerjoin(Organisation, Organisation.id == Instance.organisation_id)
+            .where(*conditions, who)
+            .order_by(*ordering)
+            .limit(limit)
+            .offset(offset)
         )
-        .join(Instance, Instance.id == WorkItem.instance_id)
-        .outerjoin(Organisation, Organisation.id == Instance.organisation_id)
-        .where(*conditions)
-    )
-    ordering = WorkItem.created_at.desc() if order == "recent" else WorkItem.created_at.asc()
-    rows = (
-        db()
-        .execute(
-            query.order_by(WorkItem.claimed_by_id.is_(None), ordering, WorkItem.id)
-            .limit(PAGE_SIZE)
-            .offset((page - 1) * PAGE_SIZE)
-        )
-        .all()
-    )
-    total = db().scalar(select(func.count(WorkItem.id)).where(*conditions)) or 0
-    steps = (
-        db()
-        .execute(
-            select(WorkItem.task_spec, WorkItem.task_title, func.count(WorkItem.id))
-            .where(inbox_filter(actor))
-            .group_by(WorkItem.task_spec, WorkItem.task_title)
-            .order_by(WorkItem.task_title)
-        )
-        .all()
-    )
+        return list(db().execute(query).all())
+
+    offset = (page - 1) * PAGE_SIZE
+    rows = read(True, offset, min(PAGE_SIZE, mine_total - offset))
+    rows += read(False, max(0, offset - mine_total), PAGE_SIZE - len(rows))
     return render_template(
         "instruction/corbeille.html",
         rows=rows,
@@ -96,6 +126,7 @@ def tache(work_item_id: int) -> Page:
         actor,
         work_item_id,
         lambda _result: url_for("instruction.corbeille"),
+        context,
     )
 
 
