@@ -48,6 +48,7 @@ class ProcessDefinition:
     title_field: str | None = None
     version_id: int | None = None
     version: int | None = None
+    _specs: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def lane_rule(self, lane: str | None) -> LaneRule | None:
         return self.lanes.get(lane or "")
@@ -57,27 +58,33 @@ class ProcessDefinition:
         schema_file = properties.get("formJsonSchemaFilename")
         return self.forms.get(schema_file) if schema_file else None
 
+    def __post_init__(self) -> None:
+        # Looked up on every action: index the specs by their BPMN id once.
+        specs = {
+            task_spec.bpmn_id: task_spec
+            for task_spec in spiff.all_task_specs(self.parsed)
+            if getattr(task_spec, "bpmn_id", None)
+        }
+        object.__setattr__(self, "_specs", specs)
+
+    def tasks_with_property(self, name: str) -> frozenset[str]:
+        """Ids of the elements whose property `name` is `true`."""
+        return frozenset(
+            spec_id
+            for spec_id, task_spec in self._specs.items()
+            if spiff.task_properties(task_spec).get(name) == "true"
+        )
+
     def deposit_tasks(self) -> frozenset[str]:
         """Ids of the tasks whose completion files the request (property `depot`)."""
-        return frozenset(
-            task_spec.bpmn_id
-            for task_spec in spiff.all_task_specs(self.parsed)
-            if spiff.task_properties(task_spec).get("depot") == "true"
-        )
+        return self.tasks_with_property("depot")
 
     def tasks_shown_to_submitter(self) -> frozenset[str]:
         """Reviewers' tasks whose answers the submitter reads (property `visiblePourDemandeur`)."""
-        return frozenset(
-            task_spec.bpmn_id
-            for task_spec in spiff.all_task_specs(self.parsed)
-            if spiff.task_properties(task_spec).get("visiblePourDemandeur") == "true"
-        )
+        return self.tasks_with_property("visiblePourDemandeur")
 
     def task_spec(self, spec_id: str) -> Any:
-        for task_spec in spiff.all_task_specs(self.parsed):
-            if getattr(task_spec, "bpmn_id", None) == spec_id:
-                return task_spec
-        return None
+        return self._specs.get(spec_id)
 
 
 def read_folder(folder: Path) -> dict[str, str]:
