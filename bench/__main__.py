@@ -242,7 +242,7 @@ def run_database(url: str, options: Options, workdir: Path) -> tuple[Report, lis
 def _profile_text(title: str, profiler: cProfile.Profile, limit: int = 35) -> str:
     stream = io.StringIO()
     stats = pstats.Stats(profiler, stream=stream)
-    stats.sort_stats("cumulative").print_stats(limit)
+    stats.sort_stats(os.environ.get("BENCH_PROFILE_SORT", "cumulative")).print_stats(limit)
     return f"--- profile: {title} (cumulative) ---\n{stream.getvalue()}"
 
 

@@ -185,7 +185,7 @@ COMPRESSED_PREFIX = "z1:"
 
 def dump_state(workflow: BpmnWorkflow) -> str:
     raw = _STATE_SERIALIZER.serialize_json(workflow).encode("utf-8")
-    return COMPRESSED_PREFIX + base64.b64encode(zlib.compress(raw, 6)).decode("ascii")
+    return COMPRESSED_PREFIX + base64.b64encode(zlib.compress(raw, 1)).decode("ascii")
 
 
 def state_json(text: str) -> str:
