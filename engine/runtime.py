@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine import assignment, audit, spiff
@@ -80,7 +80,8 @@ def get_instance(session: Session, actor: Actor, instance_id: int) -> Instance:
 
 
 def get_work_item(session: Session, work_item_id: int) -> WorkItem:
-    item = session.get(WorkItem, work_item_id)
+    # Its instance comes in the same query: every caller reads it next.
+    item = session.get(WorkItem, work_item_id, options=[joinedload(WorkItem.instance)])
     if item is None:
         raise NotFound("Tâche introuvable.")
     return item

@@ -161,3 +161,21 @@ def _xml(text: str) -> str:
     return (
         text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
     )
+
+
+def timer_after_task(key: str, expression: str) -> dict[str, str]:
+    """start → user task → intermediate timer (`expression` as its duration) → end."""
+    body = (
+        '    <bpmn:startEvent id="debut"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>\n'
+        + USER_TASK.format(id="saisie", name="Saisir", incoming="f1", outgoing="f2")
+        + '    <bpmn:intermediateCatchEvent id="attendre" name="Attendre">'
+        "<bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing>"
+        '<bpmn:timerEventDefinition id="minuterie">'
+        f"<bpmn:timeDuration>{_xml(expression)}</bpmn:timeDuration>"
+        "</bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>\n"
+        '    <bpmn:endEvent id="fin"><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>\n'
+        '    <bpmn:sequenceFlow id="f1" sourceRef="debut" targetRef="saisie" />\n'
+        '    <bpmn:sequenceFlow id="f2" sourceRef="saisie" targetRef="attendre" />\n'
+        '    <bpmn:sequenceFlow id="f3" sourceRef="attendre" targetRef="fin" />\n'
+    )
+    return _files(key, body, ["debut", "saisie", "attendre", "fin"])

@@ -16,6 +16,7 @@ from engine.errors import Conflict, ExecutionError, ProcessModelError
 from engine.models import AuditEvent, Instance, InstanceStatus, User, WorkItem, WorkItemStatus
 from engine.spiff import MAX_TREE_DEPTH
 from tests.models_fixtures import (
+    timer_after_task,
     automatic_loop,
     condition_after_task,
     human_loop,
@@ -67,6 +68,7 @@ def start(session: Session, files: dict[str, str]) -> tuple[Instance, WorkItem]:
             "calcul",
         ),
         (script_after_task("script_dunder", "x = getattr.__self__"), "calcul"),
+        (timer_after_task("timer_import", "__import__('os').getcwd()"), "attendre"),
     ],
 )
 def test_dangerous_code_is_refused_at_deployment(
@@ -182,3 +184,24 @@ def test_an_automatic_endless_loop_is_stopped_in_one_request(
 
 def test_the_depth_limit_is_below_spiffworkflows_own() -> None:
     assert MAX_TREE_DEPTH < 1000
+
+
+def test_a_timer_expression_that_opens_a_file_never_runs(
+    session: Session, browser: Browser
+) -> None:
+    instance, item = start(session, timer_after_task("timer_open", "open('/etc/passwd').read()"))
+    state = instance.state
+    browser.login("demandeur@example.org")
+    page = _submit(browser, instance, item)
+    assert "erreur dans le modèle du processus" in page
+    assert "root:" not in page
+    session.rollback()
+    stored = session.get(Instance, instance.id)
+    assert stored is not None
+    assert stored.state == state
+    summary = session.scalar(
+        select(AuditEvent.summary).where(
+            AuditEvent.instance_id == instance.id, AuditEvent.kind == "incident"
+        )
+    )
+    assert summary is not None and summary.startswith("attendre:")
