@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine import spiff
+from engine.bpmn_rules import check_bpmn_xml
 from engine.clock import utcnow
 from engine.errors import NotFound, ProcessModelError
 from engine.forms import FormDefinition, load_form_from_texts
@@ -141,19 +142,15 @@ def build_definition(
         dmn = {name: text for name, text in files.items() if name.endswith(".dmn")}
         if not bpmn:
             raise ProcessModelError("Aucun diagramme BPMN dans le modèle.")
+        problems = [
+            problem
+            for name, text in bpmn.items()
+            for problem in check_bpmn_xml(spiff.parse_xml(text, name))
+        ]
+        if problems:
+            raise ProcessModelError("Le diagramme contient des éléments refusés.", problems)
         parsed = spiff.parse_process(bpmn, dmn, process_id)
-    forms: dict[str, FormDefinition] = {}
-    for task_spec in spiff.all_task_specs(parsed):
-        properties = spiff.task_properties(task_spec)
-        schema_file = properties.get("formJsonSchemaFilename")
-        if not schema_file or schema_file in forms:
-            continue
-        ui_file = properties.get("formUiSchemaFilename")
-        forms[schema_file] = load_form_from_texts(
-            schema_file,
-            files.get(f"forms/{schema_file}"),
-            files.get(f"forms/{ui_file}") if ui_file else None,
-        )
+    forms = _load_forms(files, parsed)
     return ProcessDefinition(
         key=key,
         title=str(config.get("title", key)),
@@ -165,6 +162,30 @@ def build_definition(
         start_status=str(config.get("start_status", "Brouillon")),
         title_field=config.get("title_field"),
     )
+
+
+def _load_forms(files: dict[str, str], parsed: spiff.ParsedProcess) -> dict[str, FormDefinition]:
+    """Every task's form; all the problems at once, each naming the task that uses the form."""
+    forms: dict[str, FormDefinition] = {}
+    problems: list[str] = []
+    for task_spec in spiff.all_task_specs(parsed):
+        properties = spiff.task_properties(task_spec)
+        schema_file = properties.get("formJsonSchemaFilename")
+        if not schema_file or schema_file in forms:
+            continue
+        ui_file = properties.get("formUiSchemaFilename")
+        try:
+            forms[schema_file] = load_form_from_texts(
+                schema_file,
+                files.get(f"forms/{schema_file}"),
+                files.get(f"forms/{ui_file}") if ui_file else None,
+                ui_filename=ui_file,
+            )
+        except ProcessModelError as error:
+            problems.extend(f"{task_spec.bpmn_id}: {problem}" for problem in error.problems)
+    if problems:
+        raise ProcessModelError("Des formulaires sont invalides.", problems)
+    return forms
 
 
 # --- versions --------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -24,6 +25,11 @@ from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScript
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.specs.defaults import EndEvent
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
+    TimeDateEventDefinition,
+    TimerEventDefinition,
+)
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
@@ -62,15 +68,15 @@ def parse_xml(content: str | bytes, filename: str) -> etree._Element:
     data = content.encode("utf-8") if isinstance(content, str) else content
     if len(data) > MAX_XML_BYTES:
         raise ProcessModelError(
-            f"{filename} : fichier trop volumineux ({len(data) // 1024} Ko, "
+            f"{filename}: fichier trop volumineux ({len(data) // 1024} Ko, "
             f"{MAX_XML_BYTES // 1024 // 1024} Mo au plus)."
         )
     if b"<!DOCTYPE" in data[:4096].upper() or b"<!ENTITY" in data.upper():
-        raise ProcessModelError(f"{filename} : les DTD et entités XML sont refusées.")
+        raise ProcessModelError(f"{filename}: les DTD et entités XML sont refusées.")
     try:
         return etree.fromstring(data, parser=_HARDENED)
     except etree.XMLSyntaxError as error:
-        raise ProcessModelError(f"{filename} : XML mal formé ({error}).") from None
+        raise ProcessModelError(f"{filename}: XML mal formé ({error}).") from None
 
 
 @dataclass(frozen=True)
@@ -94,7 +100,10 @@ def parse_process(
                 f"Le processus « {process_id} » est introuvable dans les diagrammes."
             )
         spec = parser.get_spec(process_id)
+        _check_called_processes(spec, set(parser.get_process_ids()))
         subprocess_specs = parser.get_subprocess_specs(process_id)
+        for sub in subprocess_specs.values():
+            _check_called_processes(sub, set(parser.get_process_ids()))
     except ValidationException as error:
         raise ProcessModelError(_validation_message(error)) from None
     except (SpiffWorkflowException, KeyError, AttributeError, TypeError, ValueError) as error:
@@ -102,12 +111,73 @@ def parse_process(
     return ParsedProcess(spec, subprocess_specs)
 
 
+def _check_called_processes(spec: Spec, known: set[str]) -> None:
+    for task_spec in spec.task_specs.values():
+        called = getattr(task_spec, "spec", None)
+        if type(task_spec).__name__ == "CallActivity" and called not in known:
+            raise ProcessModelError(
+                f"{task_spec.bpmn_id}: processus appelé « {called} » introuvable "
+                f"(processus disponibles : {', '.join(sorted(known)) or 'aucun'})"
+            )
+
+
+# SpiffWorkflow's messages, said in French (the element's id stays first).
+_NAMESPACE = re.compile(r"\{[^}]*\}")
+_TRANSLATIONS = (
+    (
+        re.compile(r'No DMN Diagram available with id "([^"]*)"'),
+        "table de décision « {0} » introuvable",
+    ),
+    (
+        re.compile(r"we found two items, perhaps a form has the same ID\? \((.*)\)"),
+        "identifiant en double ou manquant ({0})",
+    ),
+    (
+        re.compile(r"Non-default exclusive outgoing sequence flow without condition"),
+        "flux sortant d'une passerelle exclusive sans condition et qui n'est pas le flux par "
+        "défaut",
+    ),
+    (
+        re.compile(r"Element '(\w+)', attribute '([\w:]+)': (.*)"),
+        "non conforme au schéma BPMN 2.0 (élément {0}, attribut {1} : {2})",
+    ),
+    (
+        re.compile(r"Element '(\w+)': (.*)"),
+        "non conforme au schéma BPMN 2.0 (élément {0} : {1})",
+    ),
+)
+_XSD_DETAILS = (
+    (re.compile(r"This element is not expected.*"), "élément inattendu à cet endroit"),
+    (re.compile(r"The attribute '[^']*' is not allowed.*"), "attribut non autorisé"),
+    (re.compile(r".*is not a valid value.*"), "valeur invalide"),
+    (re.compile(r"The attribute '([^']*)' is required.*"), "attribut « \\1 » obligatoire"),
+    (re.compile(r"Missing child element.*"), "élément enfant manquant"),
+)
+
+
+def _french_detail(text: str) -> str:
+    for pattern, french in _XSD_DETAILS:
+        if pattern.match(text):
+            return pattern.sub(french, text)
+    return text
+
+
 def _validation_message(error: ValidationException) -> str:
     where = getattr(error, "file_name", "") or ""
     line = getattr(error, "line_number", "")
     element = getattr(error, "id", "") or ""
-    prefix = element or where
-    return f"{prefix}: {error}" + (f" (ligne {line})" if line else "")
+    text = _NAMESPACE.sub("", str(error).split("\n")[0]).strip().rstrip(".").strip()
+    for pattern, french in _TRANSLATIONS:
+        match = pattern.search(text)
+        if match:
+            groups = list(match.groups())
+            if groups:
+                groups[-1] = _french_detail(groups[-1])
+            text = french.format(*groups)
+            break
+    else:
+        text = f"diagramme refusé par le moteur ({text})"
+    return f"{element or where}: {text}" + (f" (ligne {line})" if line else "")
 
 
 # --- serialization (spec-less states) --------------------------------------------------------
@@ -425,3 +495,86 @@ def all_task_specs(parsed: ParsedProcess) -> Iterable[Any]:
     yield from parsed.spec.task_specs.values()
     for sub in parsed.subprocess_specs.values():
         yield from sub.task_specs.values()
+
+
+# --- static analysis (validation) ------------------------------------------------------------
+
+
+def is_timer(task_spec: Any) -> bool:
+    return isinstance(getattr(task_spec, "event_definition", None), TimerEventDefinition)
+
+
+def timer_text_problem(event_definition: Any, text: str) -> str | None:
+    """The French reason a timer's ISO 8601 text is unusable, or None."""
+    try:
+        if isinstance(event_definition, TimeDateEventDefinition):
+            moment = TimerEventDefinition.get_datetime(text)
+            if moment.tzinfo is None:
+                return "la date doit indiquer son fuseau horaire (ex. 2026-03-01T09:00:00+01:00)"
+        elif isinstance(event_definition, CycleTimerEventDefinition):
+            TimerEventDefinition.parse_iso_recurring_interval(text)
+        else:
+            TimerEventDefinition.parse_time_or_duration(text)
+    except Exception:
+        return "ce n'est pas un texte ISO 8601 valide (ex. P30D, 2026-03-01T09:00:00+01:00)"
+    return None
+
+
+def cycles(parsed: ParsedProcess) -> list[list[Any]]:
+    """The cycles (strongly connected components) of each process's sequence flows."""
+    found: list[list[Any]] = []
+    for process in [parsed.spec, *parsed.subprocess_specs.values()]:
+        specs = [spec for spec in process.task_specs.values() if getattr(spec, "bpmn_id", None)]
+        found.extend(_strongly_connected(specs))
+    return found
+
+
+def _strongly_connected(specs: list[Any]) -> list[list[Any]]:
+    """Tarjan's algorithm, iterative (diagrams can be large); keeps only real cycles."""
+    index: dict[int, int] = {}
+    low: dict[int, int] = {}
+    on_stack: set[int] = set()
+    stack: list[Any] = []
+    result: list[list[Any]] = []
+    counter = 0
+    known = {id(spec) for spec in specs}
+
+    def successors(spec: Any) -> list[Any]:
+        return [child for child in spec.outputs if id(child) in known]
+
+    for root in specs:
+        if id(root) in index:
+            continue
+        work = [(root, iter(successors(root)))]
+        index[id(root)] = low[id(root)] = counter
+        counter += 1
+        stack.append(root)
+        on_stack.add(id(root))
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if id(child) not in index:
+                    index[id(child)] = low[id(child)] = counter
+                    counter += 1
+                    stack.append(child)
+                    on_stack.add(id(child))
+                    work.append((child, iter(successors(child))))
+                elif id(child) in on_stack:
+                    low[id(node)] = min(low[id(node)], index[id(child)])
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[id(parent)] = min(low[id(parent)], low[id(node)])
+            if low[id(node)] == index[id(node)]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(id(member))
+                    component.append(member)
+                    if member is node:
+                        break
+                if len(component) > 1 or node in node.outputs:
+                    result.append(component)
+    return result

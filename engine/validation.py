@@ -1,4 +1,7 @@
-"""Deployment rules for a process definition: one line per problem, `element-id: reason`."""
+"""Deployment rules for a process definition: one line per problem, `element-id: reason`.
+
+One implementation behind `inventaire processes check` and every deployment.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from typing import Any
 
 from engine import sandbox, spiff
 from engine.definition import ProcessDefinition
+from engine.errors import InventaireError
 
 KNOWN_ROLES = {"demandeur", "recevabilite", "rapporteur", "commission"}
 
@@ -16,6 +20,7 @@ def validate_definition(definition: ProcessDefinition) -> list[str]:
     problems: list[str] = []
     for task_spec in spiff.all_task_specs(definition.parsed):
         problems.extend(_check_task_spec(definition, task_spec))
+    problems.extend(_check_loops(definition))
     for lane, rule in definition.lanes.items():
         if rule.role not in KNOWN_ROLES:
             problems.append(
@@ -27,7 +32,7 @@ def validate_definition(definition: ProcessDefinition) -> list[str]:
 def _label(task_spec: Any) -> str:
     element = getattr(task_spec, "bpmn_id", None) or task_spec.name
     name = getattr(task_spec, "bpmn_name", None)
-    return f"{element}" + (f" (« {name} »)" if name else "")
+    return f"{element}: « {name} »" if name else f"{element}:"
 
 
 def _check_task_spec(definition: ProcessDefinition, task_spec: Any) -> Iterator[str]:
@@ -35,24 +40,27 @@ def _check_task_spec(definition: ProcessDefinition, task_spec: Any) -> Iterator[
     if getattr(task_spec, "manual", False):
         lane = task_spec.lane
         if definition.lane_rule(lane) is None:
-            where = lane or "aucun"
-            yield f"{label}: tâche humaine hors d'un couloir associé à un rôle (couloir : {where})"
+            where = f"« {lane} »" if lane else "aucun"
+            yield f"{label} tâche humaine hors d'un couloir associé à un rôle (couloir : {where})"
         properties = spiff.task_properties(task_spec)
         schema_file = properties.get("formJsonSchemaFilename")
         if not schema_file:
-            yield f"{label}: tâche humaine sans formulaire (formJsonSchemaFilename)"
+            yield f"{label} tâche humaine sans formulaire (formJsonSchemaFilename)"
         elif schema_file not in definition.forms:
-            yield f"{label}: formulaire « {schema_file} » introuvable"
+            yield f"{label} formulaire « {schema_file} » introuvable"
     for source in _expressions(task_spec):
         reason = sandbox.check_expression(source)
         if reason:
-            yield f"{label}: condition ou expression refusée : {reason}"
+            yield f"{label} condition ou expression refusée : {reason}"
     for source in _scripts(task_spec):
         reason = sandbox.check_script(source)
         if reason:
-            yield f"{label}: script refusé : {reason}"
+            yield f"{label} script refusé : {reason}"
+    timer = _timer_problem(task_spec)
+    if timer:
+        yield f"{label} {timer}"
     if type(task_spec).__name__ == "ExclusiveGateway" and not task_spec.default_task_spec:
-        yield f"{label}: passerelle exclusive sans flux par défaut"
+        yield f"{label} passerelle exclusive sans flux par défaut"
 
 
 def _expressions(task_spec: Any) -> Iterator[str]:
@@ -64,6 +72,10 @@ def _expressions(task_spec: Any) -> Iterator[str]:
     expression = getattr(event_definition, "expression", None)
     if isinstance(expression, str):
         yield expression
+    decision = getattr(getattr(task_spec, "dmnEngine", None), "decision_table", None)
+    for column in getattr(decision, "inputs", []) or []:
+        if isinstance(getattr(column, "expression", None), str):
+            yield column.expression
 
 
 def _scripts(task_spec: Any) -> Iterator[str]:
@@ -71,3 +83,42 @@ def _scripts(task_spec: Any) -> Iterator[str]:
         source = getattr(task_spec, attribute, None)
         if isinstance(source, str) and source.strip():
             yield source
+
+
+def _timer_problem(task_spec: Any) -> str | None:
+    """A constant timer expression must give ISO 8601 text ("P30D", a date, "R3/…/P1D")."""
+    event_definition = getattr(task_spec, "event_definition", None)
+    expression = getattr(event_definition, "expression", None)
+    if not isinstance(expression, str) or sandbox.check_expression(expression):
+        return None
+    try:
+        value = spiff.SandboxEnvironment(time_limit=0.2).evaluate(expression, {})
+    except NameError:
+        return None  # depends on process variables: checked when the dossier reaches it
+    except InventaireError as error:
+        return f"expression de minuterie refusée : {error.user_message}"
+    except Exception as error:
+        return f"expression de minuterie invalide ({type(error).__name__} : {error})"
+    if not isinstance(value, str):
+        return (
+            "l'expression de minuterie doit donner un texte ISO 8601 entre guillemets, "
+            f'par exemple "P30D" (elle donne {value!r})'
+        )
+    reason = spiff.timer_text_problem(event_definition, value)
+    return f"minuterie « {value} » : {reason}" if reason else None
+
+
+def _check_loops(definition: ProcessDefinition) -> Iterator[str]:
+    """A cycle with no human task and no timer can turn forever within one action: refused.
+
+    Cycles through a human task are bounded by people and guarded by the engine's depth limit.
+    """
+    for cycle in spiff.cycles(definition.parsed):
+        if any(getattr(spec, "manual", False) or spiff.is_timer(spec) for spec in cycle):
+            continue
+        first = sorted(cycle, key=lambda spec: spec.bpmn_id or spec.name)[0]
+        names = ", ".join(sorted(spec.bpmn_id or spec.name for spec in cycle))
+        yield (
+            f"{_label(first)} boucle sans tâche humaine ni minuterie ({names}) : "
+            "elle pourrait tourner sans fin"
+        )

@@ -11,16 +11,24 @@ from sqlalchemy.orm import Session
 
 from engine import runtime, spiff
 from engine.actor import Actor
-from engine.definition import deploy
+from engine.definition import build_definition, content_hash, deploy
 from engine.errors import Conflict, ExecutionError, ProcessModelError
-from engine.models import AuditEvent, Instance, InstanceStatus, User, WorkItem, WorkItemStatus
-from engine.spiff import MAX_TREE_DEPTH
+from engine.models import (
+    AuditEvent,
+    Instance,
+    InstanceStatus,
+    ProcessVersion,
+    User,
+    WorkItem,
+    WorkItemStatus,
+)
+from engine.spiff import MAX_TREE_DEPTH, dump_spec
 from tests.models_fixtures import (
-    timer_after_task,
     automatic_loop,
     condition_after_task,
     human_loop,
     script_after_task,
+    timer_after_task,
 )
 from tests.support import Browser, text_of
 
@@ -33,8 +41,29 @@ def actor(session: Session, email: str) -> Actor:
     return Actor.from_user(user)
 
 
-def start(session: Session, files: dict[str, str]) -> tuple[Instance, WorkItem]:
-    version, _created = deploy(session, files)
+def store_unchecked(session: Session, files: dict[str, str]) -> ProcessVersion:
+    """A version stored as is, like one deployed before today's rules existed."""
+    built = build_definition(files)
+    version = ProcessVersion(
+        key=built.key,
+        version=1,
+        title=built.title,
+        content_hash=content_hash(files),
+        files=files,
+        spec=dump_spec(built.parsed),
+    )
+    session.add(version)
+    session.flush()
+    return version
+
+
+def start(
+    session: Session, files: dict[str, str], *, checked: bool = True
+) -> tuple[Instance, WorkItem]:
+    if checked:
+        version, _created = deploy(session, files)
+    else:
+        version = store_unchecked(session, files)
     instance = runtime.start_instance(
         session, actor(session, "demandeur@example.org"), key=version.key
     )
@@ -163,7 +192,10 @@ def test_a_loop_past_the_engine_limit_puts_the_dossier_in_error(session: Session
 def test_an_automatic_endless_loop_is_stopped_in_one_request(
     session: Session, browser: Browser
 ) -> None:
-    instance, item = start(session, automatic_loop("boucle_auto"))
+    # The deployment rules refuse such a loop; a version stored before them still runs guarded.
+    with pytest.raises(ProcessModelError, match="n'est pas déployable"):
+        deploy(session, automatic_loop("boucle_auto"))
+    instance, item = start(session, automatic_loop("boucle_auto"), checked=False)
     browser.login("demandeur@example.org")
     page = _submit(browser, instance, item)
     assert "erreur dans le modèle du processus" in page
