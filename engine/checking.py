@@ -42,11 +42,12 @@ def check_path(path: Path) -> list[str]:
 
 
 def check_files(files: dict[str, str]) -> list[str]:
+    form_problems: list[str] = []
     try:
-        definition = build_definition(files)
+        definition = build_definition(files, form_problems=form_problems)
     except ProcessModelError as error:
         return error.problems
-    return validate_definition(definition)
+    return form_problems + validate_definition(definition)
 
 
 def _standalone_files(path: Path) -> dict[str, str]:

@@ -115,9 +115,16 @@ def content_hash(files: dict[str, str]) -> str:
 
 
 def build_definition(
-    files: dict[str, str], parsed: spiff.ParsedProcess | None = None
+    files: dict[str, str],
+    parsed: spiff.ParsedProcess | None = None,
+    *,
+    form_problems: list[str] | None = None,
 ) -> ProcessDefinition:
-    """Parse a model's files into a definition; ProcessModelError lists what is wrong."""
+    """Parse a model's files into a definition; ProcessModelError lists what is wrong.
+
+    With `form_problems`, broken forms are reported there instead of stopping the build, so a
+    check can go on to the diagram's own rules.
+    """
     try:
         config = json.loads(files[PROCESS_FILE])
     except KeyError:
@@ -150,7 +157,7 @@ def build_definition(
         if problems:
             raise ProcessModelError("Le diagramme contient des éléments refusés.", problems)
         parsed = spiff.parse_process(bpmn, dmn, process_id)
-    forms = _load_forms(files, parsed)
+    forms = _load_forms(files, parsed, form_problems)
     return ProcessDefinition(
         key=key,
         title=str(config.get("title", key)),
@@ -164,10 +171,12 @@ def build_definition(
     )
 
 
-def _load_forms(files: dict[str, str], parsed: spiff.ParsedProcess) -> dict[str, FormDefinition]:
+def _load_forms(
+    files: dict[str, str], parsed: spiff.ParsedProcess, collected: list[str] | None
+) -> dict[str, FormDefinition]:
     """Every task's form; all the problems at once, each naming the task that uses the form."""
     forms: dict[str, FormDefinition] = {}
-    problems: list[str] = []
+    problems: list[str] = collected if collected is not None else []
     for task_spec in spiff.all_task_specs(parsed):
         properties = spiff.task_properties(task_spec)
         schema_file = properties.get("formJsonSchemaFilename")
@@ -183,7 +192,7 @@ def _load_forms(files: dict[str, str], parsed: spiff.ParsedProcess) -> dict[str,
             )
         except ProcessModelError as error:
             problems.extend(f"{task_spec.bpmn_id}: {problem}" for problem in error.problems)
-    if problems:
+    if problems and collected is None:
         raise ProcessModelError("Des formulaires sont invalides.", problems)
     return forms
 

@@ -379,3 +379,18 @@ class Counter(Base):
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ProcessDraft(Base):
+    """The version a process owner is editing in the studio: one shared draft per process."""
+
+    __tablename__ = "process_draft"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    files: Mapped[dict[str, Any]] = mapped_column(JSON)
+    base_version_id: Mapped[int | None] = mapped_column(ForeignKey("process_version.id"))
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    lock_version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": lock_version}

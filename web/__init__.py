@@ -50,6 +50,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web.home import bp as home_bp
     from web.instruction import bp as instruction_bp
     from web.pieces import bp as pieces_bp
+    from web.studio import bp as studio_bp
 
     app = Flask(__name__, instance_relative_config=True)
     app.request_class = InventaireRequest
@@ -64,6 +65,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     errors.init_app(app)
     filters.init_app(app)
-    for blueprint in (home_bp, auth.bp, demandes_bp, instruction_bp, pieces_bp, admin_bp):
+    for blueprint in (
+        home_bp,
+        auth.bp,
+        demandes_bp,
+        instruction_bp,
+        pieces_bp,
+        admin_bp,
+        studio_bp,
+    ):
         app.register_blueprint(blueprint)
     return app

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import tempfile
 from pathlib import Path
 
 import click
@@ -12,12 +11,11 @@ from sqlalchemy.orm import Session
 
 from engine import demo, documents
 from engine.checking import check_paths
-from engine.db import make_engine, make_session_factory
 from engine.definition import deploy, read_folder
-from engine.errors import InventaireError, ProcessModelError
+from engine.errors import ProcessModelError
 from engine.migrate import upgrade
+from engine.replay import replay
 from engine.scenario import ScenarioResult, load_scenarios
-from engine.scenario import run as run_scenario
 
 
 def _app() -> Flask:
@@ -174,26 +172,8 @@ def scenarios_run(folder: str | None) -> None:
 
 def replay_folder(folder: Path) -> list[ScenarioResult]:
     """Replay a folder's scenarios in a throwaway SQLite database, one transaction each."""
-    with tempfile.TemporaryDirectory(prefix="inventaire-scenarios-") as workdir:
-        engine = make_engine(f"sqlite:///{workdir}/scenarios.sqlite3")
-        upgrade(engine)
-        factory = make_session_factory(engine)
-        store = documents.DocumentStore(Path(workdir) / "pieces")
-        with factory() as session:
-            organisations = demo.create_accounts(session)
-            try:
-                deploy(session, read_folder(folder))
-            except ProcessModelError as error:
-                click.echo("\n".join(error.problems), err=True)
-                sys.exit(1)
-            session.commit()
-        results = []
-        for item in load_scenarios(folder):
-            with factory() as session:
-                try:
-                    results.append(run_scenario(session, store, item, organisations))
-                except InventaireError as error:
-                    results.append(ScenarioResult(item, False, error.user_message))
-                session.rollback()
-        engine.dispose()
-        return results
+    try:
+        return replay(read_folder(folder), load_scenarios(folder))
+    except ProcessModelError as error:
+        click.echo("\n".join(error.problems), err=True)
+        sys.exit(1)

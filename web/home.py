@@ -18,6 +18,8 @@ def index() -> Response | str:
             return redirect(url_for("demandes.index"))
         if actor.is_reviewer:
             return redirect(url_for("instruction.corbeille"))
-        if actor.has(RoleName.ADMIN) or actor.has(RoleName.PROPRIETAIRE):
+        if actor.has(RoleName.PROPRIETAIRE):
+            return redirect(url_for("studio.index"))
+        if actor.has(RoleName.ADMIN):
             return redirect(url_for("admin.index"))
     return render_template("home/index.html")

@@ -149,6 +149,7 @@ def real_values(ids: Ids, rule: Rule) -> dict[str, str]:
         "user_id": "1",
         "page_id": "identification",
         "filename": "inventaire.css",
+        "key": "recensement",
     }
 
 

@@ -1,0 +1,100 @@
+"""The editor's JSON API: the draft's files, their check, the live form preview."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import jsonify, render_template, request
+from werkzeug.wrappers import Response
+
+from engine import studio
+from engine.errors import Conflict, FormInvalid, ProcessModelError
+from engine.forms import FormDefinition
+from engine.models import RoleName
+from web.auth import current_actor, roles_required
+from web.database import db
+from web.formrender import build_form_view
+from web.studio import bp
+
+Json = Response | tuple[Response, int]
+
+
+def _payload() -> dict[str, Any]:
+    data = request.get_json(silent=True)
+    return data if isinstance(data, dict) else {}
+
+
+@bp.get("/api/<key>/brouillon")
+@roles_required(RoleName.PROPRIETAIRE)
+def draft_get(key: str) -> Json:
+    studio.versions_of(db(), key)
+    draft = studio.get_draft(db(), current_actor(), key)
+    db().commit()
+    files = dict(draft.files)
+    return jsonify(
+        key=key,
+        lock_version=draft.lock_version,
+        files=files,
+        main_bpmn=studio.main_diagram(files),
+    )
+
+
+@bp.put("/api/<key>/brouillon")
+@roles_required(RoleName.PROPRIETAIRE)
+def draft_put(key: str) -> Json:
+    studio.versions_of(db(), key)
+    payload = _payload()
+    files = payload.get("files")
+    seen = payload.get("lock_version")
+    if not isinstance(files, dict) or not isinstance(seen, int):
+        return jsonify(errors={"": "Requête invalide : fichiers et version attendus."}), 422
+    try:
+        draft = studio.save_draft(db(), current_actor(), key, files, seen)
+        db().commit()
+    except FormInvalid as error:
+        db().rollback()
+        return jsonify(errors=error.errors), 422
+    except Conflict as error:
+        db().rollback()
+        return jsonify(message=error.user_message), 409
+    return jsonify(lock_version=draft.lock_version)
+
+
+@bp.post("/api/<key>/brouillon/verification")
+@roles_required(RoleName.PROPRIETAIRE)
+def draft_check(key: str) -> Json:
+    studio.versions_of(db(), key)
+    draft = studio.get_draft(db(), current_actor(), key)
+    db().commit()
+    problems = studio.check_draft(draft)
+    return jsonify(
+        deployable=not problems,
+        problems=[{"element": problem.element, "message": problem.message} for problem in problems],
+    )
+
+
+@bp.post("/api/formulaire/apercu")
+@roles_required(RoleName.PROPRIETAIRE)
+def form_preview() -> Json:
+    """The form as users will see it, rendered by the same server code as the real pages."""
+    payload = _payload()
+    try:
+        schema = json.loads(str(payload.get("schema") or "{}"))
+        ui = json.loads(str(payload.get("ui") or "{}"))
+    except json.JSONDecodeError as error:
+        return jsonify(html="", errors=[f"JSON invalide : {error.msg} (ligne {error.lineno})."])
+    if not isinstance(schema, dict) or not isinstance(ui, dict):
+        return jsonify(html="", errors=["Le schéma et le schéma d'interface sont des objets JSON."])
+    try:
+        form = FormDefinition("apercu", schema, ui)
+    except ProcessModelError as error:
+        return jsonify(html="", errors=error.problems)
+    pages = list(form.pages)
+    views = (
+        [build_form_view(form, {}, {}, page_id=page.id) for page in pages]
+        if len(pages) > 1
+        else [build_form_view(form, {}, {})]
+    )
+    html = render_template("studio/_preview.html", views=views, paged=len(pages) > 1)
+    return jsonify(html=html, errors=[])

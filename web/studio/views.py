@@ -1,0 +1,145 @@
+"""Pages of the studio (server-rendered; only the diagram editor needs JavaScript)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from werkzeug.wrappers import Response
+
+from engine import studio
+from engine.errors import ProcessModelError
+from engine.models import RoleName
+from web.auth import current_actor, roles_required
+from web.database import db
+from web.studio import bp
+
+Page = str | tuple[str, int] | Response
+# The draft (by its lock version) whose scenarios all passed: only then is Déployer offered.
+PASSED = "studio_scenarios_ok"
+
+
+@bp.get("/")
+@roles_required(RoleName.PROPRIETAIRE)
+def index() -> str:
+    return render_template("studio/index.html", models=studio.process_summaries(db()))
+
+
+def _passed(key: str, lock_version: int) -> bool:
+    return session.get(PASSED, {}).get(key) == lock_version
+
+
+@bp.get("/<key>/")
+@roles_required(RoleName.PROPRIETAIRE)
+def model(key: str) -> str:
+    versions = studio.versions_of(db(), key)
+    draft = db().get(studio.ProcessDraft, key)
+    return render_template(
+        "studio/model.html",
+        key=key,
+        versions=versions,
+        draft=draft,
+        waiting=studio.waiting_at(db(), versions[0].id),
+        deployable=draft is not None and _passed(key, draft.lock_version),
+    )
+
+
+@bp.get("/<key>/editeur")
+@roles_required(RoleName.PROPRIETAIRE)
+def editor(key: str) -> str:
+    studio.versions_of(db(), key)  # 404 for an unknown model
+    draft = studio.get_draft(db(), current_actor(), key)
+    db().commit()
+    api = url_for("studio.draft_get", key=key).removesuffix("/brouillon")
+    return render_template("studio/editor.html", key=key, draft=draft, api=api)
+
+
+@bp.post("/<key>/verification")
+@roles_required(RoleName.PROPRIETAIRE)
+def check(key: str) -> Page:
+    draft = studio.get_draft(db(), current_actor(), key)
+    db().commit()
+    problems = studio.check_draft(draft)
+    return render_template("studio/check.html", key=key, draft=draft, problems=problems)
+
+
+@bp.post("/<key>/scenarios")
+@roles_required(RoleName.PROPRIETAIRE)
+def scenarios(key: str) -> Page:
+    draft = studio.get_draft(db(), current_actor(), key)
+    db().commit()
+    folder = Path(current_app.config["PROCESSES_DIR"])
+    try:
+        results = studio.run_scenarios(draft, folder)
+    except ProcessModelError as error:
+        problems = [studio.Problem.from_line(line) for line in error.problems]
+        return render_template("studio/check.html", key=key, draft=draft, problems=problems), 422
+    passed = bool(results) and all(result.passed for result in results)
+    marks = dict(session.get(PASSED, {}))
+    if passed:
+        marks[key] = draft.lock_version
+    else:
+        marks.pop(key, None)
+    session[PASSED] = marks
+    return render_template(
+        "studio/scenarios.html", key=key, draft=draft, results=results, passed=passed
+    )
+
+
+@bp.post("/<key>/deploiement")
+@roles_required(RoleName.PROPRIETAIRE)
+def deploy(key: str) -> Page:
+    draft = studio.get_draft(db(), current_actor(), key)
+    if not _passed(key, draft.lock_version):
+        flash(
+            "Essayez les scénarios sur ce brouillon avant de le déployer : le déploiement est "
+            "proposé quand ils passent tous.",
+            "warning",
+        )
+        return redirect(url_for("studio.model", key=key))
+    try:
+        version, created = studio.deploy_draft(db(), current_actor(), key)
+        db().commit()
+    except ProcessModelError as error:
+        db().rollback()
+        problems = [studio.Problem.from_line(line) for line in error.problems]
+        return render_template("studio/check.html", key=key, draft=draft, problems=problems), 422
+    if created:
+        flash(
+            f"Version {version.version} déployée : les nouveaux dossiers la suivent, les dossiers "
+            "en cours restent sur leur version.",
+            "success",
+        )
+    else:
+        flash(
+            f"Le brouillon est identique à la version {version.version} : rien à déployer.", "info"
+        )
+    return redirect(url_for("studio.model", key=key))
+
+
+@bp.post("/<key>/import")
+@roles_required(RoleName.PROPRIETAIRE)
+def import_bpmn(key: str) -> Page:
+    """Replace the draft's diagram by a BPMN 2.0 file from another modeler, then check it."""
+    upload = request.files.get("fichier")
+    actor = current_actor()
+    draft = studio.get_draft(db(), actor, key)
+    if upload is None or not upload.filename:
+        flash("Choisissez un fichier BPMN à importer.", "error")
+        return redirect(url_for("studio.model", key=key))
+    content = upload.stream.read(studio.MAX_FILE_CHARS + 1)
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError:
+        text = ""
+    if not text or len(content) > studio.MAX_FILE_CHARS:
+        flash("Le fichier doit être un document XML BPMN 2.0 en UTF-8 de 2 Mo au plus.", "error")
+        return redirect(url_for("studio.model", key=key))
+    main = studio.main_diagram(dict(draft.files))
+    files = {name: value for name, value in draft.files.items() if not name.endswith(".bpmn")}
+    files[main] = text
+    studio.save_draft(db(), actor, key, files)
+    db().commit()
+    flash(f"« {upload.filename} » importé dans le brouillon.", "success")
+    problems = studio.check_draft(draft)
+    return render_template("studio/check.html", key=key, draft=draft, problems=problems)
