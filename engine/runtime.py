@@ -52,7 +52,7 @@ class ActionResult:
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _scripts_for(session: Session, instance: Instance) -> spiff.ScriptEngine:
+def scripts_for(session: Session, instance: Instance) -> spiff.ScriptEngine:
     engine = spiff.ScriptEngine()
 
     def services(name: str, params: dict[str, Any], data: dict[str, Any]) -> Any:
@@ -69,7 +69,7 @@ def _scripts_for(session: Session, instance: Instance) -> spiff.ScriptEngine:
 
 
 def load_workflow(session: Session, instance: Instance, definition: ProcessDefinition) -> Any:
-    return spiff.load_state(instance.state, definition.parsed, _scripts_for(session, instance))
+    return spiff.load_state(instance.state, definition.parsed, scripts_for(session, instance))
 
 
 def get_instance(session: Session, actor: Actor, instance_id: int) -> Instance:
@@ -214,7 +214,7 @@ def start_instance(session: Session, actor: Actor, key: str = "recensement") -> 
     )
     session.add(instance)
     session.flush()
-    workflow = spiff.new_workflow(definition.parsed, _scripts_for(session, instance))
+    workflow = spiff.new_workflow(definition.parsed, scripts_for(session, instance))
     start_data = {
         "organisation_id": organisation.id,
         "type_organisation": organisation.kind,

@@ -578,3 +578,49 @@ def _strongly_connected(specs: list[Any]) -> list[list[Any]]:
                 if len(component) > 1 or node in node.outputs:
                     result.append(component)
     return result
+
+
+# --- moving a dossier to another version ------------------------------------------------------
+
+_AHEAD = TaskState.MAYBE | TaskState.LIKELY | TaskState.FUTURE
+
+
+def lived_tasks(text: str) -> list[tuple[str, str]]:
+    """(spec name, state name) of the tasks a dossier has lived: done, current or waiting."""
+    dct = json.loads(state_json(text))
+    return [
+        (task["task_spec"], TaskState.get_name(task["state"]))
+        for task in dct["tasks"].values()
+        if not task["state"] & _AHEAD
+    ]
+
+
+def has_subprocesses(text: str) -> bool:
+    return bool(json.loads(state_json(text)).get("subprocesses"))
+
+
+def rebase_state(text: str, parsed: ParsedProcess, scripts: ScriptEngine) -> BpmnWorkflow:
+    """Load a dossier's state onto another version's spec.
+
+    What the dossier has lived is kept as is; what lay ahead (predicted branches) is dropped and
+    predicted again from the new diagram, so new or rerouted steps are taken from there on.
+    """
+    dct = json.loads(state_json(text))
+    _STATE_SERIALIZER.migrate(dct)
+    tasks = dct["tasks"]
+    ahead = {task_id for task_id, task in tasks.items() if task["state"] & _AHEAD}
+    for task_id in ahead:
+        del tasks[task_id]
+    for task in tasks.values():
+        task["children"] = [child for child in task["children"] if child not in ahead]
+    workflow = _STATE_SERIALIZER.from_dict(
+        dct, spec=parsed.spec, subprocess_specs=parsed.subprocess_specs
+    )
+    workflow.script_engine = scripts
+    for task in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED):
+        task.task_spec._predict(task, mask=TaskState.DEFINITE_MASK | TaskState.PREDICTED_MASK)
+    return workflow
+
+
+def task_title_of(task_spec: Any) -> str:
+    return str(getattr(task_spec, "bpmn_name", None) or getattr(task_spec, "bpmn_id", ""))

@@ -7,9 +7,9 @@ from pathlib import Path
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
-from engine import studio
-from engine.errors import ProcessModelError
-from engine.models import RoleName
+from engine import migration, studio
+from engine.errors import Conflict, NotFound, ProcessModelError
+from engine.models import RoleName, as_id
 from web.auth import current_actor, roles_required
 from web.database import db
 from web.studio import bp
@@ -143,3 +143,49 @@ def import_bpmn(key: str) -> Page:
     flash(f"« {upload.filename} » importé dans le brouillon.", "success")
     problems = studio.check_draft(draft)
     return render_template("studio/check.html", key=key, draft=draft, problems=problems)
+
+
+@bp.get("/<key>/migration")
+@roles_required(RoleName.PROPRIETAIRE)
+def migration_page(key: str) -> str:
+    studio.versions_of(db(), key)
+    return render_template(
+        "studio/migration.html",
+        key=key,
+        candidates=migration.candidates(db(), key),
+        moves=migration.recent_migrations(db(), key),
+    )
+
+
+@bp.post("/<key>/migration")
+@roles_required(RoleName.PROPRIETAIRE)
+def migration_action(key: str) -> Response:
+    """Move one dossier (`dossier`), all movable ones (`tous`), or revert one (`annuler`)."""
+    studio.versions_of(db(), key)
+    actor = current_actor()
+    action = request.form.get("action", "")
+    target = as_id(request.form.get("dossier"))
+    if action == "tous":
+        moved = 0
+        for candidate in migration.candidates(db(), key):
+            if candidate.movable:
+                migration.migrate(db(), actor, candidate.instance_id)
+                moved += 1
+        db().commit()
+        flash(f"{moved} dossier(s) passé(s) à la dernière version.", "success")
+    elif target is not None and action in ("migrer", "annuler"):
+        try:
+            if action == "migrer":
+                migration.migrate(db(), actor, target)
+                message = "Dossier passé à la dernière version."
+            else:
+                migration.revert(db(), actor, target)
+                message = "Changement de version annulé."
+            db().commit()
+            flash(message, "success")
+        except (Conflict, NotFound) as error:
+            db().rollback()
+            flash(error.user_message, "error")
+    else:
+        flash("Action inconnue.", "error")
+    return redirect(url_for("studio.migration_page", key=key))
