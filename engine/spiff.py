@@ -624,3 +624,25 @@ def rebase_state(text: str, parsed: ParsedProcess, scripts: ScriptEngine) -> Bpm
 
 def task_title_of(task_spec: Any) -> str:
     return str(getattr(task_spec, "bpmn_name", None) or getattr(task_spec, "bpmn_id", ""))
+
+
+def path_markers(workflow: BpmnWorkflow) -> dict[str, list[str]]:
+    """Element ids a dossier has completed, the ones it is at, and the ones it waits on."""
+    completed: set[str] = set()
+    current: set[str] = set()
+    waiting: set[str] = set()
+    for task in workflow.get_tasks():
+        element = getattr(task.task_spec, "bpmn_id", None)
+        if not element:
+            continue
+        if task.has_state(TaskState.COMPLETED):
+            completed.add(element)
+        elif task.has_state(TaskState.READY | TaskState.STARTED):
+            current.add(element)
+        elif task.has_state(TaskState.WAITING):
+            waiting.add(element)
+    return {
+        "completed": sorted(completed - current - waiting),
+        "current": sorted(current),
+        "waiting": sorted(waiting - current),
+    }

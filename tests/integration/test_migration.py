@@ -191,3 +191,33 @@ def test_the_migration_page_moves_and_reverts(
     for garbage in ("", "abc", "99999999", "²"):
         response = browser.post(url, {"action": "migrer", "dossier": garbage}, from_page=url)
         assert response.status_code == 302
+
+
+def test_the_viewer_gets_the_dossiers_path_and_the_waiting_counts(
+    session: Session, store: DocumentStore, browser_factory: object
+) -> None:
+    dossier = dossier_at(session, store, 2)  # recevable: waits at designer_rapporteur
+    reviewer = browser_factory()  # type: ignore[operator]
+    reviewer.login("recevabilite@example.org")
+    page = reviewer.get(f"/instruction/dossiers/{dossier.id}").get_data(as_text=True)
+    assert f'data-markers-url="/instruction/dossiers/{dossier.id}/marqueurs"' in page
+    xml = reviewer.get(f"/instruction/dossiers/{dossier.id}/diagramme")
+    assert xml.mimetype == "application/xml" and b'id="designer_rapporteur"' in xml.data
+    markers = reviewer.get(f"/instruction/dossiers/{dossier.id}/marqueurs").get_json()
+    assert markers["current"] == ["designer_rapporteur"]
+    assert {"saisir_demande", "examiner_recevabilite", "prequalifier_demandeur"} <= set(
+        markers["completed"]
+    )
+    assert "instruire_demande" not in markers["completed"]
+
+    submitter = browser_factory()  # type: ignore[operator]
+    submitter.login("demandeur@example.org")
+    assert submitter.get(f"/instruction/dossiers/{dossier.id}/marqueurs").status_code == 403
+
+    owner = browser_factory()  # type: ignore[operator]
+    owner.login("proprietaire@example.org")
+    version = session.get(ProcessVersion, dossier.process_version_id)
+    assert version is not None
+    counts = owner.get(f"/studio/api/recensement/versions/{version.version}/marqueurs").get_json()
+    assert counts["counts"]["designer_rapporteur"]["count"] == 1
+    assert counts["counts"]["designer_rapporteur"]["median_days"] == 0.0

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import func, or_, select
 from werkzeug.wrappers import Response
 
-from engine import runtime
+from engine import diagram, runtime
 from engine.access import inbox_filter
 from engine.accounts import users_with_role
 from engine.actor import REVIEWER_ROLES
@@ -236,3 +236,17 @@ def dossier(instance_id: int) -> str:
     actor = current_actor()
     view = dossier_view(db(), actor, instance_id)
     return render_template("instruction/dossier.html", dossier=view)
+
+
+@bp.get("/dossiers/<int:instance_id>/diagramme")
+@roles_required(*STAFF)
+def dossier_diagram(instance_id: int) -> Response:
+    xml, _markers = diagram.dossier_diagram(db(), current_actor(), instance_id)
+    return Response(xml, mimetype="application/xml")
+
+
+@bp.get("/dossiers/<int:instance_id>/marqueurs")
+@roles_required(*STAFF)
+def dossier_markers(instance_id: int) -> Response:
+    _xml, markers = diagram.dossier_diagram(db(), current_actor(), instance_id)
+    return jsonify(markers)

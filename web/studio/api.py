@@ -8,7 +8,7 @@ from typing import Any
 from flask import jsonify, render_template, request
 from werkzeug.wrappers import Response
 
-from engine import studio
+from engine import diagram, studio
 from engine.errors import Conflict, FormInvalid, ProcessModelError
 from engine.forms import FormDefinition
 from engine.models import RoleName
@@ -98,3 +98,17 @@ def form_preview() -> Json:
     )
     html = render_template("studio/_preview.html", views=views, paged=len(pages) > 1)
     return jsonify(html=html, errors=[])
+
+
+@bp.get("/api/<key>/versions/<int:number>/diagramme")
+@roles_required(RoleName.PROPRIETAIRE)
+def version_diagram(key: str, number: int) -> Response:
+    version = diagram.version_by_number(db(), key, number)
+    return Response(diagram.version_xml(version), mimetype="application/xml")
+
+
+@bp.get("/api/<key>/versions/<int:number>/marqueurs")
+@roles_required(RoleName.PROPRIETAIRE)
+def version_markers(key: str, number: int) -> Response:
+    version = diagram.version_by_number(db(), key, number)
+    return jsonify(diagram.version_markers(db(), version))
