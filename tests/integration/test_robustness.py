@@ -150,6 +150,7 @@ def real_values(ids: Ids, rule: Rule) -> dict[str, str]:
         "page_id": "identification",
         "filename": "inventaire.css",
         "key": "recensement",
+        "number": "1",
     }
 
 
