@@ -5,6 +5,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DSFR_VERSION := 1.14.4
 DSFR_DIR := web/static/dsfr
+NPM_STAMP := node_modules/.inventaire-installed
+BUILD_DIR := web/static/build
+BPMN_ASSETS := node_modules/bpmn-js/dist/assets
+STUDIO_SOURCES := $(wildcard web/assets/*.js web/assets/*.css web/assets/studio/*.js web/assets/studio/*.json)
+ESBUILD_FLAGS := --bundle --minify --format=iife --target=es2020 --log-level=warning \
+	--loader:.woff=file --loader:.woff2=file --loader:.ttf=file --loader:.eot=file --loader:.svg=file \
+	--asset-names=fonts/[name]-[hash]
 
 .PHONY: run test bench lint assets clean
 
@@ -31,16 +38,29 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# The State design system, from npm, served by Flask from web/static (never a CDN).
-assets: $(DSFR_DIR)/dsfr.min.css
+# The State design system and the studio's diagram editor (bpmn-js, bundled by esbuild), from
+# npm, served by Flask from web/static (never a CDN).
+assets: $(DSFR_DIR)/dsfr.min.css $(BUILD_DIR)/studio.js
 
-$(DSFR_DIR)/dsfr.min.css: package.json
+$(NPM_STAMP): package.json package-lock.json
 	npm install --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(DSFR_DIR)/dsfr.min.css: $(NPM_STAMP)
 	rm -rf $(DSFR_DIR)
 	mkdir -p $(DSFR_DIR)/utility/icons
 	cd node_modules/@gouvfr/dsfr/dist && cp -r dsfr.min.css fonts icons favicon $(CURDIR)/$(DSFR_DIR)/
 	cp node_modules/@gouvfr/dsfr/dist/utility/icons/icons.min.css $(DSFR_DIR)/utility/icons/
 	touch $@
 
+# studio.js (editor and read-only viewer), viewer.js (viewer only), studio.css (bpmn-js's styles,
+# its font, ours); bpmn-js's own stylesheets and font are copied beside them as well.
+$(BUILD_DIR)/studio.js: $(NPM_STAMP) $(STUDIO_SOURCES)
+	rm -rf $(BUILD_DIR)
+	mkdir -p $(BUILD_DIR)
+	cp -r $(BPMN_ASSETS)/diagram-js.css $(BPMN_ASSETS)/bpmn-js.css $(BPMN_ASSETS)/bpmn-font $(BUILD_DIR)/
+	npx --no-install esbuild web/assets/studio.js web/assets/viewer.js web/assets/studio.css \
+		$(ESBUILD_FLAGS) --outdir=$(BUILD_DIR)
+
 clean:
-	rm -rf $(VENV) node_modules $(DSFR_DIR) instance
+	rm -rf $(VENV) node_modules $(DSFR_DIR) $(BUILD_DIR) instance
