@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, request
 from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -24,6 +24,11 @@ def sessions() -> sessionmaker[Session]:
 def db() -> Session:
     if "db_session" not in g:
         g.db_session = sessions()()
+        if (
+            request.method not in ("GET", "HEAD")
+            and g.db_session.get_bind().dialect.name == "sqlite"
+        ):
+            g.db_session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
         g.db_session.info["loaded"] = []
     session: Session = g.db_session
     return session
