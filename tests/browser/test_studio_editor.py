@@ -46,12 +46,7 @@ def deposited(session: Session, upload_dir: Path) -> Instance:
 
 
 def select_element(page: Page, element_id: str) -> None:
-    """Scroll the diagram right of the palette, as a person would, then click the shape."""
-    canvas = page.locator("#studio-canvas").bounding_box()
-    assert canvas is not None
-    page.mouse.move(canvas["x"] + canvas["width"] / 2, canvas["y"] + canvas["height"] / 2)
-    page.mouse.wheel(-250, 0)
-    page.wait_for_timeout(200)
+    """Click the shape, as a person would."""
     box = page.locator(f'.djs-element[data-element-id="{element_id}"]').bounding_box()
     assert box is not None
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)

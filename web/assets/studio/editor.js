@@ -170,7 +170,7 @@ export async function mountEditor(root) {
       } else {
         await modeler.createDiagram();
       }
-      canvas.zoom('fit-viewport', 'auto');
+      showReadable(canvas);
       state.loaded = true;
       markClean();
       panel.render(null);
@@ -302,4 +302,19 @@ export async function mountEditor(root) {
 
   await load();
   return { modeler, draft, state, save, validate };
+}
+
+
+// A whole procedure fitted in the viewport is too small to read: below a readable scale, show its
+// start at 80 %, right of the palette, and let the person scroll.
+function showReadable(canvas) {
+  const scale = canvas.zoom('fit-viewport', 'auto');
+  if (scale >= 0.7) return;
+  const box = canvas.viewbox();
+  canvas.viewbox({
+    x: box.inner.x - 140,
+    y: box.inner.y - 20,
+    width: box.outer.width / 0.8,
+    height: box.outer.height / 0.8,
+  });
 }
