@@ -223,3 +223,31 @@ def test_garbage_never_breaks_the_studio(owner: Browser) -> None:
         assert preview.status_code == 200 and "Traceback" not in preview.get_data(as_text=True)
     no_file = owner.post("/studio/recensement/import", {}, from_page="/studio/recensement/")
     assert no_file.status_code == 302
+
+
+def test_the_studio_and_the_command_give_the_same_verdict(owner: Browser, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from web.cli import main
+
+    draft = owner.get("/studio/api/recensement/brouillon").get_json()
+    files = dict(draft["files"])
+    files["recensement.bpmn"] = files["recensement.bpmn"].replace(
+        '<bpmn:exclusiveGateway id="gw_recevabilite"', '<bpmn:complexGateway id="gw_recevabilite"'
+    )
+    saved = api_put(owner, files, draft["lock_version"])
+    assert saved.status_code == 200  # type: ignore[attr-defined]
+    verdict = owner.client.post(
+        "/studio/api/recensement/brouillon/verification",
+        headers={"X-CSRFToken": owner.csrf("/studio/recensement/")},
+    ).get_json()
+    for name, text in files.items():
+        target = tmp_path / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+    result = CliRunner().invoke(main, ["processes", "check", str(tmp_path)])
+    assert result.exit_code == 1
+    assert verdict["deployable"] is False
+    assert [
+        problem["message"] for problem in verdict["problems"]
+    ] == result.output.strip().splitlines()
