@@ -5,6 +5,7 @@ finishes on its own, another is migrated and seen on the new diagram."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,9 +14,11 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine import studio
+from engine.actor import Actor
 from engine.definition import deploy, read_folder
 from engine.documents import DocumentStore
-from engine.models import Instance, Organisation, ProcessDraft, ProcessVersion
+from engine.models import Instance, Organisation, ProcessDraft, ProcessVersion, User
 from engine.scenario import actor_picker, load_scenarios, play_step, start
 from tests.browser.conftest import login
 
@@ -130,8 +133,32 @@ def test_change_deploy_migrate(
     current = reviewer.locator(
         '#studio-viewer .djs-element[data-element-id="examiner_recevabilite"]'
     )
-    expect(current).to_have_class(__import__("re").compile("etape-en-cours"))
+    expect(current).to_have_class(re.compile("etape-en-cours"))
     done = reviewer.locator('#studio-viewer .djs-element[data-element-id="saisir_demande"]')
-    expect(done).to_have_class(__import__("re").compile("etape-faite"))
+    expect(done).to_have_class(re.compile("etape-faite"))
     expect(reviewer.locator("#studio-viewer")).to_contain_text(NEW_NAME)
     reviewer.context.close()
+
+
+def test_validation_outlines_the_elements_at_fault(
+    page: Page, live_server: str, session: Session, restore: None
+) -> None:
+    owner = session.scalar(select(User).where(User.email == "proprietaire@example.org"))
+    assert owner is not None
+    files = read_folder(PROCESS)
+    files["recensement.bpmn"] = (
+        files["recensement.bpmn"]
+        .replace("decision == &quot;irrecevable&quot;", "__import__(&quot;os&quot;).getcwd()")
+        .replace('decision == "irrecevable"', '__import__("os").getcwd()')
+    )
+    studio.save_draft(session, Actor.from_user(owner), "recensement", files)
+    session.commit()
+
+    login(page, live_server, "proprietaire@example.org")
+    page.goto(f"{live_server}/studio/recensement/editeur")
+    expect(page.locator("#studio-messages")).to_contain_text("Brouillon chargé.")
+    page.click("#studio-validate")
+    expect(page.locator("#studio-messages")).to_contain_text("n’est pas déployable")
+    expect(page.locator("#studio-messages")).to_contain_text("les imports sont interdits")
+    gateway = page.locator('.djs-element[data-element-id="gw_recevabilite"]')
+    expect(gateway).to_have_class(re.compile("studio-en-erreur"))
