@@ -139,3 +139,11 @@ def users_with_role(session: Session, role: str) -> list[User]:
             .order_by(User.name)
         )
     )
+
+
+def user_names(session: Session, ids: set[int | None]) -> dict[int, str]:
+    """{user id: name} for the given ids (None ignored), in one query."""
+    wanted = [value for value in ids if value is not None]
+    if not wanted:
+        return {}
+    return dict(session.execute(select(User.id, User.name).where(User.id.in_(wanted))).all())

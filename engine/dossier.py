@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.access import may_work_on
+from engine.accounts import user_names
 from engine.actor import Actor
 from engine.definition import definition_for
 from engine.forms import FormDefinition
@@ -98,13 +99,6 @@ class DossierView:
     register_numero: str | None = None
 
 
-def _names(session: Session, ids: set[int | None]) -> dict[int, str]:
-    wanted = [value for value in ids if value is not None]
-    if not wanted:
-        return {}
-    return dict(session.execute(select(User.id, User.name).where(User.id.in_(wanted))).all())
-
-
 def dossier_view(session: Session, actor: Actor, instance_id: int) -> DossierView:
     """What the actor may read of a dossier (NotFound when they may not see it)."""
     instance = get_instance(session, actor, instance_id)
@@ -133,7 +127,7 @@ def dossier_view(session: Session, actor: Actor, instance_id: int) -> DossierVie
             .order_by(WorkItem.id)
         )
     )
-    users = _names(
+    users = user_names(
         session,
         {event.actor_id for event in events}
         | {row.submitted_by_id for row in submissions}

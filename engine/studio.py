@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from engine.accounts import user_names
 from engine.actor import Actor
 from engine.checking import check_files
 from engine.clock import utcnow
@@ -24,7 +25,6 @@ from engine.models import (
     InstanceStatus,
     ProcessDraft,
     ProcessVersion,
-    User,
     WorkItem,
     WorkItemStatus,
 )
@@ -80,13 +80,6 @@ class Problem:
         return cls(element if rest else "", line)
 
 
-def _names(session: Session, ids: set[int | None]) -> dict[int, str]:
-    wanted = [value for value in ids if value is not None]
-    if not wanted:
-        return {}
-    return dict(session.execute(select(User.id, User.name).where(User.id.in_(wanted))).all())
-
-
 def versions_of(session: Session, key: str) -> list[VersionSummary]:
     """Every version of a model, newest first, with its dossiers (running and in all)."""
     rows = session.scalars(
@@ -104,7 +97,7 @@ def versions_of(session: Session, key: str) -> list[VersionSummary]:
             .group_by(Instance.process_version_id, Instance.status)
         )
     }
-    names = _names(session, {row.deployed_by_id for row in rows})
+    names = user_names(session, {row.deployed_by_id for row in rows})
     return [
         VersionSummary(
             id=row.id,
@@ -121,7 +114,7 @@ def versions_of(session: Session, key: str) -> list[VersionSummary]:
 def process_summaries(session: Session) -> list[ProcessSummary]:
     keys = session.scalars(select(ProcessVersion.key).distinct().order_by(ProcessVersion.key)).all()
     drafts = {draft.key: draft for draft in session.scalars(select(ProcessDraft))}
-    names = _names(session, {draft.updated_by_id for draft in drafts.values()})
+    names = user_names(session, {draft.updated_by_id for draft in drafts.values()})
     summaries = []
     for key in keys:
         versions = versions_of(session, key)
@@ -191,7 +184,7 @@ def save_draft(
         raise FormInvalid(errors)
     draft = get_draft(session, actor, key)
     if seen is not None and draft.lock_version != seen:
-        who = _names(session, {draft.updated_by_id}).get(draft.updated_by_id or 0, "quelqu'un")
+        who = user_names(session, {draft.updated_by_id}).get(draft.updated_by_id or 0, "quelqu'un")
         raise Conflict(
             f"Le brouillon a été enregistré entre-temps par {who} ; rechargez-le avant de "
             "l'enregistrer à nouveau."
