@@ -55,12 +55,13 @@ $(DSFR_DIR)/dsfr.min.css: $(NPM_STAMP)
 
 # studio.js (editor and read-only viewer), viewer.js (viewer only), studio.css (bpmn-js's styles,
 # its font, ours); bpmn-js's own stylesheets and font are copied beside them as well.
+# decisions.js (decision-table editor, dmn-js) and decisions.css (dmn-js's styles and font, ours).
 $(BUILD_DIR)/studio.js: $(NPM_STAMP) $(STUDIO_SOURCES)
 	rm -rf $(BUILD_DIR)
 	mkdir -p $(BUILD_DIR)
 	cp -r $(BPMN_ASSETS)/diagram-js.css $(BPMN_ASSETS)/bpmn-js.css $(BPMN_ASSETS)/bpmn-font $(BUILD_DIR)/
 	npx --no-install esbuild web/assets/studio.js web/assets/viewer.js web/assets/studio.css \
-		$(ESBUILD_FLAGS) --outdir=$(BUILD_DIR)
+		web/assets/decisions.js web/assets/decisions.css $(ESBUILD_FLAGS) --outdir=$(BUILD_DIR)
 
 clean:
 	rm -rf $(VENV) node_modules $(DSFR_DIR) $(BUILD_DIR) instance

@@ -151,6 +151,7 @@ def real_values(ids: Ids, rule: Rule) -> dict[str, str]:
         "filename": "inventaire.css",
         "key": "recensement",
         "number": "1",
+        "name": "prequalification.dmn",
     }
 
 

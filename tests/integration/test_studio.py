@@ -251,3 +251,22 @@ def test_the_studio_and_the_command_give_the_same_verdict(owner: Browser, tmp_pa
     assert [
         problem["message"] for problem in verdict["problems"]
     ] == result.output.strip().splitlines()
+
+
+def test_decision_table_page_only_for_a_dmn_file_of_the_draft(owner: Browser) -> None:
+    model = owner.get("/studio/recensement/")
+    assert "Modifier la table de décision prequalification.dmn" in text_of(model)
+    assert "/studio/recensement/decisions/prequalification.dmn" in model.get_data(as_text=True)
+
+    page = owner.get("/studio/recensement/decisions/prequalification.dmn")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'data-file="prequalification.dmn"' in html
+    assert "build/decisions.js" in html and "build/decisions.css" in html
+    assert "Tables de décision" in text_of(page)
+
+    assert owner.get("/studio/recensement/decisions/recensement.bpmn").status_code == 404
+    assert owner.get("/studio/recensement/decisions/process.json").status_code == 404
+    assert owner.get("/studio/recensement/decisions/inconnue.dmn").status_code == 404
+    assert owner.get("/studio/recensement/decisions/../prequalification.dmn").status_code == 404
+    assert owner.get("/studio/inconnu/decisions/prequalification.dmn").status_code == 404

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
 from engine import migration, studio
 from engine.errors import Conflict, NotFound, ProcessModelError
-from engine.models import RoleName, as_id
+from engine.models import ProcessVersion, RoleName, as_id
 from web.auth import current_actor, roles_required
 from web.database import db
 from web.studio import bp
@@ -34,11 +34,17 @@ def _passed(key: str, lock_version: int) -> bool:
 def model(key: str) -> str:
     versions = studio.versions_of(db(), key)
     draft = db().get(studio.ProcessDraft, key)
+    if draft is not None:
+        files = draft.files
+    else:
+        latest = db().get(ProcessVersion, versions[0].id)
+        files = latest.files if latest is not None else {}
     return render_template(
         "studio/model.html",
         key=key,
         versions=versions,
         draft=draft,
+        decision_files=sorted(name for name in files if name.endswith(".dmn")),
         waiting=studio.waiting_at(db(), versions[0].id),
         deployable=draft is not None and _passed(key, draft.lock_version),
     )
@@ -52,6 +58,20 @@ def editor(key: str) -> str:
     db().commit()
     api = url_for("studio.draft_get", key=key).removesuffix("/brouillon")
     return render_template("studio/editor.html", key=key, draft=draft, api=api)
+
+
+@bp.get("/<key>/decisions/<path:name>")
+@roles_required(RoleName.PROPRIETAIRE)
+def decisions(key: str, name: str) -> str:
+    """The decision-table editor (dmn-js) on one DMN file of the draft."""
+    if not name.endswith(".dmn"):
+        abort(404)
+    draft = studio.get_draft(db(), current_actor(), key)
+    db().commit()
+    if name not in draft.files:
+        abort(404)
+    api = url_for("studio.draft_get", key=key).removesuffix("/brouillon")
+    return render_template("studio/decisions.html", key=key, name=name, api=api)
 
 
 @bp.post("/<key>/verification")

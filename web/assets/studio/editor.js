@@ -15,7 +15,7 @@ function byId(root, id) {
 }
 
 // The status area (#studio-messages, role="status"): one DSFR alert at a time.
-function createMessages(container) {
+export function createMessages(container) {
   function show(kind, title, ...content) {
     if (!container) return;
     container.replaceChildren(h('div', { class: `fr-alert fr-alert--${kind} fr-alert--sm` },
@@ -31,7 +31,7 @@ function createMessages(container) {
   };
 }
 
-function describeFailure(error, action) {
+export function describeFailure(error, action) {
   if (error instanceof HttpError) {
     if (error.status === 401 || error.status === 403) {
       return `${action} a été refusé : votre session a expiré ou vous n’avez plus le rôle de propriétaire du processus. Reconnectez-vous dans un autre onglet pour garder vos modifications, puis réessayez.`;

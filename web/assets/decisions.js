@@ -1,0 +1,168 @@
+// Entry of web/static/build/decisions.js: the process owners' decision-table editor (dmn-js) on
+// one DMN file of the draft (#studio-decisions), saved through the draft's JSON API.
+import DmnModeler from 'dmn-js/lib/Modeler';
+
+import { h } from './studio/dom';
+import { createMessages, describeFailure } from './studio/editor';
+import { HttpError, requestJson } from './studio/http';
+
+function byId(root, id) {
+  return root.querySelector(`#${id}`) || document.getElementById(id);
+}
+
+export async function mountDecisions(root) {
+  const api = (root.dataset.api || '').replace(/\/+$/, '');
+  const csrf = root.dataset.csrf || '';
+  const fileName = root.dataset.file || '';
+  const messages = createMessages(byId(root, 'studio-messages'));
+  const saveButton = byId(root, 'studio-save');
+
+  const draft = { files: {}, lockVersion: null };
+  const state = { dirty: false, changes: 0, busy: false, loaded: false };
+
+  // Every keystroke in a cell is a change of the model: nothing is left pending at save time.
+  const modeler = new DmnModeler({
+    container: byId(root, 'studio-decisions-canvas'),
+    common: { debounceInput: false },
+  });
+
+  function markDirty() {
+    state.dirty = true;
+    state.changes += 1;
+    root.dataset.dirty = 'true';
+  }
+
+  function markClean() {
+    state.dirty = false;
+    root.dataset.dirty = 'false';
+  }
+
+  // Each view (decision table, diagram of the decisions…) has its own command stack.
+  const watched = new WeakSet();
+  function watchActiveViewer() {
+    const viewer = modeler.getActiveViewer();
+    if (!viewer || watched.has(viewer)) return;
+    watched.add(viewer);
+    viewer.on('commandStack.changed', (event) => {
+      if (event && event.trigger === 'clear') return;
+      if (state.loaded) markDirty();
+    });
+  }
+  modeler.on('views.changed', watchActiveViewer);
+
+  async function load() {
+    messages.info('Chargement du brouillon…');
+    let data;
+    try {
+      data = await requestJson(`${api}/brouillon`);
+    } catch (error) {
+      messages.error(null, h('p', {}, describeFailure(error, 'Le chargement du brouillon')));
+      return;
+    }
+    draft.files = (data && data.files) || {};
+    draft.lockVersion = data ? data.lock_version : null;
+    const xml = draft.files[fileName];
+    if (!xml) {
+      messages.error(`Le brouillon ne contient pas de fichier « ${fileName} ».`);
+      return;
+    }
+    try {
+      const { warnings } = await modeler.importXML(xml);
+      const table = modeler.getViews().find((view) => view.type === 'decisionTable');
+      if (table) await modeler.open(table);
+      watchActiveViewer();
+      state.loaded = true;
+      markClean();
+      if (warnings && warnings.length) {
+        messages.warning(`La table de décision est ouverte, avec ${warnings.length} avertissement${warnings.length > 1 ? 's' : ''} à l’import : les éléments concernés seront perdus à l’enregistrement.`,
+          h('ul', {}, warnings.slice(0, 8).map((warning) => h('li', {}, warning.message))));
+      } else if (!table) {
+        messages.warning('Le fichier ne contient pas de table de décision.');
+      } else {
+        messages.success('Brouillon chargé.');
+      }
+    } catch (error) {
+      messages.error('La table de décision du brouillon n’a pas pu être ouverte.', h('p', {}, error.message));
+    }
+  }
+
+  async function save() {
+    if (!state.loaded) return false;
+    const changes = state.changes;
+    try {
+      const { xml } = await modeler.saveXML({ format: true });
+      draft.files[fileName] = xml;
+    } catch (error) {
+      messages.error('La table de décision n’a pas pu être exportée.', h('p', {}, error.message));
+      return false;
+    }
+    messages.info('Enregistrement…');
+    try {
+      const data = await requestJson(`${api}/brouillon`, {
+        method: 'PUT',
+        csrf,
+        body: { lock_version: draft.lockVersion, files: draft.files },
+      });
+      draft.lockVersion = data.lock_version;
+      if (state.changes === changes) markClean();
+      messages.success('Brouillon enregistré.');
+      return true;
+    } catch (error) {
+      if (error instanceof HttpError && error.status === 409) {
+        const reload = h('button', { type: 'button', class: 'fr-btn fr-btn--sm fr-btn--secondary fr-mt-1w' },
+          'Recharger le brouillon enregistré');
+        reload.addEventListener('click', () => window.location.reload());
+        messages.error('Le brouillon n’a pas été enregistré.',
+          h('p', {}, (error.body && error.body.message)
+            || 'Le brouillon a été modifié entre-temps par une autre personne.'),
+          h('p', {}, 'Rechargez-le pour reprendre sa dernière version : vos modifications de cette page seront perdues (copiez d’abord ce que vous voulez garder).'),
+          reload);
+      } else if (error instanceof HttpError && error.status === 422) {
+        const errors = (error.body && error.body.errors) || {};
+        messages.error('Le brouillon n’a pas été enregistré :',
+          h('ul', {}, Object.entries(errors).map(([name, message]) =>
+            h('li', {}, name ? h('code', {}, name) : null, name ? ' : ' : null, String(message)))));
+      } else {
+        messages.error(null, h('p', {}, describeFailure(error, 'L’enregistrement')));
+      }
+      return false;
+    }
+  }
+
+  async function guarded(action) {
+    if (state.busy) return false;
+    state.busy = true;
+    root.setAttribute('aria-busy', 'true');
+    try {
+      return await action();
+    } finally {
+      state.busy = false;
+      root.removeAttribute('aria-busy');
+    }
+  }
+
+  if (saveButton) saveButton.addEventListener('click', () => guarded(save));
+  document.addEventListener('keydown', (event) => {
+    if ((event.ctrlKey || event.metaKey) && !event.altKey && event.key.toLowerCase() === 's') {
+      event.preventDefault();
+      guarded(save);
+    }
+  });
+  window.addEventListener('beforeunload', (event) => {
+    if (!state.dirty) return undefined;
+    event.preventDefault();
+    event.returnValue = '';
+    return '';
+  });
+
+  await load();
+  return { modeler, draft, state, save: () => guarded(save) };
+}
+
+function start() {
+  const root = document.getElementById('studio-decisions');
+  if (root) window.inventaireDecisions = mountDecisions(root);
+}
+
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
+else start();
