@@ -162,3 +162,20 @@ def test_validation_outlines_the_elements_at_fault(
     expect(page.locator("#studio-messages")).to_contain_text("les imports sont interdits")
     gateway = page.locator('.djs-element[data-element-id="gw_recevabilite"]')
     expect(gateway).to_have_class(re.compile("studio-en-erreur"))
+
+
+def test_the_model_page_shows_how_many_dossiers_wait_at_each_task(
+    page: Page, live_server: str, session: Session, upload_dir: Path
+) -> None:
+    deposited(session, upload_dir)
+    deposited(session, upload_dir)
+    login(page, live_server, "proprietaire@example.org")
+    page.goto(f"{live_server}/studio/recensement/")
+    expect(page.locator("#studio-viewer[data-ready=true]")).to_be_visible()
+    badge = page.locator("#studio-viewer .studio-compte")
+    expect(badge).to_have_count(1)
+    expect(badge).to_contain_text("2 dossiers")
+    expect(badge).to_contain_text("médiane 0 j")
+    expect(
+        page.locator('#studio-viewer .djs-element[data-element-id="examiner_recevabilite"]')
+    ).to_have_class(re.compile("etape-en-attente"))
