@@ -5,6 +5,7 @@ import DmnModeler from 'dmn-js/lib/Modeler';
 import { h } from './studio/dom';
 import { createMessages, describeFailure } from './studio/editor';
 import { HttpError, requestJson } from './studio/http';
+import frenchTexts from './decisions-translate.js';
 
 function byId(root, id) {
   return root.querySelector(`#${id}`) || document.getElementById(id);
@@ -24,6 +25,10 @@ export async function mountDecisions(root) {
   const modeler = new DmnModeler({
     container: byId(root, 'studio-decisions-canvas'),
     common: { debounceInput: false },
+    // dmn-js takes extra modules per view only (its `common` options drop them).
+    decisionTable: { additionalModules: [frenchTexts] },
+    drd: { additionalModules: [frenchTexts] },
+    literalExpression: { additionalModules: [frenchTexts] },
   });
 
   function markDirty() {
