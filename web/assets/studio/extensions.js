@@ -126,6 +126,25 @@ export function createEditing(modeler) {
     return true;
   }
 
+  // An id is an XML NCName, unique in the diagram; scenarios and dossiers refer to it.
+  const ID_SHAPE = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+
+  function idProblem(element, id) {
+    if (!ID_SHAPE.test(id)) {
+      return 'Un identifiant commence par une lettre et ne contient que lettres, chiffres, « _ », « - » et « . ».';
+    }
+    const other = modeler.get('elementRegistry').get(id);
+    if (other && other !== element) return `L’identifiant « ${id} » est déjà utilisé.`;
+    return null;
+  }
+
+  function setId(element, id) {
+    const next = String(id || '').trim();
+    if (next === element.businessObject.id || idProblem(element, next)) return false;
+    modeling.updateProperties(element, { id: next });
+    return true;
+  }
+
   function setName(element, name) {
     if ((getLabel(element) || '') === name) return false;
     modeling.updateLabel(element, name);
@@ -213,6 +232,8 @@ export function createEditing(modeler) {
     setProperty,
     setBody,
     setName,
+    setId,
+    idProblem,
     setDocumentation,
     setScript,
     setCondition,

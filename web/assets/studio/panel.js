@@ -198,7 +198,22 @@ export function createPanel({ container, modeler, editing, draft, previewUrl, cs
     const bo = element.businessObject;
     const labelled = !is(bo, 'bpmn:Association');
     return fieldset('Général',
-      textField(element, 'id', { label: 'Identifiant', help: 'Fixé à la création ; les scénarios et les étapes des dossiers y renvoient.', value: bo.id, readOnly: true }),
+      textField(element, 'id', {
+        label: 'Identifiant',
+        help: 'Les scénarios et les étapes des dossiers y renvoient : changer celui d’une étape déjà déployée empêche les dossiers qui y sont passés de migrer.',
+        value: bo.id,
+        code: true,
+        onValue: (value) => {
+          const problem = editing.idProblem(element, String(value).trim());
+          const field = document.getElementById(fieldId('id'));
+          if (field) {
+            field.setCustomValidity(problem || '');
+            field.setAttribute('aria-invalid', problem ? 'true' : 'false');
+            field.title = problem || '';
+          }
+          return problem ? false : editing.setId(element, value);
+        },
+      }),
       labelled ? textField(element, 'name', {
         label: is(bo, 'bpmn:TextAnnotation') ? 'Texte' : 'Nom',
         value: getLabel(element),
