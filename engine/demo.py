@@ -58,7 +58,7 @@ DOSSIERS = (
     ("favorable", 5, "organisation_cncp"),
     ("favorable", 7, "ministere"),
     ("refus", None, "cpne"),
-    ("irrecevable", None, "ministere"),
+    ("irrecevable", None, "certificateur"),
     ("ajournement", 6, "ministere"),
     ("mandataire", 1, "certificateur"),
 )
