@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from engine import definition, demo
 from engine.db import make_engine, make_session_factory
 from engine.migrate import upgrade
-from engine.models import Base
+from engine.models import Base, ProcessDraft
 from tests.support import Browser
 
 PROCESSES = Path(__file__).resolve().parent.parent / "processes"
@@ -128,3 +128,13 @@ def browser(app: Flask) -> Browser:
 @pytest.fixture
 def browser_factory(app: Flask):  # type: ignore[no-untyped-def]
     return lambda: Browser(app.test_client())
+
+
+@pytest.fixture
+def restore(session: Session) -> Iterator[None]:
+    """For tests that deploy or draft a recensement of their own: put the folder's back after."""
+    yield
+    session.rollback()
+    session.query(ProcessDraft).delete()
+    definition.deploy(session, definition.read_folder(PROCESSES / "recensement"))
+    session.commit()

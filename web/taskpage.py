@@ -30,6 +30,18 @@ PROCESS_FAILURE = (
 )
 
 
+def keep_process_failure(
+    actor: Actor, instance_id: int, error: ScriptError | ExecutionError
+) -> None:
+    """Roll the action back, then keep the diagram's error for the process owner (and block
+    the dossier when the engine had to stop it)."""
+    db().rollback()
+    runtime.record_failure(
+        db(), actor, instance_id, error.user_message, blocking=isinstance(error, ExecutionError)
+    )
+    db().commit()
+
+
 def render_task(
     template: str,
     actor: Actor,
@@ -100,15 +112,7 @@ def submit_task(
         db().rollback()
         return error_page(409, runtime.conflict_message(db(), work_item_id))
     except (ScriptError, ExecutionError) as error:
-        db().rollback()
-        runtime.record_failure(
-            db(),
-            actor,
-            context.instance_id,
-            error.user_message,
-            blocking=isinstance(error, ExecutionError),
-        )
-        db().commit()
+        keep_process_failure(actor, context.instance_id, error)
         return again(data=data, alert=PROCESS_FAILURE)
     flash(result.message, "success")
     return redirect(success(result))

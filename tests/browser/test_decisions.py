@@ -3,15 +3,12 @@ new text is in the draft's DMN file, which still passes the model's checks."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy.orm import Session
 
 from engine.checking import check_files
-from engine.definition import deploy, read_folder
 from engine.models import ProcessDraft
 from tests.browser.conftest import login
 from tests.browser.test_accessibility import violations
@@ -19,15 +16,6 @@ from tests.browser.test_accessibility import violations
 PROCESS = Path(__file__).resolve().parents[2] / "processes" / "recensement"
 FILE = "prequalification.dmn"
 NEW_MESSAGE = "Ministère : vérifier son intérêt à agir (message revu)"
-
-
-@pytest.fixture
-def restore(session: Session) -> Iterator[None]:
-    yield
-    session.rollback()
-    session.query(ProcessDraft).delete()
-    deploy(session, read_folder(PROCESS))
-    session.commit()
 
 
 def test_edit_a_decision_table(

@@ -6,19 +6,17 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import studio
 from engine.actor import Actor
-from engine.definition import deploy, read_folder
+from engine.definition import read_folder
 from engine.documents import DocumentStore
-from engine.models import Instance, Organisation, ProcessDraft, ProcessVersion, User
+from engine.models import Instance, Organisation, ProcessVersion, User
 from engine.scenario import actor_picker, load_scenarios, play_step, start
 from tests.browser.conftest import login
 
@@ -27,15 +25,6 @@ FAVORABLE = {item.name: item for item in load_scenarios(PROCESS)}["favorable"]
 NEW_NAME = "Saisir la demande de recensement"
 NEW_FIELD = "numero_fiche_existante"
 NEW_LABEL = "Numéro de la fiche RS existante"
-
-
-@pytest.fixture
-def restore(session: Session) -> Iterator[None]:
-    yield
-    session.rollback()
-    session.query(ProcessDraft).delete()
-    deploy(session, read_folder(PROCESS))
-    session.commit()
 
 
 def deposited(session: Session, upload_dir: Path) -> Instance:

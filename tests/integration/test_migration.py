@@ -3,7 +3,6 @@ there, and a move can be reverted while the dossier has not moved on."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,14 +20,6 @@ from tests.support import Browser, text_of
 
 PROCESS = Path(__file__).resolve().parents[2] / "processes" / "recensement"
 FAVORABLE = {scenario.name: scenario for scenario in load_scenarios(PROCESS)}["favorable"]
-
-
-@pytest.fixture
-def restore(session: Session) -> Iterator[None]:
-    yield
-    session.rollback()
-    deploy(session, read_folder(PROCESS))
-    session.commit()
 
 
 def owner(session: Session) -> Actor:

@@ -4,7 +4,6 @@ deployment of a new version while running dossiers stay on theirs, import from o
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,8 +12,7 @@ from sqlalchemy.orm import Session
 
 from engine import runtime
 from engine.actor import Actor
-from engine.definition import deploy, read_folder
-from engine.models import Instance, ProcessDraft, ProcessVersion, User
+from engine.models import Instance, ProcessVersion, User
 from tests.models_fixtures import automatic_loop
 from tests.support import Browser, text_of
 
@@ -23,14 +21,10 @@ NEW_FIELD = "numero_fiche_rncp"
 
 
 @pytest.fixture
-def owner(browser: Browser, session: Session) -> Iterator[Browser]:
+def owner(browser: Browser, restore: None) -> Browser:
     """The process owner's browser; the recensement is put back as it was afterwards."""
     browser.login("proprietaire@example.org")
-    yield browser
-    session.rollback()
-    session.query(ProcessDraft).delete()
-    deploy(session, read_folder(PROCESS))
-    session.commit()
+    return browser
 
 
 def api_put(browser: Browser, files: dict[str, str], lock_version: int) -> object:

@@ -4,8 +4,9 @@ import DmnModeler from 'dmn-js/lib/Modeler';
 
 import { h } from './studio/dom';
 import { createMessages, describeFailure } from './studio/editor';
-import { HttpError, requestJson } from './studio/http';
+import { requestJson } from './studio/http';
 import frenchTexts from './decisions-translate.js';
+import { putDraft, showSaveFailure } from './studio/draft';
 
 function byId(root, id) {
   return root.querySelector(`#${id}`) || document.getElementById(id);
@@ -103,33 +104,12 @@ export async function mountDecisions(root) {
     }
     messages.info('Enregistrement…');
     try {
-      const data = await requestJson(`${api}/brouillon`, {
-        method: 'PUT',
-        csrf,
-        body: { lock_version: draft.lockVersion, files: draft.files },
-      });
-      draft.lockVersion = data.lock_version;
+      await putDraft(api, csrf, draft);
       if (state.changes === changes) markClean();
       messages.success('Brouillon enregistré.');
       return true;
     } catch (error) {
-      if (error instanceof HttpError && error.status === 409) {
-        const reload = h('button', { type: 'button', class: 'fr-btn fr-btn--sm fr-btn--secondary fr-mt-1w' },
-          'Recharger le brouillon enregistré');
-        reload.addEventListener('click', () => window.location.reload());
-        messages.error('Le brouillon n’a pas été enregistré.',
-          h('p', {}, (error.body && error.body.message)
-            || 'Le brouillon a été modifié entre-temps par une autre personne.'),
-          h('p', {}, 'Rechargez-le pour reprendre sa dernière version : vos modifications de cette page seront perdues (copiez d’abord ce que vous voulez garder).'),
-          reload);
-      } else if (error instanceof HttpError && error.status === 422) {
-        const errors = (error.body && error.body.errors) || {};
-        messages.error('Le brouillon n’a pas été enregistré :',
-          h('ul', {}, Object.entries(errors).map(([name, message]) =>
-            h('li', {}, name ? h('code', {}, name) : null, name ? ' : ' : null, String(message)))));
-      } else {
-        messages.error(null, h('p', {}, describeFailure(error, 'L’enregistrement')));
-      }
+      showSaveFailure(messages, error);
       return false;
     }
   }

@@ -21,7 +21,7 @@ from web.demandes import bp
 from web.errors import error_page
 from web.formdata import read_form
 from web.formrender import build_form_view
-from web.taskpage import PROCESS_FAILURE, Page, render_task, submit_task
+from web.taskpage import PROCESS_FAILURE, Page, keep_process_failure, render_task, submit_task
 
 PAGE_SIZE = 25
 
@@ -211,15 +211,7 @@ def _deposit(context: TaskContext, page: FormPage, data: dict[str, Any]) -> Page
         db().rollback()
         return error_page(409, runtime.conflict_message(db(), context.item_id))
     except (ScriptError, ExecutionError) as error:
-        db().rollback()
-        runtime.record_failure(
-            db(),
-            actor,
-            context.instance_id,
-            error.user_message,
-            blocking=isinstance(error, ExecutionError),
-        )
-        db().commit()
+        keep_process_failure(actor, context.instance_id, error)
         return _render_page(context, page, data, {}, alert=PROCESS_FAILURE, status=422)
     flash(result.message, "success")
     return redirect(url_for("demandes.dossier", instance_id=context.instance_id))

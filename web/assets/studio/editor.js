@@ -7,6 +7,7 @@ import { HttpError, requestJson } from './http';
 import { createPanel } from './panel';
 import spiffworkflow from './spiffworkflow.json';
 import translateModule from './translate';
+import { putDraft, showSaveFailure } from './draft';
 
 export const ERROR_MARKER = 'studio-en-erreur';
 
@@ -201,33 +202,12 @@ export async function mountEditor(root) {
     }
     if (!quiet) messages.info('Enregistrement…');
     try {
-      const data = await requestJson(`${api}/brouillon`, {
-        method: 'PUT',
-        csrf,
-        body: { lock_version: draft.lockVersion, files: draft.files },
-      });
-      draft.lockVersion = data.lock_version;
+      await putDraft(api, csrf, draft);
       if (state.changes === changes) markClean();
       if (!quiet) messages.success('Brouillon enregistré.');
       return true;
     } catch (error) {
-      if (error instanceof HttpError && error.status === 409) {
-        const reload = h('button', { type: 'button', class: 'fr-btn fr-btn--sm fr-btn--secondary fr-mt-1w' },
-          'Recharger le brouillon enregistré');
-        reload.addEventListener('click', () => window.location.reload());
-        messages.error('Le brouillon n’a pas été enregistré.',
-          h('p', {}, (error.body && error.body.message)
-            || 'Le brouillon a été modifié entre-temps par une autre personne.'),
-          h('p', {}, 'Rechargez-le pour reprendre sa dernière version : vos modifications de cette page seront perdues (copiez d’abord ce que vous voulez garder).'),
-          reload);
-      } else if (error instanceof HttpError && error.status === 422) {
-        const errors = (error.body && error.body.errors) || {};
-        messages.error('Le brouillon n’a pas été enregistré :',
-          h('ul', {}, Object.entries(errors).map(([name, message]) =>
-            h('li', {}, name ? h('code', {}, name) : null, name ? ' : ' : null, String(message)))));
-      } else {
-        messages.error(null, h('p', {}, describeFailure(error, 'L’enregistrement')));
-      }
+      showSaveFailure(messages, error);
       return false;
     }
   }
