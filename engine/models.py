@@ -302,17 +302,37 @@ class JobStatus(StrEnum):
     PENDING = "pending"
     RUNNING = "running"
     DONE = "done"
+    # After its last attempt: an incident the admin pages list, with *Relancer*.
     FAILED = "failed"
+    # A timer whose task is gone (the submitter answered before the deadline).
+    CANCELLED = "cancelled"
+
+
+JOB_STATUS_LABELS = {
+    JobStatus.PENDING: "Programmée",
+    JobStatus.RUNNING: "En cours",
+    JobStatus.DONE: "Faite",
+    JobStatus.FAILED: "Incident",
+    JobStatus.CANCELLED: "Annulée",
+}
 
 
 class Job(Base):
+    """A due timer or a side effect, written in the transaction of the change that causes it."""
+
     __tablename__ = "job"
-    __table_args__ = (Index("ix_job_due", "status", "run_at"),)
+    __table_args__ = (
+        # The worker's claim reads this index only: due jobs, oldest first.
+        Index("ix_job_due", "status", "run_at"),
+        Index("ix_job_instance", "instance_id", "status"),
+    )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     kind: Mapped[str] = mapped_column(String(40))
     instance_id: Mapped[int | None] = mapped_column(ForeignKey("instance.id", ondelete="CASCADE"))
     payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # What the job does, in French, for the admin pages ("Délai de compléments", "Courriel…").
+    label: Mapped[str] = mapped_column(String(300), default="")
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     run_at: Mapped[datetime] = mapped_column(default=utcnow)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -321,6 +341,43 @@ class Job(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default=JobStatus.PENDING)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column()
+
+
+class EmailStatus(StrEnum):
+    # No SMTP server configured: the email stays here, readable in the admin pages.
+    OUTBOX = "outbox"
+    # Handed to SMTP in progress: committed before the SMTP call, so a crash leaves a trace.
+    SENDING = "sending"
+    SENT = "sent"
+    # The worker died during the SMTP call: never sent again automatically (at most once).
+    UNCERTAIN = "uncertain"
+
+
+EMAIL_STATUS_LABELS = {
+    EmailStatus.OUTBOX: "Dans la boîte d'envoi",
+    EmailStatus.SENDING: "Envoi en cours",
+    EmailStatus.SENT: "Envoyé",
+    EmailStatus.UNCERTAIN: "Envoi incertain (interrompu)",
+}
+
+
+class Email(Base):
+    """Every email the platform sends, once per idempotency key."""
+
+    __tablename__ = "email"
+    __table_args__ = (Index("ix_email_instance", "instance_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("instance.id", ondelete="CASCADE"))
+    template: Mapped[str] = mapped_column(String(60))
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default=EmailStatus.OUTBOX)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column()
 
 
 class Document(Base):
@@ -354,22 +411,37 @@ REGISTER_STATUS_LABELS = {
 
 
 class RegisterEntry(Base):
+    """One certification of the public register (France compétences' fiche, our fields)."""
+
     __tablename__ = "register_entry"
+    __table_args__ = (
+        Index("ix_register_entry_status", "status", "decision_at"),
+        Index("ix_register_entry_previous_numero", "previous_numero"),
+    )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     numero: Mapped[str] = mapped_column(String(20), unique=True)
     intitule: Mapped[str] = mapped_column(String(500))
     categorie: Mapped[str] = mapped_column(String(1))
+    # {"certificateurs": [{"nom", "siret", "etat"}…]}
     certificateurs: Mapped[dict[str, Any]] = mapped_column(JSON)
     autorite_legitime: Mapped[str | None] = mapped_column(String(300))
+    # The public fields of the fiche (objectives, competences, codes…), see engine/publication.py.
     content: Mapped[dict[str, Any]] = mapped_column(JSON)
     decision_at: Mapped[datetime | None] = mapped_column()
     start_at: Mapped[datetime | None] = mapped_column()
     end_at: Mapped[datetime | None] = mapped_column()
     status: Mapped[str] = mapped_column(String(16), default=RegisterStatus.ACTIVE)
+    status_changed_at: Mapped[datetime | None] = mapped_column()
+    withdrawal_reason: Mapped[str | None] = mapped_column(Text)
     instance_id: Mapped[int | None] = mapped_column(ForeignKey("instance.id"), unique=True)
     previous_id: Mapped[int | None] = mapped_column(ForeignKey("register_entry.id"))
+    # The renewal chain by number: kept even when the previous fiche is not in this register.
+    previous_numero: Mapped[str | None] = mapped_column(String(20))
+    # "inventaire" (published by the procedure) or "import" (France compétences' export).
+    source: Mapped[str] = mapped_column(String(16), default="inventaire")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Counter(Base):

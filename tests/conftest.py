@@ -22,6 +22,7 @@ from tests.support import Browser
 PROCESSES = Path(__file__).resolve().parent.parent / "processes"
 # Tables emptied before each test; accounts, organisations and process versions stay.
 DOSSIER_TABLES = (
+    "email",
     "job",
     "register_entry",
     "document",
