@@ -83,12 +83,13 @@ def _new_item(
 
 
 def status_label(
-    definition: ProcessDefinition, workflow: Any, open_items: list[WorkItem], current: str
+    definition: ProcessDefinition, workflow: Any, open_items: list[WorkItem], instance: Instance
 ) -> str:
     """The dossier's French status, read from the `statut` properties of where it stands."""
-    end = spiff.reached_end_event(workflow)
-    if end is not None:
-        return spiff.task_properties(end.task_spec).get("statut", current)
+    current = instance.status_label
+    if spiff.is_completed(workflow):
+        end = definition.task_spec(instance.end_event) if instance.end_event else None
+        return spiff.task_properties(end).get("statut", current) if end is not None else current
     for item in sorted(open_items, key=lambda row: row.created_at or utcnow()):
         task_spec = definition.task_spec(item.task_spec)
         properties = spiff.task_properties(task_spec) if task_spec is not None else {}

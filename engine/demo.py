@@ -56,7 +56,7 @@ DOSSIERS = (
     ("favorable", 3, "cpne"),
     ("favorable", 4, "ministere"),
     ("favorable", 5, "organisation_cncp"),
-    ("favorable", 7, "ministere"),
+    ("favorable", None, "ministere"),
     ("refus", None, "cpne"),
     ("irrecevable", None, "certificateur"),
     ("ajournement", 6, "ministere"),

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import audit, spiff
+from engine import audit, followups, jobs, spiff
 from engine.actor import Actor
 from engine.clock import utcnow
 from engine.definition import ProcessDefinition, definition_for, get_latest_version
@@ -129,6 +129,8 @@ def migrate(session: Session, actor: Actor, instance_id: int) -> Instance:
     instance.state = spiff.dump_state(workflow)
     instance.process_version_id = latest.id
     instance.updated_at = utcnow()
+    # The new version may time its steps differently: its timers get their jobs.
+    jobs.enqueue(session, followups.schedule_timers(session, instance, workflow))
     _retitle_open_items(session, instance, new)
     _flush(session)
     audit.record(

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import assignment, audit, spiff
+from engine import assignment, audit, followups, jobs, notifications, spiff
 from engine.access import can_see_instance, may_work_on
 from engine.actor import SYSTEM, Actor
 from engine.clock import utcnow
@@ -22,6 +22,7 @@ from engine.counter import dossier_reference
 from engine.definition import ProcessDefinition, definition_for, get_latest_version
 from engine.errors import Conflict, ExecutionError, Forbidden, FormInvalid, NotFound
 from engine.forms import FormDefinition, prune_hidden, split_for_storage, validate
+from engine.jobs import JobKind, NewJob
 from engine.models import (
     Document,
     Instance,
@@ -36,9 +37,9 @@ from engine.models import (
     WorkItemStatus,
     as_id,
 )
-from engine.publication import publish
 
-DEFAULT_COMPLEMENTS_DELAY = "P30D"
+# Start values a diagram can count on (the steps asking for complements may change the delay).
+DEFAULT_COMPLEMENTS_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -57,11 +58,21 @@ def scripts_for(session: Session, instance: Instance) -> spiff.ScriptEngine:
 
     def services(name: str, params: dict[str, Any], data: dict[str, Any]) -> Any:
         if name == "publier_inventaire":
-            entry = publish(session, instance, data)
-            return {
-                "numero": entry.numero,
-                "fin": entry.end_at.date().isoformat() if entry.end_at else None,
-            }
+            # A job publishes after the commit (retried, and an incident if it keeps failing).
+            kept = {key: data.get(key) for key in ("duree_annees", "categorie_retenue")}
+            jobs.enqueue(
+                session,
+                [
+                    NewJob(
+                        kind=JobKind.PUBLICATION,
+                        key=f"publication:{instance.id}",
+                        label=f"Publication à l'Inventaire ({instance.reference})",
+                        instance_id=instance.id,
+                        payload=kept,
+                    )
+                ],
+            )
+            return {"statut": "programmée"}
         raise ExecutionError(f"Service inconnu : « {name} ».")
 
     engine.environment.service_handler = services
@@ -135,12 +146,19 @@ def _open_item_for(session: Session, actor: Actor, work_item_id: int) -> tuple[W
     return item, instance
 
 
-def _save(session: Session, instance: Instance, workflow: Any, *, flush: bool = True) -> None:
+def _save(
+    session: Session,
+    instance: Instance,
+    workflow: Any,
+    *,
+    flush: bool = True,
+    completed: list[Any] | None = None,
+) -> None:
     """Write the new state; the version column makes the UPDATE fail if someone acted first."""
     instance.state = spiff.dump_state(workflow)
     instance.state_format = spiff.STATE_FORMAT
     instance.updated_at = utcnow()
-    end = spiff.reached_end_event(workflow)
+    end = spiff.reached_end_event(workflow, completed)
     if end is not None:
         instance.status = InstanceStatus.COMPLETED
         instance.end_event = spiff.spec_id(end)
@@ -174,7 +192,7 @@ def _refresh_projection(
     _set_status(
         session,
         instance,
-        assignment.status_label(definition, workflow, items, instance.status_label),
+        assignment.status_label(definition, workflow, items, instance),
         actor,
     )
     return items
@@ -218,7 +236,7 @@ def start_instance(session: Session, actor: Actor, key: str = "recensement") -> 
     start_data = {
         "organisation_id": organisation.id,
         "type_organisation": organisation.kind,
-        "delai_complements": DEFAULT_COMPLEMENTS_DELAY,
+        "delai_complements_jours": DEFAULT_COMPLEMENTS_DAYS,
     }
     workflow.task_tree.set_data(**start_data)
     for task in workflow.get_tasks():
@@ -227,6 +245,7 @@ def start_instance(session: Session, actor: Actor, key: str = "recensement") -> 
     instance.state = spiff.dump_state(workflow)
     instance.state_format = spiff.STATE_FORMAT
     _refresh_projection(session, instance, definition, workflow)
+    followups.after_change(session, instance, workflow, actor)
     audit.record(session, instance.id, actor, "creation", "Demande créée (brouillon).")
     session.flush()
     return instance
@@ -336,7 +355,8 @@ def complete_work_item(
     data = prune_hidden(form, data)
     process_values, _dossier_values = split_for_storage(form, data)
     spiff.complete_human_task(task, process_values)
-    spiff.run_engine(workflow)
+    completed = [task]
+    spiff.run_engine(workflow, completed)
 
     properties = spiff.task_properties(task.task_spec)
     now = utcnow()
@@ -349,11 +369,12 @@ def complete_work_item(
     item.claimed_by_id = item.claimed_by_id or actor.id
     # Everything below is written by one flush at the end: one UPDATE of the instance (state,
     # status, lock version) instead of two, the inserts batched by the unit of work.
-    _save(session, instance, workflow, flush=False)
+    _save(session, instance, workflow, flush=False, completed=completed)
     with session.no_autoflush:
-        _refresh_projection(
+        items = _refresh_projection(
             session, instance, definition, workflow, completed_task_id=item.task_id, actor=actor
         )
+    new_items = [row for row in items if row.id is None]
     session.add(
         Submission(
             instance_id=instance.id,
@@ -383,6 +404,9 @@ def complete_work_item(
     )
     if instance.status == InstanceStatus.COMPLETED:
         audit.record(session, instance.id, actor, "fin", f"Dossier clos : {instance.status_label}.")
+    followups.after_change(
+        session, instance, workflow, actor, completed=completed, new_items=new_items
+    )
     _flush_instance(session, instance)
     messages.append(f"Statut du dossier : {instance.status_label}.")
     return ActionResult(instance.id, instance.reference, instance.status_label, " ".join(messages))
@@ -464,6 +488,8 @@ def reassign(session: Session, actor: Actor, work_item_id: int, user_id: int) ->
         f"« {item.task_title} » réattribuée à {target.name}.",
         task_spec=item.task_spec,
     )
+    if target.id != actor.id:
+        jobs.enqueue(session, [notifications.for_reassignment(instance, item, target)])
     _flush_or_conflict(session, item.id)
     return item
 
@@ -498,6 +524,48 @@ def _flush_or_conflict(session: Session, work_item_id: int) -> None:
         session.flush()
     except StaleDataError:
         raise Conflict("Ce dossier vient d'être modifié par un autre utilisateur.") from None
+
+
+# --- timers ----------------------------------------------------------------------------------
+
+
+def fire_timer(session: Session, instance_id: int, task_id: str) -> str:
+    """A timer's job is due: fire it and run the process on (the worker's transaction)."""
+    instance = session.get(Instance, instance_id)
+    if instance is None:
+        return "Dossier introuvable : échéance sans objet."
+    if instance.status != InstanceStatus.RUNNING:
+        return f"Dossier {instance.status_label.lower()} : échéance sans objet."
+    definition = definition_for(session, instance.process_version_id)
+    workflow = load_workflow(session, instance, definition)
+    timer = spiff.find_task(workflow, task_id)
+    if timer is None or not spiff.timer_pending(workflow, task_id):
+        return "La tâche a avancé avant l'échéance : rien à faire."
+    title = spiff.spec_title(timer)
+    spiff.fire_timer(workflow, task_id)
+    completed: list[Any] = []
+    spiff.run_engine(workflow, completed)
+    _save(session, instance, workflow, flush=False, completed=completed)
+    with session.no_autoflush:
+        items = _refresh_projection(session, instance, definition, workflow, actor=SYSTEM)
+    new_items = [row for row in items if row.id is None]
+    audit.record(
+        session,
+        instance.id,
+        SYSTEM,
+        "echeance",
+        f"Échéance atteinte : « {title} ».",
+        task_spec=spiff.spec_id(timer),
+    )
+    if instance.status == InstanceStatus.COMPLETED:
+        audit.record(
+            session, instance.id, SYSTEM, "fin", f"Dossier clos : {instance.status_label}."
+        )
+    followups.after_change(
+        session, instance, workflow, SYSTEM, completed=completed, new_items=new_items
+    )
+    _flush_instance(session, instance)
+    return f"Échéance « {title} » : statut du dossier {instance.status_label}."
 
 
 # --- failures --------------------------------------------------------------------------------

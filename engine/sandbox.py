@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from functools import lru_cache
 from types import CodeType, FrameType
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from RestrictedPython import (
     RestrictingNodeTransformer,
@@ -33,6 +34,8 @@ from RestrictedPython.Guards import (
 )
 
 from engine.errors import ScriptError
+
+PARIS = ZoneInfo("Europe/Paris")
 
 SANDBOX_FILENAME = "<diagramme>"
 MAX_SOURCE_CHARS = 20_000
@@ -221,6 +224,23 @@ def _add_days(value: date | datetime | str, days: int) -> str:
     return (value + timedelta(days=days)).isoformat()
 
 
+def _paris_time(day: date | datetime | str, wall_clock: str = "09:00") -> str:
+    """A day at a Paris wall-clock time, as ISO text with its offset (summer or winter time).
+
+    Timer dates need a time zone; this one follows daylight saving, a fixed "+01:00" would not.
+    """
+    if isinstance(day, str):
+        day = date.fromisoformat(day[:10])
+    hour, _, minute = wall_clock.partition(":")
+    moment = datetime(day.year, day.month, day.day, int(hour), int(minute or 0), tzinfo=PARIS)
+    return moment.isoformat()
+
+
+def _days(count: int) -> str:
+    """A duration of whole days for timers: 30 → "P30D"."""
+    return f"P{int(count)}D"
+
+
 _BUILTINS: dict[str, Any] = {
     **safe_builtins,
     **limited_builtins,
@@ -251,6 +271,8 @@ HELPERS: dict[str, Any] = {
     "aujourdhui": _today,
     "maintenant": _now,
     "ajouter_jours": _add_days,
+    "heure_de_paris": _paris_time,
+    "duree_en_jours": _days,
     "True": True,
     "False": False,
     "None": None,

@@ -17,7 +17,8 @@ from engine.accounts import users_with_role
 from engine.actor import Actor
 from engine.definition import definition_for
 from engine.errors import InventaireError
-from engine.models import Instance, Organisation, User, WorkItem, WorkItemStatus
+from engine.jobs import JobKind
+from engine.models import Instance, Job, Organisation, User, WorkItem, WorkItemStatus
 
 # The smallest well-formed PDF: scenario pieces are real uploads of this content.
 SAMPLE_PDF = (
@@ -30,8 +31,11 @@ SAMPLE_PDF = (
 
 @dataclass(frozen=True)
 class Step:
+    """Complete `task` with `data`; or, with `timer`, let time pass until that timer fires."""
+
     task: str
     data: dict[str, Any]
+    timer: str | None = None
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,12 @@ def load_scenarios(folder: Path) -> list[Scenario]:
 def parse_scenario(name: str, text: str) -> Scenario:
     try:
         raw = json.loads(text)
-        steps = [Step(str(step["task"]), dict(step.get("data", {}))) for step in raw["steps"]]
+        steps = [
+            Step("", {}, str(step["echeance"]))
+            if "echeance" in step
+            else Step(str(step["task"]), dict(step.get("data", {})))
+            for step in raw["steps"]
+        ]
         return Scenario(
             name=name,
             title=str(raw.get("title", name)),
@@ -127,6 +136,9 @@ def play_step(
     pick: ActorPicker,
 ) -> None:
     """Complete the open work item of `step.task` as the user its lane designates."""
+    if step.timer is not None:
+        pass_time(session, instance, step.timer)
+        return
     item = session.scalar(
         select(WorkItem).where(
             WorkItem.instance_id == instance.id,
@@ -149,6 +161,25 @@ def play_step(
         runtime.claim(session, actor, item.id)
     data = _materialize(session, store, instance, item, step.data, actor)
     runtime.complete_work_item(session, actor, item.id, data)
+
+
+def pass_time(session: Session, instance: Instance, element: str) -> None:
+    """Time passes until the timer `element` fires (as its job would, at its due time).
+
+    A timer already fired when reached (a session date in the past) counts as passed.
+    """
+    definition = definition_for(session, instance.process_version_id)
+    workflow = runtime.load_workflow(session, instance, definition)
+    waiting = [timer for timer in spiff.waiting_timers(workflow) if timer.spec_id == element]
+    if waiting:
+        runtime.fire_timer(session, instance.id, waiting[0].task_id)
+        return
+    if not spiff.has_completed(workflow, element):
+        names = ", ".join(timer.spec_id for timer in spiff.waiting_timers(workflow)) or "aucune"
+        raise InventaireError(
+            f"L'échéance « {element} » n'est pas attendue ; échéances en attente : {names} "
+            f"(statut : {instance.status_label})."
+        )
 
 
 def _materialize(
@@ -195,6 +226,9 @@ def check_expectations(session: Session, instance: Instance, expect: dict[str, A
         problems.append(
             f"statut attendu « {expect['statut']} », obtenu « {instance.status_label} »"
         )
+    for template in expect.get("courriels") or []:
+        if template not in emails_planned(session, instance.id):
+            problems.append(f"courriel « {template} » attendu, non envoyé")
     wanted = expect.get("data") or {}
     if wanted:
         definition = definition_for(session, instance.process_version_id)
@@ -206,6 +240,14 @@ def check_expectations(session: Session, instance: Instance, expect: dict[str, A
                     f"variable « {key} » : attendu {value!r}, obtenu {values.get(key)!r}"
                 )
     return problems
+
+
+def emails_planned(session: Session, instance_id: int) -> set[str]:
+    """The templates of the emails this dossier has sent or queued."""
+    rows = session.scalars(
+        select(Job.payload).where(Job.instance_id == instance_id, Job.kind == str(JobKind.EMAIL))
+    )
+    return {str((payload or {}).get("template")) for payload in rows}
 
 
 def run(
@@ -233,7 +275,10 @@ def run(
                     f"{key or 'formulaire'} : {message}" for key, message in errors.items()
                 )
             return ScenarioResult(
-                scenario, False, f"étape {number} ({step.task}) : {detail}", instance.id
+                scenario,
+                False,
+                f"étape {number} ({step.task or step.timer}) : {detail}",
+                instance.id,
             )
     problems = check_expectations(session, instance, scenario.expect)
     if problems:

@@ -14,7 +14,7 @@ import re
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -380,8 +380,11 @@ def _script_error(task: Task, source: str, error: Exception) -> ScriptError:
 # --- running ---------------------------------------------------------------------------------
 
 
-def run_engine(workflow: BpmnWorkflow) -> None:
-    """Run automatic steps until only human tasks or waits remain, within our bounds."""
+def run_engine(workflow: BpmnWorkflow, completed: list[Task] | None = None) -> None:
+    """Run automatic steps until only human tasks or waits remain, within our bounds.
+
+    `completed` collects the tasks the engine completed (emails hang on some of them).
+    """
     steps = 0
 
     def guard(task: Task) -> None:
@@ -393,6 +396,8 @@ def run_engine(workflow: BpmnWorkflow) -> None:
                 f"(plus de {MAX_ENGINE_STEPS} étapes automatiques)."
             )
         check_depth(task)
+        if completed is not None:
+            completed.append(task)
 
     workflow.do_engine_steps(did_complete_task=guard)
 
@@ -478,10 +483,22 @@ def waiting_tasks(workflow: BpmnWorkflow) -> list[Task]:
     ]
 
 
-def reached_end_event(workflow: BpmnWorkflow) -> Task | None:
-    """The end event that ended the top process (None while running)."""
+def reached_end_event(workflow: BpmnWorkflow, completed: list[Task] | None = None) -> Task | None:
+    """The end event that ended the top process (None while running).
+
+    Another branch may have reached an end event before (a reminder sent by a non-interrupting
+    timer): the one that ended the process is the last completed by the action that ended it.
+    Without that list, the most recent by time (which a clock set back can mislead).
+    """
     if not workflow.completed:
         return None
+    just_ended = [
+        task
+        for task in completed or []
+        if isinstance(task.task_spec, EndEvent) and task.workflow is workflow
+    ]
+    if just_ended:
+        return just_ended[-1]
     ends: Iterable[Task] = workflow.get_tasks(state=TaskState.COMPLETED, spec_class=EndEvent)
     top = [task for task in ends if task.workflow is workflow]
     return max(top, key=lambda task: task.last_state_change) if top else None
@@ -495,6 +512,75 @@ def all_task_specs(parsed: ParsedProcess) -> Iterable[Any]:
     yield from parsed.spec.task_specs.values()
     for sub in parsed.subprocess_specs.values():
         yield from sub.task_specs.values()
+
+
+# --- timers ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WaitingTimer:
+    task_id: str
+    spec_id: str
+    title: str
+    due: datetime
+
+
+def waiting_timers(workflow: BpmnWorkflow) -> list[WaitingTimer]:
+    """The timers the workflow waits on, with their due time (no walk of the task tree).
+
+    SpiffWorkflow keeps its waiting catch events in the top workflow's event manager and the
+    due time in each task's internal data, computed when the timer was reached.
+    """
+    found = []
+    for task in list(workflow.event_manager.tasks.values()):
+        if task.state != TaskState.WAITING or not is_timer(task.task_spec):
+            continue
+        due = _timer_due(task)
+        if due is not None:
+            found.append(WaitingTimer(str(task.id), spec_id(task), spec_title(task), due))
+    return found
+
+
+def _timer_due(task: Task) -> datetime | None:
+    value = task._get_internal_data("event_value")
+    if isinstance(value, dict):  # a cycle: its next occurrence
+        return datetime.fromisoformat(value["next"]).astimezone(UTC)
+    if not isinstance(value, str):
+        return None
+    moment = TimerEventDefinition.parse_time_or_duration(value)
+    return moment.astimezone(UTC) if isinstance(moment, datetime) else None
+
+
+def timer_pending(workflow: BpmnWorkflow, task_id: str) -> bool:
+    """Whether this timer still has to fire (waiting, or found due and not yet run)."""
+    task = find_task(workflow, task_id)
+    return (
+        task is not None
+        and is_timer(task.task_spec)
+        and task.state in (TaskState.WAITING, TaskState.READY)
+    )
+
+
+def has_completed(workflow: BpmnWorkflow, spec: str) -> bool:
+    return any(spec_id(task) == spec for task in workflow.get_tasks(state=TaskState.COMPLETED))
+
+
+def fire_timer(workflow: BpmnWorkflow, task_id: str) -> bool:
+    """Fire one timer now (its job says it is due); False when it no longer waits.
+
+    The job is the authority on time: we do not ask SpiffWorkflow to compare clocks again.
+    """
+    task = find_task(workflow, task_id)
+    if task is None or not is_timer(task.task_spec):
+        return False
+    if task.state == TaskState.WAITING:
+        value = task._get_internal_data("event_value")
+        if isinstance(value, dict):
+            value["next"] = (datetime.now(UTC) - timedelta(seconds=1)).isoformat()
+        else:
+            task._set_internal_data(event_fired=True)
+        workflow.refresh_timers()
+    return task.state in (TaskState.READY, TaskState.COMPLETED)
 
 
 # --- static analysis (validation) ------------------------------------------------------------

@@ -35,7 +35,7 @@ def walk_until(
     for step in SCENARIOS[scenario].steps:
         if step.task == task:
             return walker
-        walker.step(step.task, step.data)
+        walker.step(step.task, step.data, step.timer)
     raise AssertionError(f"{task} is not a step of {scenario}")
 
 

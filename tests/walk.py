@@ -12,6 +12,8 @@ from engine.definition import build_definition, read_folder
 from engine.demo import ACCOUNTS
 from engine.forms import FormDefinition
 from engine.scenario import Scenario
+from engine.worker import Worker
+from tests.clock import has_pending_timer, pass_time_until
 from tests.support import Browser, location_id, pdf, text_of
 
 PROCESS = Path(__file__).resolve().parent.parent / "processes" / "recensement"
@@ -92,15 +94,28 @@ class Walker:
 
     def play(self, scenario: Scenario) -> None:
         for step in scenario.steps:
-            self.step(step.task, step.data)
+            self.step(step.task, step.data, step.timer)
 
-    def step(self, task: str, data: dict[str, Any]) -> None:
-        if task == "saisir_demande":
+    def step(self, task: str, data: dict[str, Any], timer: str | None = None) -> None:
+        if timer is not None:
+            self.pass_time(timer)
+        elif task == "saisir_demande":
             self.deposit(data)
         elif role_of(task) == "demandeur":
             self.complete_as_demandeur(task, data)
         else:
             self.complete_as_reviewer(task, data)
+
+    def run_jobs(self) -> int:
+        """A worker runs what is due now (publication, emails)."""
+        return Worker(self.demandeur.client.application.extensions["db_sessions"]).run_until_idle()
+
+    def pass_time(self, element: str) -> None:
+        """The clock moves to the timer's due time and the worker runs; a timer that fired when
+        reached (a session date already past) has nothing left to wait for."""
+        sessions = self.demandeur.client.application.extensions["db_sessions"]
+        if has_pending_timer(sessions, self.dossier_id, element):
+            pass_time_until(sessions, self.dossier_id, element)
 
     def deposit(self, data: dict[str, Any]) -> None:
         browser = self.demandeur

@@ -14,6 +14,8 @@ from tests.walk import PROCESS, Walker
 
 SCENARIOS = {scenario.name: scenario for scenario in load_scenarios(PROCESS)}
 REQUIRED = {
+    "classee_sans_suite",
+    "rappel_instruction",
     "favorable",
     "irrecevable",
     "complements_recevabilite_puis_instruction",
@@ -37,6 +39,10 @@ def test_scenario_through_http(name: str, browser_factory: Callable[[], Browser]
     page = text_of(walker.demandeur.get(f"/demandes/{walker.dossier_id}"))
     assert f"Le dossier est clos : {expected}." in page
     if expected == "Recensée":
+        # The publication is a job: it is there once the worker has run.
+        assert "Numéro à l'Inventaire" not in page
+        walker.run_jobs()
+        page = text_of(walker.demandeur.get(f"/demandes/{walker.dossier_id}"))
         assert "Numéro à l'Inventaire INV" in page
 
 

@@ -1,0 +1,244 @@
+"""Emails of the procedure: French templates, their recipients, one job per email.
+
+Templates live in `engine/courriels/` (the admin pages show them): a header (`destinataire:`,
+`objet:`), a `---` line, then the body, rendered by a sandboxed Jinja environment. An email is
+rendered when its cause happens (so it says what was true then) and sent by the worker.
+
+Where the diagram asks for an email:
+- any element with the property `courriel` sends that template when it completes (the
+  deposit, the decision, a reminder event, an end event);
+- a user task sends `courrielTache` (default `tache_en_attente`) when it reaches a queue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import ChainableUndefined, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine import spiff
+from engine.actor import Actor
+from engine.clock import utcnow
+from engine.errors import ExecutionError
+from engine.jobs import JobKind, NewJob
+from engine.models import Instance, Role, RoleName, User, UserRole, WorkItem, as_id
+
+TEMPLATES_DIR = Path(__file__).parent / "courriels"
+PARIS = ZoneInfo("Europe/Paris")
+DEFAULT_TASK_TEMPLATE = "tache_en_attente"
+# The public address written in links; `configure()` sets it from INVENTAIRE_BASE_URL.
+_settings = {"base_url": "http://localhost:5000"}
+
+RECIPIENT_LABELS = {
+    "demandeur": "Le demandeur (auteur du dossier)",
+    "rapporteur": "Le rapporteur désigné",
+    "file": "La personne à qui la tâche est attribuée, sinon chaque membre de son équipe",
+}
+
+
+def configure(base_url: str) -> None:
+    _settings["base_url"] = base_url.rstrip("/")
+
+
+@dataclass(frozen=True)
+class EmailTemplate:
+    name: str
+    recipient: str
+    subject: str
+    body: str
+    source: str
+
+
+@cache
+def templates() -> dict[str, EmailTemplate]:
+    return {
+        path.stem: _parse_template(path.stem, path.read_text(encoding="utf-8"))
+        for path in sorted(TEMPLATES_DIR.glob("*.txt"))
+    }
+
+
+def _parse_template(name: str, text: str) -> EmailTemplate:
+    header, _, body = text.partition("\n---\n")
+    fields = dict(
+        (key.strip(), value.strip())
+        for key, _, value in (line.partition(":") for line in header.splitlines())
+    )
+    recipient = fields.get("destinataire", "")
+    if recipient not in RECIPIENT_LABELS or not fields.get("objet") or not body:
+        raise ValueError(f"Modèle de courriel {name} : en-tête destinataire/objet ou corps absent.")
+    return EmailTemplate(name, recipient, fields["objet"], body, text)
+
+
+# A variable this dossier lacks (a field left empty, a timer not set) reads as empty.
+_environment = SandboxedEnvironment(
+    undefined=ChainableUndefined, autoescape=False, keep_trailing_newline=True
+)
+
+
+def render(template: EmailTemplate, context: dict[str, Any]) -> tuple[str, str]:
+    try:
+        subject = _environment.from_string(template.subject).render(context)
+        body = _environment.from_string(template.body).render(context)
+    except TemplateError as error:
+        raise ExecutionError(
+            f"Le modèle de courriel « {template.name} » ne peut pas être rendu : {error}."
+        ) from error
+    return " ".join(subject.split())[:300], body
+
+
+def french_date(moment: datetime | None) -> str:
+    return moment.astimezone(PARIS).strftime("%d/%m/%Y") if moment else ""
+
+
+# --- what a step of the procedure sends ------------------------------------------------------
+
+
+def for_completed_tasks(
+    session: Session, instance: Instance, workflow: Any, tasks: list[Any]
+) -> list[NewJob]:
+    """Emails named by the `courriel` property of the elements just completed (the author of
+    an act gets its email too: the acknowledgement of a deposit is for the one who filed)."""
+    jobs: list[NewJob] = []
+    for task in tasks:
+        name = spiff.task_properties(task.task_spec).get("courriel")
+        if not name:
+            continue
+        context = _dossier_context(instance, workflow, dict(task.data))
+        for user in _recipients(session, instance, _template(name).recipient, task.data, None):
+            jobs.append(_email(instance, name, user, context, f"{task.id}"))
+    return jobs
+
+
+def for_new_items(
+    session: Session, instance: Instance, workflow: Any, items: list[WorkItem], actor: Actor
+) -> list[NewJob]:
+    """A task arriving in a queue: its holders (or the designated person) are told."""
+    jobs: list[NewJob] = []
+    for item in items:
+        task = spiff.find_task(workflow, item.task_id)
+        if task is None:
+            continue
+        name = spiff.task_properties(task.task_spec).get("courrielTache", DEFAULT_TASK_TEMPLATE)
+        if name == "aucun":
+            continue
+        template = _template(name)
+        context = _dossier_context(instance, workflow, dict(task.data)) | {
+            "tache": item.task_title,
+            "attribuee": item.assignee_id is not None,
+        }
+        for user in _recipients(session, instance, template.recipient, task.data, item):
+            if user.id != actor.id:
+                jobs.append(_email(instance, name, user, context, item.task_id))
+    return jobs
+
+
+def for_publication(
+    session: Session, instance: Instance, numero: str, start: datetime, end: datetime | None
+) -> list[NewJob]:
+    context = {
+        "reference": instance.reference or "",
+        "intitule": instance.title,
+        "numero": numero,
+        "debut": french_date(start),
+        "fin": french_date(end),
+        "lien_registre": f"{_settings['base_url']}/registre/{numero}",
+        "aujourdhui": french_date(utcnow()),
+    }
+    return [
+        _email(instance, "publication", user, context, "publication")
+        for user in _recipients(session, instance, "demandeur", {}, None)
+    ]
+
+
+def for_reassignment(instance: Instance, item: WorkItem, target: User) -> NewJob:
+    context = {
+        "reference": instance.reference or "",
+        "intitule": instance.title,
+        "statut": instance.status_label,
+        "tache": item.task_title,
+        "attribuee": True,
+        "lien": f"{_settings['base_url']}/instruction/dossiers/{instance.id}",
+        "aujourdhui": french_date(utcnow()),
+    }
+    return _email(instance, DEFAULT_TASK_TEMPLATE, target, context, f"{item.task_id}:reattribution")
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _template(name: str) -> EmailTemplate:
+    found = templates().get(name)
+    if found is None:
+        raise ExecutionError(f"Modèle de courriel inconnu : « {name} ».")
+    return found
+
+
+def _dossier_context(instance: Instance, workflow: Any, data: dict[str, Any]) -> dict[str, Any]:
+    deadlines = {timer.spec_id: french_date(timer.due) for timer in spiff.waiting_timers(workflow)}
+    return data | {
+        "reference": instance.reference or "",
+        "intitule": instance.title,
+        "statut": instance.status_label,
+        "echeances": deadlines,
+        "aujourdhui": french_date(utcnow()),
+        "lien_demandeur": f"{_settings['base_url']}/demandes/{instance.id}",
+        "lien_instruction": f"{_settings['base_url']}/instruction/dossiers/{instance.id}",
+    }
+
+
+def _recipients(
+    session: Session,
+    instance: Instance,
+    kind: str,
+    data: dict[str, Any],
+    item: WorkItem | None,
+) -> list[User]:
+    if kind == "demandeur":
+        user = session.get(User, instance.created_by_id) if instance.created_by_id else None
+        return [user] if user is not None and user.active else []
+    if kind == "rapporteur":
+        key = as_id(data.get("rapporteur_id"))
+        user = session.get(User, key) if key is not None else None
+        return [user] if user is not None and user.active else []
+    if item is None:
+        return []
+    if item.assignee_id is not None:
+        user = session.get(User, item.assignee_id)
+        return [user] if user is not None and user.active else []
+    query = (
+        select(User)
+        .join(UserRole, UserRole.user_id == User.id)
+        .join(Role, Role.id == UserRole.role_id)
+        .where(Role.name == item.role, User.active.is_(True))
+        .order_by(User.id)
+    )
+    if item.organisation_id is not None or item.role == RoleName.DEMANDEUR:
+        query = query.where(User.organisation_id == item.organisation_id)
+    return list(session.scalars(query))
+
+
+def _email(
+    instance: Instance, name: str, user: User, context: dict[str, Any], cause: str
+) -> NewJob:
+    template = _template(name)
+    values = dict(context)
+    if "lien" not in values:
+        side = "lien_demandeur" if template.recipient == "demandeur" else "lien_instruction"
+        values["lien"] = context.get(side, "")
+    values["destinataire"] = user.name
+    subject, body = render(template, values)
+    return NewJob(
+        kind=JobKind.EMAIL,
+        key=f"courriel:{instance.id}:{cause}:{name}:{user.id}",
+        label=f"Courriel « {subject} » à {user.email}",
+        instance_id=instance.id,
+        payload={"template": name, "to": user.email, "subject": subject, "body": body},
+    )
