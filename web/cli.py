@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import BinaryIO
 
 import click
 from flask import Flask
@@ -177,3 +178,97 @@ def replay_folder(folder: Path) -> list[ScenarioResult]:
     except ProcessModelError as error:
         click.echo("\n".join(error.problems), err=True)
         sys.exit(1)
+
+
+@main.group("register")
+def register_group() -> None:
+    """Registre : export et import open data (format de France compétences)."""
+
+
+@register_group.command("export")
+@click.option(
+    "--format",
+    "file_format",
+    type=click.Choice(["xml", "csv"]),
+    default="xml",
+    show_default=True,
+    help="xml : les fiches au format de France compétences ; csv : une ligne par entrée.",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False),
+    help="Fichier à écrire (par défaut : la sortie standard).",
+)
+def register_export(file_format: str, output: str | None) -> None:
+    """Exporter le registre publié."""
+    import os
+    import tempfile
+
+    app = _app()
+    try:
+        upgrade(app.extensions["db_engine"])
+        with _session(app) as session:
+            if output is None:
+                count = _write_export(session, file_format, sys.stdout.buffer)
+            else:
+                # Written beside the target then renamed: never a half-written file.
+                target = Path(output)
+                handle, temporary = tempfile.mkstemp(prefix=".export-", dir=target.parent or ".")
+                try:
+                    with os.fdopen(handle, "wb") as stream:
+                        count = _write_export(session, file_format, stream)
+                    os.replace(temporary, target)
+                except BaseException:
+                    Path(temporary).unlink(missing_ok=True)
+                    raise
+    finally:
+        app.extensions["db_engine"].dispose()
+    what = "fiche exportée" if count < 2 else "fiches exportées"
+    click.echo(f"{count} {what} ({file_format.upper()}).", err=True)
+
+
+def _write_export(session: Session, file_format: str, stream: BinaryIO) -> int:
+    import io
+
+    from engine.opendata.export import export_csv, export_xml
+
+    if file_format == "xml":
+        return export_xml(session, stream)
+    text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
+    try:
+        return export_csv(session, text)
+    finally:
+        text.flush()
+        text.detach()  # the caller's stream stays open
+
+
+@register_group.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option(
+    "--max-size",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Taille maximale du fichier, en Mo (par défaut : 150).",
+)
+def register_import(file: str, max_size: int | None) -> None:
+    """Importer les fiches de l'export XML open data de France compétences."""
+    from engine.opendata.importer import DEFAULT_MAX_BYTES, ImportRefused, import_fiches, summary
+
+    max_bytes = max_size * 1024 * 1024 if max_size else DEFAULT_MAX_BYTES
+    app = _app()
+    try:
+        upgrade(app.extensions["db_engine"])
+        with _session(app) as session:
+            if session.get_bind().dialect.name == "sqlite":
+                session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+            try:
+                report = import_fiches(session, Path(file), max_bytes=max_bytes)
+            except ImportRefused as error:
+                session.rollback()
+                click.echo(error.user_message, err=True)
+                sys.exit(2)
+            session.commit()
+    finally:
+        app.extensions["db_engine"].dispose()
+    for line in summary(report):
+        click.echo(line)

@@ -1,0 +1,632 @@
+"""The register's open data: France compétences' XML export imported and exported back, the CSV,
+an entry of our procedure as a fiche, and every kind of bad file refused or skipped in French.
+
+tests/data/rs-open-data-sample.xml holds 8 real fiches of France compétences' Répertoire
+spécifique export (Licence Ouverte 2.0).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from lxml import etree
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from engine import documents, scenario
+from engine.models import Instance, Organisation, RegisterEntry
+from engine.opendata.export import CSV_COLUMNS, export_csv, export_xml
+from engine.opendata.fiche import FICHE_ORDER, moment_to_date
+from engine.opendata.importer import (
+    DEFAULT_MAX_BYTES,
+    ImportRefused,
+    import_fiches,
+    summary,
+)
+from engine.opendata.mapping import read_fiche
+from engine.publication import publish
+from tests.walk import PROCESS
+
+SAMPLE = Path(__file__).resolve().parent.parent / "data" / "rs-open-data-sample.xml"
+# The sample was exported between 15/06/2026 (its latest date) and 10/11/2026 (the end of
+# RS5568, still « ACTIF Oui » in it): at this date every ACTIF of the file is still true.
+SAMPLE_NOW = datetime(2026, 7, 1, 12, tzinfo=UTC)
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def canonical(element: etree._Element) -> Any:
+    """An element as nested tuples: tag and text for a leaf, tag and children otherwise."""
+    children = [child for child in element if isinstance(child.tag, str)]
+    if not children:
+        return (element.tag, element.text or "")
+    return (element.tag, [canonical(child) for child in children])
+
+
+def fiches_by_numero(data: bytes | Path) -> dict[str, etree._Element]:
+    root = etree.parse(str(data)) if isinstance(data, Path) else etree.fromstring(data)
+    tree = root.getroot() if isinstance(root, etree._ElementTree) else root
+    return {fiche.findtext("NUMERO_FICHE"): fiche for fiche in tree.findall("FICHE")}
+
+
+def exported_xml(session: Session) -> bytes:
+    out = io.BytesIO()
+    export_xml(session, out)
+    return out.getvalue()
+
+
+def exported_csv(session: Session) -> list[dict[str, str]]:
+    out = io.StringIO()
+    export_csv(session, out)
+    return list(csv.DictReader(io.StringIO(out.getvalue()), delimiter=";"))
+
+
+def fiche(numero: str | None = "RS9001", intitule: str | None = "Titre", extra: str = "") -> str:
+    parts = ["<FICHE>", "<ID_FICHE>1</ID_FICHE>"]
+    if numero is not None:
+        parts.append(f"<NUMERO_FICHE>{numero}</NUMERO_FICHE>")
+    if intitule is not None:
+        parts.append(f"<INTITULE>{intitule}</INTITULE>")
+    parts += [extra, "<ETAT_FICHE>Publiée</ETAT_FICHE>", "</FICHE>"]
+    return "".join(parts)
+
+
+def write_export(folder: Path, *fiches: str, prolog: str = "", name: str = "export.xml") -> Path:
+    path = folder / name
+    body = "".join(fiches)
+    path.write_text(
+        f'<?xml version="1.0" encoding="UTF-8"?>{prolog}'
+        f"<FICHES><VERSION_FLUX>4.1</VERSION_FLUX>{body}</FICHES>",
+        encoding="utf-8",
+    )
+    return path
+
+
+def sample_fiches(*numeros: str) -> list[str]:
+    """Fiches of the sample as text, in the order asked."""
+    found = fiches_by_numero(SAMPLE)
+    return [etree.tostring(found[numero], encoding="unicode") for numero in numeros]
+
+
+def entries(session: Session) -> dict[str, RegisterEntry]:
+    session.expire_all()
+    return {entry.numero: entry for entry in session.scalars(select(RegisterEntry))}
+
+
+def count(session: Session) -> int:
+    session.expire_all()
+    return session.scalar(select(func.count()).select_from(RegisterEntry)) or 0
+
+
+def imported(session: Session, path: Path, **options: Any) -> Any:
+    report = import_fiches(session, path, now=options.pop("now", SAMPLE_NOW), **options)
+    session.commit()
+    return report
+
+
+# --- the sample, round trip ------------------------------------------------------------------
+
+
+def test_the_sample_exports_back_with_every_element_and_value(session: Session) -> None:
+    report = imported(session, SAMPLE)
+    assert (report.read, report.created, report.updated, report.unchanged) == (8, 8, 0, 0)
+    assert report.skipped == [] and not report.ignored_elements
+    assert report.version_flux == "4.1"
+
+    data = exported_xml(session)
+    assert data.startswith(b"<?xml version='1.0' encoding='UTF-8'")
+    assert etree.fromstring(data).findtext("VERSION_FLUX") == "4.1"
+    original, exported = fiches_by_numero(SAMPLE), fiches_by_numero(data)
+    assert sorted(exported) == sorted(original)
+    for numero, element in original.items():
+        # Same elements in the same order, same values, nested groups included.
+        assert canonical(exported[numero]) == canonical(element), numero
+
+
+def test_reimporting_the_same_file_changes_nothing(session: Session) -> None:
+    imported(session, SAMPLE)
+    before = {
+        numero: (e.updated_at, e.content, e.status, e.previous_id)
+        for numero, e in entries(session).items()
+    }
+    report = imported(session, SAMPLE)
+    assert (report.created, report.updated, report.unchanged, report.links) == (0, 0, 8, 0)
+    after = {
+        numero: (e.updated_at, e.content, e.status, e.previous_id)
+        for numero, e in entries(session).items()
+    }
+    assert after == before
+    assert summary(report)[1:6] == [
+        "  importées : 0",
+        "  mises à jour : 0",
+        "  inchangées : 8",
+        "  ignorées : 0",
+        "  liens de renouvellement établis : 0",
+    ]
+
+
+def test_a_changed_fiche_is_updated_in_place(session: Session, tmp_path: Path) -> None:
+    imported(session, SAMPLE)
+    first_id = entries(session)["RS7423"].id
+    [text] = sample_fiches("RS7423")
+    changed = text.replace("<DUREE_ENREGISTREMENT>2<", "<DUREE_ENREGISTREMENT>4<").replace(
+        "27/11/2027", "27/11/2029"
+    )
+    report = imported(session, write_export(tmp_path, changed))
+    assert (report.created, report.updated, report.unchanged) == (0, 1, 0)
+    entry = entries(session)["RS7423"]
+    assert entry.id == first_id
+    assert entry.content["duree_enregistrement"] == 4
+    assert entry.end_at is not None and moment_to_date(entry.end_at).isoformat() == "2029-11-27"
+
+
+def test_renewal_chains_are_kept(session: Session) -> None:
+    report = imported(session, SAMPLE)
+    assert report.links == 2
+    register = entries(session)
+    # RS7485 renews RS6232, which renews RS5078 (not in the file: kept by number).
+    assert register["RS7485"].previous_numero == "RS6232"
+    assert register["RS7485"].previous_id == register["RS6232"].id
+    assert register["RS6232"].previous_numero == "RS5078"
+    assert register["RS6232"].previous_id is None
+    assert register["RS6604"].previous_id == register["RS5000"].id
+    assert register["RS7423"].previous_numero is None
+
+
+def test_chains_do_not_depend_on_the_order_of_the_fiches(session: Session, tmp_path: Path) -> None:
+    # The renewal first, in one file…
+    imported(session, write_export(tmp_path, *sample_fiches("RS7485", "RS6232"), name="a.xml"))
+    register = entries(session)
+    assert register["RS7485"].previous_id == register["RS6232"].id
+    # …or in two imports: the link is made when the previous fiche arrives.
+    imported(session, write_export(tmp_path, *sample_fiches("RS6604"), name="b.xml"))
+    assert entries(session)["RS6604"].previous_id is None
+    report = imported(session, write_export(tmp_path, *sample_fiches("RS5000"), name="c.xml"))
+    assert report.links == 1
+    register = entries(session)
+    assert register["RS6604"].previous_id == register["RS5000"].id
+
+
+def test_nouvelles_certifications_link_the_renewal_to_its_predecessor(
+    session: Session, tmp_path: Path
+) -> None:
+    old = fiche(
+        "RS9001",
+        extra="<NOUVELLES_CERTIFICATIONS><NOUVELLE_CERTIFICATION>"
+        "<ID_FICHE_NOUVELLE_CERTIFICATION>RS9002</ID_FICHE_NOUVELLE_CERTIFICATION>"
+        "</NOUVELLE_CERTIFICATION></NOUVELLES_CERTIFICATIONS>",
+    )
+    path = write_export(tmp_path, fiche("RS9002", "Renouvellement"), old)
+    imported(session, path)
+    register = entries(session)
+    assert register["RS9002"].previous_numero == "RS9001"
+    assert register["RS9002"].previous_id == register["RS9001"].id
+    again = imported(session, path)
+    assert (again.unchanged, again.updated, again.links) == (2, 0, 0)
+    renewal = fiches_by_numero(exported_xml(session))["RS9002"]
+    assert renewal.findtext("ANCIENNES_CERTIFICATIONS/*/ID_FICHE_ANCIENNE_CERTIFICATION") == (
+        "RS9001"
+    )
+
+
+def test_status_category_and_dates_of_imported_fiches(session: Session) -> None:
+    imported(session, SAMPLE)
+    register = entries(session)
+    assert register["RS6232"].status == "expired"  # ended 25/01/2026
+    assert register["RS5568"].status == "active"
+    assert register["RS6232"].source == "import"
+    assert register["RS6232"].autorite_legitime is None
+    # Registered « de droit » (an obligation): A; on request: C.
+    assert register["RS5719"].categorie == "A"
+    assert register["RS6547"].categorie == "C"
+    decision = register["RS6232"].decision_at
+    assert decision is not None and moment_to_date(decision).isoformat() == "2023-01-25"
+    assert register["RS5719"].decision_at is None  # the fiche has no DATE_DECISION
+    assert register["RS6232"].certificateurs["certificateurs"][0] == {
+        "siret": "93905426800023",
+        "nom": "ADXF2",
+        "etat": "Actif",
+        "date_modification_etat": "2025-11-27",
+    }
+    assert register["RS6232"].content["formacodes"] == [
+        {"code": "42103", "libelle": "Diagnostic amiante"}
+    ]
+
+
+def test_a_fiche_past_its_end_is_expired_and_exports_as_inactive(session: Session) -> None:
+    imported(session, SAMPLE, now=datetime(2026, 11, 27, tzinfo=UTC))
+    assert entries(session)["RS5568"].status == "expired"  # ended 10/11/2026
+    assert fiches_by_numero(exported_xml(session))["RS5568"].findtext("ACTIF") == "Non"
+
+
+def test_withdrawn_when_the_export_says_so(session: Session, tmp_path: Path) -> None:
+    future = "<DATE_FIN_ENREGISTREMENT>31/12/2030</DATE_FIN_ENREGISTREMENT>"
+    inactive = fiche("RS9001", extra=future + "<ACTIF>Non</ACTIF>")
+    archived = fiche("RS9002", extra=future).replace("Publiée", "Dépubliée/Archivée")
+    active = fiche("RS9003", extra=future + "<ACTIF>Oui</ACTIF>")
+    imported(session, write_export(tmp_path, inactive, archived, active))
+    register = entries(session)
+    assert register["RS9001"].status == "withdrawn"
+    assert register["RS9001"].withdrawal_reason == (
+        "Retirée selon l'export de France compétences "
+        "(ACTIF « Non » avant la date de fin d'enregistrement)."
+    )
+    assert register["RS9002"].status == "withdrawn"
+    assert register["RS9003"].status == "active"
+    exported = fiches_by_numero(exported_xml(session))
+    assert exported["RS9001"].findtext("ACTIF") == "Non"
+    assert exported["RS9002"].findtext("ETAT_FICHE") == "Dépubliée/Archivée"
+    assert exported["RS9003"].findtext("ACTIF") == "Oui"
+
+
+def test_elements_we_do_not_keep_are_reported(session: Session, tmp_path: Path) -> None:
+    extra = "<CORRESPONDANCES><CORRESPONDANCE>RS1</CORRESPONDANCE></CORRESPONDANCES>"
+    report = imported(session, write_export(tmp_path, fiche("RS9001", extra=extra)))
+    assert report.created == 1
+    assert dict(report.ignored_elements) == {"CORRESPONDANCES": 1}
+    assert summary(report)[-1] == (
+        "Éléments non repris dans le registre : CORRESPONDANCES (1 fiche)."
+    )
+
+
+# --- CSV -------------------------------------------------------------------------------------
+
+
+def test_csv_has_a_header_and_one_row_per_entry(session: Session) -> None:
+    imported(session, SAMPLE)
+    out = io.StringIO()
+    assert export_csv(session, out) == 8
+    lines = out.getvalue().splitlines()
+    assert lines[0] == ";".join(header for header, _read in CSV_COLUMNS)
+    rows = {row["numero"]: row for row in exported_csv(session)}
+    assert len(rows) == 8
+    row = rows["RS6232"]
+    assert row["intitule"].startswith("Repérage de l’amiante")
+    assert row["statut"] == "Échue"
+    assert row["categorie"] == "C"
+    assert row["certificateurs"] == "ADXF2 | ADX FORMATION | ADX FORMATION"
+    assert row["siret_certificateurs"] == "93905426800023 | 84210466300039 | 84210466300013"
+    assert (row["date_decision"], row["date_fin_enregistrement"]) == ("2023-01-25", "2026-01-25")
+    assert row["duree_enregistrement"] == "3"
+    assert row["anciennes_certifications"] == "RS5078"
+    assert row["nouvelles_certifications"] == "RS7485"
+    assert row["formacodes"] == "42103"
+    assert row["voies_acces"] == "Formation continue | Candidature individuelle"
+    # A cell a spreadsheet would run as a formula (« - Analyser… ») is kept as text.
+    assert row["competences_attestees"].startswith("'- Analyser la commande")
+    assert rows["RS5719"]["categorie_libelle"] == "A – obligation réglementaire"
+
+
+# --- an entry of our procedure ---------------------------------------------------------------
+
+
+def recensed(session: Session, upload_dir: Path, name: str) -> RegisterEntry:
+    """The register entry of a dossier the scenario `name` brings to « Recensée »."""
+    organisations = {o.kind: o for o in session.scalars(select(Organisation))}
+    [walk] = [s for s in scenario.load_scenarios(PROCESS) if s.name == name]
+    store = documents.DocumentStore(upload_dir, 2 * 1024 * 1024)
+    result = scenario.run(session, store, walk, organisations)
+    assert result.passed, result.message
+    instance = session.get(Instance, result.instance_id)
+    assert instance is not None and instance.status_label == "Recensée"
+    # What the procedure's publication does (directly or from its job): idempotent.
+    deliberation = next(step.data for step in walk.steps if step.task == "deliberer")
+    entry = publish(session, instance, deliberation)
+    session.commit()
+    return entry
+
+
+def test_an_entry_published_by_the_procedure_exports_as_a_fiche(
+    session: Session, upload_dir: Path, tmp_path: Path
+) -> None:
+    entry = recensed(session, upload_dir, "mandataire")
+    data = exported_xml(session)
+    element = fiches_by_numero(data)[entry.numero]
+    tags = [child.tag for child in element]
+    assert tags == [tag for tag in FICHE_ORDER if tag in tags]  # the export's order
+    assert {"CATEGORIE", "AUTORITE_LEGITIME"}.isdisjoint(tags)
+    today = moment_to_date(datetime.now(UTC)).strftime("%d/%m/%Y")
+    assert element.findtext("INTITULE", "").startswith("Conduite en sécurité des plates-formes")
+    assert element.findtext("ETAT_FICHE") == "Publiée"
+    assert element.findtext("ACTIF") == "Oui"
+    assert element.findtext("DATE_DECISION") == today
+    assert element.findtext("DATE_DE_PUBLICATION") == today
+    assert element.findtext("DUREE_ENREGISTREMENT") == "5"
+    assert element.findtext("DATE_FIN_ENREGISTREMENT") == today[:6] + str(int(today[6:]) + 5)
+    assert element.findtext("TYPE_ENREGISTREMENT") == "Enregistrement sur demande"
+    certifier = element.find("CERTIFICATEURS/CERTIFICATEUR")
+    assert certifier is not None
+    assert certifier.findtext("NOM_CERTIFICATEUR") == "Bâtiment Sécurité Certification"
+    assert certifier.findtext("SIRET_CERTIFICATEUR") == "79876543200035"
+    assert element.findtext("CAPACITES_ATTESTEES", "").startswith("Vérifier l'adéquation")
+    assert element.findtext("OBJECTIFS_CONTEXTE", "").startswith("L'employeur ne peut confier")
+    assert element.findtext("PREREQUIS_VALIDATION_CERTIFICATION", "").startswith("Avoir 18 ans")
+    assert [code.text for code in element.iterfind("CODES_ROME/ROME/CODE")] == [
+        "F1604",
+        "N1101",
+    ]
+    assert [code.text for code in element.iterfind("CODES_NSF/NSF/CODE")] == ["230", "311"]
+    assert element.findtext("FORMACODES/FORMACODE/CODE") == "31795"
+    ways = {tag: element.findtext(f"{tag}/ACTIF") for tag in FICHE_ORDER if "SI_JURY" in tag}
+    assert ways == {
+        "SI_JURY_FI": "Non",
+        "SI_JURY_FC": "Oui",
+        "SI_JURY_CQ": "Non",
+        "SI_JURY_CL": "Oui",
+        "SI_JURY_VAE": "Non",
+    }
+    # A valid fiche by our own import's rules.
+    assert read_fiche(element).numero == entry.numero
+
+    row = next(row for row in exported_csv(session) if row["numero"] == entry.numero)
+    assert row["categorie"] == "B"
+    assert "mandat donné à" in row["autorite_legitime"]
+    assert row["modalites_evaluation"].startswith("Test théorique")
+
+    # Our own export imported back: the procedure's entry is never replaced by an import.
+    path = tmp_path / "nous.xml"
+    path.write_bytes(data)
+    report = imported(session, path)
+    assert report.created == 0
+    assert [skipped.message for skipped in report.skipped] == [
+        f"Fiche {entry.numero} ignorée — élément NUMERO_FICHE : ce numéro est celui d'une "
+        "certification publiée par la procédure de l'Inventaire, que l'import ne remplace pas."
+    ]
+
+
+def test_an_older_entry_of_ours_still_exports_its_codes_and_ways(session: Session) -> None:
+    moment = datetime(2025, 3, 10, 9, tzinfo=UTC)
+    session.add(
+        RegisterEntry(
+            numero="INV00042",
+            intitule="Habilitation ancienne",
+            categorie="A",
+            certificateurs={"certificateurs": [{"nom": "Organisme", "siret": None}]},
+            content={
+                "codes_rome": "F1604, N1101",
+                "voies_acces": ["vae"],
+                "competences_attestees": "Souder.",
+            },
+            decision_at=moment,
+            start_at=moment,
+            end_at=moment.replace(year=2028),
+        )
+    )
+    session.commit()
+    element = fiches_by_numero(exported_xml(session))["INV00042"]
+    assert [code.text for code in element.iterfind("CODES_ROME/ROME/CODE")] == [
+        "F1604",
+        "N1101",
+    ]
+    assert element.findtext("SI_JURY_VAE/ACTIF") == "Oui"
+    assert element.findtext("SI_JURY_FI/ACTIF") == "Non"
+    assert element.findtext("DUREE_ENREGISTREMENT") == "3"
+    assert element.findtext("CERTIFICATEURS/CERTIFICATEUR/NOM_CERTIFICATEUR") == "Organisme"
+    assert element.find("CERTIFICATEURS/CERTIFICATEUR/SIRET_CERTIFICATEUR") is None
+    assert element.findtext("CAPACITES_ATTESTEES") == "Souder."
+
+
+# --- bad files -------------------------------------------------------------------------------
+
+
+def refused(session: Session, path: Path, **options: Any) -> str:
+    with pytest.raises(ImportRefused) as caught:
+        import_fiches(session, path, now=SAMPLE_NOW, **options)
+    session.rollback()
+    assert count(session) == 0  # nothing half-imported
+    return caught.value.user_message
+
+
+def test_an_external_entity_is_refused(session: Session, tmp_path: Path) -> None:
+    prolog = '<!DOCTYPE FICHES [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+    path = write_export(tmp_path, fiche("RS9001", "&xxe;"), prolog=prolog)
+    assert refused(session, path) == (
+        "Le fichier « export.xml » déclare une DTD (<!DOCTYPE>) : les DTD et les entités XML "
+        "sont refusées. Aucune fiche n'a été importée."
+    )
+
+
+def test_an_entity_expansion_bomb_is_refused(session: Session, tmp_path: Path) -> None:
+    entities = ['<!ENTITY lol0 "lollollollollollollollollollol">']
+    entities += [f'<!ENTITY lol{n} "{f"&lol{n - 1};" * 10}">' for n in range(1, 10)]
+    prolog = f"<!DOCTYPE FICHES [{''.join(entities)}]>"
+    path = write_export(tmp_path, fiche("RS9001", "&lol9;"), prolog=prolog)
+    assert "les DTD et les entités XML sont refusées" in refused(session, path)
+
+
+def test_a_file_over_the_configured_limit_is_refused(session: Session) -> None:
+    assert refused(session, SAMPLE, max_bytes=100 * 1024) == (
+        "Le fichier « rs-open-data-sample.xml » fait 0,2 Mo : l'import accepte au plus "
+        "0,1 Mo. Aucune fiche n'a été importée."
+    )
+
+
+def test_a_200_mb_file_is_refused_before_it_is_read(session: Session, tmp_path: Path) -> None:
+    path = tmp_path / "enorme.xml"
+    with path.open("wb") as sparse:  # 200 MB of holes: nothing written, nothing to parse
+        sparse.truncate(200 * 1024 * 1024)
+    assert path.stat().st_size > DEFAULT_MAX_BYTES
+    # Read, it would be refused as « not well-formed »: the size answered first.
+    assert refused(session, path) == (
+        "Le fichier « enorme.xml » fait 200 Mo : l'import accepte au plus 150 Mo. "
+        "Aucune fiche n'a été importée."
+    )
+
+
+def test_malformed_xml_is_refused_whole(session: Session, tmp_path: Path) -> None:
+    # More valid fiches than one batch before the fault: those already written are undone.
+    valid = [fiche(f"RS{9000 + n}") for n in range(600)]
+    path = write_export(tmp_path, *valid, "<FICHE><NUMERO_FICHE>RS1</FICHE>")
+    message = refused(session, path)
+    assert message.startswith("Le fichier « export.xml » n'est pas un XML bien formé (ligne 1)")
+    assert message.endswith("Aucune fiche n'a été importée.")
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"", "n'est pas un XML bien formé"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "n'est pas un XML bien formé"),
+        (
+            b"<html><body>Erreur</body></html>",
+            "n'est pas un export des fiches de France compétences : l'élément racine est "
+            "« html », « FICHES » est attendu.",
+        ),
+    ],
+)
+def test_what_is_not_an_export_is_refused(
+    session: Session, tmp_path: Path, content: bytes, expected: str
+) -> None:
+    path = tmp_path / "export.xml"
+    path.write_bytes(content)
+    assert expected in refused(session, path)
+
+
+def test_a_missing_file_is_refused(session: Session, tmp_path: Path) -> None:
+    assert refused(session, tmp_path / "absent.xml") == "Le fichier « absent.xml » est introuvable."
+
+
+def test_invalid_fiches_are_skipped_with_their_number_and_element(
+    session: Session, tmp_path: Path
+) -> None:
+    path = write_export(
+        tmp_path,
+        fiche("RS9001"),
+        fiche(None),
+        fiche("RS9003", None),
+        fiche("RS9004", extra="<DATE_DECISION>31/02/2023</DATE_DECISION>"),
+        fiche("RS9005", extra="<DATE_FIN_ENREGISTREMENT>2030-01-31</DATE_FIN_ENREGISTREMENT>"),
+        fiche("RS9006", extra="<ACTIF>Peut-être</ACTIF>"),
+        fiche(
+            "RS9007",
+            extra="<CERTIFICATEURS><CERTIFICATEUR><NOM_CERTIFICATEUR>X</NOM_CERTIFICATEUR>"
+            "<DATE_DERNIERE_MODIFICATION_ETAT>00/01/2024</DATE_DERNIERE_MODIFICATION_ETAT>"
+            "</CERTIFICATEUR></CERTIFICATEURS>",
+        ),
+        fiche("RS9008", extra="<DUREE_ENREGISTREMENT>trois</DUREE_ENREGISTREMENT>"),
+        fiche("RS9001", "Doublon"),
+        fiche("RS 9010"),
+        fiche("RS9011", extra="<INTITULE>Deux fois</INTITULE>"),
+        fiche("RS9012", "x" * 501),
+        fiche("RS9013"),
+    )
+    report = imported(session, path)
+    assert (report.read, report.created, len(report.skipped)) == (13, 2, 11)
+    assert [skipped.message for skipped in report.skipped] == [
+        "Fiche n° 2 du fichier (sans NUMERO_FICHE) ignorée — élément NUMERO_FICHE : "
+        "l'élément est obligatoire et manque ou est vide.",
+        "Fiche RS9003 ignorée — élément INTITULE : l'élément est obligatoire et manque ou est "
+        "vide.",
+        "Fiche RS9004 ignorée — élément DATE_DECISION : « 31/02/2023 » n'est pas une date qui "
+        "existe.",
+        "Fiche RS9005 ignorée — élément DATE_FIN_ENREGISTREMENT : « 2030-01-31 » n'est pas une "
+        "date au format JJ/MM/AAAA.",
+        "Fiche RS9006 ignorée — élément ACTIF : « Peut-être » n'est ni « Oui » ni « Non ».",
+        "Fiche RS9007 ignorée — élément "
+        "CERTIFICATEURS/CERTIFICATEUR/DATE_DERNIERE_MODIFICATION_ETAT : « 00/01/2024 » n'est "
+        "pas une date qui existe.",
+        "Fiche RS9008 ignorée — élément DUREE_ENREGISTREMENT : « trois » n'est pas un nombre "
+        "entier.",
+        "Fiche RS9001 ignorée — élément NUMERO_FICHE : ce numéro est déjà celui de la fiche "
+        "n° 1 du fichier.",
+        "Fiche RS 9010 ignorée — élément NUMERO_FICHE : « RS 9010 » n'est pas un numéro de "
+        "fiche (lettres et chiffres, 20 caractères au plus).",
+        "Fiche RS9011 ignorée — élément INTITULE : l'élément apparaît plusieurs fois dans la "
+        "fiche.",
+        "Fiche RS9012 ignorée — élément INTITULE : l'intitulé dépasse 500 caractères.",
+    ]
+    assert sorted(entries(session)) == ["RS9001", "RS9013"]
+    assert entries(session)["RS9001"].intitule == "Titre"  # the first of the two
+
+
+# --- the command line ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cli(database_url: str, tmp_path: Path) -> Any:
+    from web.cli import main
+
+    environment = {
+        "INVENTAIRE_DATABASE_URL": database_url,
+        "INVENTAIRE_SECRET_KEY": "test",
+        "INVENTAIRE_UPLOAD_DIR": str(tmp_path / "pieces"),
+    }
+
+    def invoke(*args: str) -> Any:
+        return CliRunner().invoke(main, list(args), env=environment)
+
+    return invoke
+
+
+def test_cli_imports_and_exports_the_register(cli: Any, session: Session, tmp_path: Path) -> None:
+    result = cli("register", "import", str(SAMPLE))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[:6] == [
+        "Import de « rs-open-data-sample.xml » (VERSION_FLUX 4.1) : 8 fiches lues.",
+        "  importées : 8",
+        "  mises à jour : 0",
+        "  inchangées : 0",
+        "  ignorées : 0",
+        "  liens de renouvellement établis : 2",
+    ]
+    assert count(session) == 8
+    again = cli("register", "import", str(SAMPLE))
+    assert "  inchangées : 8" in again.stdout.splitlines()
+
+    xml = cli("register", "export", "--format", "xml")
+    assert xml.exit_code == 0, xml.output
+    assert sorted(fiches_by_numero(xml.stdout_bytes)) == sorted(fiches_by_numero(SAMPLE))
+    assert xml.stderr == "8 fiches exportées (XML).\n"
+
+    target = tmp_path / "registre.csv"
+    written = cli("register", "export", "--format", "csv", "--output", str(target))
+    assert written.exit_code == 0, written.output
+    lines = target.read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("numero;intitule;statut;categorie;")
+    assert len(lines) == 9
+    assert [path.name for path in tmp_path.iterdir() if path.name.startswith(".export-")] == []
+
+
+def test_cli_reports_skipped_fiches(cli: Any, tmp_path: Path) -> None:
+    path = write_export(tmp_path, fiche("RS9001"), fiche("RS9002", None))
+    result = cli("register", "import", str(path))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[4:] == [
+        "  ignorées : 1",
+        "  liens de renouvellement établis : 0",
+        "Fiches ignorées :",
+        "  Fiche RS9002 ignorée — élément INTITULE : l'élément est obligatoire et manque ou "
+        "est vide.",
+    ]
+
+
+def test_cli_refuses_a_bad_file_with_exit_code_2(
+    cli: Any, session: Session, tmp_path: Path
+) -> None:
+    prolog = '<!DOCTYPE FICHES [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+    result = cli("register", "import", str(write_export(tmp_path, fiche(), prolog=prolog)))
+    assert result.exit_code == 2
+    assert "déclare une DTD (<!DOCTYPE>)" in result.stderr
+    assert "Traceback" not in result.output
+
+    big = tmp_path / "gros.xml"
+    big.write_bytes(SAMPLE.read_bytes())
+    limited = cli("register", "import", "--max-size", "1", str(big))
+    assert limited.exit_code == 0  # 0,2 Mo under 1 Mo
+    oversized = tmp_path / "enorme.xml"
+    with oversized.open("wb") as sparse:
+        sparse.truncate(200 * 1024 * 1024)
+    result = cli("register", "import", str(oversized))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "Le fichier « enorme.xml » fait 200 Mo : l'import accepte au plus 150 Mo. "
+        "Aucune fiche n'a été importée.\n"
+    )
+    assert count(session) == 8  # only the sample, imported once
