@@ -50,6 +50,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web.home import bp as home_bp
     from web.instruction import bp as instruction_bp
     from web.pieces import bp as pieces_bp
+    from web.registre import bp as registre_bp
     from web.studio import bp as studio_bp
 
     app = Flask(__name__, instance_relative_config=True)
@@ -73,6 +74,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         pieces_bp,
         admin_bp,
         studio_bp,
+        registre_bp,
     ):
         app.register_blueprint(blueprint)
     return app

@@ -1,0 +1,68 @@
+"""The whole register as files: /registre/export.xml (France compétences' format) and
+/registre/export.csv. The exporters (engine/opendata/export.py) write to a file object."""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from collections.abc import Callable, Iterator
+from typing import IO, Any
+
+from flask import Response
+
+from engine.clock import utcnow
+from web.database import db
+from web.registre import bp
+
+CHUNK = 64 * 1024
+# The export is written to memory, then to a temporary file past this size: the response is
+# sent in chunks either way, and the database session is done before the first byte leaves.
+SPOOL_IN_MEMORY = 8 * 1024 * 1024
+
+
+@bp.get("/export.xml")
+def export_xml() -> Response:
+    from engine.opendata.export import export_xml as write
+
+    return _download(lambda out: write(db(), out), "application/xml; charset=utf-8", "xml")
+
+
+@bp.get("/export.csv")
+def export_csv() -> Response:
+    from engine.opendata.export import export_csv as write
+
+    def write_text(out: IO[bytes]) -> None:
+        text = io.TextIOWrapper(out, encoding="utf-8", newline="")
+        write(db(), text)
+        text.flush()
+        text.detach()  # leave `out` open for the response
+
+    return _download(write_text, "text/csv; charset=utf-8", "csv")
+
+
+def _download(write: Callable[[IO[bytes]], Any], content_type: str, suffix: str) -> Response:
+    # Closed with the response (call_on_close), whether it was read to the end or not.
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY, mode="w+b")  # noqa: SIM115
+    try:
+        write(spool)
+    except BaseException:
+        spool.close()
+        raise
+    size = spool.tell()
+    spool.seek(0)
+    filename = f"registre-inventaire-{utcnow():%Y-%m-%d}.{suffix}"
+    response = Response(
+        _chunks(spool),
+        content_type=content_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Content-Length": str(size),
+        },
+    )
+    response.call_on_close(spool.close)
+    return response
+
+
+def _chunks(spool: IO[bytes]) -> Iterator[bytes]:
+    while chunk := spool.read(CHUNK):
+        yield chunk

@@ -1,0 +1,81 @@
+"""Routes of the public register: /registre (search), /registre/<numero> (fiche)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from flask import redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from engine.models import REGISTER_STATUS_LABELS
+from engine.publication import CATEGORY_LABELS
+from engine.register_fiche import NUMERO, find_fiche
+from engine.register_search import MAX_QUERY_CHARS, authorities, search
+from web.database import db
+from web.errors import error_page
+from web.registre import bp
+
+SORT_LABELS = {"pertinence": "Pertinence", "date": "Date de décision (plus récente d'abord)"}
+
+
+@bp.get("", strict_slashes=False)
+def index() -> str:
+    args = request.args
+    form = {
+        "q": args.get("q", "")[:MAX_QUERY_CHARS],
+        "categorie": _one_of(args.get("categorie"), CATEGORY_LABELS),
+        "statut": _one_of(args.get("statut"), REGISTER_STATUS_LABELS),
+        "autorite": args.get("autorite", "")[:300],
+        "tri": _one_of(args.get("tri"), SORT_LABELS) or "pertinence",
+    }
+    result = search(
+        db(),
+        form["q"],
+        categorie=form["categorie"] or None,
+        status=form["statut"] or None,
+        autorite=form["autorite"] or None,
+        sort=form["tri"],
+        page=args.get("page", 1, type=int) or 1,
+    )
+    # What the pagination links carry: the search as submitted, without empty values.
+    params = {key: value for key, value in form.items() if value}
+    return render_template(
+        "registre/index.html",
+        form=form,
+        result=result,
+        params=params,
+        page_links=page_links(result.page, result.pages),
+        categories=list(CATEGORY_LABELS.items()),
+        statuses=[(str(status), label) for status, label in REGISTER_STATUS_LABELS.items()],
+        authorities=authorities(db()),
+        sorts=list(SORT_LABELS.items()),
+    )
+
+
+@bp.get("/<numero>")
+def fiche(numero: str) -> Response | str | tuple[str, int]:
+    found = find_fiche(db(), numero)
+    if found is None:
+        shown = f" « {numero} »" if NUMERO.fullmatch(numero) else ""
+        return error_page(
+            404, f"Aucune certification ne porte le numéro{shown} dans le registre de l'Inventaire."
+        )
+    if found.numero != numero:  # inv00042 → INV00042: one address per certification
+        return redirect(url_for("registre.fiche", numero=found.numero), 301)
+    return render_template("registre/fiche.html", fiche=found)
+
+
+def page_links(page: int, pages: int) -> list[int | None]:
+    """The page numbers to offer: the first, the last, two on each side of the current one;
+    None where pages are skipped."""
+    shown = sorted(n for n in {1, pages, *range(page - 2, page + 3)} if 1 <= n <= pages)
+    links: list[int | None] = []
+    for number in shown:
+        if links and number - (links[-1] or 0) > 1:
+            links.append(None)
+        links.append(number)
+    return links
+
+
+def _one_of(value: str | None, allowed: Iterable[str]) -> str:
+    return value if value is not None and value in set(allowed) else ""
