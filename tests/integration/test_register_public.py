@@ -5,12 +5,15 @@ search box answered with a page."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from lxml import etree
 from sqlalchemy import delete, func, select, table, update
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
@@ -501,6 +504,66 @@ def test_the_address_of_a_fiche_is_its_number(client: FlaskClient, register: obj
     response = client.get("/registre/inv00001")
     assert response.status_code == 301
     assert response.headers["Location"].endswith("/registre/INV00001")
+
+
+# --- downloads -------------------------------------------------------------------------------
+
+
+def download(client: FlaskClient, path: str) -> tuple[TestResponse, bytes]:
+    """The file as a browser saves it: the whole body read, the response closed."""
+    response = client.get(path)
+    try:
+        return response, response.get_data()
+    finally:
+        response.close()
+
+
+def test_download_the_register_as_xml(client: FlaskClient, register: object) -> None:
+    page = client.get("/registre").get_data(as_text=True)
+    assert 'href="/registre/export.xml" download>Télécharger le registre au format XML' in page
+    response, body = download(client, "/registre/export.xml")
+    assert response.status_code == 200
+    assert response.mimetype == "application/xml"
+    assert re.fullmatch(
+        r'attachment; filename="registre-inventaire-\d{4}-\d{2}-\d{2}\.xml"',
+        response.headers["Content-Disposition"],
+    )
+    assert int(response.headers["Content-Length"]) == len(body)
+    fiches = etree.fromstring(body)
+    assert fiches.tag == "FICHES"
+    assert sorted(fiches.xpath("FICHE/NUMERO_FICHE/text()")) == [
+        "INV00001",
+        "INV00002",
+        "INV00003",
+        "RS6232",
+    ]
+    assert "Repérage de l'amiante dans le domaine des navires" in fiches.xpath(
+        "FICHE/INTITULE/text()"
+    )
+
+
+def test_download_the_register_as_csv(client: FlaskClient, register: object) -> None:
+    page = client.get("/registre").get_data(as_text=True)
+    assert 'href="/registre/export.csv" download>Télécharger le registre au format CSV' in page
+    response, body = download(client, "/registre/export.csv")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert response.mimetype_params == {"charset": "utf-8"}
+    assert re.fullmatch(
+        r'attachment; filename="registre-inventaire-\d{4}-\d{2}-\d{2}\.csv"',
+        response.headers["Content-Disposition"],
+    )
+    rows = list(csv.DictReader(io.StringIO(body.decode()), delimiter=";"))
+    by_numero = {row["numero"]: row for row in rows}
+    assert sorted(by_numero) == ["INV00001", "INV00002", "INV00003", "RS6232"]
+    assert by_numero["INV00002"]["intitule"] == "Conduite d'engins de chantier"
+    assert by_numero["RS6232"]["certificateurs"] == "ADX Formation | Marine Diagnostic"
+
+
+def test_downloads_of_an_empty_register(client: FlaskClient) -> None:
+    assert etree.fromstring(download(client, "/registre/export.xml")[1]).tag == "FICHES"
+    lines = download(client, "/registre/export.csv")[1].decode().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("numero;intitule;")
 
 
 # --- the way in ------------------------------------------------------------------------------

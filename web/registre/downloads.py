@@ -11,6 +11,8 @@ from typing import IO, Any
 from flask import Response
 
 from engine.clock import utcnow
+from engine.opendata.export import export_csv as write_csv
+from engine.opendata.export import export_xml as write_xml
 from web.database import db
 from web.registre import bp
 
@@ -22,18 +24,14 @@ SPOOL_IN_MEMORY = 8 * 1024 * 1024
 
 @bp.get("/export.xml")
 def export_xml() -> Response:
-    from engine.opendata.export import export_xml as write
-
-    return _download(lambda out: write(db(), out), "application/xml; charset=utf-8", "xml")
+    return _download(lambda out: write_xml(db(), out), "application/xml; charset=utf-8", "xml")
 
 
 @bp.get("/export.csv")
 def export_csv() -> Response:
-    from engine.opendata.export import export_csv as write
-
     def write_text(out: IO[bytes]) -> None:
         text = io.TextIOWrapper(out, encoding="utf-8", newline="")
-        write(db(), text)
+        write_csv(db(), text)
         text.flush()
         text.detach()  # leave `out` open for the response
 
