@@ -196,35 +196,60 @@ def register_group() -> None:
 )
 @click.option(
     "--output",
-    type=click.Path(dir_okay=False),
+    "-o",
+    type=click.Path(),
     help="Fichier à écrire (par défaut : la sortie standard).",
 )
 def register_export(file_format: str, output: str | None) -> None:
-    """Exporter le registre publié."""
-    import os
-    import tempfile
-
+    """Exporter le registre publié (« --output - » : la sortie standard)."""
     app = _app()
     try:
         upgrade(app.extensions["db_engine"])
         with _session(app) as session:
-            if output is None:
+            if output is None or output == "-":
                 count = _write_export(session, file_format, sys.stdout.buffer)
             else:
-                # Written beside the target then renamed: never a half-written file.
-                target = Path(output)
-                handle, temporary = tempfile.mkstemp(prefix=".export-", dir=target.parent or ".")
-                try:
-                    with os.fdopen(handle, "wb") as stream:
-                        count = _write_export(session, file_format, stream)
-                    os.replace(temporary, target)
-                except BaseException:
-                    Path(temporary).unlink(missing_ok=True)
-                    raise
+                count = _export_to_file(session, file_format, Path(output))
+    except BrokenPipeError:  # `inventaire register export | head`: the reader had enough
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
+    except OSError as error:
+        click.echo(f"Impossible d'écrire « {output} » : {error.strerror or error}.", err=True)
+        sys.exit(1)
     finally:
         app.extensions["db_engine"].dispose()
     what = "fiche exportée" if count < 2 else "fiches exportées"
     click.echo(f"{count} {what} ({file_format.upper()}).", err=True)
+
+
+def _export_to_file(session: Session, file_format: str, target: Path) -> int:
+    """A regular file is written beside the target then renamed over it (never a half-written
+    file); anything else (a device, a pipe) is written to as it is."""
+    import os
+    import stat
+    import tempfile
+
+    if target.exists() and not target.is_file():
+        with target.open("wb") as stream:
+            return _write_export(session, file_format, stream)
+    if target.exists():
+        mode = stat.S_IMODE(target.stat().st_mode)
+    else:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    handle, temporary = tempfile.mkstemp(prefix=".export-", dir=target.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            count = _write_export(session, file_format, stream)
+        os.chmod(temporary, mode)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return count
 
 
 def _write_export(session: Session, file_format: str, stream: BinaryIO) -> int:
@@ -243,7 +268,7 @@ def _write_export(session: Session, file_format: str, stream: BinaryIO) -> int:
 
 
 @register_group.command("import")
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=click.Path())
 @click.option(
     "--max-size",
     type=click.IntRange(min=1),

@@ -31,7 +31,7 @@ from engine.opendata.mapping import (
 )
 from engine.publication import CATEGORY_LABELS
 
-BATCH = 1000
+BATCH = 200
 CSV_SEPARATOR = ";"
 MULTI_SEPARATOR = " | "
 

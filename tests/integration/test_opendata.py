@@ -592,6 +592,10 @@ def test_cli_imports_and_exports_the_register(cli: Any, session: Session, tmp_pa
     assert lines[0].startswith("numero;intitule;statut;categorie;")
     assert len(lines) == 9
     assert [path.name for path in tmp_path.iterdir() if path.name.startswith(".export-")] == []
+    target.chmod(0o640)
+    cli("register", "export", "--format", "xml", "-o", str(target))
+    assert target.stat().st_mode & 0o777 == 0o640  # replaced, its permissions kept
+    assert len(fiches_by_numero(target)) == 8
 
 
 def test_cli_reports_skipped_fiches(cli: Any, tmp_path: Path) -> None:

@@ -1,0 +1,148 @@
+"""The FICHE format's values and the entry ↔ fiche mapping, without a database."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+from lxml import etree
+
+from engine.opendata.fiche import (
+    ValueInvalid,
+    date_to_moment,
+    moment_to_date,
+    parse_bool,
+    parse_date,
+)
+from engine.opendata.mapping import EntryData, FicheInvalid, read_fiche, write_fiche
+
+
+def entry(**changes: Any) -> EntryData:
+    values: dict[str, Any] = {
+        "id": 7,
+        "numero": "INV00007",
+        "intitule": "Titre",
+        "categorie": "C",
+        "certificateurs": {"certificateurs": []},
+        "autorite_legitime": None,
+        "content": {},
+        "decision_at": None,
+        "start_at": None,
+        "end_at": None,
+        "status": "active",
+        "previous_numero": None,
+        "source": "inventaire",
+    }
+    return EntryData(**(values | changes))
+
+
+def element(xml: str) -> etree._Element:
+    return etree.fromstring(f"<FICHE><NUMERO_FICHE>RS1</NUMERO_FICHE>{xml}</FICHE>")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("25/01/2023", date(2023, 1, 25)),
+        ("29/02/2024", date(2024, 2, 29)),
+        (" 01/12/2026 ", date(2026, 12, 1)),
+    ],
+)
+def test_dates_are_jj_mm_aaaa(text: str, expected: date) -> None:
+    assert parse_date(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("29/02/2023", "« 29/02/2023 » n'est pas une date qui existe"),
+        ("2023-02-01", "« 2023-02-01 » n'est pas une date au format JJ/MM/AAAA"),
+        ("1/2/2023", "« 1/2/2023 » n'est pas une date au format JJ/MM/AAAA"),
+    ],
+)
+def test_what_is_not_a_date_is_refused_in_french(text: str, message: str) -> None:
+    with pytest.raises(ValueInvalid, match=message):
+        parse_date(text)
+
+
+def test_oui_non() -> None:
+    assert parse_bool("Oui") is True and parse_bool("Non") is False
+    with pytest.raises(ValueInvalid, match="n'est ni « Oui » ni « Non »"):
+        parse_bool("oui")
+
+
+@pytest.mark.parametrize("day", [date(2026, 1, 25), date(2026, 7, 1), date(2026, 3, 29)])
+def test_a_calendar_date_survives_its_utc_instant(day: date) -> None:
+    moment = date_to_moment(day)
+    assert moment.tzinfo is not None
+    assert moment_to_date(moment) == day
+    assert moment_to_date(moment.replace(tzinfo=None)) == day  # as SQLite gives it back
+
+
+def test_a_decision_late_in_the_evening_is_dated_in_paris() -> None:
+    assert moment_to_date(datetime(2026, 6, 30, 22, 30, tzinfo=UTC)) == date(2026, 7, 1)
+
+
+def test_nested_values_where_a_value_is_expected_are_refused() -> None:
+    with pytest.raises(FicheInvalid) as caught:
+        read_fiche(element("<INTITULE>T<B>gras</B></INTITULE>"))
+    assert (caught.value.element, caught.value.reason) == (
+        "INTITULE",
+        "une valeur simple est attendue, pas des sous-éléments",
+    )
+
+
+def test_a_value_twice_in_a_group_is_refused() -> None:
+    with pytest.raises(FicheInvalid) as caught:
+        read_fiche(
+            element(
+                "<INTITULE>T</INTITULE><SI_JURY_FI><ACTIF>Oui</ACTIF><ACTIF>Non</ACTIF></SI_JURY_FI>"
+            )
+        )
+    assert caught.value.element == "SI_JURY_FI/ACTIF"
+
+
+def test_empty_elements_comments_and_unknown_children() -> None:
+    fiche = read_fiche(
+        element(
+            "<INTITULE>T</INTITULE><!-- note --><DATE_DECISION/>"
+            "<FORMACODES><FORMACODE><CODE>1</CODE><RANG>2</RANG></FORMACODE><AUTRE/></FORMACODES>"
+        )
+    )
+    assert fiche.decision_at is None
+    assert fiche.content["formacodes"] == [{"code": "1"}]
+    assert fiche.ignored == ("FORMACODES/FORMACODE/RANG", "FORMACODES/AUTRE")
+
+
+def test_odd_stored_values_never_break_an_export() -> None:
+    written = write_fiche(
+        entry(
+            intitule="Titre\x0b avec un caractère de contrôle",
+            content={
+                "formacodes": ["42103", {"code": "31234"}],
+                "date_limite_delivrance": "demain",
+                "duree_enregistrement": True,
+                "si_jury_fi": "Oui",
+                "partenaires": "aucun",
+            },
+        )
+    )
+    assert written.findtext("INTITULE") == "Titre avec un caractère de contrôle"
+    assert [code.text for code in written.iterfind("FORMACODES/FORMACODE/CODE")] == ["31234"]
+    for absent in ("DATE_LIMITE_DELIVRANCE", "DUREE_ENREGISTREMENT", "SI_JURY_FI", "PARTENAIRES"):
+        assert written.find(absent) is None, absent
+    assert written.findtext("ID_FICHE") == "7"
+    assert written.findtext("ACTIF") == "Oui"
+
+
+def test_the_chain_by_number_is_exported_both_ways() -> None:
+    written = write_fiche(
+        entry(
+            previous_numero="RS1",
+            content={"anciennes_certifications": ["RS0"]},
+            successors=("INV9",),
+        )
+    )
+    assert [e.text for e in written.iterfind("ANCIENNES_CERTIFICATIONS/*/*")] == ["RS1", "RS0"]
+    assert [e.text for e in written.iterfind("NOUVELLES_CERTIFICATIONS/*/*")] == ["INV9"]
