@@ -22,6 +22,7 @@ from sqlalchemy import select
 from engine import audit
 from engine.actor import SYSTEM
 from engine.clock import utcnow
+from engine.errors import ExecutionError
 from engine.jobs import JobKind
 from engine.models import Email, EmailStatus
 from engine.worker_api import JobRun, handles
@@ -73,11 +74,14 @@ def deliver(run: JobRun) -> str:
         run.commit_intent()
         try:
             _send(run.smtp, email, key)
-        except (smtplib.SMTPException, OSError):
+        except (smtplib.SMTPException, OSError) as error:
             # The server refused or could not be reached: not sent, so the retry may send it.
             session.delete(email)
             run.commit_intent()
-            raise
+            raise ExecutionError(
+                f"Envoi refusé par le serveur SMTP {run.smtp.host}:{run.smtp.port} ou serveur "
+                f"injoignable ({type(error).__name__} : {error})."
+            ) from error
         email.status = EmailStatus.SENT
         email.sent_at = utcnow()
     where = "envoyé" if run.smtp is not None else "déposé dans la boîte d'envoi"

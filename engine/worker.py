@@ -168,7 +168,7 @@ class Worker:
             result = handler(JobRun(session, job, self.settings.smtp))
             job.status = JobStatus.DONE
             job.finished_at = utcnow()
-            job.lease_owner = None
+            # lease_owner stays: which worker ran it (the admin pages show it).
             job.lease_expires_at = None
             job.last_error = None
             if result:

@@ -30,10 +30,11 @@ def walk_until(
     scenario: str = "favorable",
     organisation: str = "ministere",
 ) -> Walker:
-    """A dossier of `organisation` played through HTTP up to (not including) the first `task`."""
+    """A dossier of `organisation` played through HTTP up to (not including) the first `task`
+    (a task, or the element of a timer step)."""
     walker = Walker(new_browser, organisation)
     for step in SCENARIOS[scenario].steps:
-        if step.task == task:
+        if task in (step.task, step.timer):
             return walker
         walker.step(step.task, step.data, step.timer)
     raise AssertionError(f"{task} is not a step of {scenario}")

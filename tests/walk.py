@@ -3,6 +3,7 @@ task from the corbeille, submit the forms. Every step asserts what the user sees
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -190,4 +191,4 @@ class Walker:
             re.S,
         )
         assert row, "the dossier is in Mes demandes"
-        return row.group(1).strip()
+        return html.unescape(row.group(1).strip())

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import BinaryIO
 
@@ -17,6 +19,7 @@ from engine.errors import ProcessModelError
 from engine.migrate import upgrade
 from engine.replay import replay
 from engine.scenario import ScenarioResult, load_scenarios
+from web.background import make_worker, start_worker_thread
 
 
 def _app() -> Flask:
@@ -66,8 +69,32 @@ def run_command(host: str, port: int) -> None:
 
     app = _app()
     prepare_database(app, with_demo=True)
-    click.echo(f"Inventaire est servi sur http://{host}:{port}")
-    serve(app, host=host, port=port, threads=8, ident="inventaire")
+    _thread, stop = start_worker_thread(app)
+    click.echo(f"Inventaire est servi sur http://{host}:{port} (avec un travailleur intégré)")
+    try:
+        serve(app, host=host, port=port, threads=8, ident="inventaire")
+    finally:
+        stop.set()
+
+
+@main.command("worker")
+@click.option("--once", is_flag=True, help="Exécuter ce qui est dû puis s'arrêter.")
+@click.option("--name", default=None, help="Nom du travailleur (machine:pid par défaut).")
+def worker_command(once: bool, name: str | None) -> None:
+    """Exécuter les échéances et les travaux dus (courriels, publication) jusqu'à l'arrêt."""
+    app = _app()
+    worker = make_worker(app)
+    if name:
+        worker.name = name
+    if once:
+        count = worker.run_until_idle()
+        click.echo(f"{count} travail(aux) exécuté(s).")
+        return
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    click.echo(f"Travailleur {worker.name} : en attente des échéances (Ctrl+C pour arrêter).")
+    worker.run(stop)
 
 
 @main.group("db")

@@ -28,6 +28,20 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env.get("INVENTAIRE_HTTPS") == "1",
         "WTF_CSRF_TIME_LIMIT": None,
+        # The address written in emails' links.
+        "BASE_URL": env.get("INVENTAIRE_BASE_URL") or "http://localhost:5000",
+        # Emails: through SMTP when a host is set, otherwise kept in the outbox (admin pages).
+        "SMTP_HOST": env.get("INVENTAIRE_SMTP_HOST") or None,
+        "SMTP_PORT": int(env.get("INVENTAIRE_SMTP_PORT", "25")),
+        "SMTP_USER": env.get("INVENTAIRE_SMTP_USER") or None,
+        "SMTP_PASSWORD": env.get("INVENTAIRE_SMTP_PASSWORD") or None,
+        "SMTP_STARTTLS": env.get("INVENTAIRE_SMTP_STARTTLS") == "1",
+        "SMTP_SENDER": env.get("INVENTAIRE_SMTP_FROM")
+        or "Inventaire <ne-pas-repondre@inventaire.invalid>",
+        # The worker: how often it looks for due jobs, and how long a claim lasts.
+        "WORKER_POLL_SECONDS": float(env.get("INVENTAIRE_WORKER_POLL_SECONDS", "1")),
+        "WORKER_LEASE_SECONDS": float(env.get("INVENTAIRE_WORKER_LEASE_SECONDS", "60")),
+        "WORKER_MAX_ATTEMPTS": int(env.get("INVENTAIRE_WORKER_MAX_ATTEMPTS", "5")),
     }
 
 
