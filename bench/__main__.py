@@ -8,7 +8,9 @@ On a fresh SQLite database in a temporary folder, then on PostgreSQL when BENCH_
 (b) the time to walk one dossier through the favourable path with two rounds of complements,
     through the engine and through HTTP;
 (c) the size of the stored workflow state after 0, 1 and 10 rounds of complements;
-(d) the server time of the reviewer's inbox at 100,000 instances.
+(d) the server time of the reviewer's inbox at 100,000 instances;
+(e) the due timers fired per second by one and three `inventaire worker` processes, and the
+    delay from due time to firing.
 
 Timings are never asserted: a missed target is printed "MISSED" and the exit code stays 0.
 """
@@ -28,7 +30,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import bulk, database, dossiers, measures
+from bench import bulk, database, dossiers, measures, timers
 from bench.client import Site
 from bench.report import Report, Timings, progress
 
@@ -38,6 +40,8 @@ TARGETS = {
     "postgresql": (15.0, 50.0),
 }
 STATE_TARGET = 8 * 1024
+TIMERS_TARGET = 200  # due timers fired per second, three workers, PostgreSQL
+DELAY_TARGET = 2.0  # seconds from due time to firing, default polling
 NO_SLOWER_RATIO = 1.20  # "no slower at 100,000 than at 0": within 20 % or 1 ms (noise)
 NO_SLOWER_MS = 1.0
 REVIEWERS = [
@@ -57,6 +61,7 @@ class Options:
     inbox_requests: int
     profile: bool
     postgres_only: bool
+    timers: int = 1000
 
 
 def parse(argv: list[str]) -> Options:
@@ -72,6 +77,7 @@ def parse(argv: list[str]) -> Options:
         help="print cProfile's view of the completions at full size and of the inbox",
     )
     parser.add_argument("--postgres-only", action="store_true", help="skip SQLite")
+    parser.add_argument("--timers", type=int, default=1000, help="due timers fired (1000)")
     args = parser.parse_args(argv)
     return Options(
         args.instances,
@@ -81,6 +87,7 @@ def parse(argv: list[str]) -> Options:
         args.inbox_requests,
         args.profile,
         args.postgres_only,
+        args.timers,
     )
 
 
@@ -232,11 +239,41 @@ def run_database(url: str, options: Options, workdir: Path) -> tuple[Report, lis
             f"?etape=designer_rapporteur&tri=recent: {filtered.server.short()}; "
             f"?page=500: {last_page.server.short()}",
         )
+        # (e) timers fired by worker processes (PostgreSQL: several side by side)
+        _measure_timers(env, label, report, options)
     finally:
         site.close()
         engine.dispose()
     report.add("time for this database", f"{time.perf_counter() - began:.0f} s")
     return report, profiles
+
+
+def _measure_timers(env: dossiers.Env, label: str, report: Report, options: Options) -> None:
+    waiting = timers.waiting_dossier(env)
+    counts = (1, 3) if label == "PostgreSQL" else (1,)
+    for workers in counts:
+        progress(f"{label}: (e) {options.timers:,} due timers, {workers} worker process(es)")
+        rate = timers.fire_rate(env, waiting, workers, options.timers, f"{label[0]}{workers}")
+        met = rate >= TIMERS_TARGET if workers == 3 else None
+        report.add(
+            f"(e) timers fired, {workers} worker(s), {label}",
+            f"{rate:.0f} per second",
+            f"≥ {TIMERS_TARGET} per second" if workers == 3 else "",
+            met,
+            f"{options.timers:,} dossiers waiting for their session date, all due at once; "
+            f"each firing loads the dossier, runs the engine, opens « Délibérer » and queues "
+            f"its email; `inventaire worker` processes; load avg. {_load()}",
+        )
+    progress(f"{label}: (e) due → fired delay, 1 worker, default polling")
+    delays = timers.due_to_fire_delays(env, waiting, 60, spread=12.0)
+    report.add(
+        f"(e) due time → timer fired, {label}",
+        f"median {delays.median_ms / 1000:.2f} s, max {delays.max_ms / 1000:.2f} s",
+        f"≤ {DELAY_TARGET:.0f} s",
+        delays.max_ms <= DELAY_TARGET * 1000,
+        f"60 timers falling due over 12 s; 1 `inventaire worker`, polling every 1 s; "
+        f"{delays.spread()}",
+    )
 
 
 def _profile_text(title: str, profiler: cProfile.Profile, limit: int = 35) -> str:

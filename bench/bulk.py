@@ -53,8 +53,8 @@ MIX = (
     ("instruction", FAVORABLE, 3, 10, None),
     ("instruction-r2", FAVORABLE, 3, 10, "rapporteur2"),
     ("ordre-du-jour", FAVORABLE, 4, 10, None),
-    ("deliberation", FAVORABLE, 5, 15, None),
-    ("decision", FAVORABLE, 6, 10, None),
+    ("deliberation", FAVORABLE, 6, 15, None),
+    ("decision", FAVORABLE, 7, 10, None),
 )
 
 

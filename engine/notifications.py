@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from jinja2 import ChainableUndefined, TemplateError
+from jinja2 import ChainableUndefined, Template, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -83,10 +83,15 @@ _environment = SandboxedEnvironment(
 )
 
 
+@cache
+def _compiled(source: str) -> Template:
+    return _environment.from_string(source)
+
+
 def render(template: EmailTemplate, context: dict[str, Any]) -> tuple[str, str]:
     try:
-        subject = _environment.from_string(template.subject).render(context)
-        body = _environment.from_string(template.body).render(context)
+        subject = _compiled(template.subject).render(context)
+        body = _compiled(template.body).render(context)
     except TemplateError as error:
         raise ExecutionError(
             f"Le modèle de courriel « {template.name} » ne peut pas être rendu : {error}."
