@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from freezegun import freeze_time
 from sqlalchemy import Engine, func, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -36,6 +37,7 @@ from engine.models import (
 from engine.worker import Worker, WorkerSettings, retry
 from tests.dossiers import SCENARIOS
 from tests.smtp_server import smtp_server
+from web.background import start_worker_thread
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -352,3 +354,37 @@ def test_a_worker_killed_in_the_middle_of_a_job_leaves_it_to_another_once(
     ).all()
     assert len(keys) == len(set(keys))
     assert len(keys) == kinds.count("courriel")
+
+
+def test_inventaire_run_starts_a_worker_thread_that_sends_the_due_emails(
+    app: Flask, session: Session, deposited: int
+) -> None:
+    thread, stop = start_worker_thread(app)
+    try:
+        wait_for(
+            lambda: (
+                not any(job.status == JobStatus.PENDING for job in email_jobs(session, deposited))
+            ),
+            timeout=20,
+        )
+    finally:
+        stop.set()
+        thread.join(timeout=20)
+    assert not thread.is_alive()
+    assert {job.status for job in email_jobs(session, deposited)} == {JobStatus.DONE}
+
+
+def test_inventaire_worker_once_runs_what_is_due_and_exits(
+    database_url: str, session: Session, deposited: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from web.cli import main
+
+    due = len(email_jobs(session, deposited))
+    monkeypatch.setenv("INVENTAIRE_DATABASE_URL", database_url)
+    monkeypatch.setenv("INVENTAIRE_SECRET_KEY", "test")
+    result = CliRunner().invoke(main, ["worker", "--once"])
+    assert result.exit_code == 0, result.output
+    assert f"{due} travail(aux) exécuté(s)." in result.output
+    assert {job.status for job in email_jobs(session, deposited)} == {JobStatus.DONE}
