@@ -152,6 +152,9 @@ def real_values(ids: Ids, rule: Rule) -> dict[str, str]:
         "key": "recensement",
         "number": "1",
         "name": "prequalification.dmn",
+        "numero": "INV00001",
+        "email_id": "1",
+        "job_id": "1",
     }
 
 
