@@ -11,9 +11,6 @@ from engine.errors import FormInvalid
 from engine.models import (
     ORGANISATION_KIND_LABELS,
     ROLE_LABELS,
-    AuditEvent,
-    Instance,
-    InstanceStatus,
     Organisation,
     RoleName,
     User,
@@ -192,22 +189,3 @@ def organisations() -> Page:
         ),
         422 if errors else 200,
     )
-
-
-@bp.get("/incidents")
-@roles_required(RoleName.ADMIN, RoleName.PROPRIETAIRE)
-def incidents() -> str:
-    """Errors of diagrams met while running dossiers, for the process owners."""
-    events = (
-        db()
-        .execute(
-            select(AuditEvent, Instance.reference, Instance.title)
-            .join(Instance, Instance.id == AuditEvent.instance_id)
-            .where(AuditEvent.kind == "incident")
-            .order_by(AuditEvent.at.desc())
-            .limit(200)
-        )
-        .all()
-    )
-    blocked = db().scalars(select(Instance).where(Instance.status == InstanceStatus.ERROR)).all()
-    return render_template("admin/incidents.html", events=events, blocked=blocked)
