@@ -62,6 +62,11 @@ def _new_item(
         raise ProcessModelError(
             f"{spiff.spec_id(task)}: la tâche n'est dans aucun couloir associé à un rôle."
         )
+    if rule.scope == "organisation" and instance.organisation_id is None:
+        # Never a task open to every organisation's submitters.
+        raise ProcessModelError(
+            f"{spiff.spec_id(task)}: la tâche revient à l'organisation du dossier, qui n'en a pas."
+        )
     assignee_id = None
     if rule.assignee_variable:
         value = task.data.get(rule.assignee_variable)

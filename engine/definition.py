@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import weakref
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,9 @@ class ProcessDefinition:
     forms: dict[str, FormDefinition] = field(default_factory=dict)
     start_status: str = "Brouillon"
     title_field: str | None = None
+    # Who opens a dossier of this process: a submitter (for their organisation) or, for the
+    # withdrawal of a certification, the commission.
+    start_role: str = "demandeur"
     version_id: int | None = None
     version: int | None = None
     _specs: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
@@ -168,6 +172,7 @@ def build_definition(
         forms=forms,
         start_status=str(config.get("start_status", "Brouillon")),
         title_field=config.get("title_field"),
+        start_role=str(config.get("start_role", "demandeur")),
     )
 
 
@@ -255,13 +260,18 @@ def get_latest_version(session: Session, key: str) -> ProcessVersion:
     return version
 
 
-_cache: dict[int, ProcessDefinition] = {}
+# Per database (a scenario replay runs in a throwaway one, whose ids start at 1 again), then per
+# version id; an engine's entries go with it.
+_cache: weakref.WeakKeyDictionary[Any, dict[int, ProcessDefinition]] = weakref.WeakKeyDictionary()
 _cache_lock = threading.Lock()
 
 
 def definition_for(session: Session, process_version_id: int) -> ProcessDefinition:
     """The cached definition of a stored version (versions never change once stored)."""
-    cached = _cache.get(process_version_id)
+    bind = session.get_bind()
+    engine = getattr(bind, "engine", bind)
+    per_database = _cache.get(engine)
+    cached = per_database.get(process_version_id) if per_database is not None else None
     if cached is not None:
         return cached
     row = session.get(ProcessVersion, process_version_id)
@@ -270,7 +280,7 @@ def definition_for(session: Session, process_version_id: int) -> ProcessDefiniti
     definition = build_definition(dict(row.files), parsed=spiff.load_spec(row.spec))
     definition = _with_version(definition, row)
     with _cache_lock:
-        _cache[process_version_id] = definition
+        _cache.setdefault(engine, {})[process_version_id] = definition
     return definition
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine import audit, jobs, notifications, runtime
+from engine import audit, jobs, notifications, register_life, runtime
 from engine.actor import SYSTEM
 from engine.jobs import JobKind
 from engine.models import Instance
@@ -32,6 +32,7 @@ def publish_entry(run: JobRun) -> str:
         "publication",
         f"Certification publiée à l'Inventaire sous le numéro {entry.numero}.",
     )
+    register_life.schedule_expiry(session, entry)
     if entry.start_at is not None:
         jobs.enqueue(
             session,

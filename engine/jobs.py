@@ -24,12 +24,16 @@ class JobKind(StrEnum):
     TIMER = "minuterie"
     EMAIL = "courriel"
     PUBLICATION = "publication"
+    REGISTER_EXPIRY = "fin_validite"
+    WITHDRAWAL = "retrait"
 
 
 JOB_KIND_LABELS = {
     JobKind.TIMER: "Minuterie",
     JobKind.EMAIL: "Courriel",
     JobKind.PUBLICATION: "Publication",
+    JobKind.REGISTER_EXPIRY: "Fin de validité",
+    JobKind.WITHDRAWAL: "Retrait",
 }
 
 

@@ -41,6 +41,7 @@ RECIPIENT_LABELS = {
     "demandeur": "Le demandeur (auteur du dossier)",
     "rapporteur": "Le rapporteur désigné",
     "file": "La personne à qui la tâche est attribuée, sinon chaque membre de son équipe",
+    "organisation": "Les demandeurs de l'organisation du dossier (le certificateur d'un retrait)",
 }
 
 
@@ -139,6 +140,8 @@ def for_new_items(
             "tache": item.task_title,
             "attribuee": item.assignee_id is not None,
         }
+        if item.role == RoleName.DEMANDEUR:  # a submitter's task opens from their dossier
+            context["lien"] = context["lien_demandeur"]
         for user in _recipients(session, instance, template.recipient, task.data, item):
             if user.id != actor.id:
                 jobs.append(_email(instance, name, user, context, item.task_id))
@@ -209,6 +212,22 @@ def _recipients(
     if kind == "demandeur":
         user = session.get(User, instance.created_by_id) if instance.created_by_id else None
         return [user] if user is not None and user.active else []
+    if kind == "organisation":
+        if instance.organisation_id is None:
+            return []
+        return list(
+            session.scalars(
+                select(User)
+                .join(UserRole, UserRole.user_id == User.id)
+                .join(Role, Role.id == UserRole.role_id)
+                .where(
+                    Role.name == RoleName.DEMANDEUR,
+                    User.active.is_(True),
+                    User.organisation_id == instance.organisation_id,
+                )
+                .order_by(User.id)
+            )
+        )
     if kind == "rapporteur":
         key = as_id(data.get("rapporteur_id"))
         user = session.get(User, key) if key is not None else None
@@ -236,7 +255,8 @@ def _email(
     template = _template(name)
     values = dict(context)
     if "lien" not in values:
-        side = "lien_demandeur" if template.recipient == "demandeur" else "lien_instruction"
+        submitter = template.recipient in ("demandeur", "organisation")
+        side = "lien_demandeur" if submitter else "lien_instruction"
         values["lien"] = context.get(side, "")
     values["destinataire"] = user.name
     subject, body = render(template, values)

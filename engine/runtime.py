@@ -59,7 +59,10 @@ def scripts_for(session: Session, instance: Instance) -> spiff.ScriptEngine:
     def services(name: str, params: dict[str, Any], data: dict[str, Any]) -> Any:
         if name == "publier_inventaire":
             # A job publishes after the commit (retried, and an incident if it keeps failing).
-            kept = {key: data.get(key) for key in ("duree_annees", "categorie_retenue")}
+            kept = {
+                key: data.get(key)
+                for key in ("duree_annees", "categorie_retenue", "renouvellement_de")
+            }
             jobs.enqueue(
                 session,
                 [
@@ -73,6 +76,21 @@ def scripts_for(session: Session, instance: Instance) -> spiff.ScriptEngine:
                 ],
             )
             return {"statut": "programmée"}
+        if name == "retirer_inventaire":
+            numero = str(data.get("numero_inventaire", ""))
+            jobs.enqueue(
+                session,
+                [
+                    NewJob(
+                        kind=JobKind.WITHDRAWAL,
+                        key=f"retrait:{instance.id}",
+                        label=f"Retrait de {numero} de l'Inventaire",
+                        instance_id=instance.id,
+                        payload={"numero": numero, "motif": data.get("motivation_retrait") or ""},
+                    )
+                ],
+            )
+            return {"statut": "programmé"}
         raise ExecutionError(f"Service inconnu : « {name} ».")
 
     engine.environment.service_handler = services
@@ -209,22 +227,40 @@ def _set_status(session: Session, instance: Instance, label: str, actor: Actor |
 # --- starting a dossier ----------------------------------------------------------------------
 
 
-def start_instance(session: Session, actor: Actor, key: str = "recensement") -> Instance:
-    """Open a new draft dossier for the actor's organisation on the latest version."""
-    if not actor.has(RoleName.DEMANDEUR) or actor.organisation_id is None:
-        raise Forbidden("Seul un demandeur rattaché à une organisation peut créer une demande.")
-    organisation = session.get(Organisation, actor.organisation_id)
-    if organisation is None:
-        raise NotFound("Organisation introuvable.")
+def start_instance(
+    session: Session,
+    actor: Actor,
+    key: str = "recensement",
+    *,
+    organisation_id: int | None = None,
+    start_data: dict[str, Any] | None = None,
+    title: str = "",
+) -> Instance:
+    """Open a new dossier on the latest version of the process `key`.
+
+    A submitter opens one for their own organisation (a draft request); a process started by
+    staff (the withdrawal of a certification) names the organisation concerned, if any.
+    """
     version = get_latest_version(session, key)
     definition = definition_for(session, version.id)
+    if definition.start_role == RoleName.DEMANDEUR:
+        if not actor.has(RoleName.DEMANDEUR) or actor.organisation_id is None:
+            raise Forbidden("Seul un demandeur rattaché à une organisation peut créer une demande.")
+        organisation_id = actor.organisation_id
+    elif not actor.has(definition.start_role):
+        raise Forbidden(
+            f"Seul le rôle « {definition.start_role} » peut engager : {definition.title}."
+        )
+    organisation = session.get(Organisation, organisation_id) if organisation_id else None
+    if organisation_id is not None and organisation is None:
+        raise NotFound("Organisation introuvable.")
     now = utcnow()
     instance = Instance(
         process_version_id=version.id,
         status=InstanceStatus.RUNNING,
         status_label=definition.start_status,
-        title="",
-        organisation_id=organisation.id,
+        title=title[:300],
+        organisation_id=organisation.id if organisation else None,
         created_by_id=actor.id,
         state="",
         created_at=now,
@@ -233,20 +269,25 @@ def start_instance(session: Session, actor: Actor, key: str = "recensement") -> 
     session.add(instance)
     session.flush()
     workflow = spiff.new_workflow(definition.parsed, scripts_for(session, instance))
-    start_data = {
-        "organisation_id": organisation.id,
-        "type_organisation": organisation.kind,
+    data = {
+        "organisation_id": organisation.id if organisation else None,
+        "type_organisation": organisation.kind if organisation else None,
         "delai_complements_jours": DEFAULT_COMPLEMENTS_DAYS,
-    }
-    workflow.task_tree.set_data(**start_data)
+    } | (start_data or {})
+    workflow.task_tree.set_data(**data)
     for task in workflow.get_tasks():
-        task.set_data(**start_data)
+        task.set_data(**data)
     spiff.run_engine(workflow)
     instance.state = spiff.dump_state(workflow)
     instance.state_format = spiff.STATE_FORMAT
     _refresh_projection(session, instance, definition, workflow)
     followups.after_change(session, instance, workflow, actor)
-    audit.record(session, instance.id, actor, "creation", "Demande créée (brouillon).")
+    summary = (
+        "Demande créée (brouillon)."
+        if definition.start_role == RoleName.DEMANDEUR
+        else (f"Dossier ouvert : {definition.title}.")
+    )
+    audit.record(session, instance.id, actor, "creation", summary)
     session.flush()
     return instance
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from engine import documents, runtime, spiff
 from engine.accounts import users_with_role
 from engine.actor import Actor
-from engine.definition import definition_for
+from engine.definition import definition_for, get_latest_version
 from engine.errors import InventaireError
 from engine.jobs import JobKind
 from engine.models import Instance, Job, Organisation, User, WorkItem, WorkItemStatus
@@ -45,6 +45,10 @@ class Scenario:
     organisation: str
     steps: list[Step]
     expect: dict[str, Any] = field(default_factory=dict)
+    # The process the scenario plays (its folder's) and, for a process staff opens (a
+    # withdrawal), the values it starts with.
+    key: str = "recensement"
+    start_data: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -56,13 +60,21 @@ class ScenarioResult:
 
 
 def load_scenarios(folder: Path) -> list[Scenario]:
+    key = _process_key(folder)
     scenarios = []
     for path in sorted((folder / "scenarios").glob("*.json")):
-        scenarios.append(parse_scenario(path.stem, path.read_text(encoding="utf-8")))
+        scenarios.append(parse_scenario(path.stem, path.read_text(encoding="utf-8"), key))
     return scenarios
 
 
-def parse_scenario(name: str, text: str) -> Scenario:
+def _process_key(folder: Path) -> str:
+    try:
+        return str(json.loads((folder / "process.json").read_text(encoding="utf-8"))["key"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return folder.name
+
+
+def parse_scenario(name: str, text: str, key: str = "recensement") -> Scenario:
     try:
         raw = json.loads(text)
         steps = [
@@ -77,6 +89,8 @@ def parse_scenario(name: str, text: str) -> Scenario:
             organisation=str(raw.get("organisation", "ministere")),
             steps=steps,
             expect=dict(raw.get("expect", {})),
+            key=key,
+            start_data=dict(raw.get("donnees_initiales", {})),
         )
     except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as error:
         raise InventaireError(f"Scénario « {name} » illisible : {error}") from None
@@ -113,8 +127,30 @@ def actor_picker(session: Session, organisation: Organisation) -> ActorPicker:
 
 
 def start(
-    session: Session, organisation: Organisation, pick: ActorPicker | None = None
+    session: Session,
+    organisation: Organisation,
+    pick: ActorPicker | None = None,
+    *,
+    key: str = "recensement",
+    start_data: dict[str, Any] | None = None,
 ) -> Instance:
+    """Open the dossier as the process's starting role: a submitter of the organisation, or
+    (a withdrawal) the first holder of the role, about that organisation."""
+    definition = definition_for(session, get_latest_version(session, key).id)
+    if definition.start_role != "demandeur":
+        holders = users_with_role(session, definition.start_role)
+        if not holders:
+            raise InventaireError(f"Aucun utilisateur avec le rôle « {definition.start_role} ».")
+        data = dict(start_data or {})
+        concerned = organisation if data.get("certificateur_connu", True) else None
+        return runtime.start_instance(
+            session,
+            Actor.from_user(holders[0]),
+            key,
+            organisation_id=concerned.id if concerned else None,
+            start_data=data,
+            title=str(data.get("intitule_certification", definition.title)),
+        )
     demandeur = next(
         (
             user
@@ -125,7 +161,7 @@ def start(
     )
     if demandeur is None:
         raise InventaireError(f"Aucun demandeur pour l'organisation « {organisation.name} ».")
-    return runtime.start_instance(session, Actor.from_user(demandeur))
+    return runtime.start_instance(session, Actor.from_user(demandeur), key)
 
 
 def play_step(
@@ -263,7 +299,7 @@ def run(
             scenario, False, f"type d'organisation inconnu « {scenario.organisation} »"
         )
     pick = actor_picker(session, organisation)
-    instance = start(session, organisation)
+    instance = start(session, organisation, key=scenario.key, start_data=scenario.start_data)
     for number, step in enumerate(scenario.steps, start=1):
         try:
             play_step(session, store, instance, step, pick)

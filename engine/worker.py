@@ -22,7 +22,7 @@ from datetime import timedelta
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import audit, job_handlers, mailer
+from engine import audit, job_handlers, mailer, register_life
 from engine.actor import SYSTEM, Actor
 from engine.clock import utcnow
 from engine.errors import Conflict, InventaireError, NotFound
@@ -30,8 +30,8 @@ from engine.models import Job, JobStatus, as_id
 from engine.worker_api import HANDLERS, JobRun
 
 log = logging.getLogger("inventaire.worker")
-# Importing these modules registers their handlers (timer, publication, email).
-HANDLER_MODULES = (job_handlers, mailer)
+# Importing these modules registers their handlers (timer, publication, email, register).
+HANDLER_MODULES = (job_handlers, mailer, register_life)
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,8 @@ def db_engine(database_url: str) -> Iterator[Engine]:
     factory = make_session_factory(engine)
     with factory() as session:
         demo.create_accounts(session)
-        definition.deploy(session, definition.read_folder(PROCESSES / "recensement"))
+        for folder in ("recensement", "retrait"):
+            definition.deploy(session, definition.read_folder(PROCESSES / folder))
         session.commit()
     yield engine
     engine.dispose()
