@@ -10,7 +10,8 @@ On a fresh SQLite database in a temporary folder, then on PostgreSQL when BENCH_
 (c) the size of the stored workflow state after 0, 1 and 10 rounds of complements;
 (d) the server time of the reviewer's inbox at 100,000 instances;
 (e) the due timers fired per second by one and three `inventaire worker` processes, and the
-    delay from due time to firing.
+    delay from due time to firing;
+(s) the server time of the public register's search page at 50,000 entries.
 
 Timings are never asserted: a missed target is printed "MISSED" and the exit code stays 0.
 """
@@ -30,7 +31,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import bulk, database, dossiers, measures, timers
+from bench import bulk, database, dossiers, measures, register_search, timers
 from bench.client import Site
 from bench.report import Report, Timings, progress
 
@@ -241,6 +242,8 @@ def run_database(url: str, options: Options, workdir: Path) -> tuple[Report, lis
         )
         # (e) timers fired by worker processes (PostgreSQL: several side by side)
         _measure_timers(env, label, report, options)
+        # (s) the public register's search page (bench/register_search.py)
+        register_search.measure(engine, site, report, label)
     finally:
         site.close()
         engine.dispose()

@@ -9,6 +9,7 @@ import csv
 import io
 import re
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +19,9 @@ from sqlalchemy import delete, func, select, table, update
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
+from engine import register_search
+from engine.db import make_engine, make_session_factory
+from engine.migrate import upgrade
 from engine.models import RegisterEntry
 from tests.support import text_of
 
@@ -355,12 +359,18 @@ def test_the_index_follows_every_change(
     assert found(search(client, q="amiante")) == []
     assert found(search(client, q="ADX")) == []
     assert found(search(client, q="plomb")) == ["RS6232"]
-    # A withdrawal (status only) keeps the entry findable.
+    # A status or category change (a withdrawal, a correction) keeps the entry findable and
+    # moves it between the filters.
     session.execute(
-        update(RegisterEntry).where(RegisterEntry.id == entry_id).values(status="active")
+        update(RegisterEntry)
+        .where(RegisterEntry.id == entry_id)
+        .values(status="active", categorie="A", autorite_legitime="CCI France")
     )
     session.commit()
     assert found(search(client, q="plomb")) == ["RS6232"]
+    assert found(search(client, q="plomb", statut="active", categorie="A")) == ["RS6232"]
+    assert found(search(client, statut="withdrawn")) == []
+    assert found(search(client, autorite="CCI France")) == ["RS6232"]
     session.execute(delete(RegisterEntry).where(RegisterEntry.id == register["engins2"].id))
     session.commit()
     assert found(search(client, q="grue")) == []
@@ -395,6 +405,23 @@ def test_an_entry_with_odd_json_is_still_written_and_found(
     assert found(search(client, q="contenu nul")) == ["INV00098"]
     assert client.get("/registre/INV00099").status_code == 200
     assert client.get("/registre/INV00098").status_code == 200
+
+
+def test_entries_published_before_the_search_existed_are_indexed(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'before.sqlite3'}")
+    try:
+        upgrade(engine, "0004")
+        with make_session_factory(engine)() as session:
+            add_entry(session, "INV00007", "Habilitation électrique ancienne", categorie="A")
+            session.commit()
+        upgrade(engine)
+        with make_session_factory(engine)() as session:
+            assert [hit.numero for hit in register_search.search(session, "electrique").items] == [
+                "INV00007"
+            ]
+            assert register_search.search(session, "", categorie="A").total == 1
+    finally:
+        engine.dispose()
 
 
 def test_the_index_is_emptied_with_the_register(session: Session, register: object) -> None:
