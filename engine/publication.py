@@ -60,9 +60,19 @@ def publish(session: Session, instance: Instance, data: dict[str, Any]) -> Regis
         instance_id=instance.id,
         source="inventaire",
     )
+    _chain_renewal(session, entry, data.get("renouvellement_de"))
     session.add(entry)
     session.flush()
     return entry
+
+
+def _chain_renewal(session: Session, entry: RegisterEntry, renewed: object) -> None:
+    """A recensed renewal follows the entry it renews (previous / next in the chain)."""
+    if not isinstance(renewed, str) or not renewed:
+        return
+    previous = session.scalar(select(RegisterEntry).where(RegisterEntry.numero == renewed[:20]))
+    entry.previous_numero = renewed[:20]
+    entry.previous_id = previous.id if previous is not None else None
 
 
 def public_content(filed: dict[str, Any], years: int, now: datetime) -> dict[str, Any]:

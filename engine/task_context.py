@@ -18,6 +18,7 @@ from engine.definition import definition_for
 from engine.errors import NotFound
 from engine.forms import FormDefinition
 from engine.models import Instance, Submission, WorkItem, WorkItemStatus
+from engine.register_life import renewal_warning
 from engine.runtime import form_of, get_work_item, load_workflow
 
 _TEMPLATES = ImmutableSandboxedEnvironment(autoescape=False)
@@ -40,6 +41,9 @@ class TaskContext:
     values: dict[str, Any]
     instructions: str
     user_choices: dict[str, list[tuple[str, str]]]
+    # A renewal: the entry renewed, and the warning when filed less than 3 months before its end.
+    renewal_of: str | None = None
+    renewal_warning: str | None = None
 
 
 def task_context(
@@ -90,6 +94,8 @@ def task_context(
         values=values,
         instructions=instructions,
         user_choices=choices,
+        renewal_of=process_data.get("renouvellement_de") or None,
+        renewal_warning=renewal_warning(process_data),
     )
 
 

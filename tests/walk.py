@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from engine.definition import build_definition, read_folder
+from engine.definition import ProcessDefinition, build_definition, read_folder
 from engine.demo import ACCOUNTS
 from engine.forms import FormDefinition
 from engine.scenario import Scenario
@@ -17,7 +17,8 @@ from engine.worker import Worker
 from tests.clock import has_pending_timer, pass_time_until
 from tests.support import Browser, location_id, pdf, text_of
 
-PROCESS = Path(__file__).resolve().parent.parent / "processes" / "recensement"
+PROCESSES = Path(__file__).resolve().parent.parent / "processes"
+PROCESS = PROCESSES / "recensement"
 DEMANDEUR_OF = {
     "ministere": "demandeur@example.org",
     "cpne": "demandeur2@example.org",
@@ -30,18 +31,32 @@ REVIEWER_OF = {
     "commission": "commission@example.org",
 }
 NAME_OF = {account.email: account.name for account in ACCOUNTS}
-_definition = build_definition(read_folder(PROCESS))
+_definitions = [
+    build_definition(read_folder(PROCESSES / name)) for name in ("recensement", "retrait")
+]
+
+
+def _owner(task: str) -> ProcessDefinition:
+    """The process whose diagram has this task (recensement, or the withdrawal)."""
+    found = next((item for item in _definitions if item.task_spec(task) is not None), None)
+    assert found is not None, task
+    return found
+
+
+def title_of(task: str) -> str:
+    return str(_owner(task).task_spec(task).bpmn_name)
 
 
 def form_of(task: str) -> FormDefinition:
-    task_spec = _definition.task_spec(task)
-    form = _definition.form_for(task_spec)
+    definition = _owner(task)
+    form = definition.form_for(definition.task_spec(task))
     assert form is not None, task
     return form
 
 
 def role_of(task: str) -> str:
-    rule = _definition.lane_rule(_definition.task_spec(task).lane)
+    definition = _owner(task)
+    rule = definition.lane_rule(definition.task_spec(task).lane)
     assert rule is not None
     return rule.role
 
@@ -119,10 +134,14 @@ class Walker:
             pass_time_until(sessions, self.dossier_id, element)
 
     def deposit(self, data: dict[str, Any]) -> None:
-        browser = self.demandeur
-        created = browser.post("/demandes/nouvelle", from_page="/demandes/")
+        created = self.demandeur.post("/demandes/nouvelle", from_page="/demandes/")
         assert created.status_code == 302
-        self.dossier_id = location_id(created, r"/demandes/(\d+)/saisie")
+        self.deposit_into(location_id(created, r"/demandes/(\d+)/saisie"), data)
+
+    def deposit_into(self, dossier_id: int, data: dict[str, Any]) -> None:
+        """Fill the filing form's pages of a draft dossier with `data` and deposit it."""
+        browser = self.demandeur
+        self.dossier_id = dossier_id
         form = form_of("saisir_demande")
         pages = list(form.pages)
         for index, page in enumerate(pages):
@@ -144,7 +163,7 @@ class Walker:
     def complete_as_demandeur(self, task: str, data: dict[str, Any]) -> None:
         browser = self.demandeur
         page = browser.get(f"/demandes/{self.dossier_id}")
-        title = _definition.task_spec(task).bpmn_name
+        title = title_of(task)
         assert title in text_of(page), "the dossier page says what is expected"
         match = re.search(
             rf'href="(/demandes/{self.dossier_id}/taches/(\d+))"', page.get_data(as_text=True)

@@ -6,4 +6,4 @@ from flask import Blueprint
 
 bp = Blueprint("registre", __name__, url_prefix="/registre")
 
-from web.registre import downloads, views  # noqa: E402, F401 - routes register on bp
+from web.registre import actions, downloads, views  # noqa: E402, F401 - routes register on bp

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from flask import redirect, render_template, request, url_for
+from flask import g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from engine.models import REGISTER_STATUS_LABELS
@@ -14,6 +14,7 @@ from engine.register_search import MAX_QUERY_CHARS, authorities, search
 from web.database import db
 from web.errors import error_page
 from web.registre import bp
+from web.registre.actions import fiche_actions
 
 SORT_LABELS = {"pertinence": "Pertinence", "date": "Date de décision (plus récente d'abord)"}
 
@@ -62,7 +63,8 @@ def fiche(numero: str) -> Response | str | tuple[str, int]:
         )
     if found.numero != numero:  # inv00042 → INV00042: one address per certification
         return redirect(url_for("registre.fiche", numero=found.numero), 301)
-    return render_template("registre/fiche.html", fiche=found)
+    actions = fiche_actions(g.get("actor"), found.numero)
+    return render_template("registre/fiche.html", fiche=found, actions=actions)
 
 
 def page_links(page: int, pages: int) -> list[int | None]:

@@ -1,0 +1,179 @@
+"""A certification's life in the public register, as its users see it: recensed and found by
+anyone, downloadable; échue at its end date; renewed by its certifier (the entries chained);
+another withdrawn by the commission through the withdrawal process."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from flask import Flask
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.register_life import renewal_warning
+from tests.clock import run_worker_at
+from tests.dossiers import SCENARIOS, data_of
+from tests.support import Browser, location_id, text_of
+from tests.walk import Walker
+
+NewBrowser = Callable[[], Browser]
+FAVORABLE = SCENARIOS["favorable"]
+
+
+def sessions_of(app: Flask) -> sessionmaker[Session]:
+    factory: sessionmaker[Session] = app.extensions["db_sessions"]
+    return factory
+
+
+def recensed(new_browser: NewBrowser) -> tuple[Walker, str]:
+    """A dossier walked to Recensée, published by the worker: its walker and register number."""
+    walker = Walker(new_browser, FAVORABLE.organisation)
+    walker.play(FAVORABLE)
+    walker.run_jobs()
+    page = text_of(walker.demandeur.get(f"/demandes/{walker.dossier_id}"))
+    match = re.search(r"Numéro à l'Inventaire (INV\d{5})", page)
+    assert match, page[:2000]
+    return walker, match.group(1)
+
+
+def test_recensed_found_downloaded_expired_then_renewed_and_chained(
+    app: Flask, browser_factory: NewBrowser, session: Session
+) -> None:
+    walker, numero = recensed(browser_factory)
+    intitule = data_of("favorable", "saisir_demande")["intitule"]
+    public = browser_factory()
+
+    # Anyone finds it by a word of its title, opens its fiche, downloads the register.
+    found = text_of(public.get("/registre?q=" + intitule.split()[0]))
+    assert numero in found and intitule in found
+    fiche = text_of(public.get(f"/registre/{numero}"))
+    assert intitule in fiche and "Active" in fiche
+    assert "Demander le renouvellement" not in fiche  # not to the public
+    xml = public.get("/registre/export.xml")
+    assert xml.status_code == 200 and f"<NUMERO_FICHE>{numero}</NUMERO_FICHE>" in xml.get_data(
+        as_text=True
+    )
+    csv = public.get("/registre/export.csv")
+    assert csv.status_code == 200 and numero in csv.get_data(as_text=True)
+
+    # Five years on (the duration the commission chose), the entry is Échue.
+    sessions = sessions_of(app)
+    end = due_time_of_entry(sessions, numero)
+    assert timedelta(days=5 * 365) <= end - datetime.now(UTC) <= timedelta(days=5 * 366 + 1)
+    run_worker_at(sessions, end - timedelta(minutes=1))
+    assert "Active" in text_of(public.get(f"/registre/{numero}"))
+    run_worker_at(sessions, end + timedelta(seconds=1))
+    fiche = text_of(public.get(f"/registre/{numero}"))
+    assert "Certification échue depuis le" in fiche
+    assert "Échue" in text_of(public.get(f"/registre?q={numero}&statut=expired"))
+
+    # Its certifier asks for the renewal from the fiche: a draft prefilled from it.
+    certifier = walker.demandeur
+    fiche_page = certifier.get(f"/registre/{numero}")
+    assert "Demander le renouvellement" in text_of(fiche_page)
+    created = certifier.post(f"/registre/{numero}/renouvellement", from_page=f"/registre/{numero}")
+    assert created.status_code == 302
+    renewal_id = location_id(created, r"/demandes/(\d+)/saisie")
+    draft = certifier.get(f"/demandes/{renewal_id}/saisie/identification")
+    shown = text_of(draft)
+    assert f"Demande de renouvellement de {numero}" in shown
+    assert intitule in html.unescape(draft.get_data(as_text=True))  # prefilled
+
+    # Filed and recensed like any request; the new entry follows the old one.
+    renewal = Walker(browser_factory, FAVORABLE.organisation)
+    renewal.browsers = walker.browsers
+    renewal.deposit_into(renewal_id, data_of("favorable", "saisir_demande"))
+    for step in FAVORABLE.steps[1:]:
+        renewal.step(step.task, step.data, step.timer)
+    renewal.run_jobs()
+    page = text_of(renewal.demandeur.get(f"/demandes/{renewal_id}"))
+    new_numero = re.search(r"Numéro à l'Inventaire (INV\d{5})", page)
+    assert new_numero and new_numero.group(1) != numero
+    new_fiche = public.get(f"/registre/{new_numero.group(1)}").get_data(as_text=True)
+    assert f'href="/registre/{numero}"' in new_fiche
+    old_fiche = public.get(f"/registre/{numero}").get_data(as_text=True)
+    assert f'href="/registre/{new_numero.group(1)}"' in old_fiche
+
+
+def due_time_of_entry(sessions: sessionmaker[Session], numero: str) -> datetime:
+    from sqlalchemy import select
+
+    from engine.models import Job
+    from tests.clock import as_utc
+
+    with sessions() as session:
+        run_at = session.scalar(
+            select(Job.run_at).where(Job.idempotency_key == f"fin-validite:{numero}")
+        )
+    assert run_at is not None, "the entry's end date is a scheduled job"
+    return as_utc(run_at)
+
+
+def test_the_commission_withdraws_a_certification_through_the_withdrawal_process(
+    app: Flask, browser_factory: NewBrowser, session: Session
+) -> None:
+    walker, numero = recensed(browser_factory)
+    commission = walker.as_user("commission@example.org")
+    fiche = text_of(commission.get(f"/registre/{numero}"))
+    assert "Engager un retrait" in fiche
+    assert "Engager un retrait" not in text_of(walker.demandeur.get(f"/registre/{numero}"))
+
+    # The commission opens the withdrawal: its first form, the motive.
+    opened = commission.post(f"/registre/{numero}/retrait", from_page=f"/registre/{numero}")
+    assert opened.status_code == 302
+    task_url = opened.headers["Location"]
+    shown = commission.get(task_url)
+    assert "Engager le retrait" in text_of(shown)
+    withdrawal = Walker(browser_factory, FAVORABLE.organisation)
+    withdrawal.browsers = walker.browsers
+    body = shown.get_data(as_text=True)
+    dossier = re.search(r"/instruction/dossiers/(\d+)", body)
+    reference = re.search(r"(RET-INV\d{5}-\d+)", text_of(shown))
+    assert dossier and reference
+    withdrawal.dossier_id = int(dossier.group(1))
+    withdrawal.reference = reference.group(1)
+    motif = "Le décret imposant cette compétence a été abrogé."
+    withdrawal.step("engager_retrait", {"motif_retrait": motif, "delai_observations_jours": 20})
+
+    # The certifier is told and answers within the delay.
+    sessions = sessions_of(app)
+    run_worker_at(sessions, datetime.now(UTC))
+    page = text_of(walker.demandeur.get(f"/demandes/{withdrawal.dossier_id}"))
+    assert "Présenter des observations" in page and motif in page
+    withdrawal.step(
+        "presenter_observations", {"observations": "Douze candidats finissent leur parcours."}
+    )
+    withdrawal.step(
+        "statuer_retrait",
+        {"decision_retrait": "retrait", "motivation_retrait": "Compétence plus exigée."},
+    )
+    walker.run_jobs()
+    fiche = text_of(browser_factory().get(f"/registre/{numero}"))
+    assert "Certification retirée du registre le" in fiche
+    assert "Motif : Compétence plus exigée." in fiche
+    assert numero in text_of(browser_factory().get(f"/registre?q={numero}&statut=withdrawn"))
+    # A withdrawn certification ends its scheduled expiry.
+    assert not _pending(sessions, f"fin-validite:{numero}")
+
+
+def _pending(sessions: sessionmaker[Session], key: str) -> bool:
+    from sqlalchemy import select
+
+    from engine.models import Job
+
+    with sessions() as session:
+        return session.scalar(select(Job.status).where(Job.idempotency_key == key)) == "pending"
+
+
+def test_a_renewal_filed_late_warns_the_submitter() -> None:
+    now = datetime(2026, 11, 27, tzinfo=UTC)
+    data = {"renouvellement_de": "INV00042", "fin_validite_precedente": "2027-01-15"}
+    warning = renewal_warning(data, now)
+    assert warning is not None and "moins de 3 mois avant la fin de validité" in warning
+    assert "15/01/2027" in warning
+    assert renewal_warning(data | {"fin_validite_precedente": "2027-06-01"}, now) is None
+    expired = renewal_warning(data | {"fin_validite_precedente": "2026-10-01"}, now)
+    assert expired is not None and "est échue depuis le 01/10/2026" in expired
+    assert renewal_warning({}, now) is None
