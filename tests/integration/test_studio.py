@@ -264,3 +264,34 @@ def test_decision_table_page_only_for_a_dmn_file_of_the_draft(owner: Browser) ->
     assert owner.get("/studio/recensement/decisions/inconnue.dmn").status_code == 404
     assert owner.get("/studio/recensement/decisions/../prequalification.dmn").status_code == 404
     assert owner.get("/studio/inconnu/decisions/prequalification.dmn").status_code == 404
+
+
+def test_the_withdrawal_process_is_edited_in_the_studio_like_the_recensement(
+    owner: Browser,
+) -> None:
+    listing = text_of(owner.get("/studio/"))
+    assert "Retrait d'une certification de l'Inventaire" in listing
+    assert owner.get("/studio/retrait/").status_code == 200
+
+    draft = owner.get("/studio/api/retrait/brouillon").get_json()
+    assert draft["main_bpmn"] == "retrait.bpmn"
+    files = dict(draft["files"])
+    files["retrait.bpmn"] = files["retrait.bpmn"].replace(
+        'name="Statuer sur le retrait"', 'name="Statuer sur le retrait envisagé"'
+    )
+    token = owner.csrf("/studio/retrait/")
+    saved = owner.client.put(
+        "/studio/api/retrait/brouillon",
+        json={"files": files, "lock_version": draft["lock_version"]},
+        headers={"X-CSRFToken": token},
+    )
+    assert saved.status_code == 200, saved.get_json()
+    verdict = owner.client.post(
+        "/studio/api/retrait/brouillon/verification", headers={"X-CSRFToken": token}
+    ).get_json()
+    assert verdict == {"deployable": True, "problems": []}
+    tried = owner.post("/studio/retrait/scenarios", from_page="/studio/retrait/")
+    assert "Tous les scénarios passent" in text_of(tried)
+    assert "retrait_apres_observations" in text_of(
+        tried
+    ) or "Retrait après les observations" in text_of(tried)
