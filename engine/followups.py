@@ -25,12 +25,15 @@ def after_change(
     completed: list[Any] | None = None,
     new_items: list[WorkItem] | None = None,
 ) -> None:
-    planned = schedule_timers(session, instance, workflow)
-    if completed:
-        planned += notifications.for_completed_tasks(session, instance, workflow, completed)
-    if new_items:
-        planned += notifications.for_new_items(session, instance, workflow, new_items, actor)
-    jobs.enqueue(session, planned)
+    # No flush on the way: the caller's final flush writes the new state under its version
+    # check, so a lost race is the caller's Conflict, not an error from a query here.
+    with session.no_autoflush:
+        planned = schedule_timers(session, instance, workflow)
+        if completed:
+            planned += notifications.for_completed_tasks(session, instance, workflow, completed)
+        if new_items:
+            planned += notifications.for_new_items(session, instance, workflow, new_items, actor)
+        jobs.enqueue(session, planned)
 
 
 def schedule_timers(session: Session, instance: Instance, workflow: Any) -> list[NewJob]:

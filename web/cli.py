@@ -86,15 +86,18 @@ def worker_command(once: bool, name: str | None) -> None:
     worker = make_worker(app)
     if name:
         worker.name = name
-    if once:
-        count = worker.run_until_idle()
-        click.echo(f"{count} travail(aux) exécuté(s).")
-        return
-    stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
-    click.echo(f"Travailleur {worker.name} : en attente des échéances (Ctrl+C pour arrêter).")
-    worker.run(stop)
+    try:
+        if once:
+            count = worker.run_until_idle()
+            click.echo(f"{count} travail(aux) exécuté(s).")
+            return
+        stop = threading.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stop.set())
+        click.echo(f"Travailleur {worker.name} : en attente des échéances (Ctrl+C pour arrêter).")
+        worker.run(stop)
+    finally:
+        app.extensions["db_engine"].dispose()
 
 
 @main.group("db")
