@@ -72,8 +72,13 @@ def certifier_organisation(session: Session, entry: RegisterEntry) -> Organisati
 # --- expiry -----------------------------------------------------------------------------------
 
 
+def expiry_key(numero: str) -> str:
+    return f"fin-validite:{numero}:"
+
+
 def schedule_expiry(session: Session, entry: RegisterEntry) -> None:
-    """The job that makes an active entry *Échue* on its end date."""
+    """The job that makes an active entry *Échue* on its end date (a new end date, after a
+    re-import, gets its own job; the former one then finds nothing to do)."""
     if entry.status != RegisterStatus.ACTIVE or entry.end_at is None:
         return
     jobs.enqueue(
@@ -81,10 +86,10 @@ def schedule_expiry(session: Session, entry: RegisterEntry) -> None:
         [
             NewJob(
                 kind=JobKind.REGISTER_EXPIRY,
-                key=f"fin-validite:{entry.numero}",
+                key=f"{expiry_key(entry.numero)}{entry.end_at.date().isoformat()}",
                 label=f"Fin de validité de {entry.numero}",
                 instance_id=entry.instance_id,
-                payload={"numero": entry.numero},
+                payload={"numero": entry.numero, "fin": entry.end_at.date().isoformat()},
                 run_at=entry.end_at,
             )
         ],
@@ -94,9 +99,12 @@ def schedule_expiry(session: Session, entry: RegisterEntry) -> None:
 @handles(JobKind.REGISTER_EXPIRY)
 def expire(run: JobRun) -> str:
     session = run.session
-    entry = entry_by_numero(session, str((run.job.payload or {}).get("numero", "")))
+    payload = run.job.payload or {}
+    entry = entry_by_numero(session, str(payload.get("numero", "")))
     if entry.status != RegisterStatus.ACTIVE:
         return f"{entry.numero} est déjà {REGISTER_STATUS_LABELS[RegisterStatus(entry.status)]}."
+    if entry.end_at is None or entry.end_at.date().isoformat() != payload.get("fin"):
+        return f"La fin de validité de {entry.numero} a changé : cette échéance est sans objet."
     now = utcnow()
     entry.status = RegisterStatus.EXPIRED
     entry.status_changed_at = now
@@ -160,7 +168,7 @@ def withdraw(run: JobRun) -> str:
     entry.withdrawal_reason = str(payload.get("motif", ""))[:10000]
     for job in session.scalars(
         select(Job).where(
-            Job.idempotency_key == f"fin-validite:{entry.numero}",
+            Job.idempotency_key.startswith(expiry_key(entry.numero)),
             Job.status == JobStatus.PENDING,
         )
     ):

@@ -49,6 +49,7 @@ from engine.errors import InventaireError
 from engine.models import RegisterEntry, RegisterStatus
 from engine.opendata.fiche import as_utc
 from engine.opendata.mapping import SOURCE_IMPORT, Fiche, FicheInvalid, numero_of, read_fiche
+from engine.register_life import schedule_expiry
 
 # The whole Répertoire spécifique weighs a few tens of MB; 200 MB is refused.
 DEFAULT_MAX_BYTES = 150 * 1024 * 1024
@@ -297,6 +298,13 @@ def _write(
         else:
             report.unchanged += 1
     session.flush()
+    # Each active fiche becomes Échue on its end date: a job, never a scan at read time.
+    for entry in session.scalars(
+        select(RegisterEntry).where(
+            RegisterEntry.numero.in_(numeros), RegisterEntry.source == SOURCE_IMPORT
+        )
+    ):
+        schedule_expiry(session, entry)
 
 
 def entry_values(fiche: Fiche, now: datetime) -> dict[str, Any]:

@@ -105,7 +105,7 @@ def due_time_of_entry(sessions: sessionmaker[Session], numero: str) -> datetime:
 
     with sessions() as session:
         run_at = session.scalar(
-            select(Job.run_at).where(Job.idempotency_key == f"fin-validite:{numero}")
+            select(Job.run_at).where(Job.idempotency_key.startswith(f"fin-validite:{numero}:"))
         )
     assert run_at is not None, "the entry's end date is a scheduled job"
     return as_utc(run_at)
@@ -155,7 +155,7 @@ def test_the_commission_withdraws_a_certification_through_the_withdrawal_process
     assert "Motif : Compétence plus exigée." in fiche
     assert numero in text_of(browser_factory().get(f"/registre?q={numero}&statut=withdrawn"))
     # A withdrawn certification ends its scheduled expiry.
-    assert not _pending(sessions, f"fin-validite:{numero}")
+    assert not _pending(sessions, f"fin-validite:{numero}:")
 
 
 def _pending(sessions: sessionmaker[Session], key: str) -> bool:
@@ -164,7 +164,8 @@ def _pending(sessions: sessionmaker[Session], key: str) -> bool:
     from engine.models import Job
 
     with sessions() as session:
-        return session.scalar(select(Job.status).where(Job.idempotency_key == key)) == "pending"
+        statuses = session.scalars(select(Job.status).where(Job.idempotency_key.startswith(key)))
+        return "pending" in set(statuses)
 
 
 def test_a_renewal_filed_late_warns_the_submitter() -> None:
@@ -177,3 +178,34 @@ def test_a_renewal_filed_late_warns_the_submitter() -> None:
     expired = renewal_warning(data | {"fin_validite_precedente": "2026-10-01"}, now)
     assert expired is not None and "est échue depuis le 01/10/2026" in expired
     assert renewal_warning({}, now) is None
+
+
+def test_imported_fiches_become_echues_on_their_end_date(
+    app: Flask, browser_factory: NewBrowser, session: Session
+) -> None:
+    from pathlib import Path
+
+    from sqlalchemy import select
+
+    from engine.models import RegisterEntry, RegisterStatus
+    from engine.opendata.importer import import_fiches
+    from tests.clock import as_utc
+
+    sample = Path(__file__).resolve().parent.parent / "data" / "rs-open-data-sample.xml"
+    import_fiches(session, sample)
+    session.commit()
+    active = session.scalars(
+        select(RegisterEntry).where(RegisterEntry.status == RegisterStatus.ACTIVE)
+    ).all()
+    assert active, "the sample has fiches still valid"
+    first = min(active, key=lambda entry: as_utc(entry.end_at or datetime.max))
+    end = due_time_of_entry(sessions_of(app), first.numero)
+    assert end == as_utc(first.end_at or datetime.max)
+    # Re-importing keeps one job per fiche.
+    import_fiches(session, sample)
+    session.commit()
+    public = browser_factory()
+    run_worker_at(sessions_of(app), end - timedelta(minutes=1))
+    assert "Certification échue" not in text_of(public.get(f"/registre/{first.numero}"))
+    run_worker_at(sessions_of(app), end + timedelta(seconds=1))
+    assert "Certification échue depuis le" in text_of(public.get(f"/registre/{first.numero}"))
