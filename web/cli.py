@@ -124,7 +124,10 @@ def demo_command() -> None:
             sys.exit(1)
         count = demo.load(session, Path(app.config["PROCESSES_DIR"]), _store(app))
         session.commit()
-    click.echo(f"Données de démonstration créées ({count} dossiers).")
+    # What is due now (emails, the publication of the recensed dossier) is done at once.
+    jobs_run = make_worker(app).run_until_idle()
+    app.extensions["db_engine"].dispose()
+    click.echo(f"Données de démonstration créées ({count} dossiers, {jobs_run} travaux exécutés).")
 
 
 @main.group("processes")

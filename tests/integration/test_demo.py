@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from click.testing import CliRunner
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from engine.accounts import authenticate
 from engine.db import make_engine, make_session_factory
-from engine.models import Instance
+from engine.models import Email, Instance, RegisterEntry
 
 README_ACCOUNTS = [
     "demandeur@example.org",
@@ -30,7 +30,7 @@ def test_demo_command_creates_accounts_and_dossiers(tmp_path: Path) -> None:
     environment = {"INVENTAIRE_DATABASE_URL": url, "INVENTAIRE_UPLOAD_DIR": str(tmp_path / "p")}
     result = CliRunner().invoke(main, ["demo"], env=environment)
     assert result.exit_code == 0, result.output
-    assert "Données de démonstration créées (12 dossiers)." in result.output
+    assert "Données de démonstration créées (12 dossiers," in result.output
     again = CliRunner().invoke(main, ["demo"], env=environment)
     assert again.exit_code == 1 and "rien n'est créé" in again.output
 
@@ -39,7 +39,12 @@ def test_demo_command_creates_accounts_and_dossiers(tmp_path: Path) -> None:
         for email in README_ACCOUNTS:
             assert authenticate(session, email, "inventaire") is not None, email
         labels = set(session.scalars(select(Instance.status_label)))
+        published = session.scalars(select(RegisterEntry.numero)).all()
+        outbox = session.scalar(select(func.count()).select_from(Email))
     engine.dispose()
+    # The recensed dossier is published and the emails of the steps played are in the outbox.
+    assert published == ["INV00001"]
+    assert outbox
     assert {
         "Brouillon",
         "Déposée",
