@@ -10,9 +10,10 @@ empty element counts as absent.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 from lxml import etree
@@ -30,6 +31,7 @@ from engine.opendata.fiche import (
     date_to_moment,
     format_bool,
     format_date,
+    iso_to_text,
     moment_to_date,
     parse_bool,
     parse_date,
@@ -271,80 +273,120 @@ def write_fiche(entry: EntryData) -> etree._Element:
     """The `<FICHE>` of a register entry, children in the export's order."""
     fiche = etree.Element("FICHE")
     content = entry.content or {}
-    for spec in ELEMENTS:
-        value = _entry_value(spec, entry, content)
-        if value is None or value == [] or value == {}:
+    sub = etree.SubElement
+    # An export writes tens of thousands of fiches: the plan is a tuple per element.
+    for tag, key, special, kind, fields, item in _plan():
+        value = special(entry, content) if special is not None else content.get(key)
+        if value is None or value == "" or value == [] or value == {}:
             continue
-        _write_element(fiche, spec, value)
+        if not fields:
+            text = value if kind is Kind.TEXT and value.__class__ is str else None
+            if text is None or text.isspace():
+                text = _leaf_text(kind, value)
+                if text is None:
+                    continue
+            child = sub(fiche, tag)
+            try:
+                child.text = text
+            except ValueError:  # a character XML cannot carry (typed by hand)
+                child.text = xml_text(text)
+        elif item is None:
+            if value.__class__ is dict:
+                group = etree.SubElement(fiche, tag)
+                _write_fields(group, fields, value)
+                if not len(group):
+                    fiche.remove(group)
+        elif value.__class__ is list:
+            _write_items(fiche, BY_TAG[tag], value)
     return fiche
 
 
-def _entry_value(spec: Element, entry: EntryData, content: dict[str, Any]) -> Any:
-    tag = spec.tag
-    if tag == "ID_FICHE":
-        return content.get("id_fiche") or str(entry.id)
-    if tag == "NUMERO_FICHE":
-        return entry.numero
-    if tag == "INTITULE":
-        return entry.intitule
-    if tag == "ETAT_FICHE":
-        return content.get("etat_fiche") or ETAT_PUBLIEE
-    if tag == "ANCIENNES_CERTIFICATIONS":
-        return anciennes_of(entry)
-    if tag == "NOUVELLES_CERTIFICATIONS":
-        return nouvelles_of(entry)
-    if tag == "CERTIFICATEURS":
-        return (entry.certificateurs or {}).get("certificateurs") or []
-    if tag == "DATE_DECISION":
-        return _date_of(entry.decision_at)
-    if tag == "DATE_EFFET":
-        return _date_of(entry.start_at)
-    if tag == "DATE_FIN_ENREGISTREMENT":
-        return _date_of(entry.end_at)
-    if tag == "ACTIF":
-        return entry.status == RegisterStatus.ACTIVE
-    if tag == "DUREE_ENREGISTREMENT":
-        return duration_of(entry)
-    if tag.startswith("SI_JURY_"):
-        return jury_of(entry, tag)
-    if spec.key in CODE_KEYS:
-        return codes_of(content, spec.key)
-    return content.get(spec.key)
+Plan = tuple[tuple[str, str, "Reader | None", Kind, "Fields", str | None], ...]
 
 
-def _write_element(parent: etree._Element, spec: Element, value: Any) -> None:
-    if spec.is_leaf:
-        text = _leaf_text(spec.kind, value)
-        if text is not None:
-            etree.SubElement(parent, spec.tag).text = text
-        return
-    if spec.item is None:
-        if isinstance(value, dict):
-            group = etree.Element(spec.tag)
-            _write_fields(group, spec.fields, value)
-            if len(group):
-                parent.append(group)
-        return
-    container = etree.Element(spec.tag)
-    for item in value if isinstance(value, list) else []:
-        values = {spec.fields[0].key: item} if spec.flat else item
-        if not isinstance(values, dict):
+@cache
+def _plan() -> Plan:
+    return tuple(
+        (spec.tag, spec.key, _FROM_ENTRY.get(spec.tag), spec.kind, _FIELDS[spec.tag], spec.item)
+        for spec in ELEMENTS
+    )
+
+
+Reader = Callable[[EntryData, dict[str, Any]], Any]
+
+
+def _jury_reader(tag: str) -> Reader:
+    return lambda entry, _content: jury_of(entry, tag)
+
+
+def _codes_reader(key: str) -> Reader:
+    return lambda _entry, content: codes_of(content, key)
+
+
+# Elements whose value is not content[spec.key] as it is.
+_FROM_ENTRY: dict[str, Reader] = {
+    "ID_FICHE": lambda entry, content: content.get("id_fiche") or str(entry.id),
+    "NUMERO_FICHE": lambda entry, _content: entry.numero,
+    "INTITULE": lambda entry, _content: entry.intitule,
+    "ETAT_FICHE": lambda _entry, content: content.get("etat_fiche") or ETAT_PUBLIEE,
+    "ANCIENNES_CERTIFICATIONS": lambda entry, _content: anciennes_of(entry),
+    "NOUVELLES_CERTIFICATIONS": lambda entry, _content: nouvelles_of(entry),
+    "CERTIFICATEURS": lambda entry, _content: (entry.certificateurs or {}).get("certificateurs"),
+    "DATE_DECISION": lambda entry, _content: _date_of(entry.decision_at),
+    "DATE_EFFET": lambda entry, _content: _date_of(entry.start_at),
+    "DATE_FIN_ENREGISTREMENT": lambda entry, _content: _date_of(entry.end_at),
+    "ACTIF": lambda entry, _content: entry.status == RegisterStatus.ACTIVE,
+    "DUREE_ENREGISTREMENT": lambda entry, _content: duration_of(entry),
+    **{tag: _jury_reader(tag) for tag in BY_TAG if tag.startswith("SI_JURY_")},
+    **{spec.tag: _codes_reader(spec.key) for spec in ELEMENTS if spec.key in CODE_KEYS},
+}
+
+
+def _write_items(parent: etree._Element, spec: Element, items: list[Any]) -> None:
+    container = etree.SubElement(parent, spec.tag)
+    item_tag = spec.item or ""
+    fields = _FIELDS[spec.tag]
+    first_key = spec.fields[0].key
+    for item in items:
+        values = {first_key: item} if spec.flat else item
+        if values.__class__ is not dict:
             continue
-        child = etree.Element(spec.item)
-        _write_fields(child, spec.fields, values)
-        if len(child):
-            container.append(child)
-    if len(container):
-        parent.append(container)
+        child = etree.SubElement(container, item_tag)
+        _write_fields(child, fields, values)
+        if not len(child):
+            container.remove(child)
+    if not len(container):
+        parent.remove(container)
 
 
-def _write_fields(
-    parent: etree._Element, fields: tuple[Field, ...], values: dict[str, Any]
-) -> None:
-    for item in fields:
-        text = _leaf_text(item.kind, values.get(item.key))
-        if text is not None:
-            etree.SubElement(parent, item.tag).text = text
+# (key, tag, kind, is text) of each group's fields: the hot loop reads tuples.
+Fields = tuple[tuple[str, str, Kind, bool], ...]
+_FIELDS: dict[str, Fields] = {
+    spec.tag: tuple((item.key, item.tag, item.kind, item.kind is Kind.TEXT) for item in spec.fields)
+    for spec in ELEMENTS
+}
+
+
+def _write_fields(parent: etree._Element, fields: Fields, values: dict[str, Any]) -> None:
+    # The hot loop of an export (partners, certifiers, codes): text takes the short way.
+    sub = etree.SubElement
+    for key, tag, kind, is_text in fields:
+        value = values.get(key)
+        if value is None:
+            continue
+        if is_text and value.__class__ is str:
+            if not value or value.isspace():
+                continue
+            text: str | None = value
+        else:
+            text = _leaf_text(kind, value)
+            if text is None:
+                continue
+        child = sub(parent, tag)
+        try:
+            child.text = text
+        except ValueError:  # a character XML cannot carry (a control character typed by hand)
+            child.text = xml_text(text)
 
 
 def _leaf_text(kind: Kind, value: Any) -> str | None:
@@ -352,19 +394,16 @@ def _leaf_text(kind: Kind, value: Any) -> str | None:
     an export must not fail on an odd value written by hand)."""
     if value is None or value == "":
         return None
-    if kind == Kind.DATE:
+    if kind is Kind.DATE:
         if isinstance(value, date):
             return format_date(value)
-        try:
-            return format_date(date.fromisoformat(str(value)))
-        except ValueError:
-            return None
-    if kind == Kind.BOOL:
+        return iso_to_text(value) if isinstance(value, str) else None
+    if kind is Kind.BOOL:
         return format_bool(bool(value))
-    if kind == Kind.INT:
+    if kind is Kind.INT:
         return str(value) if isinstance(value, int) and not isinstance(value, bool) else None
-    text = xml_text(value)
-    return text if text.strip() else None
+    text = value if isinstance(value, str) else str(value)
+    return None if text.isspace() else text
 
 
 def _date_of(moment: datetime | None) -> date | None:
