@@ -11,7 +11,8 @@ On a fresh SQLite database in a temporary folder, then on PostgreSQL when BENCH_
 (d) the server time of the reviewer's inbox at 100,000 instances;
 (e) the due timers fired per second by one and three `inventaire worker` processes, and the
     delay from due time to firing;
-(s) the server time of the public register's search page at 50,000 entries.
+(s) the server time of the public register's search page at 50,000 entries;
+(f) the time to export 50,000 register entries as open-data XML, and its memory.
 
 Timings are never asserted: a missed target is printed "MISSED" and the exit code stays 0.
 """
@@ -31,7 +32,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import bulk, database, dossiers, measures, register_search, timers
+from bench import bulk, database, dossiers, measures, opendata, register_search, timers
 from bench.client import Site
 from bench.report import Report, Timings, progress
 
@@ -244,6 +245,8 @@ def run_database(url: str, options: Options, workdir: Path) -> tuple[Report, lis
         _measure_timers(env, label, report, options)
         # (s) the public register's search page (bench/register_search.py)
         register_search.measure(engine, site, report, label)
+        # (f) the register's open-data export (bench/opendata.py: a database of its own)
+        opendata.measure(url, workdir, report)
     finally:
         site.close()
         engine.dispose()
