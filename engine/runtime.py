@@ -281,7 +281,7 @@ def start_instance(
     instance.state = spiff.dump_state(workflow)
     instance.state_format = spiff.STATE_FORMAT
     _refresh_projection(session, instance, definition, workflow)
-    followups.after_change(session, instance, workflow, actor)
+    followups.after_change(session, instance, workflow, actor, timers_before=set())
     summary = (
         "Demande créée (brouillon)."
         if definition.start_role == RoleName.DEMANDEUR
@@ -393,6 +393,7 @@ def complete_work_item(
     task = spiff.find_task(workflow, item.task_id)
     if task is None or not spiff.is_ready_human_task(task):
         raise Conflict(conflict_message(session, item.id), work_item_id=item.id)
+    timers_before = {timer.task_id for timer in spiff.waiting_timers(workflow)}
     data = prune_hidden(form, data)
     process_values, _dossier_values = split_for_storage(form, data)
     spiff.complete_human_task(task, process_values)
@@ -446,7 +447,13 @@ def complete_work_item(
     if instance.status == InstanceStatus.COMPLETED:
         audit.record(session, instance.id, actor, "fin", f"Dossier clos : {instance.status_label}.")
     followups.after_change(
-        session, instance, workflow, actor, completed=completed, new_items=new_items
+        session,
+        instance,
+        workflow,
+        actor,
+        completed=completed,
+        new_items=new_items,
+        timers_before=timers_before,
     )
     _flush_instance(session, instance)
     messages.append(f"Statut du dossier : {instance.status_label}.")
@@ -583,6 +590,7 @@ def fire_timer(session: Session, instance_id: int, task_id: str) -> str:
     if timer is None or not spiff.timer_pending(workflow, task_id):
         return "La tâche a avancé avant l'échéance : rien à faire."
     title = spiff.spec_title(timer)
+    timers_before = {waiting.task_id for waiting in spiff.waiting_timers(workflow)} | {task_id}
     spiff.fire_timer(workflow, task_id)
     completed: list[Any] = []
     spiff.run_engine(workflow, completed)
@@ -603,7 +611,13 @@ def fire_timer(session: Session, instance_id: int, task_id: str) -> str:
             session, instance.id, SYSTEM, "fin", f"Dossier clos : {instance.status_label}."
         )
     followups.after_change(
-        session, instance, workflow, SYSTEM, completed=completed, new_items=new_items
+        session,
+        instance,
+        workflow,
+        SYSTEM,
+        completed=completed,
+        new_items=new_items,
+        timers_before=timers_before,
     )
     _flush_instance(session, instance)
     return f"Échéance « {title} » : statut du dossier {instance.status_label}."
