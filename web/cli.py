@@ -310,6 +310,8 @@ def _write_export(session: Session, file_format: str, stream: BinaryIO) -> int:
 )
 def register_import(file: str, max_size: int | None) -> None:
     """Importer les fiches de l'export XML open data de France compétences."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from engine.opendata.importer import DEFAULT_MAX_BYTES, ImportRefused, import_fiches, summary
 
     max_bytes = max_size * 1024 * 1024 if max_size else DEFAULT_MAX_BYTES
@@ -321,11 +323,19 @@ def register_import(file: str, max_size: int | None) -> None:
                 session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
             try:
                 report = import_fiches(session, Path(file), max_bytes=max_bytes)
+                session.commit()
             except ImportRefused as error:
                 session.rollback()
                 click.echo(error.user_message, err=True)
                 sys.exit(2)
-            session.commit()
+            except SQLAlchemyError as error:  # e.g. another import committed the same number
+                session.rollback()
+                click.echo(
+                    f"La base de données a refusé l'import ({type(error).__name__}) : "
+                    "aucune fiche n'a été importée. Relancez l'import.",
+                    err=True,
+                )
+                sys.exit(1)
     finally:
         app.extensions["db_engine"].dispose()
     for line in summary(report):

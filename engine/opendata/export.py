@@ -96,8 +96,12 @@ def _content(key: str) -> Callable[[EntryData], str]:
 
 def _certifiers(key: str) -> Callable[[EntryData], str]:
     def read(entry: EntryData) -> str:
-        items = (entry.certificateurs or {}).get("certificateurs") or []
-        return MULTI_SEPARATOR.join(str(item.get(key) or "") for item in items)
+        items = (entry.certificateurs or {}).get("certificateurs")
+        if not isinstance(items, list):
+            return ""
+        return MULTI_SEPARATOR.join(
+            str(item.get(key) or "") for item in items if isinstance(item, dict)
+        )
 
     return read
 

@@ -120,6 +120,9 @@ class EntryData:
     @classmethod
     def of(cls, row: Any, successors: Sequence[str] = ()) -> EntryData:
         values = {name: getattr(row, name) for name in ENTRY_COLUMNS}
+        for name in ("content", "certificateurs"):  # JSON written by hand may be anything
+            if not isinstance(values[name], dict):
+                values[name] = {}
         return cls(**values, successors=tuple(successors))
 
 
