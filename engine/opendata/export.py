@@ -1,8 +1,9 @@
 """The register as open data: France compétences' XML format, and a CSV for spreadsheets.
 
-Both read the entries by pages of `BATCH` in id order (keyset pagination on Core rows, never
-ORM objects that a request's session would keep) and write as they read: memory stays flat
-whatever the size of the register. The caller gives the stream (a file, stdout, a response).
+Both stream the entries in id order, `BATCH` rows at a time (Core rows, never ORM objects that
+a request's session would keep), and write as they read: memory stays flat whatever the size
+of the register. The caller gives the stream (a file, stdout, a response) and the session; the
+export is one read-only transaction, hence one consistent picture of the register.
 """
 
 from __future__ import annotations
@@ -37,16 +38,16 @@ MULTI_SEPARATOR = " | "
 
 
 def register_entries(session: Session, batch: int = BATCH) -> Iterator[EntryData]:
-    """Every register entry in id order, with the numbers of the entries that renew it."""
+    """Every register entry in id order, with the numbers of the entries that renew it.
+
+    One query streamed `batch` rows at a time (a server-side cursor on PostgreSQL), and for
+    each batch one query for the entries chained to it by number."""
     table = RegisterEntry.__table__
     columns = [table.c[name] for name in ENTRY_COLUMNS]
-    last_id = 0
-    while True:
-        rows = session.execute(
-            select(*columns).where(table.c.id > last_id).order_by(table.c.id).limit(batch)
-        ).all()
-        if not rows:
-            return
+    result = session.execute(
+        select(*columns).order_by(table.c.id).execution_options(yield_per=batch)
+    )
+    for rows in result.partitions():
         successors: dict[str, list[str]] = defaultdict(list)
         chained = select(table.c.previous_numero, table.c.numero).where(
             table.c.previous_numero.in_([row.numero for row in rows])
@@ -55,7 +56,6 @@ def register_entries(session: Session, batch: int = BATCH) -> Iterator[EntryData
             successors[previous].append(numero)
         for row in rows:
             yield EntryData.of(row, successors.get(row.numero, ()))
-        last_id = rows[-1].id
 
 
 def export_xml(session: Session, out: IO[bytes]) -> int:
