@@ -85,6 +85,13 @@ def test_recensed_found_downloaded_expired_then_renewed_and_chained(
     renewal = Walker(browser_factory, FAVORABLE.organisation)
     renewal.browsers = walker.browsers
     renewal.deposit_into(renewal_id, data_of("favorable", "saisir_demande"))
+    secretariat = renewal.as_user("recevabilite@example.org")
+    inbox = secretariat.get("/instruction/?etape=examiner_recevabilite").get_data(as_text=True)
+    task = re.search(rf'href="(/instruction/taches/\d+)">{renewal.reference}<', inbox)
+    assert task, "the renewal waits for the secrétariat"
+    assert f"Demande de renouvellement de la certification {numero}" in text_of(
+        secretariat.get(task.group(1))
+    )
     for step in FAVORABLE.steps[1:]:
         renewal.step(step.task, step.data, step.timer)
     renewal.run_jobs()
