@@ -37,11 +37,12 @@ CSV_SEPARATOR = ";"
 MULTI_SEPARATOR = " | "
 
 
-def register_entries(session: Session, batch: int = BATCH) -> Iterator[EntryData]:
+def register_entries(session: Session, batch: int | None = None) -> Iterator[EntryData]:
     """Every register entry in id order, with the numbers of the entries that renew it.
 
     One query streamed `batch` rows at a time (a server-side cursor on PostgreSQL), and for
     each batch one query for the entries chained to it by number."""
+    batch = batch or BATCH
     table = RegisterEntry.__table__
     columns = [table.c[name] for name in ENTRY_COLUMNS]
     result = session.execute(
@@ -69,9 +70,8 @@ def export_xml(session: Session, out: IO[bytes]) -> int:
             version.text = VERSION_FLUX
             xml.write("\n  ", version)
             for entry in register_entries(session):
-                fiche = write_fiche(entry)
-                etree.indent(fiche, space="  ", level=1)
-                xml.write("\n  ", fiche)
+                # One fiche per line: indenting each one costs an eighth of the export's time.
+                xml.write("\n  ", write_fiche(entry))
                 count += 1
             xml.write("\n")
     return count
