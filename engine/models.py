@@ -417,6 +417,7 @@ class RegisterEntry(Base):
     __table_args__ = (
         Index("ix_register_entry_status", "status", "decision_at"),
         Index("ix_register_entry_previous_numero", "previous_numero"),
+        Index("ix_register_entry_previous_id", "previous_id"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)

@@ -36,6 +36,7 @@ from engine.models import (
     WorkItemStatus,
 )
 from engine.notifications import french_date
+from engine.opendata.fiche import moment_to_date
 from engine.publication import dossier_values
 from engine.worker_api import JobRun, handles
 
@@ -86,10 +87,10 @@ def schedule_expiry(session: Session, entry: RegisterEntry) -> None:
         [
             NewJob(
                 kind=JobKind.REGISTER_EXPIRY,
-                key=f"{expiry_key(entry.numero)}{entry.end_at.date().isoformat()}",
+                key=f"{expiry_key(entry.numero)}{moment_to_date(entry.end_at).isoformat()}",
                 label=f"Fin de validité de {entry.numero}",
                 instance_id=entry.instance_id,
-                payload={"numero": entry.numero, "fin": entry.end_at.date().isoformat()},
+                payload={"numero": entry.numero, "fin": moment_to_date(entry.end_at).isoformat()},
                 run_at=entry.end_at,
             )
         ],
@@ -103,7 +104,7 @@ def expire(run: JobRun) -> str:
     entry = entry_by_numero(session, str(payload.get("numero", "")))
     if entry.status != RegisterStatus.ACTIVE:
         return f"{entry.numero} est déjà {REGISTER_STATUS_LABELS[RegisterStatus(entry.status)]}."
-    if entry.end_at is None or entry.end_at.date().isoformat() != payload.get("fin"):
+    if entry.end_at is None or moment_to_date(entry.end_at).isoformat() != payload.get("fin"):
         return f"La fin de validité de {entry.numero} a changé : cette échéance est sans objet."
     now = utcnow()
     entry.status = RegisterStatus.EXPIRED
@@ -205,7 +206,7 @@ def start_renewal(session: Session, actor: Actor, numero: str) -> Instance:
         actor,
         start_data={
             "renouvellement_de": entry.numero,
-            "fin_validite_precedente": end.date().isoformat() if end else None,
+            "fin_validite_precedente": moment_to_date(end).isoformat() if end else None,
         },
         title=entry.intitule,
     )
