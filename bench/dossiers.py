@@ -191,10 +191,10 @@ def steps_with_rounds(env: Env, rounds: int) -> list[Step]:
         _step(two, "instruire_demande", avis_rapporteur="complements"),
         completer[1],
     ] * at_instruction
-    steps += [
-        _step(favorable, task)
-        for task in ("instruire_demande", "inscrire_ordre_du_jour", "deliberer")
-    ]
+    steps += [_step(favorable, task) for task in ("instruire_demande", "inscrire_ordre_du_jour")]
+    # The session date: time passes until the commission's task opens.
+    steps += [step for step in favorable.steps if step.timer == "attendre_seance"]
+    steps.append(_step(favorable, "deliberer"))
     steps.append(_step(favorable, "prononcer_decision"))
     return steps
 
