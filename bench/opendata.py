@@ -1,7 +1,7 @@
 """(f) The register's open-data export: XML (and CSV) of 50,000 entries, time and memory.
 
 The register mixes what it holds in life: half the entries are copies of the 8 real fiches of
-tests/data/rs-open-data-sample.xml read by the importer's own mapping (partners cut to 20 a
+data/rs-open-data-sample.xml read by the importer's own mapping (partners cut to 20 a
 fiche: the one with 377 would otherwise weigh more than all the others), half are entries as
 our procedure publishes them (engine.publication.public_content of the scenarios' forms).
 Numbers are renewed, one entry in ten renews the one before it; Core executemany inserts them.
@@ -40,7 +40,7 @@ from engine.opendata.mapping import Fiche, read_fiche
 from engine.publication import public_content
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT / "tests" / "data" / "rs-open-data-sample.xml"
+SAMPLE = ROOT / "data" / "rs-open-data-sample.xml"
 SCENARIOS = ROOT / "processes" / "recensement" / "scenarios"
 ENTRIES = 50_000
 SMALL = 5_000

@@ -1,4 +1,5 @@
-"""Demo data: organisations of every kind, one account per role, a dozen dossiers at every step."""
+"""Demo data: organisations of every kind, one account per role, a dozen dossiers at every step,
+and real fiches of France compétences in the public register."""
 
 from __future__ import annotations
 
@@ -11,8 +12,11 @@ from sqlalchemy.orm import Session
 from engine import accounts, documents, scenario
 from engine.definition import deploy, read_folder
 from engine.models import Organisation, OrganisationKind, User
+from engine.opendata.importer import import_fiches
 
 PASSWORD = "inventaire"
+# Real fiches of France compétences' open data (Licence Ouverte 2.0), for the public register.
+REGISTER_SAMPLE = Path(__file__).resolve().parent.parent / "data" / "rs-open-data-sample.xml"
 
 
 @dataclass(frozen=True)
@@ -111,4 +115,6 @@ def load(session: Session, processes_dir: Path, store: documents.DocumentStore) 
         for step in played.steps[: steps if steps is not None else len(played.steps)]:
             scenario.play_step(session, store, instance, step, pick)
         count += 1
+    if REGISTER_SAMPLE.is_file():  # absent from an installed package: the register starts empty
+        import_fiches(session, REGISTER_SAMPLE)
     return count

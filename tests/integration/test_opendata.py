@@ -1,7 +1,7 @@
 """The register's open data: France compétences' XML export imported and exported back, the CSV,
 an entry of our procedure as a fiche, and every kind of bad file refused or skipped in French.
 
-tests/data/rs-open-data-sample.xml holds 8 real fiches of France compétences' Répertoire
+data/rs-open-data-sample.xml holds 8 real fiches of France compétences' Répertoire
 spécifique export (Licence Ouverte 2.0).
 """
 
@@ -33,7 +33,7 @@ from engine.opendata.mapping import read_fiche
 from engine.publication import publish
 from tests.walk import PROCESS
 
-SAMPLE = Path(__file__).resolve().parent.parent / "data" / "rs-open-data-sample.xml"
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "rs-open-data-sample.xml"
 # The sample was exported between 15/06/2026 (its latest date) and 10/11/2026 (the end of
 # RS5568, still « ACTIF Oui » in it): at this date every ACTIF of the file is still true.
 SAMPLE_NOW = datetime(2026, 7, 1, 12, tzinfo=UTC)

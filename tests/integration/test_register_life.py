@@ -198,7 +198,7 @@ def test_imported_fiches_become_echues_on_their_end_date(
     from engine.opendata.importer import import_fiches
     from tests.clock import as_utc
 
-    sample = Path(__file__).resolve().parent.parent / "data" / "rs-open-data-sample.xml"
+    sample = Path(__file__).resolve().parents[2] / "data" / "rs-open-data-sample.xml"
     import_fiches(session, sample)
     session.commit()
     active = session.scalars(
