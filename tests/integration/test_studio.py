@@ -271,7 +271,7 @@ def test_the_withdrawal_process_is_edited_in_the_studio_like_the_recensement(
 ) -> None:
     listing = text_of(owner.get("/studio/"))
     assert "Retrait d'une certification de l'Inventaire" in listing
-    assert owner.get("/studio/retrait/").status_code == 200
+    assert "Retrait d'une certification de l'Inventaire" in text_of(owner.get("/studio/retrait/"))
 
     draft = owner.get("/studio/api/retrait/brouillon").get_json()
     assert draft["main_bpmn"] == "retrait.bpmn"

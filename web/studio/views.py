@@ -34,14 +34,12 @@ def _passed(key: str, lock_version: int) -> bool:
 def model(key: str) -> str:
     versions = studio.versions_of(db(), key)
     draft = db().get(studio.ProcessDraft, key)
-    if draft is not None:
-        files = draft.files
-    else:
-        latest = db().get(ProcessVersion, versions[0].id)
-        files = latest.files if latest is not None else {}
+    latest = db().get(ProcessVersion, versions[0].id)
+    files = draft.files if draft is not None else (latest.files if latest is not None else {})
     return render_template(
         "studio/model.html",
         key=key,
+        title=latest.title if latest is not None else key,
         versions=versions,
         draft=draft,
         decision_files=sorted(name for name in files if name.endswith(".dmn")),
