@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import Page
 from sqlalchemy.orm import Session
 
+from tests.browser.conftest import login
 from tests.browser.test_accessibility import violations
 from tests.integration.test_register_public import add_entry, at
 
@@ -71,3 +72,17 @@ def test_fiche_page(page: Page, live_server: str, register: None) -> None:
     page.goto(f"{live_server}/registre/INV99999")
     assert "Aucune certification ne porte le numéro « INV99999 »" in page.inner_text("main")
     assert violations(page) == [], "404"
+
+
+def test_fiche_with_the_commission_s_button_and_the_withdrawal_form(
+    page: Page, live_server: str, register: None
+) -> None:
+    login(page, live_server, "commission@example.org")
+    page.goto(f"{live_server}/registre/INV00002")
+    assert "Engager un retrait" in page.inner_text("main")
+    assert violations(page) == [], "fiche, signed in as the commission"
+    page.click("text=Engager un retrait")
+    page.wait_for_load_state()
+    main = page.inner_text("main")
+    assert "Engager le retrait" in main and "Motif du retrait envisagé" in main
+    assert violations(page) == [], "the withdrawal's first form"
