@@ -48,7 +48,7 @@ def index() -> str:
         page_links=page_links(result.page, result.pages),
         categories=list(CATEGORY_LABELS.items()),
         statuses=[(str(status), label) for status, label in REGISTER_STATUS_LABELS.items()],
-        authorities=authorities(db()),
+        authorities=[(value, value) for value in authorities(db())],
         sorts=list(SORT_LABELS.items()),
     )
 
