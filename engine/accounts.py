@@ -129,16 +129,20 @@ def create_organisation(
     return organisation
 
 
-def users_with_role(session: Session, role: str) -> list[User]:
-    return list(
-        session.scalars(
-            select(User)
-            .join(UserRole, UserRole.user_id == User.id)
-            .join(Role, Role.id == UserRole.role_id)
-            .where(Role.name == role, User.active.is_(True))
-            .order_by(User.name)
-        )
+def users_with_role(
+    session: Session, role: str, *, organisation_id: int | None = None
+) -> list[User]:
+    """The active holders of a role (of one organisation, when given), by name."""
+    query = (
+        select(User)
+        .join(UserRole, UserRole.user_id == User.id)
+        .join(Role, Role.id == UserRole.role_id)
+        .where(Role.name == role, User.active.is_(True))
+        .order_by(User.name)
     )
+    if organisation_id is not None:
+        query = query.where(User.organisation_id == organisation_id)
+    return list(session.scalars(query))
 
 
 def user_names(session: Session, ids: set[int | None]) -> dict[int, str]:

@@ -21,15 +21,15 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import ChainableUndefined, Template, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import spiff
+from engine.accounts import users_with_role
 from engine.actor import Actor
 from engine.clock import utcnow
 from engine.errors import ExecutionError
 from engine.jobs import JobKind, NewJob
-from engine.models import Instance, Role, RoleName, User, UserRole, WorkItem, as_id
+from engine.models import Instance, RoleName, User, WorkItem, as_id
 
 TEMPLATES_DIR = Path(__file__).parent / "courriels"
 PARIS = ZoneInfo("Europe/Paris")
@@ -210,43 +210,27 @@ def _recipients(
     item: WorkItem | None,
 ) -> list[User]:
     if kind == "demandeur":
-        user = session.get(User, instance.created_by_id) if instance.created_by_id else None
-        return [user] if user is not None and user.active else []
+        return _active(session, instance.created_by_id)
+    if kind == "rapporteur":
+        return _active(session, as_id(data.get("rapporteur_id")))
     if kind == "organisation":
         if instance.organisation_id is None:
             return []
-        return list(
-            session.scalars(
-                select(User)
-                .join(UserRole, UserRole.user_id == User.id)
-                .join(Role, Role.id == UserRole.role_id)
-                .where(
-                    Role.name == RoleName.DEMANDEUR,
-                    User.active.is_(True),
-                    User.organisation_id == instance.organisation_id,
-                )
-                .order_by(User.id)
-            )
+        return users_with_role(
+            session, RoleName.DEMANDEUR, organisation_id=instance.organisation_id
         )
-    if kind == "rapporteur":
-        key = as_id(data.get("rapporteur_id"))
-        user = session.get(User, key) if key is not None else None
-        return [user] if user is not None and user.active else []
     if item is None:
         return []
     if item.assignee_id is not None:
-        user = session.get(User, item.assignee_id)
-        return [user] if user is not None and user.active else []
-    query = (
-        select(User)
-        .join(UserRole, UserRole.user_id == User.id)
-        .join(Role, Role.id == UserRole.role_id)
-        .where(Role.name == item.role, User.active.is_(True))
-        .order_by(User.id)
-    )
-    if item.organisation_id is not None or item.role == RoleName.DEMANDEUR:
-        query = query.where(User.organisation_id == item.organisation_id)
-    return list(session.scalars(query))
+        return _active(session, item.assignee_id)
+    if item.organisation_id is None and item.role == RoleName.DEMANDEUR:
+        return []  # a submitters' task belongs to one organisation
+    return users_with_role(session, item.role, organisation_id=item.organisation_id)
+
+
+def _active(session: Session, user_id: int | None) -> list[User]:
+    user = session.get(User, user_id) if user_id is not None else None
+    return [user] if user is not None and user.active else []
 
 
 def _email(

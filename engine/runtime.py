@@ -57,44 +57,36 @@ def scripts_for(session: Session, instance: Instance) -> spiff.ScriptEngine:
     engine = spiff.ScriptEngine()
 
     def services(name: str, params: dict[str, Any], data: dict[str, Any]) -> Any:
-        if name == "publier_inventaire":
-            # A job publishes after the commit (retried, and an incident if it keeps failing).
-            kept = {
-                key: data.get(key)
-                for key in ("duree_annees", "categorie_retenue", "renouvellement_de")
-            }
-            jobs.enqueue(
-                session,
-                [
-                    NewJob(
-                        kind=JobKind.PUBLICATION,
-                        key=f"publication:{instance.id}",
-                        label=f"Publication à l'Inventaire ({instance.reference})",
-                        instance_id=instance.id,
-                        payload=kept,
-                    )
-                ],
-            )
-            return {"statut": "programmée"}
-        if name == "retirer_inventaire":
-            numero = str(data.get("numero_inventaire", ""))
-            jobs.enqueue(
-                session,
-                [
-                    NewJob(
-                        kind=JobKind.WITHDRAWAL,
-                        key=f"retrait:{instance.id}",
-                        label=f"Retrait de {numero} de l'Inventaire",
-                        instance_id=instance.id,
-                        payload={"numero": numero, "motif": data.get("motivation_retrait") or ""},
-                    )
-                ],
-            )
-            return {"statut": "programmé"}
-        raise ExecutionError(f"Service inconnu : « {name} ».")
+        # A service queues its job, run after the commit (retried, an incident if it fails).
+        job = service_job(name, instance, data)
+        jobs.enqueue(session, [job])
+        return {"statut": "programmé", "travail": job.label}
 
     engine.environment.service_handler = services
     return engine
+
+
+def service_job(name: str, instance: Instance, data: dict[str, Any]) -> NewJob:
+    """The job behind each service task operator of the diagrams (docs/process-model.md)."""
+    if name == "publier_inventaire":
+        kept = ("duree_annees", "categorie_retenue", "renouvellement_de")
+        return NewJob(
+            kind=JobKind.PUBLICATION,
+            key=f"publication:{instance.id}",
+            label=f"Publication à l'Inventaire ({instance.reference})",
+            instance_id=instance.id,
+            payload={key: data.get(key) for key in kept},
+        )
+    if name == "retirer_inventaire":
+        numero = str(data.get("numero_inventaire", ""))
+        return NewJob(
+            kind=JobKind.WITHDRAWAL,
+            key=f"retrait:{instance.id}",
+            label=f"Retrait de {numero} de l'Inventaire",
+            instance_id=instance.id,
+            payload={"numero": numero, "motif": data.get("motivation_retrait") or ""},
+        )
+    raise ExecutionError(f"Service inconnu : « {name} ».")
 
 
 def load_workflow(session: Session, instance: Instance, definition: ProcessDefinition) -> Any:

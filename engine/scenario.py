@@ -105,17 +105,9 @@ def actor_picker(session: Session, organisation: Organisation) -> ActorPicker:
     def pick(item: WorkItem) -> Actor:
         if item.assignee_id is not None:
             user = session.get(User, item.assignee_id)
-        elif item.organisation_id is not None:
-            user = next(
-                (
-                    candidate
-                    for candidate in users_with_role(session, item.role)
-                    if candidate.organisation_id == organisation.id
-                ),
-                None,
-            )
         else:
-            holders = users_with_role(session, item.role)
+            scope = organisation.id if item.organisation_id is not None else None
+            holders = users_with_role(session, item.role, organisation_id=scope)
             user = holders[0] if holders else None
         if user is None:
             raise InventaireError(
@@ -151,14 +143,8 @@ def start(
             start_data=data,
             title=str(data.get("intitule_certification", definition.title)),
         )
-    demandeur = next(
-        (
-            user
-            for user in users_with_role(session, "demandeur")
-            if user.organisation_id == organisation.id
-        ),
-        None,
-    )
+    demandeurs = users_with_role(session, "demandeur", organisation_id=organisation.id)
+    demandeur = demandeurs[0] if demandeurs else None
     if demandeur is None:
         raise InventaireError(f"Aucun demandeur pour l'organisation « {organisation.name} ».")
     return runtime.start_instance(session, Actor.from_user(demandeur), key)
