@@ -37,7 +37,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.task import Task, TaskState
 
-from engine import sandbox
+from engine import sandbox, xml_safety
 from engine.errors import ExecutionError, InventaireError, ProcessModelError, ScriptError
 
 # A deep task tree is SpiffWorkflow's hard limit (~1000: RecursionError or a silently stuck
@@ -71,8 +71,8 @@ def parse_xml(content: str | bytes, filename: str) -> etree._Element:
             f"{filename}: fichier trop volumineux ({len(data) // 1024} Ko, "
             f"{MAX_XML_BYTES // 1024 // 1024} Mo au plus)."
         )
-    if b"<!DOCTYPE" in data[:4096].upper() or b"<!ENTITY" in data.upper():
-        raise ProcessModelError(f"{filename}: les DTD et entités XML sont refusées.")
+    if (refused := xml_safety.refusal(data)) is not None:
+        raise ProcessModelError(f"{filename}: {refused}.")
     try:
         return etree.fromstring(data, parser=_HARDENED)
     except etree.XMLSyntaxError as error:
