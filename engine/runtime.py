@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine import assignment, audit, followups, jobs, notifications, spiff
-from engine.access import can_see_instance, may_work_on
+from engine.access import can_see_instance, may_hold, may_work_on
 from engine.actor import SYSTEM, Actor
 from engine.clock import utcnow
 from engine.counter import dossier_reference
@@ -28,11 +28,9 @@ from engine.models import (
     Instance,
     InstanceStatus,
     Organisation,
-    Role,
     RoleName,
     Submission,
     User,
-    UserRole,
     WorkItem,
     WorkItemStatus,
     as_id,
@@ -355,16 +353,31 @@ def _check_references(
         if value is None:
             continue
         key = as_id(value)
-        holder = None
-        if key is not None:
-            holder = session.scalar(
-                select(User.id)
-                .join(UserRole, UserRole.user_id == User.id)
-                .join(Role, Role.id == UserRole.role_id)
-                .where(User.id == key, Role.name == role, User.active.is_(True))
-            )
-        if holder is None:
+        user = session.get(User, key) if key is not None else None
+        if user is None or not _may_be_designated(definition, instance, name, role, user):
             errors[name] = "Choisissez une personne de la liste."
+
+
+def _may_be_designated(
+    definition: ProcessDefinition, instance: Instance, name: str, role: str, user: User
+) -> bool:
+    """The rule of `access.may_hold` for the field's role and for each lane whose tasks go to
+    the person the field designates; a role that works for the dossier's organisation in some
+    lane is designated within that organisation only."""
+    if not user.active:
+        return False
+    candidate = Actor.from_user(user)
+    organisation = instance.organisation_id
+    field_scoped = any(
+        rule.role == role and rule.scope == "organisation" for rule in definition.lanes.values()
+    )
+    if not may_hold(candidate, role, organisation if field_scoped else None):
+        return False
+    return all(
+        may_hold(candidate, rule.role, organisation if rule.scope == "organisation" else None)
+        for rule in definition.lanes.values()
+        if rule.assignee_variable == name
+    )
 
 
 # --- completing a task -----------------------------------------------------------------------
@@ -508,6 +521,12 @@ def reassign(session: Session, actor: Actor, work_item_id: int, user_id: int) ->
     target = session.get(User, user_id)
     if target is None or not target.active or item.role not in target.role_names:
         raise FormInvalid({"utilisateur": "Choisissez une personne de la liste."})
+    if not may_hold(Actor.from_user(target), item.role, item.organisation_id):
+        # The task is the dossier's organisation's: nobody outside it may receive it.
+        raise Forbidden(
+            f"{target.name} n'appartient pas à l'organisation de ce dossier : "
+            "la tâche ne peut pas lui être réattribuée."
+        )
     definition = definition_for(session, instance.process_version_id)
     rule = definition.lane_rule(item.lane)
     if rule is not None and rule.assignee_variable:

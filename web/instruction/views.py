@@ -9,11 +9,10 @@ from sqlalchemy import func, or_, select
 from werkzeug.wrappers import Response
 
 from engine import diagram, runtime
-from engine.access import inbox_filter
-from engine.accounts import users_with_role
+from engine.access import inbox_filter, reassignable_to
 from engine.actor import REVIEWER_ROLES
 from engine.dossier import dossier_view
-from engine.errors import Conflict, FormInvalid
+from engine.errors import Conflict, Forbidden, FormInvalid
 from engine.models import Instance, Organisation, RoleName, WorkItem, WorkItemStatus, as_id
 from engine.task_context import task_context
 from web.auth import current_actor, roles_required
@@ -119,7 +118,7 @@ def tache(work_item_id: int) -> Page:
             return error_page(409, runtime.conflict_message(db(), work_item_id))
         holders = []
         if actor.has(RoleName.RECEVABILITE) or actor.has(RoleName.ADMIN):
-            holders = users_with_role(db(), context.role)
+            holders = reassignable_to(db(), runtime.get_work_item(db(), work_item_id))
         return render_task("instruction/tache.html", actor, context, holders=holders)
     return submit_task(
         "instruction/tache.html",
@@ -149,6 +148,9 @@ def _claim_action(work_item_id: int, action: str) -> Response | tuple[str, int]:
     except Conflict as error:
         db().rollback()
         return error_page(409, error.user_message)
+    except Forbidden as error:
+        db().rollback()
+        return error_page(403, error.user_message)
     except FormInvalid as error:
         db().rollback()
         flash(next(iter(error.errors.values())), "error")
