@@ -1,8 +1,11 @@
 # Inventaire: every target sets up what it needs (virtualenv, Python and npm packages, assets).
+# Python packages come from requirements/lock.txt (exact versions, hash-checked), npm ones from
+# package-lock.json (npm ci): a fresh clone installs what CI tested.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LOCK := requirements/lock.txt
 DSFR_VERSION := 1.14.4
 DSFR_DIR := web/static/dsfr
 NPM_STAMP := node_modules/.inventaire-installed
@@ -13,7 +16,7 @@ ESBUILD_FLAGS := --bundle --minify --format=iife --target=es2020 --log-level=war
 	--loader:.woff=file --loader:.woff2=file --loader:.ttf=file --loader:.eot=file --loader:.svg=file \
 	--asset-names=fonts/[name]-[hash]
 
-.PHONY: run test bench lint assets clean
+.PHONY: run test bench lint lock lock-upgrade lock-check assets clean
 
 run: $(STAMP) assets
 	$(BIN)/inventaire run
@@ -27,23 +30,38 @@ BENCH_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/bench
 bench: $(STAMP) assets
 	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench
 
-lint: $(STAMP)
+lint: lock-check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+# The lock first (pip, the build backend and every dependency, each file checked against its
+# hash), then the project itself without resolving anything.
+$(STAMP): $(LOCK) pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+# After a change to pyproject's dependencies: `make lock` keeps every pin it can and adds what is
+# new; `make lock UPGRADE="lxml sqlalchemy"` upgrades those; `make lock-upgrade` upgrades all.
+UPGRADE ?=
+lock: $(STAMP)
+	$(BIN)/python -m tools.lock compile $(foreach name,$(UPGRADE),--upgrade-package $(name))
+
+lock-upgrade: $(STAMP)
+	$(BIN)/python -m tools.lock compile --upgrade
+
+# Offline: fails with "the lock is stale: run make lock" when pyproject changed since.
+lock-check: $(STAMP)
+	$(BIN)/python -m tools.lock check
 
 # The State design system and the studio's diagram editor (bpmn-js, bundled by esbuild), from
 # npm, served by Flask from web/static (never a CDN).
 assets: $(DSFR_DIR)/dsfr.min.css $(BUILD_DIR)/studio.js
 
 $(NPM_STAMP): package.json package-lock.json
-	npm install --no-audit --no-fund --loglevel=error
+	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 $(DSFR_DIR)/dsfr.min.css: $(NPM_STAMP)

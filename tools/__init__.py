@@ -1,0 +1,1 @@
+"""Developer tools run from the repository (never installed with the application)."""
