@@ -9,6 +9,7 @@ export is one read-only transaction, hence one consistent picture of the registe
 from __future__ import annotations
 
 import csv
+import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -173,7 +174,23 @@ def export_csv(session: Session, out: IO[str]) -> int:
     return count
 
 
+FORMULA_STARTS = frozenset("=+-@")
+
+
 def _cell(text: str) -> str:
-    """A spreadsheet takes a cell starting with = + - @ for a formula (and runs it): such a
-    cell starts with an apostrophe, as spreadsheets themselves do to keep text as text."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    """A spreadsheet runs a cell whose first visible character is = + - @ as a formula (some
+    skip blanks and control characters first), and one starting with a tab or a line break may
+    be read as one: such a cell starts with an apostrophe, as spreadsheets themselves do to keep
+    text as text. A carriage return becomes a line feed: the writer quotes a cell holding a line
+    feed, not one holding a lone carriage return, which readers take for the end of the row."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if text[:1] in ("\t", "\n") or _first_visible(text) in FORMULA_STARTS:
+        return "'" + text
+    return text
+
+
+def _first_visible(text: str) -> str:
+    for char in text:
+        if not (char.isspace() or unicodedata.category(char) in ("Cc", "Cf")):
+            return char
+    return ""

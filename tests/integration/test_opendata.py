@@ -634,3 +634,50 @@ def test_cli_refuses_a_bad_file_with_exit_code_2(
         "Aucune fiche n'a été importée.\n"
     )
     assert count(session) == 8  # only the sample, imported once
+
+
+# --- formulas in the CSV ---------------------------------------------------------------------
+
+
+def test_no_cell_of_the_csv_download_runs_as_a_formula(session: Session, browser: Any) -> None:
+    """A value a spreadsheet would run (a formula, even behind blanks or control characters,
+    or a cell starting with a tab or a line break) is downloaded as text: an apostrophe first.
+    A carriage return is a line feed in the file, so a line break never starts a new row."""
+    hyperlink = '\n=HYPERLINK("https://example.com/?"&A1;"Cliquez ici")'
+    risky = {
+        "objectifs_contexte": (hyperlink, "'" + hyperlink),
+        "competences_attestees": (" \r\n+SUM(1;2)", "' \n+SUM(1;2)"),
+        "modalites_evaluation": ("\x0b-2+3", "'\x0b-2+3"),
+        "prerequis": ("\u00a0@SUM(A1)", "'\u00a0@SUM(A1)"),
+        "public_vise": ("\tRéservé", "'\tRéservé"),
+        "lien_url_description": ("\rhttps://example.com", "'\nhttps://example.com"),
+        "type_enregistrement": ("\u200b\ufeff=1+2", "'\u200b\ufeff=1+2"),
+    }
+    moment = datetime(2025, 3, 10, 9, tzinfo=UTC)
+    session.add(
+        RegisterEntry(
+            numero="INV00077",
+            intitule="=1+1",
+            categorie="A",
+            autorite_legitime="Texte\r=HYPERLINK(A1)",
+            certificateurs={"certificateurs": [{"nom": "Organisme = sérieux", "siret": None}]},
+            content={name: value for name, (value, _shown) in risky.items()},
+            decision_at=moment,
+            start_at=moment,
+            end_at=moment.replace(year=2028),
+        )
+    )
+    session.commit()
+
+    response = browser.get("/registre/export.csv")  # read whole, then closed
+
+    assert response.status_code == 200
+    body = io.StringIO(response.get_data(as_text=True), newline="")
+    (row,) = csv.DictReader(body, delimiter=";")
+    for name, (_value, shown) in risky.items():
+        assert row[name] == shown, name
+    # Not at the start of a cell: no formula, but never a row of its own either.
+    assert row["autorite_legitime"] == "Texte\n=HYPERLINK(A1)"
+    assert row["intitule"] == "'=1+1"
+    assert row["certificateurs"] == "Organisme = sérieux"  # no formula: left as it is
+    assert row["numero"] == "INV00077"
