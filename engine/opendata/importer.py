@@ -1,9 +1,10 @@
 """Import of France compétences' open-data export (`<FICHES><FICHE>…`) into the register.
 
 The file is untrusted: refused before it is read when it is larger than `max_bytes`, refused
-when it declares a DTD (no entities, hence no external entity and no entity-expansion bomb),
-parsed by lxml without network, DTD loading, entity resolution nor huge-tree mode, one fiche at
-a time so memory stays flat. A file that is not well-formed XML is refused whole.
+when its prolog declares a DTD, before lxml reads it (engine/xml_safety.py: no entities, hence
+no external entity and no entity-expansion bomb), parsed by lxml without network, DTD loading,
+entity resolution nor huge-tree mode, one fiche at a time so memory stays flat. A file that is
+not well-formed XML is refused whole.
 
 Each fiche is validated (NUMERO_FICHE and INTITULE present, dates that exist, Oui/Non, counts,
 no element twice); an invalid fiche is skipped and reported with its NUMERO_FICHE and the
@@ -44,6 +45,7 @@ from lxml import etree
 from sqlalchemy import Table, bindparam, exists, select, update
 from sqlalchemy.orm import Session
 
+from engine import xml_safety
 from engine.clock import utcnow
 from engine.errors import InventaireError
 from engine.models import RegisterEntry, RegisterStatus
@@ -180,19 +182,23 @@ def _megabytes(size: int) -> str:
 
 
 def _check_root(stream: BinaryIO, name: str) -> None:
-    """The root must be FICHES and the file must declare no DTD: libxml2 has read the prolog
-    (internal subset included, never expanded) when it reports the root's start."""
+    """The file must declare no DTD, which we see in its prolog before libxml2 reads it (each
+    libxml2 version has its own way with entities), and its root must be FICHES."""
+    refused = xml_safety.stream_refusal(stream)
+    if refused == xml_safety.DTD_REFUSED:
+        raise ImportRefused(
+            f"Le fichier « {name} » déclare une DTD (<!DOCTYPE>) : les DTD et les entités XML "
+            "sont refusées. Aucune fiche n'a été importée."
+        )
+    if refused is not None:
+        raise ImportRefused(
+            f"Le fichier « {name} » est refusé : {refused}. Aucune fiche n'a été importée."
+        )
     events = etree.iterparse(stream, events=("start",), **_PARSER_OPTIONS)
     try:
         _event, root = next(events)
     except StopIteration:
         raise ImportRefused(f"Le fichier « {name} » est vide.") from None
-    info = root.getroottree().docinfo
-    if info.internalDTD is not None or info.doctype:
-        raise ImportRefused(
-            f"Le fichier « {name} » déclare une DTD (<!DOCTYPE>) : les DTD et les entités XML "
-            "sont refusées. Aucune fiche n'a été importée."
-        )
     if root.tag != "FICHES":
         raise ImportRefused(
             f"Le fichier « {name} » n'est pas un export des fiches de France compétences : "
