@@ -1,20 +1,20 @@
 """Scripts, conditions and expressions of diagrams are code written by others: run them confined.
 
 Every piece of code is compiled with RestrictedPython (no imports, no names or attributes starting
-with an underscore, guarded attribute/item access), big-number and big-sequence operators are
-rewritten into guarded calls, and execution stops after a time limit. Compiled code is cached.
+with an underscore, guarded attribute/item access) and big-number and big-sequence operators are
+rewritten into guarded calls. Compiled code is cached. Where it runs is decided elsewhere: code
+`engine.cheap_code` proves cheap runs in the server, everything else in a sandbox process with
+hard limits (`engine.sandbox_client`, `engine.sandbox_process`); both use this module's policy.
 """
 
 from __future__ import annotations
 
 import ast
 import math
-import sys
-import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta, timezone
 from functools import lru_cache
-from types import CodeType, FrameType
+from types import CodeType
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -42,6 +42,9 @@ MAX_SOURCE_CHARS = 20_000
 MAX_SEQUENCE = 1_000_000
 MAX_EXPONENT = 10_000
 DEFAULT_TIME_LIMIT = 1.0
+# What all the diagram code of one user action may take together (several scripts, conditions,
+# timers): past it, the action fails like a script past its own limit.
+ACTION_TIME_BUDGET = 5.0
 
 
 # --- compilation -----------------------------------------------------------------------------
@@ -294,44 +297,82 @@ GUARDS: dict[str, Any] = {
 }
 
 
-# --- execution under a time limit ------------------------------------------------------------
+# --- running ---------------------------------------------------------------------------------
+# Code that `engine.cheap_code` proves cheap runs here, in the server; everything else runs in a
+# sandbox process (`engine.sandbox_client`), which the same functions serve from the other side.
 
 
-class _Deadline:
-    """Stops sandboxed frames that run past the limit (traces only the diagram's own code)."""
+def evaluate_here(source: str, context: dict[str, Any], external: dict[str, Any] | None) -> Any:
+    return eval(compile_expression(source), namespace_for(context, external))
 
-    def __init__(self, seconds: float) -> None:
-        self.expires = time.monotonic() + seconds
-        self.seconds = seconds
 
-    def _check(self) -> None:
-        if time.monotonic() > self.expires:
+def execute_here(source: str, context: dict[str, Any], external: dict[str, Any]) -> None:
+    namespace = namespace_for(context, external)
+    exec(compile_script(source), namespace)
+    apply_variables(context, script_variables(namespace, context, external))
+
+
+def script_variables(
+    namespace: dict[str, Any], context: dict[str, Any], external: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The process variables a script leaves: its namespace without our names, data only."""
+    variables: dict[str, Any] = {}
+    for name, value in namespace.items():
+        if name in _RESERVED or name in (external or {}):
+            continue
+        if name in HELPERS and name not in context and value is HELPERS[name]:
+            continue
+        if not is_plain_data(value):
             raise ScriptError(
-                f"Le script du diagramme a dépassé le temps autorisé ({self.seconds:g} s)."
+                f"La variable « {name} » produite par un script n'est pas une donnée simple."
             )
-
-    def global_trace(self, frame: FrameType, event: str, _arg: Any) -> Any:
-        if frame.f_code.co_filename != SANDBOX_FILENAME:
-            return None
-        self._check()
-        return self.local_trace
-
-    def local_trace(self, _frame: FrameType, _event: str, _arg: Any) -> Any:
-        self._check()
-        return self.local_trace
+        variables[name] = value
+    return variables
 
 
-def run_with_deadline(code: CodeType, namespace: dict[str, Any], seconds: float, mode: str) -> Any:
-    deadline = _Deadline(seconds)
-    previous = sys.gettrace()
-    sys.settrace(deadline.global_trace)
-    try:
-        if mode == "eval":
-            return eval(code, namespace)
-        exec(code, namespace)
-        return None
-    finally:
-        sys.settrace(previous)
+def apply_variables(context: dict[str, Any], variables: dict[str, Any]) -> None:
+    """Write a script's variables back to the task data (a deleted variable is deleted)."""
+    for name in list(context):
+        if name not in variables:
+            del context[name]
+    context.update(variables)
+
+
+MAX_RESULT_BYTES = 1024 * 1024
+MEMORY_MESSAGE = "Le code du diagramme a dépassé la mémoire autorisée ; il a été arrêté."
+
+
+def check_result_size(value: Any) -> None:
+    """Refuse a result bigger than the process variables should ever be (a dossier's whole
+    state is a few kilobytes), before it is copied anywhere."""
+    if _size_over(value, MAX_RESULT_BYTES) > MAX_RESULT_BYTES:
+        raise ScriptError(
+            "Le résultat du code du diagramme est trop volumineux "
+            f"(plus de {MAX_RESULT_BYTES // (1024 * 1024)} Mo) ; il a été refusé."
+        )
+
+
+def _size_over(value: Any, budget: int) -> int:
+    """An estimate of `value`'s size in bytes, stopping as soon as it passes `budget`."""
+    if isinstance(value, str | bytes):
+        return len(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value.bit_length() // 8 + 8
+    if isinstance(value, dict):
+        items: list[Any] = [*value.keys(), *value.values()]
+    elif isinstance(value, list | tuple | set | frozenset):
+        items = list(value)
+    else:
+        return 16
+    total = 8 * len(items)
+    for item in items:
+        if total > budget:
+            break
+        total += _size_over(item, budget - total)
+    return total
+
+
+_RESERVED = set(GUARDS)
 
 
 def namespace_for(context: dict[str, Any], external: dict[str, Any] | None) -> dict[str, Any]:

@@ -11,8 +11,10 @@ from __future__ import annotations
 import base64
 import json
 import re
+import time
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -37,7 +39,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.task import Task, TaskState
 
-from engine import sandbox, xml_safety
+from engine import cheap_code, sandbox, sandbox_client, xml_safety
 from engine.errors import ExecutionError, InventaireError, ProcessModelError, ScriptError
 
 # A deep task tree is SpiffWorkflow's hard limit (~1000: RecursionError or a silently stuck
@@ -285,26 +287,57 @@ ServiceHandler = Callable[[str, dict[str, Any], dict[str, Any]], Any]
 
 
 class SandboxEnvironment(BasePythonScriptEngineEnvironment):
-    """Evaluates and executes diagram code under engine.sandbox's restrictions."""
+    """Evaluates and executes diagram code under engine.sandbox's restrictions.
 
-    def __init__(self, time_limit: float = sandbox.DEFAULT_TIME_LIMIT) -> None:
+    Code proven cheap by its shape runs here; the rest in a sandbox process that is killed at
+    the deadline (engine.sandbox_client). One environment serves one action, whose code has a
+    time budget in all (`ACTION_TIME_BUDGET`) besides each evaluation's own limit.
+    """
+
+    def __init__(
+        self,
+        time_limit: float = sandbox.DEFAULT_TIME_LIMIT,
+        action_budget: float = sandbox.ACTION_TIME_BUDGET,
+    ) -> None:
         super().__init__({})
         self.time_limit = time_limit
+        self.budget_left = action_budget
         self.service_handler: ServiceHandler | None = None
 
     def evaluate(
         self, expression: str, context: dict[str, Any], external_context: Any = None
     ) -> Any:
-        code = sandbox.compile_expression(expression)
-        namespace = sandbox.namespace_for(context, external_context)
-        return sandbox.run_with_deadline(code, namespace, self.time_limit, "eval")
+        if cheap_code.is_cheap_expression(expression):
+            return sandbox.evaluate_here(expression, context, external_context)
+        return self._confined(
+            lambda seconds: sandbox_client.evaluate(expression, context, external_context, seconds)
+        )
 
     def execute(self, script: str, context: dict[str, Any], external_context: Any = None) -> bool:
-        code = sandbox.compile_script(script)
-        namespace = sandbox.namespace_for(context, external_context)
-        sandbox.run_with_deadline(code, namespace, self.time_limit, "exec")
-        _copy_back(namespace, context, external_context or {})
+        if cheap_code.is_cheap_script(script):
+            sandbox.execute_here(script, context, external_context or {})
+            return True
+        variables = self._confined(
+            lambda seconds: sandbox_client.execute(script, context, external_context, seconds)
+        )
+        sandbox.apply_variables(context, variables)
         return True
+
+    def render(self, template: str, data: dict[str, Any]) -> str:
+        return str(self._confined(lambda seconds: sandbox_client.render(template, data, seconds)))
+
+    def _confined(self, call: Callable[[float], Any]) -> Any:
+        if self.budget_left <= 0:
+            raise ScriptError(
+                "Le code du diagramme a épuisé le temps de calcul accordé à une action "
+                f"({sandbox.ACTION_TIME_BUDGET:g} s) ; elle est arrêtée."
+            )
+        seconds = min(self.time_limit, self.budget_left)
+        started = time.monotonic()
+        try:
+            return call(seconds)
+        finally:
+            self.budget_left -= time.monotonic() - started
 
     def call_service(self, context: dict[str, Any], **kwargs: Any) -> str:
         if self.service_handler is None:
@@ -312,26 +345,6 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         name = kwargs.get("operation_name", "")
         params = {k: v.get("value") for k, v in (kwargs.get("operation_params") or {}).items()}
         return json.dumps(self.service_handler(name, params, context), default=str)
-
-
-_RESERVED = set(sandbox.GUARDS) | set(sandbox.HELPERS)
-
-
-def _copy_back(
-    namespace: dict[str, Any], context: dict[str, Any], external: dict[str, Any]
-) -> None:
-    """Write what a script left in its namespace back to the task data, refusing non-data."""
-    for name in list(context):
-        if name not in namespace:
-            del context[name]
-    for name, value in namespace.items():
-        if name in _RESERVED or name in external:
-            continue
-        if not sandbox.is_plain_data(value):
-            raise ScriptError(
-                f"La variable « {name} » produite par un script n'est pas une donnée simple."
-            )
-        context[name] = value
 
 
 class ScriptEngine(PythonScriptEngine):
@@ -399,7 +412,44 @@ def run_engine(workflow: BpmnWorkflow, completed: list[Task] | None = None) -> N
         if completed is not None:
             completed.append(task)
 
-    workflow.do_engine_steps(did_complete_task=guard)
+    with diagram_errors():
+        workflow.do_engine_steps(did_complete_task=guard)
+
+
+@contextmanager
+def diagram_errors() -> Iterator[None]:
+    """Whatever a diagram makes SpiffWorkflow raise leaves as our French ScriptError.
+
+    SpiffWorkflow wraps errors in its own (a decision table's rule, a syntax it re-parses, a
+    missing variable): the caller must see one kind of error, to roll back and record an
+    incident, never a 500.
+    """
+    try:
+        yield
+    except InventaireError:
+        raise
+    except Exception as error:
+        raise _as_script_error(error) from None
+
+
+def _as_script_error(error: BaseException) -> InventaireError:
+    cause: BaseException | None = error
+    seen: set[int] = set()
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, InventaireError):
+            return cause  # ours, wrapped by SpiffWorkflow (a rule of a decision table)
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    task_spec = getattr(error, "task_spec", None) or getattr(
+        getattr(error, "task", None), "task_spec", None
+    )
+    element = str(getattr(task_spec, "bpmn_id", None) or getattr(task_spec, "name", "processus"))
+    label = getattr(task_spec, "bpmn_name", None) or element
+    detail = str(error).split("\n")[0][:300]
+    return ScriptError(
+        f"{element}: erreur dans « {label} » : {type(error).__name__} : {detail}",
+        element=element,
+    )
 
 
 def check_depth(task: Task) -> None:
@@ -434,7 +484,8 @@ def is_ready_human_task(task: Task) -> bool:
 
 def complete_human_task(task: Task, data: dict[str, Any]) -> None:
     task.set_data(**data)
-    task.run()
+    with diagram_errors():
+        task.run()
     check_depth(task)
 
 
@@ -579,7 +630,8 @@ def fire_timer(workflow: BpmnWorkflow, task_id: str) -> bool:
             value["next"] = (datetime.now(UTC) - timedelta(seconds=1)).isoformat()
         else:
             task._set_internal_data(event_fired=True)
-        workflow.refresh_timers()
+        with diagram_errors():
+            workflow.refresh_timers()
     return task.state in (TaskState.READY, TaskState.COMPLETED)
 
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from jinja2 import TemplateError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -15,13 +13,12 @@ from engine.access import can_see_instance, may_work_on
 from engine.accounts import users_with_role
 from engine.actor import Actor
 from engine.definition import definition_for
-from engine.errors import NotFound
+from engine.errors import InventaireError, NotFound
 from engine.forms import FormDefinition
 from engine.models import Instance, Submission, WorkItem, WorkItemStatus
 from engine.register_life import renewal_warning
 from engine.runtime import form_of, get_work_item, load_workflow
 
-_TEMPLATES = ImmutableSandboxedEnvironment(autoescape=False)
 DECISION_WIDGETS = frozenset({"radio", "select"})
 
 
@@ -131,10 +128,21 @@ def _prefill(
 
 
 def render_instructions(text: str, data: dict[str, Any]) -> str:
-    """Fill `{{ variable }}` from the process variables; templates cannot run code."""
-    if not text:
-        return ""
-    try:
-        return _TEMPLATES.from_string(text).render(**data)
-    except TemplateError:
+    """Fill the instructions' `{{ variable }}` from the process variables.
+
+    They are a Jinja template written in the studio: rendered by Jinja's sandbox in a sandbox
+    process, under the diagram code's limits (a loop in a template cannot hang the page). A
+    template that fails says so in French instead of showing half a text.
+    """
+    if "{" not in text:
         return text
+    try:
+        return spiff.SandboxEnvironment().render(text, data)
+    except InventaireError as error:
+        reason = error.user_message
+    except Exception as error:
+        reason = f"{type(error).__name__} : {error}"
+    return (
+        "Les instructions de cette étape n'ont pas pu être préparées "
+        f"({reason.rstrip('.')}). Le propriétaire du processus doit corriger le modèle."
+    )

@@ -1,0 +1,126 @@
+"""The sandbox processes: hard limits on what diagram code may take, a pool that survives them."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine import cheap_code, sandbox_client, sandbox_wire
+from engine.errors import ScriptError
+from engine.spiff import SandboxEnvironment
+
+RUNAWAYS = [
+    ("pow(3, 10 ** 8)", "dépassé le temps autorisé"),
+    ("math.factorial(10 ** 6)", "dépassé le temps autorisé"),
+    ("'x'.ljust(10 ** 9)", "mémoire autorisée"),
+    ("'%0999999999d' % 1", "mémoire autorisée"),
+    ("f'{1:>999999999}'", "mémoire autorisée"),
+    ("'x'.ljust(3 * 10 ** 6)", "trop volumineux"),
+]
+
+
+@pytest.mark.parametrize(("source", "reason"), RUNAWAYS)
+def test_heavy_expressions_end_with_a_french_error(source: str, reason: str) -> None:
+    with pytest.raises(ScriptError, match=reason):
+        SandboxEnvironment().evaluate(source, {})
+
+
+@pytest.mark.parametrize(
+    "script", ["while True: pass", "while True:\n    x = 1", "x = [0]\nwhile x: x.append(1)"]
+)
+def test_endless_scripts_are_stopped(script: str) -> None:
+    with pytest.raises(ScriptError, match=r"dépassé|mémoire|volumineux"):
+        SandboxEnvironment(time_limit=0.5).execute(script, {})
+
+
+def test_the_pool_serves_again_after_a_breach() -> None:
+    environment = SandboxEnvironment()
+    with pytest.raises(ScriptError):
+        environment.evaluate("pow(3, 10 ** 8)", {})
+    assert environment.evaluate("duree_en_jours(jours)", {"jours": 12}) == "P12D"
+
+
+def test_one_action_has_a_budget_for_all_its_code() -> None:
+    environment = SandboxEnvironment(time_limit=0.3, action_budget=0.5)
+    for _attempt in range(2):
+        with pytest.raises(ScriptError, match="temps autorisé"):
+            environment.evaluate("pow(3, 10 ** 8)", {})
+    with pytest.raises(ScriptError, match="épuisé le temps de calcul"):
+        environment.evaluate("duree_en_jours(1)", {})
+
+
+def test_scripts_in_a_sandbox_process_change_the_task_data() -> None:
+    data = {"depot": "2026-01-01", "ancien": 1, "liste": [3, 1, 2]}
+    SandboxEnvironment().execute(
+        "echeance = ajouter_jours(depot, 30)\nliste = sorted(liste)\ndel ancien", data
+    )
+    assert data == {"depot": "2026-01-01", "echeance": "2026-01-31", "liste": [1, 2, 3]}
+
+
+def test_errors_of_the_code_keep_their_kind() -> None:
+    with pytest.raises(NameError):
+        SandboxEnvironment().evaluate("inconnue(1)", {})
+    with pytest.raises(ZeroDivisionError):
+        SandboxEnvironment().evaluate("sum([1]) / 0", {})
+
+
+def test_an_answer_can_only_carry_plain_data() -> None:
+    class Evil:
+        def __reduce__(self) -> tuple[object, tuple[str]]:
+            return (print, ("pwned",))
+
+    with pytest.raises(sandbox_wire.WireError):
+        sandbox_wire.decode_untrusted(sandbox_wire.encode(Evil())[sandbox_wire.HEADER.size :])
+
+
+def test_instructions_render_in_the_sandbox() -> None:
+    assert sandbox_client.render("Délai : {{ n }} jours", {"n": 30}, 1.0) == "Délai : 30 jours"
+    with pytest.raises(ScriptError, match="dépassé le temps autorisé"):
+        sandbox_client.render(
+            "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}",
+            {},
+            0.5,
+        )
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        'decision == "refus"',
+        "avis in ('favorable', 'ajournement') and not complet",
+        "dossier['categorie'] != 'C'",
+        "(delai or 30) - 7 > 1",
+        "x if y else z",
+    ],
+)
+def test_comparisons_of_process_data_are_cheap(source: str) -> None:
+    assert cheap_code.is_cheap_expression(source)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "pow(3, 10 ** 8)",
+        "3 ** 100",
+        "'%099d' % 1",
+        "f'{x:>99}'",
+        "x.upper()",
+        "[y for y in x]",
+        "a + b",
+        "x * 2",
+        "x[1:]",
+        "lambda: 1",
+    ],
+)
+def test_anything_else_goes_to_a_sandbox_process(source: str) -> None:
+    assert not cheap_code.is_cheap_expression(source)
+
+
+def test_cheap_scripts() -> None:
+    assert cheap_code.is_cheap_script("tours = 0")
+    assert cheap_code.is_cheap_script("tours = tours + 1\nif tours > 3:\n    bloque = True")
+    assert cheap_code.is_cheap_script("n += 1")
+    assert not cheap_code.is_cheap_script("while True: pass")
+    assert not cheap_code.is_cheap_script("a = a + a")
+    assert not cheap_code.is_cheap_script("n += x")
+    assert not cheap_code.is_cheap_script("for i in x: pass")
+    assert not cheap_code.is_cheap_script("x.y = 1")
