@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
 import click
 from flask import Flask
+from sqlalchemy import Engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from engine import demo, documents
@@ -21,11 +26,89 @@ from engine.replay import replay
 from engine.scenario import ScenarioResult, load_scenarios
 from web.background import make_worker, start_worker_thread
 
+if TYPE_CHECKING:
+    from engine.models import ProcessVersion
+    from engine.opendata.importer import ImportReport
+
+
+T = TypeVar("T")
+
+BUSY_MESSAGE = "La base de données est occupée par une autre opération ; réessayez dans un instant."
+# sysexits' EX_TEMPFAIL: a script may try again later.
+EXIT_BUSY = 75
+# How long a writing command tries again while SQLite's write lock is held elsewhere.
+DEFAULT_LOCK_WAIT_SECONDS = 10.0
+# SQLite waits this long for the lock at each try, so that the command can say it waits.
+BUSY_TIMEOUT_MS = 250
+_SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
+
 
 def _app() -> Flask:
     from web import create_app
 
     return create_app()
+
+
+def _writing_app() -> Flask:
+    """The app of a command that writes: on SQLite, each try waits briefly for the lock (the
+    retries of `_while_locked` do the rest)."""
+    app = _app()
+    engine: Engine = app.extensions["db_engine"]
+    if engine.dialect.name == "sqlite":
+        # First of the connect listeners: switching to WAL may itself wait for the lock.
+        event.listen(engine, "connect", _short_busy_timeout, insert=True)
+    return app
+
+
+def _short_busy_timeout(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    cursor.close()
+
+
+def _lock_wait_seconds() -> float:
+    try:
+        return max(0.0, float(os.environ.get("INVENTAIRE_LOCK_WAIT", DEFAULT_LOCK_WAIT_SECONDS)))
+    except ValueError:
+        return DEFAULT_LOCK_WAIT_SECONDS
+
+
+def _is_locked(error: OperationalError) -> bool:
+    code = getattr(error.orig, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF in (_SQLITE_BUSY, _SQLITE_LOCKED)
+    return "database is locked" in str(error.orig)
+
+
+def _while_locked(action: Callable[[], T]) -> T:
+    """Run `action` (whole transactions, rolled back on failure), again while the database is
+    locked by another operation; past the wait, say so in French and exit with EXIT_BUSY."""
+    deadline = time.monotonic() + _lock_wait_seconds()
+    pause = 0.1
+    told = False
+    while True:
+        try:
+            return action()
+        except OperationalError as error:
+            if not _is_locked(error):
+                raise
+            left = deadline - time.monotonic()
+            if left <= 0:
+                click.echo(BUSY_MESSAGE, err=True)
+                sys.exit(EXIT_BUSY)
+            if not told:
+                click.echo("La base de données est occupée : nouvel essai…", err=True)
+                told = True
+            time.sleep(min(pause, left))
+            pause = min(pause * 2, 1.0)
+
+
+def _writer(session: Session) -> Session:
+    """On SQLite, the session's transaction takes the write lock first: nothing is done (no
+    file written, no spec built) before the lock is ours."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+    return session
 
 
 def _store(app: Flask) -> documents.DocumentStore:
@@ -42,6 +125,7 @@ def prepare_database(app: Flask, *, with_demo: bool) -> None:
     """Migrate, deploy the process folders when they changed, load the demo on an empty base."""
     upgrade(app.extensions["db_engine"])
     with _session(app) as session:
+        _writer(session)
         empty = not demo.has_data(session)
         if with_demo and empty:
             count = demo.load(session, Path(app.config["PROCESSES_DIR"]), _store(app))
@@ -68,7 +152,7 @@ def run_command(host: str, port: int) -> None:
     from waitress import serve
 
     app = _app()
-    prepare_database(app, with_demo=True)
+    _while_locked(lambda: prepare_database(app, with_demo=True))
     _thread, stop = start_worker_thread(app)
     click.echo(f"Inventaire est servi sur http://{host}:{port} (avec un travailleur intégré)")
     try:
@@ -108,26 +192,37 @@ def db_group() -> None:
 @db_group.command("upgrade")
 def db_upgrade() -> None:
     """Appliquer les migrations à INVENTAIRE_DATABASE_URL."""
-    app = _app()
-    upgrade(app.extensions["db_engine"])
+    app = _writing_app()
+    try:
+        _while_locked(lambda: upgrade(app.extensions["db_engine"]))
+    finally:
+        app.extensions["db_engine"].dispose()
     click.echo("Base de données à jour.")
 
 
 @main.command("demo")
 def demo_command() -> None:
     """Créer les organisations, comptes et dossiers de démonstration."""
-    app = _app()
-    upgrade(app.extensions["db_engine"])
+    app = _writing_app()
+    try:
+        _while_locked(lambda: upgrade(app.extensions["db_engine"]))
+        count = _while_locked(lambda: _load_demo(app))
+        # What is due now (emails, the publication of the recensed dossier) is done at once.
+        jobs_run = _while_locked(make_worker(app).run_until_idle)
+    finally:
+        app.extensions["db_engine"].dispose()
+    click.echo(f"Données de démonstration créées ({count} dossiers, {jobs_run} travaux exécutés).")
+
+
+def _load_demo(app: Flask) -> int:
     with _session(app) as session:
+        _writer(session)
         if demo.has_data(session):
             click.echo("La base contient déjà des comptes : rien n'est créé.", err=True)
             sys.exit(1)
         count = demo.load(session, Path(app.config["PROCESSES_DIR"]), _store(app))
         session.commit()
-    # What is due now (emails, the publication of the recensed dossier) is done at once.
-    jobs_run = make_worker(app).run_until_idle()
-    app.extensions["db_engine"].dispose()
-    click.echo(f"Données de démonstration créées ({count} dossiers, {jobs_run} travaux exécutés).")
+    return count
 
 
 @main.group("processes")
@@ -151,23 +246,31 @@ def processes_check(files: tuple[str, ...]) -> None:
 @click.argument("folder", type=click.Path(file_okay=False))
 def processes_deploy(folder: str) -> None:
     """Déployer un dossier de processus comme nouvelle version."""
-    app = _app()
-    upgrade(app.extensions["db_engine"])
+    app = _writing_app()
     try:
         files = read_folder(Path(folder))
-        with _session(app) as session:
-            version, created = deploy(session, files)
-            session.commit()
+        _while_locked(lambda: upgrade(app.extensions["db_engine"]))
+        version, created = _while_locked(lambda: _deploy(app, files))
     except ProcessModelError as error:
         for problem in error.problems:
             click.echo(problem, err=True)
         sys.exit(1)
+    finally:
+        app.extensions["db_engine"].dispose()
     if created:
         click.echo(f"« {version.key} » déployé en version {version.version}.")
     else:
         click.echo(
             f"« {version.key} » version {version.version} : contenu identique, rien à faire."
         )
+
+
+def _deploy(app: Flask, files: dict[str, str]) -> tuple[ProcessVersion, bool]:
+    with _session(app) as session:
+        _writer(session)
+        version, created = deploy(session, files)
+        session.commit()
+    return version, created
 
 
 @main.group("scenarios")
@@ -237,7 +340,7 @@ def register_export(file_format: str, output: str | None) -> None:
     """Exporter le registre publié (« --output - » : la sortie standard)."""
     app = _app()
     try:
-        upgrade(app.extensions["db_engine"])
+        _while_locked(lambda: upgrade(app.extensions["db_engine"]))
         with _session(app) as session:
             if output is None or output == "-":
                 count = _write_export(session, file_format, sys.stdout.buffer)
@@ -310,33 +413,45 @@ def _write_export(session: Session, file_format: str, stream: BinaryIO) -> int:
 )
 def register_import(file: str, max_size: int | None) -> None:
     """Importer les fiches de l'export XML open data de France compétences."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from engine.opendata.importer import DEFAULT_MAX_BYTES, ImportRefused, import_fiches, summary
+    from engine.opendata.importer import DEFAULT_MAX_BYTES, summary
 
     max_bytes = max_size * 1024 * 1024 if max_size else DEFAULT_MAX_BYTES
-    app = _app()
+    app = _writing_app()
     try:
-        upgrade(app.extensions["db_engine"])
-        with _session(app) as session:
-            if session.get_bind().dialect.name == "sqlite":
-                session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
-            try:
-                report = import_fiches(session, Path(file), max_bytes=max_bytes)
-                session.commit()
-            except ImportRefused as error:
-                session.rollback()
-                click.echo(error.user_message, err=True)
-                sys.exit(2)
-            except SQLAlchemyError as error:  # e.g. another import committed the same number
-                session.rollback()
-                click.echo(
-                    f"La base de données a refusé l'import ({type(error).__name__}) : "
-                    "aucune fiche n'a été importée. Relancez l'import.",
-                    err=True,
-                )
-                sys.exit(1)
+        _while_locked(lambda: upgrade(app.extensions["db_engine"]))
+        report = _while_locked(lambda: _import_register(app, Path(file), max_bytes))
     finally:
         app.extensions["db_engine"].dispose()
     for line in summary(report):
         click.echo(line)
+
+
+def _import_register(app: Flask, path: Path, max_bytes: int) -> ImportReport:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from engine.opendata.importer import ImportRefused, import_fiches
+
+    with _session(app) as session:
+        _writer(session)
+        try:
+            report = import_fiches(session, path, max_bytes=max_bytes)
+            session.commit()
+        except ImportRefused as error:
+            session.rollback()
+            click.echo(error.user_message, err=True)
+            sys.exit(2)
+        except SQLAlchemyError as error:  # e.g. another import committed the same number
+            session.rollback()
+            if isinstance(error, OperationalError) and _is_locked(error):
+                raise
+            click.echo(
+                f"La base de données a refusé l'import ({type(error).__name__}) : "
+                "aucune fiche n'a été importée. Relancez l'import.",
+                err=True,
+            )
+            sys.exit(1)
+    return report
+
+
+if __name__ == "__main__":
+    main()
