@@ -7,7 +7,7 @@ import unicodedata
 from pathlib import Path
 
 from engine import spiff
-from engine.definition import PROCESS_FILE, build_definition, read_folder
+from engine.definition import PROCESS_FILE, build_definition, read_folder, read_model_file
 from engine.errors import InventaireError, ProcessModelError
 from engine.validation import validate_definition
 
@@ -52,7 +52,7 @@ def check_files(files: dict[str, str]) -> list[str]:
 
 def _standalone_files(path: Path) -> dict[str, str]:
     """A lone BPMN file: its lanes' names are taken as role names, forms looked up beside it."""
-    text = path.read_text(encoding="utf-8")
+    text = read_model_file(path)
     files = {path.name: text}
     if path.suffix == ".dmn":
         raise ProcessModelError(
@@ -78,7 +78,7 @@ def _standalone_files(path: Path) -> dict[str, str]:
         for form in sorted(forms.glob("*.json")):
             files[f"forms/{form.name}"] = form.read_text(encoding="utf-8")
     for dmn in sorted(path.parent.glob("*.dmn")):
-        files[dmn.name] = dmn.read_text(encoding="utf-8")
+        files[dmn.name] = read_model_file(dmn)
     return files
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine import spiff
+from engine import spiff, xml_safety
 from engine.bpmn_rules import check_bpmn_xml
 from engine.clock import utcnow
 from engine.errors import NotFound, ProcessModelError
@@ -104,8 +104,18 @@ def read_folder(folder: Path) -> dict[str, str]:
             and path.suffix in MODEL_SUFFIXES
             and not relative.startswith("scenarios/")
         ):
-            files[relative] = path.read_text(encoding="utf-8")
+            files[relative] = read_model_file(path)
     return files
+
+
+def read_model_file(path: Path) -> str:
+    """A model file's text (UTF-8); a BPMN or DMN file is checked on its bytes first, so one
+    that declares a DTD is refused as such whatever its encoding."""
+    if path.suffix in (".bpmn", ".dmn"):
+        refused = xml_safety.refusal(path.read_bytes())
+        if refused is not None:
+            raise ProcessModelError(f"{path.name}: {refused}.")
+    return path.read_text(encoding="utf-8")
 
 
 def content_hash(files: dict[str, str]) -> str:

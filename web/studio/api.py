@@ -8,7 +8,7 @@ from typing import Any
 from flask import jsonify, render_template, request
 from werkzeug.wrappers import Response
 
-from engine import diagram, studio
+from engine import diagram, studio, xml_safety
 from engine.errors import Conflict, FormInvalid, ProcessModelError
 from engine.forms import FormDefinition
 from engine.models import RoleName
@@ -49,6 +49,9 @@ def draft_put(key: str) -> Json:
     seen = payload.get("lock_version")
     if not isinstance(files, dict) or not isinstance(seen, int):
         return jsonify(errors={"": "Requête invalide : fichiers et version attendus."}), 422
+    refused = _xml_refusals(files)
+    if refused:
+        return jsonify(errors=refused), 422
     try:
         draft = studio.save_draft(db(), current_actor(), key, files, seen)
         db().commit()
@@ -59,6 +62,21 @@ def draft_put(key: str) -> Json:
         db().rollback()
         return jsonify(message=error.user_message), 409
     return jsonify(lock_version=draft.lock_version)
+
+
+def _xml_refusals(files: dict[str, Any]) -> dict[str, str]:
+    """The diagrams and decision tables that declare a DTD: never stored, so neither the editor
+    nor a later check reads them (oversized texts are save_draft's to refuse)."""
+    refusals: dict[str, str] = {}
+    for name, text in files.items():
+        if not name.endswith((".bpmn", ".dmn")) or not isinstance(text, str):
+            continue
+        if len(text) > studio.MAX_FILE_CHARS:
+            continue
+        refused = xml_safety.refusal(text.encode("utf-8", errors="surrogatepass"))
+        if refused is not None:
+            refusals[name] = f"Fichier refusé : {refused}."
+    return refusals
 
 
 @bp.post("/api/<key>/brouillon/verification")

@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
-from engine import migration, studio
+from engine import migration, studio, xml_safety
 from engine.errors import Conflict, NotFound, ProcessModelError
 from engine.models import ProcessVersion, RoleName, as_id
 from web.auth import current_actor, roles_required
@@ -146,6 +146,11 @@ def import_bpmn(key: str) -> Page:
         flash("Choisissez un fichier BPMN à importer.", "error")
         return redirect(url_for("studio.model", key=key))
     content = upload.stream.read(studio.MAX_FILE_CHARS + 1)
+    # On the bytes, before they are decoded or stored: a DTD in UTF-16 is refused as such.
+    refused = xml_safety.refusal(content)
+    if refused is not None:
+        flash(f"« {upload.filename} » n'est pas importé : {refused}.", "error")
+        return model(key), 422
     try:
         text = content.decode("utf-8")
     except UnicodeDecodeError:
