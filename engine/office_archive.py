@@ -11,6 +11,7 @@ import io
 import re
 import struct
 import zipfile
+import zlib
 
 from engine.errors import DocumentRefused
 
@@ -53,8 +54,8 @@ def detect(name: str, suffix: str, content: bytes) -> bool:
             return _is_docx(archive, names)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, OSError, EOFError):
         return False
-    except (ValueError, RuntimeError, NotImplementedError):
-        # Odd headers (bad compression data, an unknown method, encryption).
+    except (zlib.error, struct.error, ValueError, RuntimeError, NotImplementedError):
+        # Odd headers or data (corrupt deflate stream, an unknown method, encryption).
         return False
 
 

@@ -127,6 +127,17 @@ def bzip2_member() -> bytes:
     return buffer.getvalue()
 
 
+def corrupt_odt() -> bytes:
+    """An ODT whose `mimetype` holds deflate data that cannot be inflated."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("mimetype", ODT_TYPE)
+        archive.writestr("content.xml", ODT_CONTENT)
+    content = bytearray(buffer.getvalue())
+    content[30 + len("mimetype")] = 0xFF  # a deflate block of the reserved type
+    return bytes(content)
+
+
 def files_in(folder: Path) -> int:
     return sum(1 for path in folder.rglob("*") if path.is_file())
 
@@ -192,6 +203,7 @@ def test_a_zip_bomb_is_refused_without_being_inflated(
     [
         ("nombreux.docx", many_members, "est une archive de plus de 5 000 éléments"),
         ("bzip2.docx", bzip2_member, "n'est pas un document PDF, ODT ou DOCX valide"),
+        ("corrompu.odt", corrupt_odt, "n'est pas un document PDF, ODT ou DOCX valide"),
         (
             "sans-document.docx",
             lambda: valid_docx(CONTENT_TYPES.replace(DOCX_MAIN.encode(), b"application/xml")),
