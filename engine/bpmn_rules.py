@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from lxml import etree
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -41,3 +43,42 @@ def check_bpmn_xml(root: etree._Element) -> list[str]:
                     "l'interruption (utilisez un événement de bordure interrompant)"
                 )
     return problems
+
+
+# A repeating timer ("R5/P1D") adds a branch to the dossier each time it fires: its repetitions
+# are bounded and spaced, or it would fire forever and grow the dossier's state without bound.
+MAX_TIMER_REPETITIONS = 100
+MIN_TIMER_INTERVAL = timedelta(hours=1)
+
+
+def cycle_problem(repetitions: int, interval: timedelta) -> str | None:
+    """The French reason a repeating timer is refused (its count, its interval), or None.
+
+    `repetitions` is SpiffWorkflow's count: -1 when the text gives none ("R/P1D").
+    """
+    if repetitions == 0:
+        return None  # never fires
+    reasons = []
+    if repetitions < 0:
+        reasons.append("sans nombre de répétitions (elle se répéterait sans fin)")
+    elif repetitions > MAX_TIMER_REPETITIONS:
+        reasons.append(f"{repetitions} répétitions, {MAX_TIMER_REPETITIONS} au plus")
+    if interval < MIN_TIMER_INTERVAL:
+        reasons.append(
+            f"intervalle de {french_duration(interval)}, "
+            f"{french_duration(MIN_TIMER_INTERVAL)} au moins"
+        )
+    return " ; ".join(reasons) or None
+
+
+def french_duration(duration: timedelta) -> str:
+    """A short duration as people write it: "30 s", "10 min", "1 h 30 min", "2 j"."""
+    seconds = int(duration.total_seconds())
+    if seconds <= 0:
+        return "0 s"
+    parts = []
+    for unit, size in (("j", 86_400), ("h", 3_600), ("min", 60), ("s", 1)):
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(f"{count} {unit}")
+    return " ".join(parts)

@@ -131,8 +131,9 @@ def _submit(browser: Browser, instance: Instance, item: WorkItem) -> str:
 def test_a_failing_script_keeps_the_last_good_state_and_tells_the_owner(
     session: Session, browser_factory: object, script: str, reason: str
 ) -> None:
+    # Stored unchecked, as before the deployment rules: they now refuse `open`, an unknown name.
     instance, item = start(
-        session, script_after_task(f"script_{abs(hash(script)) % 10**6}", script)
+        session, script_after_task(f"script_{abs(hash(script)) % 10**6}", script), checked=False
     )
     state, version = instance.state, instance.lock_version
     browser = browser_factory()  # type: ignore[operator]
@@ -221,7 +222,11 @@ def test_the_depth_limit_is_below_spiffworkflows_own() -> None:
 def test_a_timer_expression_that_opens_a_file_never_runs(
     session: Session, browser: Browser
 ) -> None:
-    instance, item = start(session, timer_after_task("timer_open", "open('/etc/passwd').read()"))
+    # Stored unchecked, as before the deployment rules: they now refuse `open`, an unknown name.
+    files = timer_after_task("timer_open", "open('/etc/passwd').read()")
+    with pytest.raises(ProcessModelError, match="n'est pas déployable"):
+        deploy(session, files)
+    instance, item = start(session, files, checked=False)
     state = instance.state
     browser.login("demandeur@example.org")
     page = _submit(browser, instance, item)

@@ -190,7 +190,7 @@ def test_each_rule_refuses_its_bad_model(case: str) -> None:
         script_after_task("bon_script", "x = 1"),
         condition_after_task("bonne_condition", 'continuer == "oui"'),
         timer_after_task("bonne_minuterie", '"P30D"'),
-        timer_after_task("minuterie_variable", "delai_complements"),
+        timer_after_task("minuterie_variable", "duree_en_jours(delai_complements_jours)"),
         human_loop("boucle_humaine"),
         _event_subprocess("false"),
     ],
