@@ -6,7 +6,7 @@ One implementation behind `inventaire processes check` and every deployment.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,13 +79,13 @@ def _check_task_spec(
             yield f"{label} tâche humaine sans formulaire (formJsonSchemaFilename)"
         # A form named but unreadable is reported by its loading (engine.definition).
     for where, source in _expressions(task_spec):
-        reason = sandbox.check_expression(source)
+        reason = _expression_refusal(source)
         if reason:
             yield f"{label} condition ou expression refusée : {reason}"
         else:
             yield from known.problems(f"{label} {where}", expression_reads(source))
     for attribute, source in _scripts(task_spec):
-        reason = sandbox.check_script(source)
+        reason = _script_refusal(source)
         if reason:
             yield f"{label} script refusé : {reason}"
         else:
@@ -128,6 +128,26 @@ def _scripts(task_spec: Any) -> Iterator[tuple[str, str]]:
         source = getattr(task_spec, attribute, None)
         if isinstance(source, str) and source.strip():
             yield attribute, source
+
+
+def _expression_refusal(source: str) -> str | None:
+    """The sandbox's reason to refuse an expression, or None; never an exception."""
+    return _refusal(sandbox.check_expression, source)
+
+
+def _script_refusal(source: str) -> str | None:
+    return _refusal(sandbox.check_script, source)
+
+
+def _refusal(check: Callable[[str], str | None], source: str) -> str | None:
+    # Python's compiler, past the parser, refuses `return`, `break` or `yield` outside a
+    # function with a SyntaxError of its own.
+    try:
+        return check(source)
+    except SyntaxError as error:
+        return f"erreur de syntaxe ({error.msg})"
+    except Exception as error:
+        return f"code refusé ({type(error).__name__} : {error})"
 
 
 # --- names the process can set ---------------------------------------------------------------
@@ -248,7 +268,7 @@ def _check_decision(label: str, task_spec: Any, known: KnownNames) -> Iterator[s
         title = column.label or column.name or column.id
         if not isinstance(expression, str) or not expression.strip():
             continue  # reported by the entries that need it
-        reason = sandbox.check_expression(expression)
+        reason = _expression_refusal(expression)
         if reason:
             refused.add(id(column))
             yield f"{where}, entrée « {title} » : expression refusée : {reason}"
@@ -275,7 +295,7 @@ def _check_decision(label: str, task_spec: Any, known: KnownNames) -> Iterator[s
                 continue  # an empty output gives ""
             output = entry.output
             output_where = f"{rule_where}, sortie « {output.name or output.label or output.id} »"
-            reason = sandbox.check_expression(text)
+            reason = _expression_refusal(text)
             if reason:
                 yield f"{output_where} : expression refusée : {reason}"
             else:
@@ -287,7 +307,7 @@ def _check_input_entry(
 ) -> Iterator[str]:
     expression = column.expression
     evaluated, bound = dmn_entry_expression(expression, text)
-    reason = sandbox.check_expression(evaluated)
+    reason = _expression_refusal(evaluated)
     if reason:
         yield f"{where} : expression refusée : {reason}"
         return
@@ -354,7 +374,7 @@ def _timer_problem(task_spec: Any) -> str | None:
     expression = getattr(event_definition, "expression", None)
     if not spiff.is_timer(task_spec) or not isinstance(expression, str):
         return None
-    if sandbox.check_expression(expression):
+    if _expression_refusal(expression):
         return None  # reported as refused code
     if expression_reads(expression) - SANDBOX_NAMES:
         return None  # depends on process variables: checked when the dossier reaches it

@@ -309,6 +309,48 @@ def test_a_field_kept_in_the_dossier_only_is_not_a_process_variable() -> None:
 
 
 @pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        (script_after_task("script_return", "return 1"), "calcul: « Calculer » script refusé"),
+        (script_after_task("script_break", "break"), "calcul: « Calculer » script refusé"),
+        (
+            condition_after_task("condition_yield", "(yield continuer)"),
+            "choix: « Choix » condition ou expression refusée",
+        ),
+        (
+            decision_model("cellule_yield", entry1="(yield 1)"),
+            f"{TABLE}, règle 1 : expression refusée",
+        ),
+    ],
+)
+def test_code_python_compiles_only_in_a_function_is_refused_without_a_crash(
+    files: dict[str, str], expected: str
+) -> None:
+    """`return`, `break` or `yield` outside a function pass the parser but not the compiler."""
+    assert any(problem.startswith(expected) for problem in check_files(files))
+
+
+def test_the_studio_names_such_code_instead_of_failing(browser: Browser, restore: None) -> None:
+    browser.login("proprietaire@example.org")
+    draft = browser.get("/studio/api/recensement/brouillon").get_json()
+    files = dict(draft["files"])
+    files = _replace(
+        files, "<bpmn:script>tours_complements = 0", "<bpmn:script>break\ntours_complements = 0"
+    )
+    saved = browser.client.put(
+        "/studio/api/recensement/brouillon",
+        json={"files": files, "lock_version": draft["lock_version"]},
+        headers={"X-CSRFToken": browser.csrf("/studio/recensement/")},
+    )
+    assert saved.status_code == 200
+    checked = browser.post("/studio/recensement/verification", from_page="/studio/recensement/")
+    assert checked.status_code == 200
+    page = text_of(checked)
+    assert "n'est pas déployable" in page
+    assert "initialiser_compteur: « Initialiser le compteur et les délais » script refusé" in page
+
+
+@pytest.mark.parametrize(
     "files",
     [
         script_after_task("lit_ce_quil_ecrit", "a = 1\nb = [a * n for n in range(3)]"),
