@@ -517,6 +517,12 @@ def with_instructions(key: str, template: str) -> dict[str, str]:
         ('{% include "autre.txt" %}', "instructions : « include » interdit"),
         ('{% extends "base.txt" %}', "instructions : « extends » interdit"),
         ('{% import "macros.txt" as m %}', "instructions : « import » interdit"),
+        (
+            "{% macro m() %}{{ m() }}{% endmacro %}{{ m() }}",
+            "instructions : « macro » interdit",
+        ),
+        ("{{ continuer.__class__ }}", "instructions : « __class__ » interdit"),
+        ('{{ continuer["__len__"] }}', "instructions : « __len__ » interdit"),
     ],
 )
 def test_instructions_that_are_not_a_valid_template_are_refused(
