@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session
 from engine import runtime
 from engine.actor import Actor
 from engine.checking import check_files
-from engine.definition import deploy, read_folder
+from engine.definition import definition_for, deploy, read_folder
 from engine.errors import ProcessModelError
 from engine.models import InstanceStatus, User, WorkItem
+from engine.validation import REGISTER_START_VARIABLES, START_VARIABLES
 from tests.models_fixtures import condition_after_task, script_after_task, timer_after_task
 from tests.support import Browser, text_of
 
@@ -540,3 +541,21 @@ def test_instructions_that_are_not_a_valid_template_are_refused(
 def test_sound_instructions_are_deployable() -> None:
     template = "{% if continuer %}Réponse : {{ continuer | upper }}.{% endif %} Merci."
     assert check_files(with_instructions("instructions_saines", template)) == []
+
+
+# --- the names the check assumes --------------------------------------------------------------
+
+
+def test_the_start_values_the_check_knows_are_those_a_new_dossier_holds(session: Session) -> None:
+    submitter = session.scalar(select(User).where(User.email == "demandeur@example.org"))
+    assert submitter is not None
+    instance = runtime.start_instance(session, Actor.from_user(submitter))
+    workflow = runtime.load_workflow(
+        session, instance, definition_for(session, instance.process_version_id)
+    )
+    assert set(workflow.task_tree.data) == START_VARIABLES
+    scenarios = (ROOT / "processes").glob("*/scenarios/*.json")
+    for path in scenarios:
+        given = json.loads(path.read_text(encoding="utf-8")).get("donnees_initiales", {})
+        assert set(given) <= REGISTER_START_VARIABLES, path
+    session.rollback()
