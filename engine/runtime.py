@@ -354,11 +354,11 @@ def _check_references(
             continue
         key = as_id(value)
         user = session.get(User, key) if key is not None else None
-        if user is None or not _may_be_designated(definition, instance, name, role, user):
+        if user is None or not may_be_designated(definition, instance, name, role, user):
             errors[name] = "Choisissez une personne de la liste."
 
 
-def _may_be_designated(
+def may_be_designated(
     definition: ProcessDefinition, instance: Instance, name: str, role: str, user: User
 ) -> bool:
     """The rule of `access.may_hold` for the field's role and for each lane whose tasks go to

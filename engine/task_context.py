@@ -17,7 +17,7 @@ from engine.errors import InventaireError, NotFound
 from engine.forms import FormDefinition
 from engine.models import Instance, Submission, WorkItem, WorkItemStatus
 from engine.register_life import renewal_warning
-from engine.runtime import form_of, get_work_item, load_workflow
+from engine.runtime import form_of, get_work_item, load_workflow, may_be_designated
 
 DECISION_WIDGETS = frozenset({"radio", "select"})
 
@@ -71,8 +71,13 @@ def task_context(
             )
     if for_display:
         values = _prefill(session, instance, item, form, process_data)
+        # Only the people the form may designate (the same rule as when it is submitted).
         choices = {
-            name: [(str(user.id), user.name) for user in users_with_role(session, role)]
+            name: [
+                (str(user.id), user.name)
+                for user in users_with_role(session, role)
+                if may_be_designated(definition, instance, name, role, user)
+            ]
             for name, role in form.user_fields().items()
         }
     return TaskContext(

@@ -158,6 +158,10 @@ def test_a_form_designates_only_whom_the_next_lane_accepts(
     secretariat = walker.as_user("recevabilite@example.org")
     assert secretariat.post(f"{url}/prendre", from_page=url).status_code == 302
     before = snapshot(session, walker.dossier_id)
+    # The list offers none of them: nobody the rule would refuse.
+    page = secretariat.get(url).get_data(as_text=True)
+    for submitter in ("demandeur2@example.org", "demandeur@example.org"):
+        assert f'value="{user_id(session, submitter)}"' not in page
 
     for submitter in ("demandeur2@example.org", "demandeur@example.org"):
         refused = secretariat.post(
