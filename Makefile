@@ -36,7 +36,9 @@ lint: lock-check
 	$(BIN)/mypy
 
 # The lock first (pip, the build backend and every dependency, each file checked against its
-# hash), then the project itself without resolving anything.
+# hash), then the project itself without resolving anything. The lock carries the hashes of all
+# of PyPI's files of each version: where pip's configuration adds local indexes, pip takes a
+# file whose hash is in the lock and passes over a local rebuild that differs.
 $(STAMP): $(LOCK) pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --require-hashes -r $(LOCK)
