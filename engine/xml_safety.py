@@ -99,7 +99,7 @@ def _readings(data: bytes) -> list[str]:
                 offset = skip + len(first[: end + 2].encode(codec, errors="replace"))
                 try:
                     rest = data[offset:].decode(declared, errors="replace")
-                except LookupError:  # a codec that is not a text encoding (base64, zip…)
+                except (LookupError, UnicodeError):  # not a text encoding (base64, idna…)
                     raise _Unknown(declared) from None
                 readings.append(first[: end + 2] + rest)
     return readings

@@ -84,8 +84,11 @@ def test_documents_without_a_dtd_pass_and_lxml_reads_them(data: bytes) -> None:
 def test_an_unknown_encoding_cannot_be_checked() -> None:
     data = document(EXTERNAL, "X-INCONNU", "&xxe;").encode()
     assert refusal(data) == "encodage « X-INCONNU » inconnu, le fichier ne peut pas être vérifié"
-    base64 = document("", "base64").encode()  # a Python codec that is not a text encoding
-    assert refusal(base64) == "encodage « base64 » inconnu, le fichier ne peut pas être vérifié"
+    # Python codecs that are not text encodings, or that cannot replace what they cannot read.
+    for codec in ("base64", "idna"):
+        assert refusal(document("", codec).encode()) == (
+            f"encodage « {codec} » inconnu, le fichier ne peut pas être vérifié"
+        )
 
 
 def test_a_stream_is_read_up_to_its_root_and_put_back() -> None:
