@@ -44,7 +44,7 @@ class InventaireRequest(Request):
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    from web import auth, database, errors, filters
+    from web import auth, database, errors, filters, security_headers
     from web.admin import bp as admin_bp
     from web.config import from_environment
     from web.demandes import bp as demandes_bp
@@ -68,6 +68,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     errors.init_app(app)
     filters.init_app(app)
+    security_headers.init_app(app)
     for blueprint in (
         home_bp,
         auth.bp,

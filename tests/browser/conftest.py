@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
 from waitress.server import create_server
 
 CHROMIUM = os.environ.get("INVENTAIRE_CHROMIUM", "/usr/bin/chromium")
@@ -37,13 +37,38 @@ def chromium() -> Iterator[Browser]:
         browser.close()
 
 
+# Every page reports what the Content-Security-Policy blocked (an inline script or style, an
+# eval, a foreign source): the browser fires this event, the test reads it from the console.
+REPORT_CSP = """
+document.addEventListener('securitypolicyviolation', (event) => {
+  console.error(`CSP violation: ${event.effectiveDirective} blocked ${event.blockedURI} ` +
+                `at ${event.sourceFile}:${event.lineNumber} on ${document.location.pathname}`);
+});
+"""
+
+
+def report_csp_violations(context: BrowserContext) -> list[str]:
+    """The CSP violations of the context's pages, as the browser reports them, from now on."""
+    violations: list[str] = []
+    context.add_init_script(REPORT_CSP)
+
+    def keep(message: ConsoleMessage) -> None:
+        if message.text.startswith("CSP violation") or "Content Security Policy" in message.text:
+            violations.append(message.text)
+
+    context.on("console", keep)
+    return violations
+
+
 @pytest.fixture
 def page(chromium: Browser) -> Iterator[Page]:
     context = chromium.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+    violations = report_csp_violations(context)
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page
     context.close()
+    assert not violations, "\n".join(violations)
 
 
 def login(page: Page, server: str, email: str) -> None:

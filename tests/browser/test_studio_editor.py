@@ -18,7 +18,7 @@ from engine.definition import read_folder
 from engine.documents import DocumentStore
 from engine.models import Instance, Organisation, ProcessVersion, User
 from engine.scenario import actor_picker, load_scenarios, play_step, start
-from tests.browser.conftest import login
+from tests.browser.conftest import login, report_csp_violations
 
 PROCESS = Path(__file__).resolve().parents[2] / "processes" / "recensement"
 FAVORABLE = {item.name: item for item in load_scenarios(PROCESS)}["favorable"]
@@ -115,7 +115,9 @@ def test_change_deploy_migrate(
     row.locator("button:has-text('Migrer')").click()
     expect(page.locator("main")).to_contain_text("Dossier passé à la dernière version.")
 
-    reviewer = page.context.browser.new_context(locale="fr-FR").new_page()  # type: ignore[union-attr]
+    reviewer_context = page.context.browser.new_context(locale="fr-FR")  # type: ignore[union-attr]
+    violations = report_csp_violations(reviewer_context)
+    reviewer = reviewer_context.new_page()
     login(reviewer, live_server, "recevabilite@example.org")
     reviewer.goto(f"{live_server}/instruction/dossiers/{to_migrate.id}")
     expect(reviewer.locator("#studio-viewer[data-ready=true]")).to_be_visible()
@@ -127,6 +129,7 @@ def test_change_deploy_migrate(
     expect(done).to_have_class(re.compile("etape-faite"))
     expect(reviewer.locator("#studio-viewer")).to_contain_text(NEW_NAME)
     reviewer.context.close()
+    assert not violations, violations
 
 
 def test_validation_outlines_the_elements_at_fault(
