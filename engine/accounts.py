@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from engine import user_sessions
 from engine.clock import utcnow
 from engine.errors import FormInvalid
 from engine.forms import EMAIL
@@ -89,9 +90,24 @@ def set_roles(session: Session, user: User, roles: Iterable[str]) -> None:
 
 
 def set_password(user: User, password: str) -> None:
+    """A new password; every session of the user ends (whoever knew the old one is out)."""
     if len(password) < 8 or len(password) > 200:
         raise FormInvalid({"password": "Le mot de passe doit compter de 8 à 200 caractères."})
     user.password_hash = generate_password_hash(password)
+    _end_sessions(user)
+
+
+def set_active(user: User, active: bool) -> None:
+    """Activate or deactivate an account; a deactivated one's sessions end at once."""
+    user.active = active
+    if not active:
+        _end_sessions(user)
+
+
+def _end_sessions(user: User) -> None:
+    session = object_session(user)
+    if session is not None and user.id is not None:
+        user_sessions.revoke_all(session, user.id)
 
 
 def create_organisation(

@@ -42,7 +42,9 @@ RECIPIENT_LABELS = {
     "rapporteur": "Le rapporteur désigné",
     "file": "La personne à qui la tâche est attribuée, sinon chaque membre de son équipe",
     "organisation": "Les demandeurs de l'organisation du dossier (le certificateur d'un retrait)",
+    "compte": "Le titulaire du compte (hors procédure)",
 }
+ACCOUNT_LOCK_TEMPLATE = "connexions_suspendues"
 
 
 def configure(base_url: str) -> None:
@@ -102,6 +104,16 @@ def render(template: EmailTemplate, context: dict[str, Any]) -> tuple[str, str]:
 
 def french_date(moment: datetime | None) -> str:
     return moment.astimezone(PARIS).strftime("%d/%m/%Y") if moment else ""
+
+
+def french_time(moment: datetime) -> str:
+    """« 14 h 05 », Paris time."""
+    return moment.astimezone(PARIS).strftime("%H h %M")
+
+
+def french_moment(moment: datetime) -> str:
+    """« 27/11/2026 à 14 h 05 », Paris time."""
+    return f"{french_date(moment)} à {french_time(moment)}"
 
 
 # --- what a step of the procedure sends ------------------------------------------------------
@@ -177,6 +189,33 @@ def for_reassignment(instance: Instance, item: WorkItem, target: User) -> NewJob
         "aujourdhui": french_date(utcnow()),
     }
     return _email(instance, DEFAULT_TASK_TEMPLATE, target, context, f"{item.task_id}:reattribution")
+
+
+def for_account_lock(user: User, until: datetime, failures: int) -> NewJob:
+    """The owner of an account locked after too many wrong passwords is told (one per lock)."""
+    template = _template(ACCOUNT_LOCK_TEMPLATE)
+    context = {
+        "destinataire": user.name,
+        "adresse": user.email,
+        "tentatives": failures,
+        "heure": french_time(until),
+        "jusqua": french_moment(until),
+        "lien": f"{_settings['base_url']}/connexion",
+        "aujourdhui": french_date(utcnow()),
+    }
+    subject, body = render(template, context)
+    return NewJob(
+        kind=JobKind.EMAIL,
+        key=f"courriel:compte:{user.id}:{ACCOUNT_LOCK_TEMPLATE}:{until.isoformat()}",
+        label=f"Courriel « {subject} » à {user.email}",
+        instance_id=None,
+        payload={
+            "template": ACCOUNT_LOCK_TEMPLATE,
+            "to": user.email,
+            "subject": subject,
+            "body": body,
+        },
+    )
 
 
 # --- helpers ---------------------------------------------------------------------------------

@@ -20,8 +20,11 @@ from engine.models import Base, ProcessDraft
 from tests.support import Browser
 
 PROCESSES = Path(__file__).resolve().parent.parent / "processes"
-# Tables emptied before each test; accounts, organisations and process versions stay.
+# Tables emptied before each test; accounts, organisations and process versions stay. The
+# sign-in counters and sessions go too: a test that locks an account leaves it usable after.
 DOSSIER_TABLES = (
+    "login_throttle",
+    "user_session",
     "email",
     "job",
     "register_entry",

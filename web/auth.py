@@ -1,8 +1,12 @@
-"""Sign-in, sign-out, the current actor, and access decorators."""
+"""Sign-in (throttled), sign-out, the current actor from a server-side session, and access
+decorators."""
 
 from __future__ import annotations
 
+import logging
+import math
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -11,24 +15,31 @@ from flask import (
     Blueprint,
     Flask,
     abort,
+    current_app,
     flash,
     g,
+    make_response,
     redirect,
     render_template,
     request,
     session,
     url_for,
 )
-from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from werkzeug.wrappers import Response
 
-from engine.accounts import authenticate
+from engine import login_throttle, user_sessions
 from engine.actor import Actor
-from engine.models import Role, User, UserRole
-from web.database import db
+from engine.clock import utcnow
+from engine.notifications import french_time
+from web.database import db, sessions
 
+log = logging.getLogger(__name__)
 bp = Blueprint("auth", __name__)
 View = TypeVar("View", bound=Callable[..., Any])
+# The Flask session (a signed cookie) holds this token only; the row says who and until when.
+TOKEN = "jeton"
+WRONG_CREDENTIALS = "Adresse électronique ou mot de passe incorrect."
 
 
 def init_app(app: Flask) -> None:
@@ -36,53 +47,47 @@ def init_app(app: Flask) -> None:
     app.context_processor(lambda: {"actor": g.get("actor"), "official": app.config["OFFICIAL"]})
 
 
+def lifetimes() -> user_sessions.Lifetimes:
+    config = current_app.config
+    return user_sessions.Lifetimes(
+        idle=timedelta(minutes=config["SESSION_IDLE_MINUTES"]),
+        absolute=timedelta(hours=config["SESSION_MAX_HOURS"]),
+    )
+
+
 def _load_actor() -> None:
     g.actor = None
-    user_id = session.get("user_id")
-    if user_id is None:
+    if request.endpoint == "static":
+        return  # a file needs no actor: no query for it
+    token = session.get(TOKEN)
+    if not isinstance(token, str):
         return
-    # One Core query (no ORM objects, no second SELECT for the roles relationship).
-    rows = (
-        db()
-        .execute(
-            select(
-                User.email,
-                User.name,
-                User.organisation_id,
-                User.active,
-                User.password_hash,
-                Role.name,
-            )
-            .outerjoin(UserRole, UserRole.user_id == User.id)
-            .outerjoin(Role, Role.id == UserRole.role_id)
-            .where(User.id == user_id)
-        )
-        .all()
-    )
-    if (
-        not rows
-        or not rows[0].active
-        or session.get("auth_version") != _version_of(rows[0].password_hash)
-    ):
-        session.clear()
+    now = utcnow()
+    # Its own short transaction, ended before the view opens the request's: the touch below
+    # must not wait for (on SQLite: deadlock with) the request's write lock, and must survive
+    # the view's rollback.
+    with sessions()() as lookup:
+        found = user_sessions.resolve(lookup, token, now, lifetimes())
+    if found is None:
+        # Signed out, expired or revoked: the token opens nothing any more. The CSRF token
+        # stays, so a form posted after expiry leads to the sign-in page, not to an error.
+        session.pop(TOKEN, None)
         return
-    first = rows[0]
-    g.actor = Actor(
-        id=user_id,
-        email=first.email,
-        name=first.name,
-        organisation_id=first.organisation_id,
-        roles=frozenset(row[5] for row in rows if row[5] is not None),
-    )
+    if found.stale:
+        _touch(token, now)
+    g.actor = found.actor
 
 
-def _auth_version(user: User) -> str:
-    return _version_of(user.password_hash)
-
-
-def _version_of(password_hash: str) -> str:
-    # Changing the password invalidates other sessions.
-    return password_hash[-16:]
+def _touch(token: str, now: datetime) -> None:
+    try:
+        with sessions()() as writer:
+            if writer.get_bind().dialect.name == "sqlite":
+                writer.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+            user_sessions.touch(writer, token, now)
+            writer.commit()
+    except OperationalError:
+        # Only the last-seen time is lost (the database is busy): the page is served anyway.
+        log.warning("Session activity not recorded", exc_info=True)
 
 
 def current_actor() -> Actor:
@@ -131,27 +136,84 @@ def _safe_next(target: str | None) -> str:
 
 @bp.route("/connexion", methods=["GET", "POST"])
 def login() -> Response | str | tuple[str, int]:
-    email = ""
-    error = None
-    if request.method == "POST":
-        email = request.form.get("email", "")[:254]
-        password = request.form.get("password", "")[:200]
-        user = authenticate(db(), email, password) if email and password else None
-        if user is None:
-            error = "Adresse électronique ou mot de passe incorrect."
-        else:
-            session.clear()
-            session["user_id"] = user.id
-            session["auth_version"] = _auth_version(user)
-            session.permanent = False
-            flash(f"Bienvenue, {user.name}.", "success")
-            return redirect(_safe_next(request.args.get("suivant")))
-        return render_template("auth/login.html", email=email, error=error), 401
-    return render_template("auth/login.html", email=email, error=error)
+    if request.method == "GET":
+        return render_template("auth/login.html", email="", error=None)
+    email = request.form.get("email", "")[:254]
+    password = request.form.get("password", "")[:200]
+    if not (email and password):
+        return _login_page(email, WRONG_CREDENTIALS, 401)
+    attempt = login_throttle.sign_in(db(), email, password, request.remote_addr)
+    if attempt.refused and attempt.retry_at is not None:
+        db().rollback()
+        return _refused(email, attempt.retry_at)
+    if attempt.user is None:
+        db().commit()
+        return _login_page(email, _failure_message(attempt), 401)
+    previous = session.get(TOKEN)
+    if isinstance(previous, str):
+        user_sessions.revoke(db(), previous)
+    token = user_sessions.open_session(db(), attempt.user.id, utcnow(), lifetimes())
+    db().commit()
+    session.clear()  # a new session for a new sign-in (nothing of the previous one kept)
+    session[TOKEN] = token
+    session.permanent = False
+    flash(f"Bienvenue, {attempt.user.name}.", "success")
+    return redirect(_safe_next(request.args.get("suivant")))
+
+
+def _login_page(email: str, error: str, status: int) -> tuple[str, int]:
+    return render_template("auth/login.html", email=email, error=error), status
+
+
+def _failure_message(attempt: login_throttle.SignIn) -> str:
+    if attempt.retry_at is None:
+        return WRONG_CREDENTIALS
+    wait = _in_words(_seconds_until(attempt.retry_at))
+    if login_throttle.ACCOUNT.kind in attempt.locks:
+        return (
+            f"{WRONG_CREDENTIALS} Après trop d'erreurs, les connexions à ce compte sont "
+            f"suspendues pendant {wait}, jusqu'à {french_time(attempt.retry_at)} (heure de "
+            "Paris). Si ce compte existe, son titulaire en est prévenu par courriel."
+        )
+    if login_throttle.ADDRESS.kind in attempt.locks:
+        return (
+            f"{WRONG_CREDENTIALS} Après trop d'erreurs, les connexions depuis votre adresse "
+            f"réseau sont suspendues pendant {wait}, jusqu'à {french_time(attempt.retry_at)} "
+            "(heure de Paris)."
+        )
+    return f"{WRONG_CREDENTIALS} Par sécurité, attendez {wait} avant de réessayer."
+
+
+def _refused(email: str, retry_at: datetime) -> Response:
+    """Too early: 429, the password not even checked, and when to come back."""
+    seconds = _seconds_until(retry_at)
+    message = (
+        "Trop de tentatives de connexion erronées : par sécurité, votre mot de passe n'a pas "
+        f"été vérifié. Réessayez dans {_in_words(seconds)}"
+        + (f", à partir de {french_time(retry_at)} (heure de Paris)." if seconds >= 60 else ".")
+    )
+    response = make_response(render_template("auth/login.html", email=email, error=message), 429)
+    response.headers["Retry-After"] = str(seconds)
+    return response
+
+
+def _seconds_until(moment: datetime) -> int:
+    return max(1, math.ceil((moment - utcnow()).total_seconds()))
+
+
+def _in_words(seconds: int) -> str:
+    if seconds < 60:
+        return f"{seconds} seconde{'s' if seconds > 1 else ''}"
+    minutes = math.ceil(seconds / 60)
+    return f"{minutes} minute{'s' if minutes > 1 else ''}"
 
 
 @bp.post("/deconnexion")
 def logout() -> Response:
+    token = session.get(TOKEN)
+    if isinstance(token, str):
+        user_sessions.revoke(db(), token)  # a copy of the cookie opens nothing any more
+        db().commit()
     session.clear()
     flash("Vous êtes déconnecté.", "info")
     return redirect(url_for("auth.login"))

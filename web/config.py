@@ -26,7 +26,13 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "PROCESSES_DIR": env.get("INVENTAIRE_PROCESSES_DIR") or str(default_processes_dir()),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        # Served over HTTPS only: Secure cookies and Strict-Transport-Security.
+        "HTTPS": env.get("INVENTAIRE_HTTPS") == "1",
         "SESSION_COOKIE_SECURE": env.get("INVENTAIRE_HTTPS") == "1",
+        # A signed-in session ends after this long without a request, and this long after the
+        # sign-in however active (engine/user_sessions.py).
+        "SESSION_IDLE_MINUTES": int(env.get("INVENTAIRE_SESSION_IDLE_MINUTES", "120")),
+        "SESSION_MAX_HOURS": int(env.get("INVENTAIRE_SESSION_MAX_HOURS", "12")),
         "WTF_CSRF_TIME_LIMIT": None,
         # The address written in emails' links.
         "BASE_URL": env.get("INVENTAIRE_BASE_URL") or "http://localhost:5000",

@@ -21,6 +21,7 @@ TITLES = {
     409: "Action déjà effectuée",
     413: "Envoi trop volumineux",
     422: "Traitement impossible",
+    429: "Trop de tentatives",
     500: "Erreur interne",
 }
 MESSAGES = {
@@ -30,6 +31,7 @@ MESSAGES = {
     404: "La page demandée n'existe pas ou vous n'y avez pas accès.",
     405: "Cette action n'est pas possible sur cette page.",
     413: "Les fichiers envoyés sont trop volumineux (20 Mo au plus par pièce).",
+    429: "Trop de tentatives en peu de temps : patientez quelques minutes avant de réessayer.",
     500: "Une erreur inattendue s'est produite. L'équipe technique en est informée ; "
     "vos données déjà enregistrées sont conservées.",
 }

@@ -133,7 +133,7 @@ def user_edit(user_id: int) -> Page:
             if not errors:
                 user.name = str(values["name"]).strip()
                 user.organisation_id = organisation_id
-                user.active = bool(values["active"])
+                accounts.set_active(user, bool(values["active"]))
                 accounts.set_roles(db(), user, request.form.getlist("roles"))
                 audit.record(
                     db(), None, current_actor(), "compte", f"Compte modifié : {user.email}."
