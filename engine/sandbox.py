@@ -104,9 +104,12 @@ def _check_size(source: str) -> None:
 def compile_expression(source: str) -> CodeType:
     """Compile a condition or expression; raise ScriptError (French) when refused."""
     _check_size(source)
-    result = compile_restricted_eval(
-        source.strip(), filename=SANDBOX_FILENAME, policy=_GuardedOperators
-    )
+    try:
+        result = compile_restricted_eval(
+            source.strip(), filename=SANDBOX_FILENAME, policy=_GuardedOperators
+        )
+    except SyntaxError as error:  # what Python's compiler refuses after parsing (a `yield`)
+        raise _refused([f"SyntaxError: {error.msg}"], source) from None
     if result.errors or result.code is None:
         raise _refused(result.errors or ("code vide",), source)
     return result.code
@@ -116,7 +119,12 @@ def compile_expression(source: str) -> CodeType:
 def compile_script(source: str) -> CodeType:
     """Compile a script (script task, pre- or post-script); raise ScriptError when refused."""
     _check_size(source)
-    result = compile_restricted_exec(source, filename=SANDBOX_FILENAME, policy=_GuardedOperators)
+    try:
+        result = compile_restricted_exec(
+            source, filename=SANDBOX_FILENAME, policy=_GuardedOperators
+        )
+    except SyntaxError as error:  # what Python's compiler refuses after parsing (`return`)
+        raise _refused([f"SyntaxError: {error.msg}"], source) from None
     if result.errors or result.code is None:
         raise _refused(result.errors or ("code vide",), source)
     return result.code

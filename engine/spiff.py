@@ -39,13 +39,16 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.task import Task, TaskState
 
-from engine import cheap_code, sandbox, sandbox_client, xml_safety
+from engine import bpmn_rules, cheap_code, sandbox, sandbox_client, xml_safety
 from engine.errors import ExecutionError, InventaireError, ProcessModelError, ScriptError
 
 # A deep task tree is SpiffWorkflow's hard limit (~1000: RecursionError or a silently stuck
 # instance); we stop well before it, and bound the engine steps of one action.
 MAX_TREE_DEPTH = 600
 MAX_ENGINE_STEPS = 2_000
+# Call activities nest processes; deployment refuses a process calling itself, this stops one
+# stored before that rule.
+MAX_CALL_DEPTH = 10
 MAX_XML_BYTES = 5 * 1024 * 1024
 STATE_FORMAT = 2
 
@@ -357,7 +360,9 @@ class ScriptEngine(PythonScriptEngine):
 
     def evaluate(self, task: Task, expression: str, external_context: Any = None) -> Any:
         try:
-            return self.environment.evaluate(expression, task.data, external_context)
+            value = self.environment.evaluate(expression, task.data, external_context)
+            _check_cycle(task, expression, value)
+            return value
         except Exception as error:
             raise _script_error(task, expression, error) from None
 
@@ -372,6 +377,21 @@ class ScriptEngine(PythonScriptEngine):
             return self.environment.call_service(task.data, **kwargs)
         except Exception as error:
             raise _script_error(task, kwargs.get("operation_name", ""), error) from None
+
+
+def _check_cycle(task: Task, expression: str, value: Any) -> None:
+    """A repeating timer computed from process variables is checked when reached, like a
+    constant one at deployment (a version stored before that rule is caught here too)."""
+    event = getattr(task.task_spec, "event_definition", None)
+    if not isinstance(event, CycleTimerEventDefinition) or expression != event.expression:
+        return
+    try:
+        count, _start, interval = TimerEventDefinition.parse_iso_recurring_interval(str(value))
+    except Exception:
+        return  # not ISO 8601: SpiffWorkflow reports it
+    reason = bpmn_rules.cycle_problem(count, interval)
+    if reason:
+        raise ScriptError(f"minuterie répétée « {value} » refusée : {reason}")
 
 
 def _script_error(task: Task, source: str, error: Exception) -> ScriptError:
@@ -409,6 +429,11 @@ def run_engine(workflow: BpmnWorkflow, completed: list[Task] | None = None) -> N
                 f"(plus de {MAX_ENGINE_STEPS} étapes automatiques)."
             )
         check_depth(task)
+        if getattr(task.workflow, "depth", 0) > MAX_CALL_DEPTH:
+            raise ExecutionError(
+                f"{task.task_spec.bpmn_id}: le processus s'appelle lui-même sans fin "
+                f"(plus de {MAX_CALL_DEPTH} appels imbriqués) ; l'exécution est arrêtée."
+            )
         if completed is not None:
             completed.append(task)
 

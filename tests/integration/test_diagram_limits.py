@@ -14,7 +14,9 @@ from engine import runtime
 from engine.actor import Actor
 from engine.checking import check_files
 from engine.definition import deploy
+from engine.errors import ExecutionError, ScriptError
 from engine.models import AuditEvent, Instance, User, WorkItem, WorkItemStatus
+from tests.integration.test_deploy_checks import repeating_reminder
 from tests.integration.test_diagram_code import store_unchecked
 from tests.live_server import HttpUser, live_server
 from tests.models_fixtures import (
@@ -283,3 +285,45 @@ def test_instructions_still_show_the_process_variables(session: Session, browser
     browser.login("demandeur@example.org")
     page = text_of(browser.get(f"/demandes/{instance.id}/taches/{item.id}"))
     assert "Délai : 30 jours." in page
+
+
+# --- what deployment cannot see: checked when a dossier gets there ------------------------------
+
+
+def calling_itself_at_once(key: str) -> dict[str, str]:
+    """start → call activity of the process itself → user task → end: each call starts again."""
+    body = (
+        '    <bpmn:startEvent id="debut"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>\n'
+        f'    <bpmn:callActivity id="appel" name="S\'appeler" calledElement="{key}">'
+        "<bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:callActivity>\n"
+        + USER_TASK.format(id="saisie", name="Saisir", incoming="f2", outgoing="f3")
+        + '    <bpmn:endEvent id="fin"><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>\n'
+        '    <bpmn:sequenceFlow id="f1" sourceRef="debut" targetRef="appel" />\n'
+        '    <bpmn:sequenceFlow id="f2" sourceRef="appel" targetRef="saisie" />\n'
+        '    <bpmn:sequenceFlow id="f3" sourceRef="saisie" targetRef="fin" />\n'
+    )
+    return _files(key, body, ["debut", "appel", "saisie", "fin"])
+
+
+def test_a_process_stored_before_the_rule_that_calls_itself_stops_at_once(
+    session: Session,
+) -> None:
+    files = calling_itself_at_once("appel_sans_fin")
+    assert any("appel récursif" in problem for problem in check_files(files))
+    version = store_unchecked(session, files)
+    session.commit()
+    with pytest.raises(ExecutionError, match="s'appelle lui-même sans fin"):
+        runtime.start_instance(session, actor(session, "demandeur@example.org"), key=version.key)
+    session.rollback()
+
+
+def test_a_repeating_timer_computed_without_bound_is_refused_when_reached(
+    session: Session,
+) -> None:
+    files = repeating_reminder("relance_calculee", '"R/PT" + str(delai_complements_jours) + "S"')
+    assert check_files(files) == []  # deployment cannot know the value
+    version, _created = deploy(session, files)
+    session.commit()
+    with pytest.raises(ScriptError, match="minuterie répétée « R/PT30S » refusée"):
+        runtime.start_instance(session, actor(session, "demandeur@example.org"), key=version.key)
+    session.rollback()
