@@ -7,9 +7,10 @@ from typing import Any
 from flask import Flask, Request
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.datastructures import ImmutableMultiDict, iter_multi_items
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
-from engine import notifications
+from engine import notifications, sandbox_client
 from engine.models import MAX_ID
 
 csrf = CSRFProtect()
@@ -69,6 +70,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     filters.init_app(app)
     security_headers.init_app(app)
+    if app.config["TRUSTED_PROXIES"]:
+        proxies = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
+    # The first diagram code of the server's life need not wait for a sandbox process to start.
+    sandbox_client.warm()
     for blueprint in (
         home_bp,
         auth.bp,

@@ -31,6 +31,9 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "SESSION_COOKIE_SECURE": env.get("INVENTAIRE_HTTPS") == "1",
         # A signed-in session ends after this long without a request, and this long after the
         # sign-in however active (engine/user_sessions.py).
+        # Reverse proxies in front of the application whose X-Forwarded-For/-Proto are trusted
+        # (0: none): the sign-in throttle then counts the client's address, not the proxy's.
+        "TRUSTED_PROXIES": int(env.get("INVENTAIRE_TRUSTED_PROXIES", "0")),
         "SESSION_IDLE_MINUTES": int(env.get("INVENTAIRE_SESSION_IDLE_MINUTES", "120")),
         "SESSION_MAX_HOURS": int(env.get("INVENTAIRE_SESSION_MAX_HOURS", "12")),
         "WTF_CSRF_TIME_LIMIT": None,

@@ -472,3 +472,37 @@ def test_strict_transport_security_only_over_https(app: Flask, database_url: str
             assert_headers(response, f"https {url}", https=True)
     finally:
         https_app.extensions["db_engine"].dispose()
+
+
+def test_behind_a_trusted_proxy_each_client_address_is_counted(
+    app: Flask, database_url: str
+) -> None:
+    from web import create_app
+
+    def failures_from_many_clients(trusted_proxies: int) -> list[int]:
+        proxied = create_app(
+            {
+                "TESTING": True,
+                "DATABASE_URL": database_url,
+                "SECRET_KEY": "test",
+                "TRUSTED_PROXIES": trusted_proxies,
+            }
+        )
+        try:
+            statuses = []
+            for number in range(25):  # 25 clients, one wrong password each, all via the proxy
+                visitor = Browser(proxied.test_client())
+                response = visitor.post(
+                    "/connexion",
+                    {"email": f"client{trusted_proxies}-{number}@example.org", "password": WRONG},
+                    environ_base={"REMOTE_ADDR": "10.0.0.1"},
+                    headers={"X-Forwarded-For": f"203.0.113.{number + 1}"},
+                )
+                statuses.append(response.status_code)
+            return statuses
+        finally:
+            proxied.extensions["db_engine"].dispose()
+
+    assert failures_from_many_clients(1) == [401] * 25
+    # Not trusted (the default): the proxy's own address is the one counted.
+    assert failures_from_many_clients(0)[-1] == 429
