@@ -15,6 +15,7 @@ from flask import (
     Blueprint,
     Flask,
     abort,
+    after_this_request,
     current_app,
     flash,
     g,
@@ -26,6 +27,7 @@ from flask import (
     url_for,
 )
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.wrappers import Response
 
 from engine import login_throttle, user_sessions
@@ -63,30 +65,39 @@ def _load_actor() -> None:
     if not isinstance(token, str):
         return
     now = utcnow()
-    # Its own short transaction, ended before the view opens the request's: the touch below
-    # must not wait for (on SQLite: deadlock with) the request's write lock, and must survive
-    # the view's rollback.
-    with sessions()() as lookup:
-        found = user_sessions.resolve(lookup, token, now, lifetimes())
+    # In the request's own transaction: one query, as cheap as the user lookup it replaces.
+    found = user_sessions.resolve(db(), token, now, lifetimes())
     if found is None:
         # Signed out, expired or revoked: the token opens nothing any more. The CSRF token
         # stays, so a form posted after expiry leads to the sign-in page, not to an error.
         session.pop(TOKEN, None)
         return
     if found.stale:
-        _touch(token, now)
+        _touch_when_done(token, now)
     g.actor = found.actor
 
 
-def _touch(token: str, now: datetime) -> None:
+def _touch_when_done(token: str, now: datetime) -> None:
+    """Record the activity once the response is sent, in a transaction of its own: the
+    request's may hold SQLite's write lock until its end (waiting for it here would deadlock),
+    and the activity must survive the request's rollback."""
+    factory = sessions()
+
+    @after_this_request
+    def schedule(response: Response) -> Response:
+        response.call_on_close(lambda: _touch(factory, token, now))
+        return response
+
+
+def _touch(factory: sessionmaker[Session], token: str, now: datetime) -> None:
     try:
-        with sessions()() as writer:
+        with factory() as writer:
             if writer.get_bind().dialect.name == "sqlite":
                 writer.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
             user_sessions.touch(writer, token, now)
             writer.commit()
     except OperationalError:
-        # Only the last-seen time is lost (the database is busy): the page is served anyway.
+        # Only the last-seen time is lost (the database is busy): the page was served anyway.
         log.warning("Session activity not recorded", exc_info=True)
 
 

@@ -11,13 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import runtime
-from engine.actor import Actor
 from engine.checking import check_files
 from engine.definition import deploy
 from engine.errors import ExecutionError, ScriptError
-from engine.models import AuditEvent, Instance, User, WorkItem, WorkItemStatus
+from engine.models import AuditEvent, Instance, WorkItem, WorkItemStatus
 from tests.integration.test_deploy_checks import repeating_reminder
-from tests.integration.test_diagram_code import store_unchecked
+from tests.integration.test_diagram_code import actor, start, store_unchecked
 from tests.live_server import HttpUser, live_server
 from tests.models_fixtures import (
     USER_TASK,
@@ -32,27 +31,6 @@ from tests.support import Browser, text_of
 PROCESS_FAILURE = "erreur dans le modèle du processus"
 
 
-def actor(session: Session, email: str) -> Actor:
-    user = session.scalar(select(User).where(User.email == email))
-    assert user is not None
-    return Actor.from_user(user)
-
-
-def started(session: Session, files: dict[str, str]) -> tuple[Instance, WorkItem]:
-    version, _created = deploy(session, files)
-    instance = runtime.start_instance(
-        session, actor(session, "demandeur@example.org"), key=version.key
-    )
-    session.commit()
-    item = session.scalar(
-        select(WorkItem).where(
-            WorkItem.instance_id == instance.id, WorkItem.status == WorkItemStatus.OPEN
-        )
-    )
-    assert item is not None
-    return instance, item
-
-
 def incidents(session: Session, instance_id: int) -> list[str]:
     session.rollback()  # see what the server committed
     return list(
@@ -62,6 +40,23 @@ def incidents(session: Session, instance_id: int) -> list[str]:
             )
         )
     )
+
+
+def failed_submission(
+    session: Session, browser_factory: object, instance: Instance, item: WorkItem
+) -> list[str]:
+    """The submitter sends the form and the process fails on the diagram's code: the page says
+    so, the dossier keeps its last good state. Returns the dossier's incidents."""
+    state = instance.state
+    browser: Browser = browser_factory()  # type: ignore[operator]
+    browser.login("demandeur@example.org")
+    response = browser.post(f"/demandes/{instance.id}/taches/{item.id}", {"continuer": "oui"})
+    assert response.status_code == 422
+    assert PROCESS_FAILURE in text_of(response)
+    found = incidents(session, instance.id)
+    stored = session.get(Instance, instance.id)
+    assert stored is not None and stored.state == state
+    return found
 
 
 def decision_after_task(key: str, entry: str) -> dict[str, str]:
@@ -130,7 +125,7 @@ RUNAWAYS = [
 def test_a_runaway_diagram_is_stopped_while_the_server_serves_the_others(
     session: Session, database_url: str, tmp_path: Path, files: dict[str, str]
 ) -> None:
-    instance, item = started(session, files)
+    instance, item = start(session, files)
     state, version = instance.state, instance.lock_version
     with live_server(database_url, tmp_path) as server:
         submitter = HttpUser(server)
@@ -196,42 +191,19 @@ PAYLOADS = [
 def test_heavy_code_ends_with_a_french_incident_and_the_last_good_state(
     session: Session, browser_factory: object, key: str, script: str, reason: str
 ) -> None:
-    instance, item = started(session, script_after_task(key, script))
-    state = instance.state
-    browser: Browser = browser_factory()  # type: ignore[operator]
-    browser.login("demandeur@example.org")
-    response = browser.post(f"/demandes/{instance.id}/taches/{item.id}", {"continuer": "oui"})
-    assert response.status_code == 422
-    assert PROCESS_FAILURE in text_of(response)
-    found = incidents(session, instance.id)
+    instance, item = start(session, script_after_task(key, script))
+    found = failed_submission(session, browser_factory, instance, item)
     assert any(reason in summary and summary.startswith("calcul:") for summary in found), found
-    stored = session.get(Instance, instance.id)
-    assert stored is not None and stored.state == state
-    # What the script built never reached the stored state.
-    assert len(stored.state) < 20_000
 
 
 def test_a_bad_decision_table_entry_is_an_incident_not_a_500(
     session: Session, browser_factory: object
 ) -> None:
     files = decision_after_task("table_fautive", "inconnue_dans_la_table == 1")
-    version = store_unchecked(session, files)  # as deployed before the check existed
-    instance = runtime.start_instance(
-        session, actor(session, "demandeur@example.org"), key=version.key
-    )
-    session.commit()
-    item = session.scalar(select(WorkItem).where(WorkItem.instance_id == instance.id))
-    assert item is not None
-    state = instance.state
-    browser: Browser = browser_factory()  # type: ignore[operator]
-    browser.login("demandeur@example.org")
-    response = browser.post(f"/demandes/{instance.id}/taches/{item.id}", {"continuer": "oui"})
-    assert response.status_code == 422
-    assert PROCESS_FAILURE in text_of(response)
-    found = incidents(session, instance.id)
+    # Stored as deployed before the check existed.
+    instance, item = start(session, files, checked=False)
+    found = failed_submission(session, browser_factory, instance, item)
     assert any(summary.startswith("decider:") for summary in found), found
-    stored = session.get(Instance, instance.id)
-    assert stored is not None and stored.state == state
 
     owner: Browser = browser_factory()  # type: ignore[operator]
     owner.login("proprietaire@example.org")
@@ -267,7 +239,7 @@ def test_a_constant_timer_that_freezes_is_stopped_at_deployment() -> None:
 def test_instructions_that_fail_or_loop_never_break_the_task_page(
     session: Session, browser: Browser, key: str, template: str, reason: str
 ) -> None:
-    instance, item = started(session, instructions_task(key, "Bonjour. " + template))
+    instance, item = start(session, instructions_task(key, "Bonjour. " + template))
     browser.login("demandeur@example.org")
     response = browser.get(f"/demandes/{instance.id}/taches/{item.id}")
     assert response.status_code == 200
@@ -278,7 +250,7 @@ def test_instructions_that_fail_or_loop_never_break_the_task_page(
 
 
 def test_instructions_still_show_the_process_variables(session: Session, browser: Browser) -> None:
-    instance, item = started(
+    instance, item = start(
         session,
         instructions_task("instructions_ok", "Délai : {{ delai_complements_jours }} jours."),
     )
