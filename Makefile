@@ -34,6 +34,7 @@ lint: lock-check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # The lock first (pip, the build backend and every dependency, each file checked against its
 # hash), then the project itself without resolving anything. The lock carries the hashes of all

@@ -127,7 +127,7 @@ def run_database(url: str, options: Options, workdir: Path) -> tuple[Report, lis
             f"median {engine_walks.median_ms:.0f} ms",
             "",
             None,
-            f"start + every task via engine.scenario in one transaction, commit included; "
+            f"start + every task via engine.studio.scenario in one transaction, commit included; "
             f"{engine_walks.spread()}",
         )
         report.add(

@@ -20,9 +20,9 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select, text
 
 from bench.dossiers import FAVORABLE, REVIEWER, TWO_ROUNDS, Env, play
-from engine import runtime
-from engine.clock import utcnow
-from engine.models import Instance, WorkItem, WorkItemStatus
+from engine.core.clock import utcnow
+from engine.core.models import Instance, WorkItem, WorkItemStatus
+from engine.workflow import runtime
 
 BATCH = 10_000
 DEMANDEUR_OF = {

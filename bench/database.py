@@ -15,8 +15,8 @@ import psycopg
 from psycopg import sql
 from sqlalchemy import Engine, text
 
-from engine.db import make_engine
-from engine.migrate import upgrade
+from engine.core.db import make_engine
+from engine.core.migrate import upgrade
 
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/bench"
 BENCH_DB = "bench"

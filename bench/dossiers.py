@@ -1,7 +1,8 @@
 """Engine-level work: a set-up database, dossiers brought to a step, walks timed, state sizes.
 
-Everything goes through the engine's own functions (engine.demo, engine.definition,
-engine.scenario, engine.runtime), as the scenarios runner does.
+Everything goes through the engine's own functions (engine.studio.demo,
+engine.definitions.definition, engine.studio.scenario, engine.workflow.runtime), as the scenarios
+runner does.
 """
 
 from __future__ import annotations
@@ -17,13 +18,16 @@ from pathlib import Path
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import documents, runtime, scenario, spiff
-from engine.actor import Actor
-from engine.db import make_session_factory
-from engine.definition import clear_cache, deploy, read_folder
-from engine.demo import create_accounts
-from engine.models import Instance, Organisation, User, WorkItem, WorkItemStatus
-from engine.scenario import Scenario, Step
+from engine.bpmn import spiff
+from engine.core.actor import Actor
+from engine.core.db import make_session_factory
+from engine.core.models import Instance, Organisation, User, WorkItem, WorkItemStatus
+from engine.definitions.definition import clear_cache, read_folder
+from engine.definitions.deployment import deploy
+from engine.studio import scenario
+from engine.studio.demo import create_accounts
+from engine.studio.scenario import Scenario, Step
+from engine.workflow import documents, runtime
 
 PROCESS_DIR = Path(__file__).resolve().parent.parent / "processes" / "recensement"
 FAVORABLE = "favorable"

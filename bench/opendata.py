@@ -3,7 +3,7 @@
 The register mixes what it holds in life: half the entries are copies of the 8 real fiches of
 data/rs-open-data-sample.xml read by the importer's own mapping (partners cut to 20 a
 fiche: the one with 377 would otherwise weigh more than all the others), half are entries as
-our procedure publishes them (engine.publication.public_content of the scenarios' forms).
+our procedure publishes them (engine.register.publication.public_content of the scenarios' forms).
 Numbers are renewed, one entry in ten renews the one before it; Core executemany inserts them.
 `export_xml` then writes them to a temporary file. Memory: tracemalloc's peak of Python
 allocations during an export of 5,000 then of 50,000 entries — the same peak means the export
@@ -33,11 +33,11 @@ from sqlalchemy.orm import Session
 
 from bench import database
 from bench.report import Report, progress
-from engine.models import RegisterEntry
-from engine.opendata.export import export_csv, export_xml
-from engine.opendata.importer import category_of, entry_values
-from engine.opendata.mapping import Fiche, read_fiche
-from engine.publication import public_content
+from engine.core.models import RegisterEntry
+from engine.register.opendata.export import export_csv, export_xml
+from engine.register.opendata.importer import category_of, entry_values
+from engine.register.opendata.mapping import Fiche, read_fiche
+from engine.register.publication import public_content
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "rs-open-data-sample.xml"

@@ -28,7 +28,7 @@ from sqlalchemy import Engine, func, insert, select, text
 from bench import database
 from bench.client import Site
 from bench.report import Report, Timings, progress
-from engine.models import RegisterEntry
+from engine.core.models import RegisterEntry
 
 ENTRIES = 50_000
 BATCH = 5_000

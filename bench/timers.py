@@ -29,10 +29,10 @@ from sqlalchemy import func, insert, select, update
 
 from bench.dossiers import FAVORABLE, Env, play
 from bench.report import Timings
-from engine import spiff
-from engine.clock import utcnow
+from engine.bpmn import spiff
+from engine.core.clock import utcnow
+from engine.core.models import Instance, Job, JobStatus
 from engine.jobs import JobKind
-from engine.models import Instance, Job, JobStatus
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 FAR = datetime(2099, 1, 1, tzinfo=UTC)

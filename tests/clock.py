@@ -8,9 +8,9 @@ from freezegun import freeze_time
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.core.models import Job, JobStatus
 from engine.jobs import JobKind
-from engine.models import Job, JobStatus
-from engine.worker import Worker
+from engine.wiring import make_worker
 
 
 def as_utc(moment: datetime) -> datetime:
@@ -39,7 +39,7 @@ def due_time(sessions: sessionmaker[Session], instance_id: int | None, element: 
 def run_worker_at(sessions: sessionmaker[Session], moment: datetime) -> int:
     """The clock reads `moment`; one worker runs every job due by then."""
     with freeze_time(moment):
-        return Worker(sessions).run_until_idle()
+        return make_worker(sessions).run_until_idle()
 
 
 def pass_time_until(sessions: sessionmaker[Session], instance_id: int | None, element: str) -> None:

@@ -13,10 +13,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-from engine import definition, demo
-from engine.db import make_engine, make_session_factory
-from engine.migrate import upgrade
-from engine.models import Base, ProcessDraft
+from engine.core.db import make_engine, make_session_factory
+from engine.core.migrate import upgrade
+from engine.core.models import Base, ProcessDraft
+from engine.definitions import definition, deployment
+from engine.studio import demo
 from tests.support import Browser
 
 PROCESSES = Path(__file__).resolve().parent.parent / "processes"
@@ -65,7 +66,7 @@ def db_engine(database_url: str) -> Iterator[Engine]:
     with factory() as session:
         demo.create_accounts(session)
         for folder in ("recensement", "retrait"):
-            definition.deploy(session, definition.read_folder(PROCESSES / folder))
+            deployment.deploy(session, definition.read_folder(PROCESSES / folder))
         session.commit()
     yield engine
     engine.dispose()
@@ -141,5 +142,5 @@ def restore(session: Session) -> Iterator[None]:
     yield
     session.rollback()
     session.query(ProcessDraft).delete()
-    definition.deploy(session, definition.read_folder(PROCESSES / "recensement"))
+    deployment.deploy(session, definition.read_folder(PROCESSES / "recensement"))
     session.commit()

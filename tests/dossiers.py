@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.models import AuditEvent, Document, Instance, Submission, User, WorkItem
-from engine.scenario import Scenario, load_scenarios
+from engine.core.models import AuditEvent, Document, Instance, Submission, User, WorkItem
+from engine.studio.scenario import Scenario, load_scenarios
 from tests.support import Browser
 from tests.walk import PROCESS, Walker
 

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import TestResponse, stream_encode_multipart
 
-from engine.scenario import SAMPLE_PDF
+from engine.studio.scenario import SAMPLE_PDF
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 PASSWORD = "inventaire"

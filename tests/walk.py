@@ -9,11 +9,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from engine.definition import ProcessDefinition, build_definition, read_folder
-from engine.demo import ACCOUNTS
-from engine.forms import FormDefinition
-from engine.scenario import Scenario
-from engine.worker import Worker
+from engine.definitions.definition import ProcessDefinition, build_definition, read_folder
+from engine.definitions.forms import FormDefinition
+from engine.studio.demo import ACCOUNTS
+from engine.studio.scenario import Scenario
+from engine.wiring import make_worker
 from tests.clock import has_pending_timer, pass_time_until
 from tests.support import Browser, location_id, pdf, text_of
 
@@ -124,7 +124,9 @@ class Walker:
 
     def run_jobs(self) -> int:
         """A worker runs what is due now (publication, emails)."""
-        return Worker(self.demandeur.client.application.extensions["db_sessions"]).run_until_idle()
+        return make_worker(
+            self.demandeur.client.application.extensions["db_sessions"]
+        ).run_until_idle()
 
     def pass_time(self, element: str) -> None:
         """The clock moves to the timer's due time and the worker runs; a timer that fired when

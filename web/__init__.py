@@ -10,8 +10,9 @@ from werkzeug.datastructures import ImmutableMultiDict, iter_multi_items
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
-from engine import notifications, sandbox_client
-from engine.models import MAX_ID
+from engine.bpmn import sandbox_client
+from engine.core.models import MAX_ID
+from engine.emails import notifications
 
 csrf = CSRFProtect()
 

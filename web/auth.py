@@ -30,10 +30,10 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.wrappers import Response
 
-from engine import login_throttle, user_sessions
-from engine.actor import Actor
-from engine.clock import utcnow
-from engine.notifications import french_time
+from engine.core.actor import Actor
+from engine.core.clock import utcnow
+from engine.emails.notifications import french_time
+from engine.people import login_throttle, user_sessions
 from web.database import db, sessions
 
 log = logging.getLogger(__name__)

@@ -7,8 +7,9 @@ from datetime import timedelta
 
 from flask import Flask
 
-from engine.mailer import SmtpSettings
-from engine.worker import Worker, WorkerSettings
+from engine.emails.mailer import SmtpSettings
+from engine.jobs.worker import Worker, WorkerSettings
+from engine.wiring import job_handlers
 
 
 def worker_settings(app: Flask) -> WorkerSettings:
@@ -32,7 +33,7 @@ def worker_settings(app: Flask) -> WorkerSettings:
 
 
 def make_worker(app: Flask) -> Worker:
-    return Worker(app.extensions["db_sessions"], worker_settings(app))
+    return Worker(app.extensions["db_sessions"], job_handlers(), worker_settings(app))
 
 
 def start_worker_thread(app: Flask) -> tuple[threading.Thread, threading.Event]:

@@ -17,18 +17,20 @@ from sqlalchemy import Engine, event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from engine import demo, documents
-from engine.checking import check_paths
-from engine.definition import deploy, read_folder
-from engine.errors import ProcessModelError
-from engine.migrate import upgrade
-from engine.replay import replay
-from engine.scenario import ScenarioResult, load_scenarios
+from engine.core.errors import ProcessModelError
+from engine.core.migrate import upgrade
+from engine.definitions.checking import check_paths
+from engine.definitions.definition import read_folder
+from engine.definitions.deployment import deploy
+from engine.studio import demo
+from engine.studio.replay import replay
+from engine.studio.scenario import ScenarioResult, load_scenarios
+from engine.workflow import documents
 from web.background import make_worker, start_worker_thread
 
 if TYPE_CHECKING:
-    from engine.models import ProcessVersion
-    from engine.opendata.importer import ImportReport
+    from engine.core.models import ProcessVersion
+    from engine.register.opendata.importer import ImportReport
 
 
 T = TypeVar("T")
@@ -391,7 +393,7 @@ def _export_to_file(session: Session, file_format: str, target: Path) -> int:
 def _write_export(session: Session, file_format: str, stream: BinaryIO) -> int:
     import io
 
-    from engine.opendata.export import export_csv, export_xml
+    from engine.register.opendata.export import export_csv, export_xml
 
     if file_format == "xml":
         return export_xml(session, stream)
@@ -413,7 +415,7 @@ def _write_export(session: Session, file_format: str, stream: BinaryIO) -> int:
 )
 def register_import(file: str, max_size: int | None) -> None:
     """Importer les fiches de l'export XML open data de France compétences."""
-    from engine.opendata.importer import DEFAULT_MAX_BYTES, summary
+    from engine.register.opendata.importer import DEFAULT_MAX_BYTES, summary
 
     max_bytes = max_size * 1024 * 1024 if max_size else DEFAULT_MAX_BYTES
     app = _writing_app()
@@ -429,7 +431,7 @@ def register_import(file: str, max_size: int | None) -> None:
 def _import_register(app: Flask, path: Path, max_bytes: int) -> ImportReport:
     from sqlalchemy.exc import SQLAlchemyError
 
-    from engine.opendata.importer import ImportRefused, import_fiches
+    from engine.register.opendata.importer import ImportRefused, import_fiches
 
     with _session(app) as session:
         _writer(session)

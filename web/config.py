@@ -7,8 +7,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from engine.db import default_sqlite_url
-from engine.documents import DEFAULT_MAX_BYTES
+from engine.core.db import default_sqlite_url
+from engine.workflow.documents import DEFAULT_MAX_BYTES
 
 
 def from_environment(instance_path: str) -> dict[str, Any]:

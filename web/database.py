@@ -6,7 +6,7 @@ from flask import Flask, current_app, g, request
 from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.db import make_engine, make_session_factory
+from engine.core.db import make_engine, make_session_factory
 
 
 def init_app(app: Flask) -> None:

@@ -8,7 +8,7 @@ from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from engine.errors import InventaireError
+from engine.core.errors import InventaireError
 
 log = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask
 
-from engine.documents import ALLOWED
-from engine.dossier import DossierView, FiledForm
+from engine.workflow.documents import ALLOWED
+from engine.workflow.dossier import DossierView, FiledForm
 from web.formrender import build_answers_view
 
 PARIS = ZoneInfo("Europe/Paris")

@@ -7,11 +7,12 @@ from typing import Any
 
 from flask import current_app, request
 
-from engine import audit, documents
-from engine.actor import Actor
-from engine.errors import DocumentRefused
-from engine.forms import FormDefinition, parse_submission
-from engine.models import Instance
+from engine.core import audit
+from engine.core.actor import Actor
+from engine.core.errors import DocumentRefused
+from engine.core.models import Instance
+from engine.definitions.forms import FormDefinition, parse_submission
+from engine.workflow import documents
 from web.database import db
 
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.forms import (
+from engine.definitions.forms import (
     FieldSpec,
     FormDefinition,
     FormPage,

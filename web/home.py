@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, g, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
-from engine.models import RoleName
+from engine.core.models import RoleName
 
 bp = Blueprint("home", __name__)
 

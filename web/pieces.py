@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, send_file
 from werkzeug.wrappers import Response
 
-from engine import documents
+from engine.workflow import documents
 from web.auth import current_actor, login_required
 from web.database import db
 from web.formdata import document_store

@@ -10,12 +10,12 @@ from flask import flash, redirect, render_template
 from sqlalchemy.exc import OperationalError
 from werkzeug.wrappers import Response
 
-from engine import runtime
-from engine.actor import Actor
-from engine.dossier import dossier_view
-from engine.errors import Conflict, ExecutionError, Forbidden, FormInvalid, ScriptError
-from engine.models import Instance
-from engine.task_context import TaskContext, task_context
+from engine.core.actor import Actor
+from engine.core.errors import Conflict, ExecutionError, Forbidden, FormInvalid, ScriptError
+from engine.core.models import Instance
+from engine.workflow import runtime
+from engine.workflow.dossier import dossier_view
+from engine.workflow.task_context import TaskContext, task_context
 from web.database import db
 from web.errors import error_page
 from web.formdata import read_form

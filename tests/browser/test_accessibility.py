@@ -11,9 +11,9 @@ from playwright.sync_api import Page
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.documents import DocumentStore
-from engine.models import Organisation, WorkItem, WorkItemStatus
-from engine.scenario import actor_picker, load_scenarios, play_step, start
+from engine.core.models import Organisation, WorkItem, WorkItemStatus
+from engine.studio.scenario import actor_picker, load_scenarios, play_step, start
+from engine.workflow.documents import DocumentStore
 from tests.browser.conftest import login
 
 PROCESS = Path(__file__).resolve().parents[2] / "processes" / "recensement"

@@ -13,8 +13,8 @@ from playwright.sync_api import Page
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.clock import utcnow
-from engine.models import Email, EmailStatus
+from engine.core.clock import utcnow
+from engine.core.models import Email, EmailStatus
 from tests.browser.conftest import login
 from tests.browser.test_accessibility import violations
 from tests.integration.test_admin_jobs import deposit, failed_job

@@ -8,8 +8,8 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 from sqlalchemy.orm import Session
 
-from engine.checking import check_files
-from engine.models import ProcessDraft
+from engine.core.models import ProcessDraft
+from engine.definitions.checking import check_files
 from tests.browser.conftest import login
 from tests.browser.test_accessibility import violations
 

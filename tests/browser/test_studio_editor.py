@@ -12,12 +12,12 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import studio
-from engine.actor import Actor
-from engine.definition import read_folder
-from engine.documents import DocumentStore
-from engine.models import Instance, Organisation, ProcessVersion, User
-from engine.scenario import actor_picker, load_scenarios, play_step, start
+from engine.core.actor import Actor
+from engine.core.models import Instance, Organisation, ProcessVersion, User
+from engine.definitions.definition import read_folder
+from engine.studio import drafts
+from engine.studio.scenario import actor_picker, load_scenarios, play_step, start
+from engine.workflow.documents import DocumentStore
 from tests.browser.conftest import login, report_csp_violations
 
 PROCESS = Path(__file__).resolve().parents[2] / "processes" / "recensement"
@@ -143,7 +143,7 @@ def test_validation_outlines_the_elements_at_fault(
         .replace("decision == &quot;irrecevable&quot;", "__import__(&quot;os&quot;).getcwd()")
         .replace('decision == "irrecevable"', '__import__("os").getcwd()')
     )
-    studio.save_draft(session, Actor.from_user(owner), "recensement", files)
+    drafts.save_draft(session, Actor.from_user(owner), "recensement", files)
     session.commit()
 
     login(page, live_server, "proprietaire@example.org")

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.models import Document, Instance, WorkItem
+from engine.core.models import Document, Instance, WorkItem
 from tests.dossiers import data_of, open_item, snapshot, user_id, walk_until
 from tests.support import Browser, location_id, text_of
 from tests.walk import Walker

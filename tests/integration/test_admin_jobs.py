@@ -4,7 +4,7 @@ outbox and its emails, the email templates, the scheduled jobs and a dossier's j
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import cast
@@ -15,14 +15,24 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import jobs, notifications
-from engine.clock import utcnow
-from engine.documents import DocumentStore
+from engine import jobs
+from engine.core.clock import utcnow
+from engine.core.models import (
+    AuditEvent,
+    Email,
+    EmailStatus,
+    Instance,
+    Job,
+    JobStatus,
+    Organisation,
+)
+from engine.emails import notifications
 from engine.jobs import JobKind, NewJob
-from engine.models import AuditEvent, Email, EmailStatus, Instance, Job, JobStatus, Organisation
-from engine.scenario import actor_picker, load_scenarios, play_step, start
-from engine.worker import Worker, WorkerSettings
-from engine.worker_api import HANDLERS, JobRun
+from engine.jobs.api import JobRun
+from engine.jobs.worker import Worker, WorkerSettings
+from engine.studio.scenario import actor_picker, load_scenarios, play_step, start
+from engine.wiring import job_handlers, make_worker
+from engine.workflow.documents import DocumentStore
 from tests.support import Browser, text_of
 from tests.walk import PROCESS
 
@@ -67,7 +77,7 @@ def deposit(session: Session, upload_dir: Path, sessions: sessionmaker[Session])
     pick = actor_picker(session, organisation)
     play_step(session, DocumentStore(upload_dir), instance, scenario.steps[0], pick)
     session.commit()
-    assert Worker(sessions).run_until_idle() > 0
+    assert make_worker(sessions).run_until_idle() > 0
     session.rollback()
     return instance
 
@@ -88,7 +98,7 @@ def failed_job(session: Session, sessions: sessionmaker[Session], instance_id: i
         ],
     )
     session.commit()
-    Worker(sessions, WorkerSettings(max_attempts=1)).run_until_idle()
+    make_worker(sessions, WorkerSettings(max_attempts=1)).run_until_idle()
     session.rollback()
     job = session.scalar(select(Job).where(Job.idempotency_key == key))
     assert job is not None and job.status == JobStatus.FAILED, job and job.status
@@ -102,16 +112,13 @@ def job_state(session: Session, job_id: int) -> Job:
     return job
 
 
-@pytest.fixture
-def archive_handler() -> Iterator[None]:
-    """The cause of the incident is gone: a handler for the kind exists."""
+def with_archive_handler(sessions: sessionmaker[Session]) -> Worker:
+    """The cause of the incident is gone: a worker that has a handler for the kind."""
 
     def archive(_run: JobRun) -> str:
         return "Archivé."
 
-    HANDLERS[UNKNOWN_KIND] = archive
-    yield
-    HANDLERS.pop(UNKNOWN_KIND, None)
+    return Worker(sessions, {**job_handlers(), UNKNOWN_KIND: archive})
 
 
 def row_of(page_text: str, start: str, length: int = 400) -> str:
@@ -171,17 +178,16 @@ def test_an_incident_shows_its_job_error_and_dossier_and_relancer_runs_it_again(
     )
 
     # Still no handler: it fails again, and comes back as an incident.
-    Worker(sessions, WorkerSettings(max_attempts=1)).run_until_idle()
+    make_worker(sessions, WorkerSettings(max_attempts=1)).run_until_idle()
     assert job_state(session, job_id).status == JobStatus.FAILED
     assert ARCHIVE_LABEL in text_of(admin.get("/admin/incidents"))
 
     # Once the cause is gone, Relancer from the dossier's jobs page and the job runs.
-    request.getfixturevalue("archive_handler")
     jobs_page = f"/admin/dossiers/{dossier.id}/travaux"
     again = admin.post(f"/admin/travaux/{job_id}/relancer", {"retour": jobs_page})
     assert again.headers["Location"].endswith(jobs_page)
     assert f"Relancé : {ARCHIVE_LABEL}" in text_of(admin.get(jobs_page))
-    assert Worker(sessions).run_until_idle() == 1
+    assert with_archive_handler(sessions).run_until_idle() == 1
     job = job_state(session, job_id)
     assert job.status == JobStatus.DONE and job.last_error is None
     shown = text_of(admin.get(jobs_page))

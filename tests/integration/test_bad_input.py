@@ -15,8 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
-from engine.models import WorkItem
-from engine.scenario import SAMPLE_PDF
+from engine.core.models import WorkItem
+from engine.studio.scenario import SAMPLE_PDF
 from tests.dossiers import data_of, open_item, snapshot, walk_until
 from tests.support import Browser, location_id, text_of
 from tests.walk import Walker, as_posted, form_of

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from engine.db import make_engine, make_session_factory
-from engine.migrate import upgrade
-from engine.models import ProcessVersion
+from engine.core.db import make_engine, make_session_factory
+from engine.core.migrate import upgrade
+from engine.core.models import ProcessVersion
 
 ROOT = Path(__file__).resolve().parents[2]
 RECENSEMENT = ROOT / "processes" / "recensement"

@@ -11,11 +11,12 @@ import pytest
 from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session
 
-from engine import accounts, runtime
-from engine.actor import Actor
-from engine.db import make_session_factory
-from engine.errors import Conflict
-from engine.models import AuditEvent, Instance, Submission, User, WorkItem
+from engine.core.actor import Actor
+from engine.core.db import make_session_factory
+from engine.core.errors import Conflict
+from engine.core.models import AuditEvent, Instance, Submission, User, WorkItem
+from engine.people import accounts
+from engine.workflow import runtime
 from tests.dossiers import data_of, open_item, snapshot, walk_until
 from tests.support import CSRF, Browser, text_of
 from tests.walk import as_posted, form_of

@@ -7,9 +7,9 @@ from pathlib import Path
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from engine.accounts import authenticate
-from engine.db import make_engine, make_session_factory
-from engine.models import Email, Instance, RegisterEntry
+from engine.core.db import make_engine, make_session_factory
+from engine.core.models import Email, Instance, RegisterEntry
+from engine.people.accounts import authenticate
 
 README_ACCOUNTS = [
     "demandeur@example.org",

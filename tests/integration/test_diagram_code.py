@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine import runtime, spiff
-from engine.actor import Actor
-from engine.definition import build_definition, content_hash, deploy
-from engine.errors import Conflict, ExecutionError, ProcessModelError
-from engine.models import (
+from engine.bpmn import spiff
+from engine.bpmn.spiff import MAX_TREE_DEPTH, dump_spec
+from engine.core.actor import Actor
+from engine.core.errors import Conflict, ExecutionError, ProcessModelError
+from engine.core.models import (
     AuditEvent,
     Instance,
     InstanceStatus,
@@ -22,7 +22,9 @@ from engine.models import (
     WorkItem,
     WorkItemStatus,
 )
-from engine.spiff import MAX_TREE_DEPTH, dump_spec
+from engine.definitions.definition import build_definition, content_hash
+from engine.definitions.deployment import deploy
+from engine.workflow import runtime
 from tests.models_fixtures import (
     automatic_loop,
     condition_after_task,

@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import runtime
-from engine.checking import check_files
-from engine.definition import deploy
-from engine.errors import ExecutionError, ScriptError
-from engine.models import AuditEvent, Instance, WorkItem, WorkItemStatus
+from engine.core.errors import ExecutionError, ScriptError
+from engine.core.models import AuditEvent, Instance, WorkItem, WorkItemStatus
+from engine.definitions.checking import check_files
+from engine.definitions.deployment import deploy
+from engine.workflow import runtime
 from tests.integration.test_deploy_checks import repeating_reminder
 from tests.integration.test_diagram_code import actor, start, store_unchecked
 from tests.live_server import HttpUser, live_server

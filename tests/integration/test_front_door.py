@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.routing import Rule
 from werkzeug.test import TestResponse
 
-from engine import accounts
-from engine.models import Email, User
+from engine.core.models import Email, User
+from engine.people import accounts
 from tests.clock import run_worker_at
 from tests.support import PASSWORD, Browser, text_of
 

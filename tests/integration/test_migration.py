@@ -9,13 +9,21 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import migration
-from engine.actor import Actor
-from engine.definition import deploy, read_folder
-from engine.documents import DocumentStore
-from engine.errors import Conflict
-from engine.models import Instance, Organisation, ProcessVersion, User, WorkItem, WorkItemStatus
-from engine.scenario import actor_picker, load_scenarios, play_step, start
+from engine.core.actor import Actor
+from engine.core.errors import Conflict
+from engine.core.models import (
+    Instance,
+    Organisation,
+    ProcessVersion,
+    User,
+    WorkItem,
+    WorkItemStatus,
+)
+from engine.definitions.definition import read_folder
+from engine.definitions.deployment import deploy
+from engine.studio.scenario import actor_picker, load_scenarios, play_step, start
+from engine.workflow import migration
+from engine.workflow.documents import DocumentStore
 from tests.support import Browser, text_of
 
 PROCESS = Path(__file__).resolve().parents[2] / "processes" / "recensement"

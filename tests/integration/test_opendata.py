@@ -19,18 +19,19 @@ from lxml import etree
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine import documents, scenario
-from engine.models import Instance, Organisation, RegisterEntry
-from engine.opendata.export import CSV_COLUMNS, export_csv, export_xml
-from engine.opendata.fiche import FICHE_ORDER, moment_to_date
-from engine.opendata.importer import (
+from engine.core.models import Instance, Organisation, RegisterEntry
+from engine.register.opendata.export import CSV_COLUMNS, export_csv, export_xml
+from engine.register.opendata.fiche import FICHE_ORDER, moment_to_date
+from engine.register.opendata.importer import (
     DEFAULT_MAX_BYTES,
     ImportRefused,
     import_fiches,
     summary,
 )
-from engine.opendata.mapping import read_fiche
-from engine.publication import publish
+from engine.register.opendata.mapping import read_fiche
+from engine.register.publication import publish
+from engine.studio import scenario
+from engine.workflow import documents
 from tests.walk import PROCESS
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "rs-open-data-sample.xml"

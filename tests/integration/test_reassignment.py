@@ -10,10 +10,11 @@ import pytest
 from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
-from engine import accounts
-from engine.access import reassignable_to
-from engine.definition import deploy, read_folder
-from engine.models import Email, Organisation, User, UserRole, WorkItem
+from engine.core.models import Email, Organisation, User, UserRole, WorkItem
+from engine.definitions.definition import read_folder
+from engine.definitions.deployment import deploy
+from engine.people import accounts
+from engine.workflow.access import reassignable_to
 from tests.conftest import DOSSIER_TABLES
 from tests.dossiers import open_item, snapshot, user_id, walk_until
 from tests.support import PASSWORD, Browser, text_of

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from flask import Flask
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.register_life import renewal_warning
+from engine.workflow.renewal import renewal_warning
 from tests.clock import run_worker_at
 from tests.dossiers import SCENARIOS, data_of
 from tests.support import Browser, location_id, text_of
@@ -107,7 +107,7 @@ def test_recensed_found_downloaded_expired_then_renewed_and_chained(
 def due_time_of_entry(sessions: sessionmaker[Session], numero: str) -> datetime:
     from sqlalchemy import select
 
-    from engine.models import Job
+    from engine.core.models import Job
     from tests.clock import as_utc
 
     with sessions() as session:
@@ -168,7 +168,7 @@ def test_the_commission_withdraws_a_certification_through_the_withdrawal_process
 def _pending(sessions: sessionmaker[Session], key: str) -> bool:
     from sqlalchemy import select
 
-    from engine.models import Job
+    from engine.core.models import Job
 
     with sessions() as session:
         statuses = session.scalars(select(Job.status).where(Job.idempotency_key.startswith(key)))
@@ -194,8 +194,8 @@ def test_imported_fiches_become_echues_on_their_end_date(
 
     from sqlalchemy import select
 
-    from engine.models import RegisterEntry, RegisterStatus
-    from engine.opendata.importer import import_fiches
+    from engine.core.models import RegisterEntry, RegisterStatus
+    from engine.register.opendata.importer import import_fiches
     from tests.clock import as_utc
 
     sample = Path(__file__).resolve().parents[2] / "data" / "rs-open-data-sample.xml"

@@ -19,10 +19,10 @@ from sqlalchemy import delete, func, select, table, update
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
-from engine import register_search
-from engine.db import make_engine, make_session_factory
-from engine.migrate import upgrade
-from engine.models import RegisterEntry
+from engine.core.db import make_engine, make_session_factory
+from engine.core.migrate import upgrade
+from engine.core.models import RegisterEntry
+from engine.register import search as register_search
 from tests.support import text_of
 
 RESULT = re.compile(r'<h3 class="fr-card__title"><a href="/registre/([A-Za-z0-9]+)">')

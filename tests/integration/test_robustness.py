@@ -19,10 +19,12 @@ from sqlalchemy.orm import Session
 from werkzeug.routing import Rule
 from werkzeug.test import TestResponse
 
-from engine import accounts, documents, scenario
-from engine.forms import FormDefinition, FormPage
-from engine.models import Document, Organisation, User, WorkItem
-from engine.scenario import SAMPLE_PDF, Step
+from engine.core.models import Document, Organisation, User, WorkItem
+from engine.definitions.forms import FormDefinition, FormPage
+from engine.people import accounts
+from engine.studio import scenario
+from engine.studio.scenario import SAMPLE_PDF, Step
+from engine.workflow import documents
 from tests.dossiers import data_of
 from tests.support import CSRF, Browser, multipart, text_of
 from tests.walk import form_of

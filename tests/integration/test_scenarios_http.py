@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from engine.scenario import load_scenarios
+from engine.studio.scenario import load_scenarios
 from tests.support import Browser, text_of
 from tests.walk import PROCESS, Walker
 

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import runtime
-from engine.actor import Actor
-from engine.models import Instance, ProcessVersion, User
+from engine.core.actor import Actor
+from engine.core.models import Instance, ProcessVersion, User
+from engine.workflow import runtime
 from tests.models_fixtures import automatic_loop
 from tests.support import Browser, text_of
 

@@ -13,7 +13,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.models import Email, Job, JobStatus
+from engine.core.models import Email, Job, JobStatus
 from tests.clock import due_time, run_worker_at
 from tests.dossiers import SCENARIOS, data_of, walk_until
 from tests.support import Browser, text_of

@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.models import Document
-from engine.scenario import SAMPLE_PDF
+from engine.core.models import Document
+from engine.studio.scenario import SAMPLE_PDF
 from tests.support import Browser, location_id, text_of
 
 NewBrowser = Callable[[], Browser]

@@ -19,12 +19,10 @@ from freezegun import freeze_time
 from sqlalchemy import Engine, func, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import documents, jobs, scenario
-from engine.actor import Actor
-from engine.db import make_session_factory
-from engine.jobs import JobKind, NewJob
-from engine.mailer import SmtpSettings
-from engine.models import (
+from engine import jobs
+from engine.core.actor import Actor
+from engine.core.db import make_session_factory
+from engine.core.models import (
     AuditEvent,
     Email,
     EmailStatus,
@@ -34,7 +32,12 @@ from engine.models import (
     Organisation,
     User,
 )
-from engine.worker import Worker, WorkerSettings, retry
+from engine.emails.mailer import SmtpSettings
+from engine.jobs import JobKind, NewJob
+from engine.jobs.worker import WorkerSettings, retry
+from engine.studio import scenario
+from engine.wiring import make_worker
+from engine.workflow import documents
 from tests.dossiers import SCENARIOS
 from tests.smtp_server import smtp_server
 from web.background import start_worker_thread
@@ -91,7 +94,7 @@ def test_a_failing_job_is_retried_with_backoff_then_an_incident_that_relancer_ru
 ) -> None:
     unreachable = SmtpSettings(host="127.0.0.1", port=closed_port(), timeout=2)
     settings = WorkerSettings(smtp=unreachable, max_attempts=3, backoff=timedelta(seconds=10))
-    worker = Worker(sessions, settings)
+    worker = make_worker(sessions, settings)
     start = datetime.now(UTC)
     ack = email_jobs(session, deposited)[0]
     assert ack.label.startswith("Courriel « Accusé de réception")
@@ -123,7 +126,7 @@ def test_a_failing_job_is_retried_with_backoff_then_an_incident_that_relancer_ru
     # Relancer, the SMTP server now configured away (outbox): it runs and the email is written.
     retry(session, admin(session), ack.id)
     session.commit()
-    Worker(sessions).run_until_idle()
+    make_worker(sessions).run_until_idle()
     [ack] = [job for job in email_jobs(session, deposited) if job.id == ack.id]
     assert ack.status == JobStatus.DONE
     assert session.scalar(select(Email.status).where(Email.idempotency_key == ack.idempotency_key))
@@ -142,7 +145,7 @@ def test_smtp_delivers_each_email_once_with_a_stable_message_id(
 ) -> None:
     with smtp_server() as server:
         smtp = SmtpSettings(host="127.0.0.1", port=server.server_address[1])
-        worker = Worker(sessions, WorkerSettings(smtp=smtp))
+        worker = make_worker(sessions, WorkerSettings(smtp=smtp))
         assert worker.run_until_idle() == len(email_jobs(session, deposited))
         # The same emails asked again (a retried request): the keys keep them single.
         jobs.enqueue(
@@ -182,7 +185,7 @@ def test_an_smtp_send_interrupted_by_a_crash_is_not_sent_again(
     session.commit()
     with smtp_server() as server:
         smtp = SmtpSettings(host="127.0.0.1", port=server.server_address[1])
-        Worker(sessions, WorkerSettings(smtp=smtp)).run_until_idle()
+        make_worker(sessions, WorkerSettings(smtp=smtp)).run_until_idle()
     assert not any(str(m["Subject"]).startswith("Accusé") for m in server.received)
     session.rollback()
     assert session.scalar(

@@ -17,8 +17,8 @@ from click.testing import CliRunner, Result
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.models import ProcessDraft, RegisterEntry
-from engine.opendata.importer import ImportRefused, import_fiches
+from engine.core.models import ProcessDraft, RegisterEntry
+from engine.register.opendata.importer import ImportRefused, import_fiches
 from tests.support import Browser, text_of
 from tools.lock import LOCK, pins
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.code_names import expression_reads, script_names
+from engine.definitions.code_names import expression_reads, script_names
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from engine.forms import FormDefinition, parse_submission, validate
+from engine.definitions.forms import FormDefinition, parse_submission, validate
 from web.formrender import FormView, build_answers_view, build_form_view
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "web" / "templates"

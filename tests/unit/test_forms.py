@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from engine.errors import NotFound, ProcessModelError
-from engine.forms import (
+from engine.core.errors import NotFound, ProcessModelError
+from engine.definitions.forms import (
     MAX_ARRAY_ITEMS,
     FormDefinition,
     load_form,

@@ -8,14 +8,14 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from engine.opendata.fiche import (
+from engine.register.opendata.fiche import (
     ValueInvalid,
     date_to_moment,
     moment_to_date,
     parse_bool,
     parse_date,
 )
-from engine.opendata.mapping import EntryData, FicheInvalid, read_fiche, write_fiche
+from engine.register.opendata.mapping import EntryData, FicheInvalid, read_fiche, write_fiche
 
 
 def entry(**changes: Any) -> EntryData:

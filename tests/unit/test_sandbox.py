@@ -6,9 +6,9 @@ import time
 
 import pytest
 
-from engine import sandbox
-from engine.errors import ScriptError
-from engine.spiff import SandboxEnvironment
+from engine.bpmn import sandbox
+from engine.bpmn.spiff import SandboxEnvironment
+from engine.core.errors import ScriptError
 
 ESCAPES = [
     "__import__('os').system('id')",

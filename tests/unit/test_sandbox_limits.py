@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from engine import cheap_code, sandbox_client, sandbox_wire
-from engine.errors import ScriptError
-from engine.spiff import SandboxEnvironment
+from engine.bpmn import cheap_code, sandbox_client, sandbox_wire
+from engine.bpmn.spiff import SandboxEnvironment
+from engine.core.errors import ScriptError
 
 RUNAWAYS = [
     ("pow(3, 10 ** 8)", "dépassé le temps autorisé"),

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from engine.checking import check_files
+from engine.definitions.checking import check_files
 from tests.models_fixtures import (
     automatic_loop,
     condition_after_task,
@@ -200,7 +200,7 @@ def test_sound_models_are_deployable(files: dict[str, str]) -> None:
 
 
 def test_the_recensement_is_deployable() -> None:
-    from engine.definition import read_folder
+    from engine.definitions.definition import read_folder
 
     assert check_files(read_folder(PROCESS)) == []
 

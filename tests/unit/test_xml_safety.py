@@ -8,7 +8,7 @@ import io
 import pytest
 from lxml import etree
 
-from engine.xml_safety import DTD_REFUSED, PROLOG_BYTES, refusal, stream_refusal
+from engine.core.xml_safety import DTD_REFUSED, PROLOG_BYTES, refusal, stream_refusal
 
 ROOT = "<racine><titre>Électricien</titre></racine>"
 EXTERNAL = '<!DOCTYPE racine [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'

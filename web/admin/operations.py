@@ -12,10 +12,8 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from sqlalchemy import Select, func, select
 from werkzeug.wrappers import Response
 
-from engine import notifications, worker
-from engine.errors import InventaireError, NotFound
-from engine.jobs import JOB_KIND_LABELS, jobs_of
-from engine.models import (
+from engine.core.errors import InventaireError, NotFound
+from engine.core.models import (
     EMAIL_STATUS_LABELS,
     JOB_STATUS_LABELS,
     AuditEvent,
@@ -27,6 +25,8 @@ from engine.models import (
     RoleName,
     as_id,
 )
+from engine.emails import notifications
+from engine.jobs import JOB_KIND_LABELS, jobs_of, worker
 from web.admin import bp
 from web.auth import current_actor, roles_required
 from web.database import db

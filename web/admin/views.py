@@ -6,9 +6,9 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from engine import accounts, audit
-from engine.errors import FormInvalid
-from engine.models import (
+from engine.core import audit
+from engine.core.errors import FormInvalid
+from engine.core.models import (
     ORGANISATION_KIND_LABELS,
     ROLE_LABELS,
     Organisation,
@@ -16,6 +16,7 @@ from engine.models import (
     User,
     as_id,
 )
+from engine.people import accounts
 from web.admin import bp
 from web.auth import current_actor, roles_required
 from web.database import db

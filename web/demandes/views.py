@@ -8,13 +8,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
-from engine import runtime
-from engine.definition import definition_for
-from engine.dossier import dossier_view
-from engine.errors import Conflict, ExecutionError, FormInvalid, ScriptError
-from engine.forms import FormDefinition, FormPage
-from engine.models import Instance, RoleName, WorkItem, WorkItemStatus
-from engine.task_context import TaskContext, task_context
+from engine.core.errors import Conflict, ExecutionError, FormInvalid, ScriptError
+from engine.core.models import Instance, RoleName, WorkItem, WorkItemStatus
+from engine.definitions.definition import definition_for
+from engine.definitions.forms import FormDefinition, FormPage
+from engine.workflow import runtime
+from engine.workflow.dossier import dossier_view
+from engine.workflow.task_context import TaskContext, task_context
 from web.auth import current_actor, roles_required
 from web.database import db
 from web.demandes import bp

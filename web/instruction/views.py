@@ -8,13 +8,13 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from sqlalchemy import func, or_, select
 from werkzeug.wrappers import Response
 
-from engine import diagram, runtime
-from engine.access import inbox_filter, reassignable_to
-from engine.actor import REVIEWER_ROLES
-from engine.dossier import dossier_view
-from engine.errors import Conflict, Forbidden, FormInvalid
-from engine.models import Instance, Organisation, RoleName, WorkItem, WorkItemStatus, as_id
-from engine.task_context import task_context
+from engine.core.actor import REVIEWER_ROLES
+from engine.core.errors import Conflict, Forbidden, FormInvalid
+from engine.core.models import Instance, Organisation, RoleName, WorkItem, WorkItemStatus, as_id
+from engine.workflow import diagram, runtime
+from engine.workflow.access import inbox_filter, reassignable_to
+from engine.workflow.dossier import dossier_view
+from engine.workflow.task_context import task_context
 from web.auth import current_actor, roles_required
 from web.database import db
 from web.errors import error_page

@@ -9,9 +9,9 @@ from flask import flash, redirect, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from engine import register_life
-from engine.actor import Actor
-from engine.models import RegisterStatus, RoleName, WorkItem, WorkItemStatus
+from engine.core.actor import Actor
+from engine.core.models import RegisterStatus, RoleName, WorkItem, WorkItemStatus
+from engine.register import life
 from web.auth import current_actor, roles_required
 from web.database import db
 from web.registre import bp
@@ -27,11 +27,11 @@ def fiche_actions(actor: Actor | None, numero: str) -> FicheActions:
     """The buttons a fiche offers this visitor (none to the public)."""
     if actor is None or actor.id is None:
         return FicheActions(False, False)
-    entry = register_life.entry_by_numero(db(), numero)
+    entry = life.entry_by_numero(db(), numero)
     withdraw = actor.has(RoleName.COMMISSION) and entry.status == RegisterStatus.ACTIVE
     renew = False
     if actor.has(RoleName.DEMANDEUR) and entry.status != RegisterStatus.WITHDRAWN:
-        organisation = register_life.certifier_organisation(db(), entry)
+        organisation = life.certifier_organisation(db(), entry)
         renew = organisation is not None and organisation.id == actor.organisation_id
     return FicheActions(renew, withdraw)
 
@@ -39,7 +39,7 @@ def fiche_actions(actor: Actor | None, numero: str) -> FicheActions:
 @bp.post("/<numero>/renouvellement")
 @roles_required(RoleName.DEMANDEUR)
 def renew(numero: str) -> Response:
-    instance = register_life.start_renewal(db(), current_actor(), numero)
+    instance = life.start_renewal(db(), current_actor(), numero)
     db().commit()
     flash(
         f"Demande de renouvellement de {numero} créée : vérifiez les champs préremplis, "
@@ -52,7 +52,7 @@ def renew(numero: str) -> Response:
 @bp.post("/<numero>/retrait")
 @roles_required(RoleName.COMMISSION)
 def withdraw(numero: str) -> Response:
-    instance = register_life.start_withdrawal(db(), current_actor(), numero)
+    instance = life.start_withdrawal(db(), current_actor(), numero)
     db().commit()
     item_id = db().scalar(
         select(WorkItem.id).where(

@@ -10,9 +10,9 @@ from typing import IO, Any
 
 from flask import Response
 
-from engine.clock import utcnow
-from engine.opendata.export import export_csv as write_csv
-from engine.opendata.export import export_xml as write_xml
+from engine.core.clock import utcnow
+from engine.register.opendata.export import export_csv as write_csv
+from engine.register.opendata.export import export_xml as write_xml
 from web.database import db
 from web.registre import bp
 

@@ -7,10 +7,10 @@ from collections.abc import Iterable
 from flask import g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from engine.models import REGISTER_STATUS_LABELS
-from engine.publication import CATEGORY_LABELS
-from engine.register_fiche import NUMERO, find_fiche
-from engine.register_search import MAX_QUERY_CHARS, authorities, search
+from engine.core.models import REGISTER_STATUS_LABELS
+from engine.register.fiche_page import NUMERO, find_fiche
+from engine.register.publication import CATEGORY_LABELS
+from engine.register.search import MAX_QUERY_CHARS, authorities, search
 from web.database import db
 from web.errors import error_page
 from web.registre import bp

@@ -8,10 +8,13 @@ from typing import Any
 from flask import jsonify, render_template, request
 from werkzeug.wrappers import Response
 
-from engine import diagram, studio, xml_safety
-from engine.errors import Conflict, FormInvalid, ProcessModelError
-from engine.forms import FormDefinition
-from engine.models import RoleName
+from engine.core import xml_safety
+from engine.core.errors import Conflict, FormInvalid, ProcessModelError
+from engine.core.models import RoleName
+from engine.definitions.definition import main_diagram
+from engine.definitions.forms import FormDefinition
+from engine.studio import drafts
+from engine.workflow import diagram
 from web.auth import current_actor, roles_required
 from web.database import db
 from web.formrender import build_form_view
@@ -28,22 +31,22 @@ def _payload() -> dict[str, Any]:
 @bp.get("/api/<key>/brouillon")
 @roles_required(RoleName.PROPRIETAIRE)
 def draft_get(key: str) -> Json:
-    studio.versions_of(db(), key)
-    draft = studio.get_draft(db(), current_actor(), key)
+    drafts.versions_of(db(), key)
+    draft = drafts.get_draft(db(), current_actor(), key)
     db().commit()
     files = dict(draft.files)
     return jsonify(
         key=key,
         lock_version=draft.lock_version,
         files=files,
-        main_bpmn=studio.main_diagram(files),
+        main_bpmn=main_diagram(files),
     )
 
 
 @bp.put("/api/<key>/brouillon")
 @roles_required(RoleName.PROPRIETAIRE)
 def draft_put(key: str) -> Json:
-    studio.versions_of(db(), key)
+    drafts.versions_of(db(), key)
     payload = _payload()
     files = payload.get("files")
     seen = payload.get("lock_version")
@@ -53,7 +56,7 @@ def draft_put(key: str) -> Json:
     if refused:
         return jsonify(errors=refused), 422
     try:
-        draft = studio.save_draft(db(), current_actor(), key, files, seen)
+        draft = drafts.save_draft(db(), current_actor(), key, files, seen)
         db().commit()
     except FormInvalid as error:
         db().rollback()
@@ -71,7 +74,7 @@ def _xml_refusals(files: dict[str, Any]) -> dict[str, str]:
     for name, text in files.items():
         if not name.endswith((".bpmn", ".dmn")) or not isinstance(text, str):
             continue
-        if len(text) > studio.MAX_FILE_CHARS:
+        if len(text) > drafts.MAX_FILE_CHARS:
             continue
         refused = xml_safety.refusal(text.encode("utf-8", errors="surrogatepass"))
         if refused is not None:
@@ -82,10 +85,10 @@ def _xml_refusals(files: dict[str, Any]) -> dict[str, str]:
 @bp.post("/api/<key>/brouillon/verification")
 @roles_required(RoleName.PROPRIETAIRE)
 def draft_check(key: str) -> Json:
-    studio.versions_of(db(), key)
-    draft = studio.get_draft(db(), current_actor(), key)
+    drafts.versions_of(db(), key)
+    draft = drafts.get_draft(db(), current_actor(), key)
     db().commit()
-    problems = studio.check_draft(draft)
+    problems = drafts.check_draft(draft)
     return jsonify(
         deployable=not problems,
         problems=[{"element": problem.element, "message": problem.message} for problem in problems],

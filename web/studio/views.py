@@ -7,9 +7,13 @@ from pathlib import Path
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
-from engine import migration, studio, xml_safety
-from engine.errors import Conflict, NotFound, ProcessModelError
-from engine.models import ProcessVersion, RoleName, as_id
+from engine.core import xml_safety
+from engine.core.errors import Conflict, NotFound, ProcessModelError
+from engine.core.models import ProcessVersion, RoleName, as_id
+from engine.definitions.definition import main_diagram
+from engine.studio import drafts
+from engine.workflow import migration
+from engine.workflow.diagram import waiting_at
 from web.auth import current_actor, roles_required
 from web.database import db
 from web.studio import bp
@@ -22,7 +26,7 @@ PASSED = "studio_scenarios_ok"
 @bp.get("/")
 @roles_required(RoleName.PROPRIETAIRE)
 def index() -> str:
-    return render_template("studio/index.html", models=studio.process_summaries(db()))
+    return render_template("studio/index.html", models=drafts.process_summaries(db()))
 
 
 def _passed(key: str, lock_version: int) -> bool:
@@ -32,8 +36,8 @@ def _passed(key: str, lock_version: int) -> bool:
 @bp.get("/<key>/")
 @roles_required(RoleName.PROPRIETAIRE)
 def model(key: str) -> str:
-    versions = studio.versions_of(db(), key)
-    draft = db().get(studio.ProcessDraft, key)
+    versions = drafts.versions_of(db(), key)
+    draft = db().get(drafts.ProcessDraft, key)
     latest = db().get(ProcessVersion, versions[0].id)
     files = draft.files if draft is not None else (latest.files if latest is not None else {})
     return render_template(
@@ -43,7 +47,7 @@ def model(key: str) -> str:
         versions=versions,
         draft=draft,
         decision_files=sorted(name for name in files if name.endswith(".dmn")),
-        waiting=studio.waiting_at(db(), versions[0].id),
+        waiting=waiting_at(db(), versions[0].id),
         deployable=draft is not None and _passed(key, draft.lock_version),
     )
 
@@ -51,8 +55,8 @@ def model(key: str) -> str:
 @bp.get("/<key>/editeur")
 @roles_required(RoleName.PROPRIETAIRE)
 def editor(key: str) -> str:
-    studio.versions_of(db(), key)  # 404 for an unknown model
-    draft = studio.get_draft(db(), current_actor(), key)
+    drafts.versions_of(db(), key)  # 404 for an unknown model
+    draft = drafts.get_draft(db(), current_actor(), key)
     db().commit()
     api = url_for("studio.draft_get", key=key).removesuffix("/brouillon")
     return render_template("studio/editor.html", key=key, draft=draft, api=api)
@@ -64,7 +68,7 @@ def decisions(key: str, name: str) -> str:
     """The decision-table editor (dmn-js) on one DMN file of the draft."""
     if not name.endswith(".dmn"):
         abort(404)
-    draft = studio.get_draft(db(), current_actor(), key)
+    draft = drafts.get_draft(db(), current_actor(), key)
     db().commit()
     if name not in draft.files:
         abort(404)
@@ -75,22 +79,22 @@ def decisions(key: str, name: str) -> str:
 @bp.post("/<key>/verification")
 @roles_required(RoleName.PROPRIETAIRE)
 def check(key: str) -> Page:
-    draft = studio.get_draft(db(), current_actor(), key)
+    draft = drafts.get_draft(db(), current_actor(), key)
     db().commit()
-    problems = studio.check_draft(draft)
+    problems = drafts.check_draft(draft)
     return render_template("studio/check.html", key=key, draft=draft, problems=problems)
 
 
 @bp.post("/<key>/scenarios")
 @roles_required(RoleName.PROPRIETAIRE)
 def scenarios(key: str) -> Page:
-    draft = studio.get_draft(db(), current_actor(), key)
+    draft = drafts.get_draft(db(), current_actor(), key)
     db().commit()
     folder = Path(current_app.config["PROCESSES_DIR"])
     try:
-        results = studio.run_scenarios(draft, folder)
+        results = drafts.run_scenarios(draft, folder)
     except ProcessModelError as error:
-        problems = [studio.Problem.from_line(line) for line in error.problems]
+        problems = [drafts.Problem.from_line(line) for line in error.problems]
         return render_template("studio/check.html", key=key, draft=draft, problems=problems), 422
     passed = bool(results) and all(result.passed for result in results)
     marks = dict(session.get(PASSED, {}))
@@ -107,7 +111,7 @@ def scenarios(key: str) -> Page:
 @bp.post("/<key>/deploiement")
 @roles_required(RoleName.PROPRIETAIRE)
 def deploy(key: str) -> Page:
-    draft = studio.get_draft(db(), current_actor(), key)
+    draft = drafts.get_draft(db(), current_actor(), key)
     if not _passed(key, draft.lock_version):
         flash(
             "Essayez les scénarios sur ce brouillon avant de le déployer : le déploiement est "
@@ -116,11 +120,11 @@ def deploy(key: str) -> Page:
         )
         return redirect(url_for("studio.model", key=key))
     try:
-        version, created = studio.deploy_draft(db(), current_actor(), key)
+        version, created = drafts.deploy_draft(db(), current_actor(), key)
         db().commit()
     except ProcessModelError as error:
         db().rollback()
-        problems = [studio.Problem.from_line(line) for line in error.problems]
+        problems = [drafts.Problem.from_line(line) for line in error.problems]
         return render_template("studio/check.html", key=key, draft=draft, problems=problems), 422
     if created:
         flash(
@@ -141,11 +145,11 @@ def import_bpmn(key: str) -> Page:
     """Replace the draft's diagram by a BPMN 2.0 file from another modeler, then check it."""
     upload = request.files.get("fichier")
     actor = current_actor()
-    draft = studio.get_draft(db(), actor, key)
+    draft = drafts.get_draft(db(), actor, key)
     if upload is None or not upload.filename:
         flash("Choisissez un fichier BPMN à importer.", "error")
         return redirect(url_for("studio.model", key=key))
-    content = upload.stream.read(studio.MAX_FILE_CHARS + 1)
+    content = upload.stream.read(drafts.MAX_FILE_CHARS + 1)
     # On the bytes, before they are decoded or stored: a DTD in UTF-16 is refused as such.
     refused = xml_safety.refusal(content)
     if refused is not None:
@@ -155,23 +159,23 @@ def import_bpmn(key: str) -> Page:
         text = content.decode("utf-8")
     except UnicodeDecodeError:
         text = ""
-    if not text or len(content) > studio.MAX_FILE_CHARS:
+    if not text or len(content) > drafts.MAX_FILE_CHARS:
         flash("Le fichier doit être un document XML BPMN 2.0 en UTF-8 de 2 Mo au plus.", "error")
         return redirect(url_for("studio.model", key=key))
-    main = studio.main_diagram(dict(draft.files))
+    main = main_diagram(dict(draft.files))
     files = {name: value for name, value in draft.files.items() if not name.endswith(".bpmn")}
     files[main] = text
-    studio.save_draft(db(), actor, key, files)
+    drafts.save_draft(db(), actor, key, files)
     db().commit()
     flash(f"« {upload.filename} » importé dans le brouillon.", "success")
-    problems = studio.check_draft(draft)
+    problems = drafts.check_draft(draft)
     return render_template("studio/check.html", key=key, draft=draft, problems=problems)
 
 
 @bp.get("/<key>/migration")
 @roles_required(RoleName.PROPRIETAIRE)
 def migration_page(key: str) -> str:
-    studio.versions_of(db(), key)
+    drafts.versions_of(db(), key)
     return render_template(
         "studio/migration.html",
         key=key,
@@ -184,7 +188,7 @@ def migration_page(key: str) -> str:
 @roles_required(RoleName.PROPRIETAIRE)
 def migration_action(key: str) -> Response:
     """Move one dossier (`dossier`), all movable ones (`tous`), or revert one (`annuler`)."""
-    studio.versions_of(db(), key)
+    drafts.versions_of(db(), key)
     actor = current_actor()
     action = request.form.get("action", "")
     target = as_id(request.form.get("dossier"))

@@ -1,0 +1,43 @@
+"""Who acts: a plain snapshot of the signed-in user, passed to every engine function."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from engine.core.models import RoleName, User
+
+REVIEWER_ROLES = frozenset({RoleName.RECEVABILITE, RoleName.RAPPORTEUR, RoleName.COMMISSION})
+STAFF_ROLES = REVIEWER_ROLES | {RoleName.ADMIN, RoleName.PROPRIETAIRE}
+
+
+@dataclass(frozen=True)
+class Actor:
+    id: int | None
+    email: str
+    name: str
+    organisation_id: int | None
+    roles: frozenset[str]
+
+    @classmethod
+    def from_user(cls, user: User) -> Actor:
+        return cls(
+            id=user.id,
+            email=user.email,
+            name=user.name,
+            organisation_id=user.organisation_id,
+            roles=user.role_names,
+        )
+
+    def has(self, role: str) -> bool:
+        return role in self.roles
+
+    @property
+    def is_staff(self) -> bool:
+        return bool(self.roles & STAFF_ROLES)
+
+    @property
+    def is_reviewer(self) -> bool:
+        return bool(self.roles & REVIEWER_ROLES)
+
+
+SYSTEM = Actor(id=None, email="", name="Système", organisation_id=None, roles=frozenset())

@@ -1,0 +1,31 @@
+"""Alembic environment: run with a connection handed over by engine.core.migrate."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from engine.core.models import Base
+
+# The register's search index (migration 0005) is the database's own: FTS5 tables and triggers
+# on SQLite, a tsvector table on PostgreSQL. Not in the models, so autogenerate must not touch it.
+# NB: on SQLite a batch migration of register_entry recreates the table and drops its triggers:
+# such a migration must create them again (see 0005).
+SEARCH_INDEX_PREFIX = "register_search"
+
+
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    return not (reflected and name is not None and name.startswith(SEARCH_INDEX_PREFIX))
+
+
+connection = context.config.attributes["connection"]
+context.configure(
+    connection=connection,
+    target_metadata=Base.metadata,
+    render_as_batch=connection.dialect.name == "sqlite",
+    compare_type=True,
+    include_object=include_object,
+)
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,2 @@
+"""Process models: process folders, versions and their deployment, the deployment rules, the
+forms."""

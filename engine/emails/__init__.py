@@ -1,0 +1,1 @@
+"""Emails: French templates, their recipients, and their delivery (outbox or SMTP)."""

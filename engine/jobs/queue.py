@@ -1,0 +1,101 @@
+"""Jobs: due timers and side effects, written in the transaction of the change that causes them.
+
+A job row is the promise that something will happen after the commit (a timer fires, an email
+goes out, an entry is published). Each has an idempotency key: enqueuing the same promise twice
+(a retried request, a re-run job) leaves one row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from engine.core.clock import utcnow
+from engine.core.models import Job, JobStatus
+
+
+class JobKind(StrEnum):
+    TIMER = "minuterie"
+    EMAIL = "courriel"
+    PUBLICATION = "publication"
+    REGISTER_EXPIRY = "fin_validite"
+    WITHDRAWAL = "retrait"
+
+
+JOB_KIND_LABELS = {
+    JobKind.TIMER: "Minuterie",
+    JobKind.EMAIL: "Courriel",
+    JobKind.PUBLICATION: "Publication",
+    JobKind.REGISTER_EXPIRY: "Fin de validité",
+    JobKind.WITHDRAWAL: "Retrait",
+}
+
+
+@dataclass(frozen=True)
+class NewJob:
+    kind: JobKind
+    key: str
+    label: str
+    instance_id: int | None
+    payload: dict[str, Any]
+    run_at: datetime | None = None
+
+
+def enqueue(session: Session, jobs: list[NewJob]) -> None:
+    """Insert the jobs in one statement; a key already present is left as it is."""
+    if not jobs:
+        return
+    now = utcnow()
+    rows = [
+        {
+            "kind": str(job.kind),
+            "idempotency_key": job.key,
+            "label": job.label[:300],
+            "instance_id": job.instance_id,
+            "payload": job.payload,
+            "run_at": job.run_at or now,
+            "attempts": 0,
+            "status": JobStatus.PENDING,
+            "created_at": now,
+        }
+        for job in jobs
+    ]
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(
+        insert(Job).values(rows).on_conflict_do_nothing(index_elements=[Job.idempotency_key])
+    )
+
+
+def pending_for(session: Session, instance_id: int, kind: JobKind) -> list[Job]:
+    return list(
+        session.scalars(
+            select(Job).where(
+                Job.instance_id == instance_id,
+                Job.status == JobStatus.PENDING,
+                Job.kind == str(kind),
+            )
+        )
+    )
+
+
+def cancel(job: Job, reason: str) -> None:
+    job.status = JobStatus.CANCELLED
+    job.finished_at = utcnow()
+    job.last_error = None
+    job.label = f"{job.label} — {reason}"[:300]
+
+
+def jobs_of(session: Session, instance_id: int) -> list[Job]:
+    """A dossier's jobs for the admin view: the upcoming first, then the most recent."""
+    return list(
+        session.scalars(
+            select(Job).where(Job.instance_id == instance_id).order_by(Job.run_at.desc(), Job.id)
+        )
+    )

@@ -1,0 +1,243 @@
+"""The worker: claims due jobs, runs each in its own transaction, retries, raises incidents.
+
+Claiming marks a batch of due jobs `running` under this worker's lease (PostgreSQL: `FOR UPDATE
+SKIP LOCKED`, so several workers never claim the same row). Running a job locks its row again
+for the length of its transaction: while this worker lives, nobody else can take it, even past
+the lease. A worker that dies loses its connection, hence its locks and its uncommitted work;
+once its lease lapses another worker claims the job and runs it from the start. The job's
+effect (a state change, an email row) is written in the job's transaction, so it happens once.
+
+Only due rows are read (index on status, run_at): never a scan of the instances.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.core import audit
+from engine.core.actor import SYSTEM, Actor
+from engine.core.clock import utcnow
+from engine.core.errors import Conflict, InventaireError, NotFound
+from engine.core.models import Job, JobStatus, as_id
+from engine.core.settings import SmtpSettings
+from engine.jobs.api import Handler, JobRun
+
+log = logging.getLogger("inventaire.worker")
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    poll_interval: float = 1.0
+    batch_size: int = 10
+    lease: timedelta = timedelta(seconds=60)
+    max_attempts: int = 5
+    # Retry n waits backoff × 2^(n-1): 10 s, 20 s, 40 s, 80 s, then an incident.
+    backoff: timedelta = timedelta(seconds=10)
+    max_backoff: timedelta = timedelta(hours=1)
+    smtp: SmtpSettings | None = None
+
+
+def default_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident() % 100000}"
+
+
+@dataclass
+class Worker:
+    sessions: sessionmaker[Session]
+    # The function of each kind of job (engine.wiring puts them together).
+    handlers: Mapping[str, Handler]
+    settings: WorkerSettings = field(default_factory=WorkerSettings)
+    name: str = field(default_factory=default_name)
+
+    # --- the loop -----------------------------------------------------------------------------
+
+    def run(self, stop: threading.Event) -> None:
+        """Run due jobs until `stop` is set; sleep `poll_interval` when there is nothing."""
+        log.info("Travailleur %s démarré.", self.name)
+        while not stop.is_set():
+            try:
+                count = self.run_once(stop)
+            except Exception:  # the database went away: wait and try again
+                log.exception("Travailleur %s : réclamation impossible.", self.name)
+                count = 0
+            if count < self.settings.batch_size:
+                stop.wait(self.settings.poll_interval)
+        log.info("Travailleur %s arrêté.", self.name)
+
+    def run_once(self, stop: threading.Event | None = None) -> int:
+        """Claim one batch and run it; the number of jobs claimed."""
+        claimed = self.claim()
+        for index, job_id in enumerate(claimed):
+            if stop is not None and stop.is_set():
+                self._release(claimed[index:])
+                break
+            self.execute(job_id)
+        return len(claimed)
+
+    def run_until_idle(self, limit: int = 1_000_000) -> int:
+        """Run every due job (those that become due meanwhile too); the number run."""
+        total = 0
+        while total < limit:
+            count = self.run_once()
+            if count == 0:
+                return total
+            total += count
+        return total
+
+    # --- claiming -----------------------------------------------------------------------------
+
+    def claim(self) -> list[int]:
+        now = utcnow()
+        with self.sessions() as session:
+            self._begin_write(session)
+            due = (
+                select(Job.id)
+                .where(
+                    or_(
+                        and_(Job.status == JobStatus.PENDING, Job.run_at <= now),
+                        and_(Job.status == JobStatus.RUNNING, Job.lease_expires_at < now),
+                    )
+                )
+                .order_by(Job.run_at, Job.id)
+                .limit(self.settings.batch_size)
+            )
+            if session.get_bind().dialect.name == "postgresql":
+                due = due.with_for_update(skip_locked=True)
+            ids = list(
+                session.scalars(
+                    update(Job)
+                    .where(Job.id.in_(due.scalar_subquery()))
+                    .values(
+                        status=JobStatus.RUNNING,
+                        lease_owner=self.name,
+                        lease_expires_at=now + self.settings.lease,
+                        attempts=Job.attempts + 1,
+                    )
+                    .returning(Job.id)
+                    .execution_options(synchronize_session=False)
+                )
+            )
+            session.commit()
+        return sorted(ids)
+
+    def _release(self, ids: list[int]) -> None:
+        """Stopping: give back the claimed jobs not started, as if never claimed."""
+        with self.sessions() as session:
+            self._begin_write(session)
+            session.execute(
+                update(Job)
+                .where(Job.id.in_(ids), Job.lease_owner == self.name)
+                .values(
+                    status=JobStatus.PENDING,
+                    lease_owner=None,
+                    lease_expires_at=None,
+                    attempts=Job.attempts - 1,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            session.commit()
+
+    # --- running one job ----------------------------------------------------------------------
+
+    def execute(self, job_id: int) -> None:
+        session = self.sessions()
+        try:
+            self._begin_write(session)
+            job = session.scalar(
+                select(Job)
+                .where(
+                    Job.id == job_id,
+                    Job.status == JobStatus.RUNNING,
+                    Job.lease_owner == self.name,
+                )
+                .with_for_update()
+            )
+            if job is None:  # our lease lapsed and another worker took it
+                session.rollback()
+                return
+            handler = self.handlers.get(job.kind)
+            if handler is None:
+                raise NotFound(f"Aucun traitement connu pour les travaux « {job.kind} ».")
+            result = handler(JobRun(session, job, self.settings.smtp))
+            job.status = JobStatus.DONE
+            job.finished_at = utcnow()
+            # lease_owner stays: which worker ran it (the admin pages show it).
+            job.lease_expires_at = None
+            job.last_error = None
+            if result:
+                job.payload = {**(job.payload or {}), "resultat": result[:500]}
+            session.commit()
+        except Exception as error:
+            session.rollback()
+            log.warning("Travail %s en échec : %s", job_id, error)
+            self._record_failure(job_id, error)
+        finally:
+            session.close()
+
+    def _record_failure(self, job_id: int, error: Exception) -> None:
+        with self.sessions() as session:
+            self._begin_write(session)
+            job = session.scalar(select(Job).where(Job.id == job_id).with_for_update())
+            if job is None or job.lease_owner != self.name:
+                return
+            message = error_message(error)
+            now = utcnow()
+            job.last_error = message
+            job.lease_owner = None
+            job.lease_expires_at = None
+            if job.attempts >= self.settings.max_attempts:
+                job.status = JobStatus.FAILED
+                job.finished_at = now
+                audit.record(
+                    session,
+                    job.instance_id,
+                    SYSTEM,
+                    "incident",
+                    f"{job.label} : échec après {job.attempts} tentatives — {message}",
+                )
+            else:
+                job.status = JobStatus.PENDING
+                job.run_at = now + self.backoff(job.attempts)
+            session.commit()
+
+    def backoff(self, attempts: int) -> timedelta:
+        delay = self.settings.backoff * (2 ** max(attempts - 1, 0))
+        return min(delay, self.settings.max_backoff)
+
+    @staticmethod
+    def _begin_write(session: Session) -> None:
+        # SQLite: take the write lock at BEGIN, so two writers queue instead of failing.
+        if session.get_bind().dialect.name == "sqlite":
+            session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+
+
+def error_message(error: Exception) -> str:
+    if isinstance(error, InventaireError):
+        return error.user_message
+    return f"{type(error).__name__} : {error}"[:2000]
+
+
+def retry(session: Session, actor: Actor, job_id: object) -> Job:
+    """*Relancer*: an incident (or a pending job) runs again as soon as a worker is free."""
+    key = as_id(job_id)
+    job = session.get(Job, key) if key is not None else None
+    if job is None:
+        raise NotFound("Travail introuvable.")
+    if job.status not in (JobStatus.FAILED, JobStatus.PENDING):
+        raise Conflict("Seuls un incident ou un travail en attente peuvent être relancés.")
+    job.status = JobStatus.PENDING
+    job.attempts = 0
+    job.run_at = utcnow()
+    job.finished_at = None
+    audit.record(session, job.instance_id, actor, "relance", f"{job.label} : relancé.")
+    session.flush()
+    return job

@@ -1,0 +1,1 @@
+"""Accounts, sign-in (throttled) and server-side sessions."""

@@ -1,0 +1,2 @@
+"""The public register (the Inventaire): publication, life cycle, search, the fiche page and
+France compétences' open data."""

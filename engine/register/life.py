@@ -1,0 +1,274 @@
+"""The life of a register entry after its publication: expiry, renewal, withdrawal.
+
+- Expiry: each active entry has a job due at its end date that makes it *Échue* (never a scan
+  at read time).
+- Renewal: a submitter of the certifier's organisation opens a new recensement dossier,
+  prefilled from the entry and linked to it; once recensed, the new entry follows the old one.
+- Withdrawal: the commission opens a dossier of the `retrait` process about the entry; its
+  service task `retirer_inventaire` queues the job that makes the entry *Retirée*.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine import jobs
+from engine.core import audit
+from engine.core.actor import SYSTEM, Actor
+from engine.core.clock import utcnow
+from engine.core.errors import Conflict, Forbidden, NotFound
+from engine.core.models import (
+    REGISTER_STATUS_LABELS,
+    Instance,
+    InstanceStatus,
+    Job,
+    JobStatus,
+    Organisation,
+    RegisterEntry,
+    RegisterStatus,
+    RoleName,
+    WorkItem,
+    WorkItemStatus,
+)
+from engine.definitions.definition import definition_for, get_latest_version
+from engine.emails import notifications
+from engine.emails.notifications import french_date
+from engine.jobs import JobKind, NewJob
+from engine.jobs.api import JobRun
+from engine.register.opendata.fiche import moment_to_date
+from engine.register.publication import dossier_values, publish
+from engine.workflow import runtime
+
+WITHDRAWAL_KEY = "retrait"
+
+
+def entry_by_numero(session: Session, numero: str) -> RegisterEntry:
+    entry = session.scalar(select(RegisterEntry).where(RegisterEntry.numero == numero[:20]))
+    if entry is None:
+        raise NotFound(f"Aucune certification n'a le numéro « {numero[:20]} » à l'Inventaire.")
+    return entry
+
+
+def certifier_organisation(session: Session, entry: RegisterEntry) -> Organisation | None:
+    """The organisation behind an entry: the one that filed it, else one with a certifier's
+    SIRET (an entry imported from France compétences)."""
+    if entry.instance_id is not None:
+        instance = session.get(Instance, entry.instance_id)
+        if instance is not None and instance.organisation_id is not None:
+            return session.get(Organisation, instance.organisation_id)
+    sirets = [
+        str(certifier.get("siret"))
+        for certifier in (entry.certificateurs or {}).get("certificateurs", [])
+        if certifier.get("siret")
+    ]
+    if not sirets:
+        return None
+    return session.scalar(
+        select(Organisation).where(Organisation.siret.in_(sirets)).order_by(Organisation.id)
+    )
+
+
+# --- expiry -----------------------------------------------------------------------------------
+
+
+def expiry_key(numero: str) -> str:
+    return f"fin-validite:{numero}:"
+
+
+def schedule_expiry(session: Session, entry: RegisterEntry) -> None:
+    """The job that makes an active entry *Échue* on its end date (a new end date, after a
+    re-import, gets its own job; the former one then finds nothing to do)."""
+    if entry.status != RegisterStatus.ACTIVE or entry.end_at is None:
+        return
+    jobs.enqueue(
+        session,
+        [
+            NewJob(
+                kind=JobKind.REGISTER_EXPIRY,
+                key=f"{expiry_key(entry.numero)}{moment_to_date(entry.end_at).isoformat()}",
+                label=f"Fin de validité de {entry.numero}",
+                instance_id=entry.instance_id,
+                payload={"numero": entry.numero, "fin": moment_to_date(entry.end_at).isoformat()},
+                run_at=entry.end_at,
+            )
+        ],
+    )
+
+
+def expire(run: JobRun) -> str:
+    session = run.session
+    payload = run.job.payload or {}
+    entry = entry_by_numero(session, str(payload.get("numero", "")))
+    if entry.status != RegisterStatus.ACTIVE:
+        return f"{entry.numero} est déjà {REGISTER_STATUS_LABELS[RegisterStatus(entry.status)]}."
+    if entry.end_at is None or moment_to_date(entry.end_at).isoformat() != payload.get("fin"):
+        return f"La fin de validité de {entry.numero} a changé : cette échéance est sans objet."
+    now = utcnow()
+    entry.status = RegisterStatus.EXPIRED
+    entry.status_changed_at = now
+    entry.updated_at = now
+    summary = f"Certification {entry.numero} échue : fin de validité atteinte."
+    audit.record(session, entry.instance_id, SYSTEM, "registre", summary)
+    return summary
+
+
+# --- withdrawal -------------------------------------------------------------------------------
+
+
+def start_withdrawal(session: Session, actor: Actor, numero: str) -> Instance:
+    """The commission opens the withdrawal of an active entry (one at a time per entry)."""
+    entry = entry_by_numero(session, numero)
+    if entry.status != RegisterStatus.ACTIVE:
+        label = REGISTER_STATUS_LABELS[RegisterStatus(entry.status)]
+        raise Conflict(f"Seule une certification active peut être retirée ; {numero} est {label}.")
+    title = f"Retrait de {entry.numero} — {entry.intitule}"
+    version = get_latest_version(session, WITHDRAWAL_KEY)
+    running = session.scalar(
+        select(Instance.reference)
+        .join(Instance.process_version)
+        .where(
+            Instance.status == InstanceStatus.RUNNING,
+            Instance.title.startswith(f"Retrait de {entry.numero} — "),
+            Instance.process_version.has(key=version.key),
+        )
+    )
+    if running is not None:
+        raise Conflict(f"Un retrait de {entry.numero} est déjà en cours.")
+    organisation = certifier_organisation(session, entry)
+    instance = runtime.start_instance(
+        session,
+        actor,
+        WITHDRAWAL_KEY,
+        organisation_id=organisation.id if organisation else None,
+        title=title,
+        start_data={
+            "numero_inventaire": entry.numero,
+            "intitule_certification": entry.intitule,
+            "fin_validite": french_date(entry.end_at),
+            "certificateur_connu": organisation is not None,
+        },
+    )
+    instance.reference = f"RET-{entry.numero}-{instance.id}"[:20]
+    return instance
+
+
+def withdraw(run: JobRun) -> str:
+    session = run.session
+    payload = run.job.payload or {}
+    entry = entry_by_numero(session, str(payload.get("numero", "")))
+    if entry.status == RegisterStatus.WITHDRAWN:
+        return f"{entry.numero} est déjà retirée."
+    now = utcnow()
+    entry.status = RegisterStatus.WITHDRAWN
+    entry.status_changed_at = now
+    entry.updated_at = now
+    entry.withdrawal_reason = str(payload.get("motif", ""))[:10000]
+    for job in session.scalars(
+        select(Job).where(
+            Job.idempotency_key.startswith(expiry_key(entry.numero)),
+            Job.status == JobStatus.PENDING,
+        )
+    ):
+        jobs.cancel(job, "certification retirée")
+    summary = f"Certification {entry.numero} retirée de l'Inventaire."
+    audit.record(session, run.job.instance_id, SYSTEM, "registre", summary)
+    if entry.instance_id is not None:
+        audit.record(session, entry.instance_id, SYSTEM, "registre", summary)
+    return summary
+
+
+# --- renewal ----------------------------------------------------------------------------------
+
+
+def start_renewal(session: Session, actor: Actor, numero: str) -> Instance:
+    """*Demander le renouvellement*: a new request prefilled from the entry, linked to it."""
+    entry = entry_by_numero(session, numero)
+    organisation = certifier_organisation(session, entry)
+    if (
+        not actor.has(RoleName.DEMANDEUR)
+        or organisation is None
+        or organisation.id != actor.organisation_id
+    ):
+        raise Forbidden(
+            "Seul le certificateur de cette certification peut en demander le renouvellement."
+        )
+    if entry.status == RegisterStatus.WITHDRAWN:
+        raise Conflict(
+            f"{entry.numero} a été retirée de l'Inventaire : elle ne peut être renouvelée."
+        )
+    end = entry.end_at
+    instance = runtime.start_instance(
+        session,
+        actor,
+        start_data={
+            "renouvellement_de": entry.numero,
+            "fin_validite_precedente": moment_to_date(end).isoformat() if end else None,
+        },
+        title=entry.intitule,
+    )
+    item = session.scalar(
+        select(WorkItem).where(
+            WorkItem.instance_id == instance.id, WorkItem.status == WorkItemStatus.OPEN
+        )
+    )
+    if item is not None:
+        item.draft = prefill(session, instance, item, entry)
+    audit.record(
+        session,
+        instance.id,
+        actor,
+        "renouvellement",
+        f"Demande de renouvellement de {entry.numero} créée, préremplie depuis la fiche.",
+    )
+    session.flush()
+    return instance
+
+
+def prefill(
+    session: Session, instance: Instance, item: WorkItem, entry: RegisterEntry
+) -> dict[str, Any]:
+    """The filing form's fields from the previous dossier, else from the entry (no pieces:
+    they belong to the previous dossier and are filed again)."""
+    definition = definition_for(session, instance.process_version_id)
+    form = runtime.form_of(definition, item)
+    names = {field.name for field in form.fields} - set(form.file_fields())
+    values = dossier_values(session, entry.instance_id) if entry.instance_id else {}
+    if not values:
+        certifiers = (entry.certificateurs or {}).get("certificateurs", [])
+        values = dict(entry.content or {}) | {
+            "intitule": entry.intitule,
+            "categorie": entry.categorie,
+            "certificateurs": ", ".join(str(c.get("nom", "")) for c in certifiers if c.get("nom")),
+            "siret_certificateur": next(
+                (str(c["siret"]) for c in certifiers if c.get("siret")), None
+            ),
+        }
+    return {name: value for name, value in values.items() if name in names and value is not None}
+
+
+def publish_job(run: JobRun) -> str:
+    """The publication job of a recensed dossier: its entry, its expiry, the email."""
+    session = run.session
+    instance = session.get(Instance, run.job.instance_id) if run.job.instance_id else None
+    if instance is None:
+        return "Dossier introuvable : rien à publier."
+    entry = publish(session, instance, dict(run.job.payload or {}))
+    audit.record(
+        session,
+        instance.id,
+        SYSTEM,
+        "publication",
+        f"Certification publiée à l'Inventaire sous le numéro {entry.numero}.",
+    )
+    schedule_expiry(session, entry)
+    if entry.start_at is not None:
+        jobs.enqueue(
+            session,
+            notifications.for_publication(
+                session, instance, entry.numero, entry.start_at, entry.end_at
+            ),
+        )
+    return f"Publiée sous le numéro {entry.numero}."

@@ -1,0 +1,449 @@
+"""Import of France compétences' open-data export (`<FICHES><FICHE>…`) into the register.
+
+The file is untrusted: refused before it is read when it is larger than `max_bytes`, refused
+when its prolog declares a DTD, before lxml reads it (engine/xml_safety.py: no entities, hence
+no external entity and no entity-expansion bomb), parsed by lxml without network, DTD loading,
+entity resolution nor huge-tree mode, one fiche at a time so memory stays flat. A file that is
+not well-formed XML is refused whole.
+
+Each fiche is validated (NUMERO_FICHE and INTITULE present, dates that exist, Oui/Non, counts,
+no element twice); an invalid fiche is skipped and reported with its NUMERO_FICHE and the
+element at fault, the others are imported. Elements the register does not keep are counted in
+the report, never an error.
+
+Idempotent: entries are matched by number (`numero`); an entry whose values are those of the
+fiche is left untouched, so importing the same file twice changes nothing. Imported entries have
+`source = "import"`; a number that belongs to an entry published by our procedure is skipped.
+
+What the fiche does not say:
+- status: *Retirée* when ETAT_FICHE says the fiche was withdrawn or unpublished, or when ACTIF
+  is « Non » before DATE_FIN_ENREGISTREMENT; *Échue* when that date has come; *Active* otherwise;
+- category: the Répertoire spécifique has none. "A" (obligation réglementaire) for a fiche
+  registered *de droit* (TYPE_ENREGISTREMENT « Enregistrement de droit »: the habilitations
+  that law or regulation requires), "C" (utilité économique ou sociale) for the others. Set when
+  the entry is created, never changed by a later import;
+- renewal chains: ANCIENNES_CERTIFICATIONS gives `previous_numero` (its first number); a fiche
+  listed in another's NOUVELLES_CERTIFICATIONS gets that one as `previous_numero` when its own
+  fiche names none; `previous_id` is resolved at the end, whatever the order of the fiches,
+  and later when the previous fiche arrives in another import. An import never clears a link.
+
+Transaction: the whole import runs in one SAVEPOINT of the caller's session; a refused file
+(or any failure) rolls it back, so nothing is half-imported. The caller commits.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, BinaryIO, cast
+
+from lxml import etree
+from sqlalchemy import Table, bindparam, exists, select, update
+from sqlalchemy.orm import Session
+
+from engine.core import xml_safety
+from engine.core.clock import utcnow
+from engine.core.errors import InventaireError
+from engine.core.models import RegisterEntry, RegisterStatus
+from engine.register.life import schedule_expiry
+from engine.register.opendata.fiche import as_utc
+from engine.register.opendata.mapping import (
+    SOURCE_IMPORT,
+    Fiche,
+    FicheInvalid,
+    numero_of,
+    read_fiche,
+)
+
+# A bound on one import's cost (here a 68 MB file takes 4.5 s and 120 MB of memory); the
+# issue's 200 MB file is refused; the CLI's --max-size changes it.
+DEFAULT_MAX_BYTES = 150 * 1024 * 1024
+BATCH = 500
+CATEGORY_DE_DROIT = "A"
+CATEGORY_DEFAULT = "C"
+_PARSER_OPTIONS: dict[str, Any] = {
+    "resolve_entities": False,
+    "no_network": True,
+    "load_dtd": False,
+    "dtd_validation": False,
+    "huge_tree": False,
+    "remove_comments": True,
+    "remove_pis": True,
+}
+
+
+class ImportRefused(InventaireError):
+    """The file as a whole is refused (size, DTD, not XML, not an export): nothing imported."""
+
+    http_status = 422
+
+
+@dataclass(frozen=True)
+class SkippedFiche:
+    position: int  # 1 for the first FICHE of the file
+    numero: str | None
+    element: str
+    reason: str
+
+    @property
+    def message(self) -> str:
+        who = (
+            f"Fiche {self.numero}"
+            if self.numero
+            else f"Fiche n° {self.position} du fichier (sans NUMERO_FICHE)"
+        )
+        return f"{who} ignorée — élément {self.element} : {self.reason}."
+
+
+@dataclass
+class ImportReport:
+    file: str
+    version_flux: str | None = None
+    read: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: list[SkippedFiche] = field(default_factory=list)
+    links: int = 0  # previous_id resolved by this import
+    # Paths of the elements we do not keep → in how many fiches they appeared.
+    ignored_elements: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def imported(self) -> int:
+        return self.created
+
+
+def import_fiches(
+    session: Session,
+    path: str | os.PathLike[str],
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    now: datetime | None = None,
+) -> ImportReport:
+    """Import the fiches of an open-data XML file; raises ImportRefused for a refused file."""
+    source = Path(path)
+    _check_size(source, max_bytes)
+    report = ImportReport(file=source.name)
+    moment = now or utcnow()
+    renewals: list[tuple[str, str]] = []
+    savepoint = session.begin_nested()
+    try:
+        with source.open("rb") as stream:
+            _check_root(stream, source.name)
+            stream.seek(0)
+            batch: list[tuple[int, Fiche]] = []
+            for position, fiche in _valid_fiches(stream, report):
+                renewals.extend((fiche.numero, nouvelle) for nouvelle in fiche.nouvelles)
+                batch.append((position, fiche))
+                if len(batch) >= BATCH:
+                    _write(session, batch, report, moment)
+                    batch = []
+            _write(session, batch, report, moment)
+        report.links = _link_chains(session, renewals)
+    except etree.XMLSyntaxError as error:
+        savepoint.rollback()
+        raise ImportRefused(
+            f"Le fichier « {source.name} » n'est pas un XML bien formé (ligne {error.lineno}) : "
+            f"{_syntax_message(error)}. Aucune fiche n'a été importée."
+        ) from None
+    except OSError as error:
+        savepoint.rollback()
+        raise ImportRefused(
+            f"Le fichier « {source.name} » ne peut pas être lu ({error.strerror or error}). "
+            "Aucune fiche n'a été importée."
+        ) from None
+    except BaseException:
+        savepoint.rollback()
+        raise
+    savepoint.commit()
+    return report
+
+
+# --- the file --------------------------------------------------------------------------------
+
+
+def _check_size(source: Path, max_bytes: int) -> None:
+    """Before anything is read: the size the file system gives."""
+    try:
+        size = source.stat().st_size
+    except OSError:
+        raise ImportRefused(f"Le fichier « {source.name} » est introuvable.") from None
+    if not source.is_file():
+        raise ImportRefused(f"« {source.name} » n'est pas un fichier.")
+    if size > max_bytes:
+        raise ImportRefused(
+            f"Le fichier « {source.name} » fait {_megabytes(size)} : l'import accepte au plus "
+            f"{_megabytes(max_bytes)}. Aucune fiche n'a été importée."
+        )
+
+
+def _megabytes(size: int) -> str:
+    value = size / (1024 * 1024)
+    text = f"{value:.0f}" if value >= 10 or value == int(value) else f"{value:.1f}"
+    return f"{text.replace('.', ',')} Mo"
+
+
+def _check_root(stream: BinaryIO, name: str) -> None:
+    """The file must declare no DTD, which we see in its prolog before libxml2 reads it (each
+    libxml2 version has its own way with entities), and its root must be FICHES."""
+    refused = xml_safety.stream_refusal(stream)
+    if refused == xml_safety.DTD_REFUSED:
+        raise ImportRefused(
+            f"Le fichier « {name} » déclare une DTD (<!DOCTYPE>) : les DTD et les entités XML "
+            "sont refusées. Aucune fiche n'a été importée."
+        )
+    if refused is not None:
+        raise ImportRefused(
+            f"Le fichier « {name} » est refusé : {refused}. Aucune fiche n'a été importée."
+        )
+    events = etree.iterparse(stream, events=("start",), **_PARSER_OPTIONS)
+    try:
+        _event, root = next(events)
+    except StopIteration:
+        raise ImportRefused(f"Le fichier « {name} » est vide.") from None
+    if root.tag != "FICHES":
+        raise ImportRefused(
+            f"Le fichier « {name} » n'est pas un export des fiches de France compétences : "
+            f"l'élément racine est « {root.tag} », « FICHES » est attendu."
+        )
+
+
+def _valid_fiches(stream: BinaryIO, report: ImportReport) -> Iterator[tuple[int, Fiche]]:
+    """Each valid FICHE with its position; invalid ones go to the report. Each element is
+    dropped once read, so a large file keeps memory flat."""
+    events = etree.iterparse(
+        stream, events=("end",), tag=("FICHE", "VERSION_FLUX"), **_PARSER_OPTIONS
+    )
+    seen: dict[str, int] = {}
+    for _event, element in events:
+        parent = element.getparent()
+        if parent is None or parent.getparent() is not None:
+            continue  # not a child of FICHES
+        if element.tag == "VERSION_FLUX":
+            report.version_flux = (element.text or "").strip() or None
+        else:
+            report.read += 1
+            fiche = _fiche(element, report.read, report, seen)
+            if fiche is not None:
+                yield report.read, fiche
+        element.clear(keep_tail=False)
+        while element.getprevious() is not None:
+            del parent[0]
+
+
+def _fiche(
+    element: etree._Element, position: int, report: ImportReport, seen: dict[str, int]
+) -> Fiche | None:
+    try:
+        fiche = read_fiche(element)
+    except FicheInvalid as error:
+        report.skipped.append(
+            SkippedFiche(position, numero_of(element), error.element, error.reason)
+        )
+        return None
+    first = seen.get(fiche.numero)
+    if first is not None:
+        report.skipped.append(
+            SkippedFiche(
+                position,
+                fiche.numero,
+                "NUMERO_FICHE",
+                f"ce numéro est déjà celui de la fiche n° {first} du fichier",
+            )
+        )
+        return None
+    seen[fiche.numero] = position
+    report.ignored_elements.update(set(fiche.ignored))
+    return fiche
+
+
+def _syntax_message(error: etree.XMLSyntaxError) -> str:
+    # libxml2's own words (English): the line number is given in French beside them.
+    return str(error.msg or error).strip().rstrip(".")
+
+
+# --- the register ----------------------------------------------------------------------------
+
+
+def _write(
+    session: Session, batch: list[tuple[int, Fiche]], report: ImportReport, now: datetime
+) -> None:
+    if not batch:
+        return
+    numeros = [fiche.numero for _position, fiche in batch]
+    existing = {
+        entry.numero: entry
+        for entry in session.scalars(select(RegisterEntry).where(RegisterEntry.numero.in_(numeros)))
+    }
+    for position, fiche in batch:
+        values = entry_values(fiche, now)
+        entry = existing.get(fiche.numero)
+        if entry is None:
+            session.add(
+                RegisterEntry(
+                    numero=fiche.numero,
+                    categorie=category_of(fiche),
+                    autorite_legitime=None,
+                    source=SOURCE_IMPORT,
+                    created_at=now,
+                    updated_at=now,
+                    status_changed_at=now,
+                    **values,
+                )
+            )
+            report.created += 1
+        elif entry.source != SOURCE_IMPORT:
+            report.skipped.append(
+                SkippedFiche(
+                    position,
+                    fiche.numero,
+                    "NUMERO_FICHE",
+                    "ce numéro est celui d'une certification publiée par la procédure de "
+                    "l'Inventaire, que l'import ne remplace pas",
+                )
+            )
+        elif _update(entry, values, now):
+            report.updated += 1
+        else:
+            report.unchanged += 1
+    session.flush()
+    # Each active fiche becomes Échue on its end date: a job, never a scan at read time.
+    for entry in session.scalars(
+        select(RegisterEntry).where(
+            RegisterEntry.numero.in_(numeros), RegisterEntry.source == SOURCE_IMPORT
+        )
+    ):
+        schedule_expiry(session, entry)
+
+
+def entry_values(fiche: Fiche, now: datetime) -> dict[str, Any]:
+    """The columns an import sets (category and autorité légitime apart: see the docstring)."""
+    status, reason = status_of(fiche, now)
+    values: dict[str, Any] = {
+        "intitule": fiche.intitule,
+        "certificateurs": {"certificateurs": fiche.certificateurs},
+        "content": fiche.content,
+        "decision_at": fiche.decision_at,
+        "start_at": fiche.start_at,
+        "end_at": fiche.end_at,
+        "status": status,
+        "withdrawal_reason": reason,
+    }
+    if fiche.anciennes:
+        values["previous_numero"] = fiche.anciennes[0]
+    return values
+
+
+def status_of(fiche: Fiche, now: datetime) -> tuple[RegisterStatus, str | None]:
+    """The status of an imported fiche at `now`, and why it is withdrawn when it is."""
+    etat = str(fiche.content.get("etat_fiche") or "")
+    lowered = etat.lower()
+    said = f"ETAT_FICHE « {etat} »"
+    if "retir" in lowered:
+        return RegisterStatus.WITHDRAWN, _withdrawn_because(said)
+    if fiche.end_at is not None and fiche.end_at <= now:
+        return RegisterStatus.EXPIRED, None
+    if any(word in lowered for word in ("dépubli", "depubli", "archiv")):
+        return RegisterStatus.WITHDRAWN, _withdrawn_because(said)
+    if fiche.actif is False:
+        return RegisterStatus.WITHDRAWN, _withdrawn_because(
+            "ACTIF « Non » avant la date de fin d'enregistrement"
+        )
+    return RegisterStatus.ACTIVE, None
+
+
+def _withdrawn_because(what: str) -> str:
+    return f"Retirée selon l'export de France compétences ({what})."
+
+
+def category_of(fiche: Fiche) -> str:
+    kind = str(fiche.content.get("type_enregistrement") or "").lower()
+    return CATEGORY_DE_DROIT if "de droit" in kind else CATEGORY_DEFAULT
+
+
+def _update(entry: RegisterEntry, values: dict[str, Any], now: datetime) -> bool:
+    """Apply the fiche's values when one differs; False when the entry already has them."""
+    changed = [name for name, value in values.items() if not _same(getattr(entry, name), value)]
+    if not changed:
+        return False
+    if "status" in changed:
+        entry.status_changed_at = now
+    if "previous_numero" in changed:
+        entry.previous_id = None  # resolved again by _link_chains
+    for name in changed:
+        setattr(entry, name, values[name])
+    entry.updated_at = now
+    return True
+
+
+def _same(stored: Any, value: Any) -> bool:
+    if isinstance(stored, datetime) and isinstance(value, datetime):
+        return as_utc(stored) == as_utc(value)
+    return bool(stored == value)
+
+
+def _link_chains(session: Session, renewals: list[tuple[str, str]]) -> int:
+    """Chains by number from NOUVELLES_CERTIFICATIONS, then every missing `previous_id`."""
+    table = cast(Table, RegisterEntry.__table__)
+    if renewals:
+        session.execute(
+            update(table)
+            .where(
+                table.c.numero == bindparam("new_numero"),
+                table.c.previous_numero.is_(None),
+                table.c.source == SOURCE_IMPORT,
+            )
+            .values(previous_numero=bindparam("old_numero")),
+            [{"old_numero": old, "new_numero": new} for old, new in renewals],
+        )
+    previous = table.alias("previous")
+    found = (previous.c.numero == table.c.previous_numero) & (previous.c.id != table.c.id)
+    result = session.execute(
+        update(table)
+        .where(
+            table.c.previous_numero.is_not(None),
+            table.c.previous_id.is_(None),
+            exists().where(found),
+        )
+        .values(previous_id=select(previous.c.id).where(found).scalar_subquery())
+    )
+    # Core UPDATEs bypass the ORM: entries already loaded must read their links again.
+    for loaded in list(session.identity_map.values()):
+        if isinstance(loaded, RegisterEntry):
+            session.expire(loaded, ["previous_numero", "previous_id"])
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+# --- the report ------------------------------------------------------------------------------
+
+
+def _count(number: int, singular: str, plural: str) -> str:
+    return f"{number} {singular if number < 2 else plural}"
+
+
+def summary(report: ImportReport) -> list[str]:
+    """The report in French, one line each: counts, skipped fiches, elements not kept."""
+    version = f" (VERSION_FLUX {report.version_flux})" if report.version_flux else ""
+    lines = [
+        f"Import de « {report.file} »{version} : "
+        f"{_count(report.read, 'fiche lue', 'fiches lues')}.",
+        f"  importées : {report.created}",
+        f"  mises à jour : {report.updated}",
+        f"  inchangées : {report.unchanged}",
+        f"  ignorées : {len(report.skipped)}",
+        f"  liens de renouvellement établis : {report.links}",
+    ]
+    if report.skipped:
+        lines.append("Fiches ignorées :")
+        lines.extend(f"  {skipped.message}" for skipped in report.skipped)
+    if report.ignored_elements:
+        kept_out = ", ".join(
+            f"{path} ({_count(count, 'fiche', 'fiches')})"
+            for path, count in sorted(report.ignored_elements.items())
+        )
+        lines.append(f"Éléments non repris dans le registre : {kept_out}.")
+    return lines

@@ -1,0 +1,153 @@
+"""Publication of a recensed certification in the register (idempotent)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.core.clock import utcnow
+from engine.core.counter import next_value
+from engine.core.models import Instance, Organisation, OrganisationKind, RegisterEntry, Submission
+from engine.register.opendata.fiche import JURY_LABELS, JURY_OF_WAY, moment_to_date
+
+MAX_YEARS = 6
+CATEGORY_LABELS = {
+    "A": "A – obligation réglementaire",
+    "B": "B – norme de marché",
+    "C": "C – utilité économique ou sociale",
+}
+_CODES = re.compile(r"[,;\s]+")
+_NAMES = re.compile(r"[;\n]+")
+PUBLIC_FIELDS = (
+    "objectifs_contexte",
+    "competences_attestees",
+    "modalites_evaluation",
+    "prerequis",
+    "voies_acces",
+    "codes_rome",
+    "formacodes",
+    "codes_nsf",
+    "public_vise",
+)
+
+
+def publish(session: Session, instance: Instance, data: dict[str, Any]) -> RegisterEntry:
+    """Create the register entry of a recensed dossier; a second call returns the same entry."""
+    existing = session.scalar(select(RegisterEntry).where(RegisterEntry.instance_id == instance.id))
+    if existing is not None:
+        return existing
+    filed = dossier_values(session, instance.id)
+    now = utcnow()
+    years = _bounded_years(data.get("duree_annees"))
+    organisation = (
+        session.get(Organisation, instance.organisation_id) if instance.organisation_id else None
+    )
+    entry = RegisterEntry(
+        numero=f"INV{next_value(session, 'register'):05d}",
+        intitule=str(filed.get("intitule") or instance.title)[:500],
+        categorie=str(data.get("categorie_retenue") or filed.get("categorie") or "C")[:1],
+        certificateurs={"certificateurs": _certifiers(filed, organisation)},
+        autorite_legitime=_legitimate_authority(organisation),
+        content=public_content(filed, years, now),
+        decision_at=now,
+        start_at=now,
+        end_at=_add_years(now, years),
+        status_changed_at=now,
+        instance_id=instance.id,
+        source="inventaire",
+    )
+    _chain_renewal(session, entry, data.get("renouvellement_de"))
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def _chain_renewal(session: Session, entry: RegisterEntry, renewed: object) -> None:
+    """A recensed renewal follows the entry it renews (previous / next in the chain)."""
+    if not isinstance(renewed, str) or not renewed:
+        return
+    previous = session.scalar(select(RegisterEntry).where(RegisterEntry.numero == renewed[:20]))
+    entry.previous_numero = renewed[:20]
+    entry.previous_id = previous.id if previous is not None else None
+
+
+def public_content(filed: dict[str, Any], years: int, now: datetime) -> dict[str, Any]:
+    """What the register shows of a dossier, under the keys of an open-data fiche
+    (engine/opendata/fiche.py), so that an entry exports as a complete FICHE."""
+    content: dict[str, Any] = {key: filed[key] for key in PUBLIC_FIELDS if filed.get(key)}
+    for key in ("codes_rome", "formacodes", "codes_nsf"):
+        if key in content:
+            content[key] = [{"code": code} for code in _CODES.split(str(content[key])) if code]
+    ways = filed.get("voies_acces")
+    juries = {JURY_OF_WAY[way] for way in ways or () if way in JURY_OF_WAY}
+    return content | {
+        "mandat": bool(filed.get("depot_par_mandataire")),
+        "etat_fiche": "Publiée",
+        "type_enregistrement": "Enregistrement sur demande",
+        "existence_partenaires": False,
+        "validation_partielle": False,
+        "duree_enregistrement": years,
+        "date_de_publication": moment_to_date(now).isoformat(),
+        # Apprenticeship has no SI_JURY_* element in the Répertoire spécifique's fiche.
+        **{tag.lower(): {"actif": tag in juries} for tag in JURY_LABELS},
+    }
+
+
+def _certifiers(filed: dict[str, Any], organisation: Organisation | None) -> list[dict[str, Any]]:
+    """Every certifier named on the form (one per line or separated by « ; »), active; the
+    SIRET given goes to the first, else a mandated certifier's own SIRET to its own name."""
+    names = [name.strip() for name in _NAMES.split(str(filed.get("certificateurs") or ""))]
+    certifier = (
+        organisation
+        if organisation is not None and organisation.kind == OrganisationKind.CERTIFICATEUR
+        else None
+    )
+    if not any(names) and certifier is not None:
+        names = [certifier.name]
+    items: list[dict[str, Any]] = [{"nom": name, "etat": "Actif"} for name in names if name]
+    siret = str(filed.get("siret_certificateur") or "").strip()
+    if items and siret:
+        items[0] = {"siret": siret} | items[0]
+    elif certifier is not None and certifier.siret:
+        for index, item in enumerate(items):
+            if item["nom"].casefold() == certifier.name.casefold():
+                items[index] = {"siret": certifier.siret} | item
+    return items
+
+
+def dossier_values(session: Session, instance_id: int) -> dict[str, Any]:
+    """Every value filed on the dossier, the latest submission of each form winning."""
+    values: dict[str, Any] = {}
+    rows = session.scalars(
+        select(Submission).where(Submission.instance_id == instance_id).order_by(Submission.id)
+    )
+    for row in rows:
+        values.update(row.data)
+    return values
+
+
+def _legitimate_authority(organisation: Organisation | None) -> str | None:
+    if organisation is None:
+        return None
+    if organisation.kind == OrganisationKind.CERTIFICATEUR and organisation.mandant is not None:
+        return f"{organisation.mandant.name} (mandat donné à {organisation.name})"
+    return organisation.name
+
+
+def _bounded_years(value: Any) -> int:
+    try:
+        years = int(value)
+    except (TypeError, ValueError):
+        years = MAX_YEARS
+    return max(1, min(MAX_YEARS, years))
+
+
+def _add_years(moment: datetime, years: int) -> datetime:
+    try:
+        return moment.replace(year=moment.year + years)
+    except ValueError:  # 29 February
+        return moment.replace(year=moment.year + years, day=28)

@@ -1,0 +1,1 @@
+"""The process owner's studio: shared drafts, scenarios and their replay, the demo data."""

@@ -1,0 +1,123 @@
+"""Demo data: organisations of every kind, one account per role, a dozen dossiers at every step,
+and real fiches of France compétences in the public register."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.core.models import Organisation, OrganisationKind, User
+from engine.definitions.definition import read_folder
+from engine.definitions.deployment import deploy
+from engine.people import accounts
+from engine.register.opendata.importer import import_fiches
+from engine.studio import scenario
+from engine.workflow import documents
+
+PASSWORD = "inventaire"
+# Real fiches of France compétences' open data (Licence Ouverte 2.0), for the public register.
+REGISTER_SAMPLE = Path(__file__).resolve().parents[2] / "data" / "rs-open-data-sample.xml"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    email: str
+    name: str
+    roles: tuple[str, ...]
+    organisation: str | None = None
+
+
+ORGANISATIONS = {
+    "ministere": (
+        "Ministère du Travail et de l'Emploi",
+        OrganisationKind.MINISTERE,
+        "11000201100044",
+    ),
+    "cpne": ("CPNE de la métallurgie", OrganisationKind.CPNE, "77568501900010"),
+    "organisation_cncp": ("CCI France", OrganisationKind.ORGANISATION_CNCP, "18002101300017"),
+    "certificateur": ("Certif'Pro Formation", OrganisationKind.CERTIFICATEUR, "52345678900012"),
+}
+
+ACCOUNTS = (
+    DemoAccount("demandeur@example.org", "Claire Demandeur", ("demandeur",), "ministere"),
+    DemoAccount("demandeur2@example.org", "Paul Branche", ("demandeur",), "cpne"),
+    DemoAccount("demandeur3@example.org", "Inès Consulaire", ("demandeur",), "organisation_cncp"),
+    DemoAccount("mandataire@example.org", "Marc Certificateur", ("demandeur",), "certificateur"),
+    DemoAccount("recevabilite@example.org", "Rose Recevabilité", ("recevabilite",)),
+    DemoAccount("rapporteur@example.org", "Rémi Rapporteur", ("rapporteur",)),
+    DemoAccount("rapporteur2@example.org", "Rachida Rapporteure", ("rapporteur",)),
+    DemoAccount("commission@example.org", "Camille Commission", ("commission",)),
+    DemoAccount("proprietaire@example.org", "Pierre Propriétaire", ("proprietaire",)),
+    DemoAccount("admin@example.org", "Alice Admin", ("admin",)),
+)
+
+# (scenario, number of steps played, organisation override): dossiers left at every step.
+DOSSIERS = (
+    ("favorable", 0, "ministere"),
+    ("favorable", 1, "ministere"),
+    ("favorable", 1, "cpne"),
+    ("complements_recevabilite_puis_instruction", 2, "ministere"),
+    ("favorable", 3, "cpne"),
+    ("favorable", 4, "ministere"),
+    ("favorable", 5, "organisation_cncp"),
+    ("favorable", None, "ministere"),
+    ("refus", None, "cpne"),
+    ("irrecevable", None, "certificateur"),
+    ("ajournement", 6, "ministere"),
+    ("mandataire", 1, "certificateur"),
+)
+
+
+def has_data(session: Session) -> bool:
+    return session.scalar(select(User.id).limit(1)) is not None
+
+
+def create_accounts(session: Session) -> dict[str, Organisation]:
+    accounts.ensure_roles(session)
+    organisations: dict[str, Organisation] = {}
+    for key in ("ministere", "cpne", "organisation_cncp"):
+        name, kind, siret = ORGANISATIONS[key]
+        organisations[key] = accounts.create_organisation(
+            session, kind=kind, name=name, siret=siret
+        )
+    name, kind, siret = ORGANISATIONS["certificateur"]
+    organisations["certificateur"] = accounts.create_organisation(
+        session, kind=kind, name=name, siret=siret, mandant_id=organisations["cpne"].id
+    )
+    for account in ACCOUNTS:
+        accounts.create_user(
+            session,
+            email=account.email,
+            name=account.name,
+            password=PASSWORD,
+            roles=account.roles,
+            organisation_id=organisations[account.organisation].id
+            if account.organisation
+            else None,
+        )
+    return organisations
+
+
+def load(session: Session, processes_dir: Path, store: documents.DocumentStore) -> int:
+    """Create the demo; returns the number of dossiers created. The caller commits."""
+    organisations = create_accounts(session)
+    folder = processes_dir / "recensement"
+    deploy(session, read_folder(folder), actor_id=None)
+    scenarios = {item.name: item for item in scenario.load_scenarios(folder)}
+    count = 0
+    for name, steps, organisation_key in DOSSIERS:
+        played = scenarios.get(name)
+        if played is None:
+            continue
+        organisation = organisations[organisation_key]
+        pick = scenario.actor_picker(session, organisation)
+        instance = scenario.start(session, organisation)
+        for step in played.steps[: steps if steps is not None else len(played.steps)]:
+            scenario.play_step(session, store, instance, step, pick)
+        count += 1
+    if REGISTER_SAMPLE.is_file():  # absent from an installed package: the register starts empty
+        import_fiches(session, REGISTER_SAMPLE)
+    return count

@@ -1,0 +1,38 @@
+"""The composition root: which function handles each kind of job.
+
+The job queue and the worker (`engine.jobs`) know no domain; the domains' handlers are put
+together here, above them all, and given to every worker.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.emails import mailer
+from engine.jobs import JobKind
+from engine.jobs.api import Handler
+from engine.jobs.worker import Worker, WorkerSettings
+from engine.register import life
+from engine.workflow.timer_job import fire_timer_job
+
+
+def job_handlers() -> dict[str, Handler]:
+    return {
+        JobKind.TIMER: fire_timer_job,
+        JobKind.PUBLICATION: life.publish_job,
+        JobKind.EMAIL: mailer.deliver,
+        JobKind.REGISTER_EXPIRY: life.expire,
+        JobKind.WITHDRAWAL: life.withdraw,
+    }
+
+
+def make_worker(
+    sessions: sessionmaker[Session],
+    settings: WorkerSettings | None = None,
+    name: str | None = None,
+) -> Worker:
+    """A worker that runs every kind of job the engine schedules."""
+    worker = Worker(sessions, job_handlers(), settings or WorkerSettings())
+    if name:
+        worker.name = name
+    return worker

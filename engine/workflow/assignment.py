@@ -1,0 +1,109 @@
+"""Project a workflow's ready human tasks into `work_item` rows (lane → role, designated user)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.bpmn import spiff
+from engine.core.actor import Actor
+from engine.core.clock import utcnow
+from engine.core.errors import ProcessModelError
+from engine.core.models import Instance, WorkItem, WorkItemStatus, as_id
+from engine.definitions.definition import ProcessDefinition
+
+
+def project(
+    session: Session,
+    instance: Instance,
+    definition: ProcessDefinition,
+    workflow: Any,
+    *,
+    completed_task_id: str | None = None,
+    actor: Actor | None = None,
+) -> list[WorkItem]:
+    """Close the rows of tasks no longer ready, open rows for new ones; return the open rows."""
+    now = utcnow()
+    ready = {spiff.task_id_of(task): task for task in spiff.ready_human_tasks(workflow)}
+    open_items = session.scalars(
+        select(WorkItem).where(
+            WorkItem.instance_id == instance.id, WorkItem.status == WorkItemStatus.OPEN
+        )
+    ).all()
+    result: list[WorkItem] = []
+    for item in open_items:
+        if item.task_id in ready:
+            result.append(item)
+            continue
+        done = item.task_id == completed_task_id
+        item.status = WorkItemStatus.COMPLETED if done else WorkItemStatus.CANCELLED
+        item.completed_at = now
+        if done and actor is not None:
+            item.completed_by_id = actor.id
+        item.draft = None
+    known = {item.task_id for item in open_items}
+    for task_id, task in ready.items():
+        if task_id in known:
+            continue
+        item = _new_item(instance, definition, task, task_id)
+        session.add(item)
+        result.append(item)
+    return result
+
+
+def _new_item(
+    instance: Instance, definition: ProcessDefinition, task: Any, task_id: str
+) -> WorkItem:
+    lane = spiff.lane_of(task)
+    rule = definition.lane_rule(lane)
+    if rule is None:
+        raise ProcessModelError(
+            f"{spiff.spec_id(task)}: la tâche n'est dans aucun couloir associé à un rôle."
+        )
+    if rule.scope == "organisation" and instance.organisation_id is None:
+        # Never a task open to every organisation's submitters.
+        raise ProcessModelError(
+            f"{spiff.spec_id(task)}: la tâche revient à l'organisation du dossier, qui n'en a pas."
+        )
+    assignee_id = None
+    if rule.assignee_variable:
+        value = task.data.get(rule.assignee_variable)
+        assignee_id = as_id(value)
+    properties = spiff.task_properties(task.task_spec)
+    return WorkItem(
+        instance_id=instance.id,
+        task_id=task_id,
+        task_spec=spiff.spec_id(task),
+        task_title=spiff.spec_title(task),
+        lane=lane,
+        role=rule.role,
+        organisation_id=instance.organisation_id if rule.scope == "organisation" else None,
+        assignee_id=assignee_id,
+        form=properties.get("formJsonSchemaFilename"),
+        status=WorkItemStatus.OPEN,
+        created_at=utcnow(),
+    )
+
+
+def status_label(
+    definition: ProcessDefinition, workflow: Any, open_items: list[WorkItem], instance: Instance
+) -> str:
+    """The dossier's French status, read from the `statut` properties of where it stands."""
+    current = instance.status_label
+    if spiff.is_completed(workflow):
+        end = definition.task_spec(instance.end_event) if instance.end_event else None
+        return spiff.task_properties(end).get("statut", current) if end is not None else current
+    for item in sorted(open_items, key=lambda row: row.created_at or utcnow()):
+        task_spec = definition.task_spec(item.task_spec)
+        properties = spiff.task_properties(task_spec) if task_spec is not None else {}
+        if item.claimed_by_id and properties.get("statutPrisEnCharge"):
+            return properties["statutPrisEnCharge"]
+        if properties.get("statut"):
+            return properties["statut"]
+    for task in spiff.waiting_tasks(workflow):
+        label = spiff.task_properties(task.task_spec).get("statut")
+        if label:
+            return label
+    return current

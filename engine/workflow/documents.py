@@ -1,0 +1,133 @@
+"""Uploaded pieces: checked by content, stored outside the web root, served to those who may."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from sqlalchemy.orm import Session
+
+from engine.core.actor import Actor
+from engine.core.clock import utcnow
+from engine.core.errors import DocumentRefused, NotFound
+from engine.core.models import Document, Instance
+from engine.workflow import access, office_archive
+
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+ALLOWED = {
+    ".pdf": "application/pdf",
+    ".odt": "application/vnd.oasis.opendocument.text",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+
+
+@dataclass(frozen=True)
+class DocumentStore:
+    """Where pieces live on disk (INVENTAIRE_UPLOAD_DIR) and how big they may be."""
+
+    root: Path
+    max_bytes: int = DEFAULT_MAX_BYTES
+
+    def path_for(self, key: str) -> Path:
+        return self.root / key[:2] / key[2:4] / key
+
+
+def detect_type(filename: str, head: bytes, content: bytes) -> str | None:
+    """The real type of a piece from its bytes, or None when it is not PDF, ODT or DOCX.
+
+    DocumentRefused when an ODT or DOCX is an abnormal archive (a zip bomb): its members are
+    never inflated past what the check reads (see engine/office_archive.py).
+    """
+    suffix = Path(filename).suffix.lower()
+    if suffix == ".pdf" and head.startswith(b"%PDF-"):
+        return ALLOWED[".pdf"]
+    if suffix in (".odt", ".docx") and head.startswith(b"PK\x03\x04"):
+        return ALLOWED[suffix] if office_archive.detect(filename, suffix, content) else None
+    return None
+
+
+def clean_filename(filename: str) -> str:
+    name = Path(filename.replace("\\", "/")).name.strip()
+    name = "".join(ch for ch in name if ch.isprintable() and ch not in '<>:"|?*')
+    return name[:200] or "piece"
+
+
+def store(
+    session: Session,
+    store: DocumentStore,
+    actor: Actor,
+    instance: Instance,
+    field: str | None,
+    filename: str,
+    stream: IO[bytes],
+) -> Document:
+    """Check and keep one uploaded piece; DocumentRefused (French) when it is not acceptable."""
+    name = clean_filename(filename)
+    content = stream.read(store.max_bytes + 1)
+    if len(content) > store.max_bytes:
+        raise DocumentRefused(
+            f"Le fichier « {name} » dépasse la taille autorisée "
+            f"({store.max_bytes // (1024 * 1024)} Mo au plus).",
+            field=field,
+        )
+    if not content:
+        raise DocumentRefused(f"Le fichier « {name} » est vide.", field=field)
+    try:
+        content_type = detect_type(name, content[:8], content)
+    except DocumentRefused as error:
+        raise DocumentRefused(error.user_message, field=field) from None
+    if content_type is None:
+        raise DocumentRefused(
+            f"Le fichier « {name} » n'est pas un document PDF, ODT ou DOCX valide.", field=field
+        )
+    key = uuid.uuid4().hex
+    path = store.path_for(key)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".part")
+    temporary.write_bytes(content)
+    os.replace(temporary, path)
+    document = Document(
+        instance_id=instance.id,
+        name=name,
+        content_type=content_type,
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        storage_key=key,
+        field=field,
+        uploaded_by_id=actor.id,
+        uploaded_at=utcnow(),
+    )
+    session.add(document)
+    session.flush()
+    return document
+
+
+def get_for_download(
+    session: Session, store: DocumentStore, actor: Actor, document_id: int
+) -> tuple[Document, Path]:
+    """The piece and its file, if the actor may see its dossier (NotFound otherwise)."""
+    document = session.get(Document, document_id)
+    if document is None:
+        raise NotFound("Pièce introuvable.")
+    instance = session.get(Instance, document.instance_id)
+    if instance is None or not access.can_see_instance(actor, instance):
+        raise NotFound("Pièce introuvable.")
+    path = store.path_for(document.storage_key)
+    if not path.is_file():
+        raise NotFound("Le fichier de cette pièce est introuvable sur le serveur.")
+    return document, path
+
+
+def names_for(session: Session, instance_id: int, ids: list[str]) -> dict[str, str]:
+    """{document id (text): file name} for the ids that belong to this dossier."""
+    numeric = [int(value) for value in ids if str(value).isdigit()]
+    if not numeric:
+        return {}
+    rows = session.query(Document.id, Document.name).filter(
+        Document.instance_id == instance_id, Document.id.in_(numeric)
+    )
+    return {str(doc_id): name for doc_id, name in rows}

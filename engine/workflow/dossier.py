@@ -1,0 +1,221 @@
+"""Read models for the dossier pages: plain dataclasses, never ORM objects or workflow tasks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.core.actor import Actor
+from engine.core.models import (
+    AuditEvent,
+    Document,
+    Instance,
+    Organisation,
+    RegisterEntry,
+    RoleName,
+    Submission,
+    User,
+    WorkItem,
+    WorkItemStatus,
+)
+from engine.definitions.definition import definition_for
+from engine.definitions.forms import FormDefinition
+from engine.people.accounts import user_names
+from engine.workflow.access import may_work_on
+from engine.workflow.runtime import get_instance
+
+# What a submitter reads of the trail: their own actions and the dossier's steps.
+PUBLIC_KINDS = frozenset({"creation", "depot", "statut", "fin"})
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    actor: str
+    kind: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class FiledForm:
+    title: str
+    task_spec: str
+    submitted_at: datetime
+    submitted_by: str
+    form: FormDefinition | None
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PieceView:
+    id: int
+    name: str
+    size: int
+    content_type: str
+    uploaded_at: datetime
+    field: str | None
+
+
+@dataclass(frozen=True)
+class WorkItemView:
+    id: int
+    instance_id: int
+    task_spec: str
+    title: str
+    role: str
+    created_at: datetime
+    claimed_by: str | None
+    claimed_by_me: bool
+    assignee: str | None
+    may_act: bool
+    reference: str | None = None
+    dossier_title: str = ""
+    organisation: str = ""
+    status_label: str = ""
+
+
+@dataclass(frozen=True)
+class DossierView:
+    id: int
+    reference: str | None
+    title: str
+    status_label: str
+    status: str
+    organisation: str
+    organisation_kind: str
+    created_at: datetime
+    deposited_at: datetime | None
+    updated_at: datetime
+    error_message: str | None
+    process_version: int | None
+    timeline: list[TimelineEntry] = field(default_factory=list)
+    filed: list[FiledForm] = field(default_factory=list)
+    pieces: list[PieceView] = field(default_factory=list)
+    open_items: list[WorkItemView] = field(default_factory=list)
+    register_numero: str | None = None
+
+
+def dossier_view(session: Session, actor: Actor, instance_id: int) -> DossierView:
+    """What the actor may read of a dossier (NotFound when they may not see it)."""
+    instance = get_instance(session, actor, instance_id)
+    definition = definition_for(session, instance.process_version_id)
+    submitter_only = not actor.is_staff
+    organisation = (
+        session.get(Organisation, instance.organisation_id) if instance.organisation_id else None
+    )
+
+    events = list(
+        session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.instance_id == instance.id)
+            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        )
+    )
+    submissions = list(
+        session.scalars(
+            select(Submission).where(Submission.instance_id == instance.id).order_by(Submission.id)
+        )
+    )
+    items = list(
+        session.scalars(
+            select(WorkItem)
+            .where(WorkItem.instance_id == instance.id, WorkItem.status == WorkItemStatus.OPEN)
+            .order_by(WorkItem.id)
+        )
+    )
+    users = user_names(
+        session,
+        {event.actor_id for event in events}
+        | {row.submitted_by_id for row in submissions}
+        | {item.claimed_by_id for item in items}
+        | {item.assignee_id for item in items},
+    )
+    demandeur_ids = _demandeur_ids(session, instance)
+
+    def who(actor_id: int | None) -> str:
+        # Submitters read "CNCP" for the agents: names of staff stay internal.
+        if submitter_only and actor_id not in demandeur_ids:
+            return "CNCP"
+        return users.get(actor_id or 0, "Système")
+
+    shown_to_submitter = definition.tasks_shown_to_submitter()
+    timeline = [
+        TimelineEntry(event.at, who(event.actor_id), event.kind, event.summary)
+        for event in events
+        if not submitter_only or event.kind in PUBLIC_KINDS or event.actor_id in demandeur_ids
+    ]
+    filed = [
+        FiledForm(
+            title=row.task_title,
+            task_spec=row.task_spec,
+            submitted_at=row.submitted_at,
+            submitted_by=who(row.submitted_by_id),
+            form=definition.forms.get(row.form),
+            data=row.data,
+        )
+        for row in submissions
+        if not submitter_only
+        or row.submitted_by_id in demandeur_ids
+        or row.task_spec in shown_to_submitter
+    ]
+    pieces = [
+        PieceView(doc.id, doc.name, doc.size, doc.content_type, doc.uploaded_at, doc.field)
+        for doc in session.scalars(
+            select(Document).where(Document.instance_id == instance.id).order_by(Document.id)
+        )
+        if not submitter_only or doc.uploaded_by_id in demandeur_ids
+    ]
+    entry = session.scalar(
+        select(RegisterEntry.numero).where(RegisterEntry.instance_id == instance.id)
+    )
+    return DossierView(
+        id=instance.id,
+        reference=instance.reference,
+        title=instance.title or "Demande sans intitulé",
+        status_label=instance.status_label,
+        status=instance.status,
+        organisation=organisation.name if organisation else "—",
+        organisation_kind=organisation.kind if organisation else "",
+        created_at=instance.created_at,
+        deposited_at=instance.deposited_at,
+        updated_at=instance.updated_at,
+        error_message=instance.error_message if actor.is_staff else None,
+        process_version=definition.version,
+        timeline=timeline,
+        filed=filed,
+        pieces=pieces,
+        open_items=[
+            _item_view(item, actor, users)
+            for item in items
+            if not submitter_only or item.role == RoleName.DEMANDEUR
+        ],
+        register_numero=entry,
+    )
+
+
+def _demandeur_ids(session: Session, instance: Instance) -> set[int | None]:
+    if instance.organisation_id is None:
+        return set()
+    return set(
+        session.scalars(select(User.id).where(User.organisation_id == instance.organisation_id))
+    )
+
+
+def _item_view(item: WorkItem, actor: Actor, users: dict[int, str]) -> WorkItemView:
+    return WorkItemView(
+        id=item.id,
+        instance_id=item.instance_id,
+        task_spec=item.task_spec,
+        title=item.task_title,
+        role=item.role,
+        created_at=item.created_at,
+        claimed_by=users.get(item.claimed_by_id) if item.claimed_by_id else None,
+        claimed_by_me=item.claimed_by_id is not None and item.claimed_by_id == actor.id,
+        assignee=users.get(item.assignee_id) if item.assignee_id else None,
+        may_act=may_work_on(actor, item)
+        and (item.claimed_by_id is None or item.claimed_by_id == actor.id),
+    )

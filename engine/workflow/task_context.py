@@ -1,0 +1,153 @@
+"""What a task page needs: the work item, its form, the values to prefill, the instructions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.bpmn import spiff
+from engine.core.actor import Actor
+from engine.core.directory import users_with_role
+from engine.core.errors import InventaireError, NotFound
+from engine.core.models import Instance, Submission, WorkItem, WorkItemStatus
+from engine.definitions.definition import definition_for
+from engine.definitions.forms import FormDefinition
+from engine.workflow.access import can_see_instance, may_work_on
+from engine.workflow.renewal import renewal_warning
+from engine.workflow.runtime import form_of, get_work_item, load_workflow, may_be_designated
+
+DECISION_WIDGETS = frozenset({"radio", "select"})
+
+
+@dataclass(frozen=True)
+class TaskContext:
+    item_id: int
+    instance_id: int
+    task_spec: str
+    title: str
+    role: str
+    status: str
+    claimed_by_id: int | None
+    # The lane's role and, once someone is designated, that person: who may open the task.
+    may_work: bool
+    may_act: bool
+    form: FormDefinition
+    values: dict[str, Any]
+    instructions: str
+    user_choices: dict[str, list[tuple[str, str]]]
+    # A renewal: the entry renewed, and the warning when filed less than 3 months before its end.
+    renewal_of: str | None = None
+    renewal_warning: str | None = None
+
+
+def task_context(
+    session: Session, actor: Actor, work_item_id: int, *, for_display: bool = True
+) -> TaskContext:
+    """The task as its page shows it; NotFound when the actor may not see its dossier.
+
+    `for_display=False` (a form being submitted) skips what only the page needs: restoring the
+    workflow for the instructions, the prefilled values and the lists of users.
+    """
+    item = get_work_item(session, work_item_id)
+    instance = session.get(Instance, item.instance_id)
+    if instance is None or not can_see_instance(actor, instance):
+        raise NotFound("Tâche introuvable.")
+    definition = definition_for(session, instance.process_version_id)
+    form = form_of(definition, item)
+    process_data: dict[str, Any] = {}
+    instructions = ""
+    values: dict[str, Any] = {}
+    choices: dict[str, list[tuple[str, str]]] = {}
+    if for_display and item.status == WorkItemStatus.OPEN:
+        workflow = load_workflow(session, instance, definition)
+        task = spiff.find_task(workflow, item.task_id)
+        if task is not None:
+            process_data = dict(task.data)
+            instructions = render_instructions(
+                spiff.task_instructions(task.task_spec), process_data
+            )
+    if for_display:
+        values = _prefill(session, instance, item, form, process_data)
+        # Only the people the form may designate (the same rule as when it is submitted).
+        choices = {
+            name: [
+                (str(user.id), user.name)
+                for user in users_with_role(session, role)
+                if may_be_designated(definition, instance, name, role, user)
+            ]
+            for name, role in form.user_fields().items()
+        }
+    return TaskContext(
+        item_id=item.id,
+        instance_id=instance.id,
+        task_spec=item.task_spec,
+        title=item.task_title,
+        role=item.role,
+        status=item.status,
+        claimed_by_id=item.claimed_by_id,
+        may_work=may_work_on(actor, item),
+        may_act=item.status == WorkItemStatus.OPEN
+        and may_work_on(actor, item)
+        and item.claimed_by_id in (None, actor.id),
+        form=form,
+        values=values,
+        instructions=instructions,
+        user_choices=choices,
+        renewal_of=process_data.get("renouvellement_de") or None,
+        renewal_warning=renewal_warning(process_data),
+    )
+
+
+def _prefill(
+    session: Session,
+    instance: Instance,
+    item: WorkItem,
+    form: FormDefinition,
+    process_data: dict[str, Any],
+) -> dict[str, Any]:
+    """A draft first; else the last answers to this same form (a loop comes back to it).
+
+    Decisions (choices) are never prefilled: a second round must be decided afresh.
+    """
+    if item.draft:
+        return dict(item.draft)
+    last = session.scalar(
+        select(Submission)
+        .where(Submission.instance_id == instance.id, Submission.form == (item.form or ""))
+        .order_by(Submission.id.desc())
+        .limit(1)
+    )
+    previous = dict(last.data) if last is not None else {}
+    values: dict[str, Any] = {}
+    for field in form.fields:
+        if field.widget in DECISION_WIDGETS:
+            continue
+        if field.name in previous:
+            values[field.name] = previous[field.name]
+        elif field.name in process_data:
+            values[field.name] = process_data[field.name]
+    return values
+
+
+def render_instructions(text: str, data: dict[str, Any]) -> str:
+    """Fill the instructions' `{{ variable }}` from the process variables.
+
+    They are a Jinja template written in the studio: rendered by Jinja's sandbox in a sandbox
+    process, under the diagram code's limits (a loop in a template cannot hang the page). A
+    template that fails says so in French instead of showing half a text.
+    """
+    if "{" not in text:
+        return text
+    try:
+        return spiff.SandboxEnvironment().render(text, data)
+    except InventaireError as error:
+        reason = error.user_message
+    except Exception as error:
+        reason = f"{type(error).__name__} : {error}"
+    return (
+        "Les instructions de cette étape n'ont pas pu être préparées "
+        f"({reason.rstrip('.')}). Le propriétaire du processus doit corriger le modèle."
+    )
