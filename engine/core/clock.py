@@ -1,9 +1,34 @@
-"""The one clock of the engine: timezone-aware UTC, so tests can move it (freezegun)."""
+"""The one clock of the engine (timezone-aware UTC, so tests can move it with freezegun), the
+one Paris zone, and French dates as people read them."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+# The procedure's time: deadlines, session dates and every date shown are Paris time.
+PARIS = ZoneInfo("Europe/Paris")
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """An aware UTC datetime; a naive one is taken as UTC (how the database stores them)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def french_date(moment: datetime | None) -> str:
+    """« 27/11/2026 », Paris time; empty for None."""
+    return moment.astimezone(PARIS).strftime("%d/%m/%Y") if moment else ""
+
+
+def french_time(moment: datetime) -> str:
+    """« 14 h 05 », Paris time."""
+    return moment.astimezone(PARIS).strftime("%H h %M")
+
+
+def french_moment(moment: datetime) -> str:
+    """« 27/11/2026 à 14 h 05 », Paris time."""
+    return f"{french_date(moment)} à {french_time(moment)}"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from alembic import context
+from typing import Any, Literal
 
-from engine.core.models import Base
+from alembic import context
+from alembic.autogenerate.api import AutogenContext
+
+from engine.core.models import Base, UtcDateTime
 
 # The register's search index (migration 0005) is the database's own: FTS5 tables and triggers
 # on SQLite, a tsvector table on PostgreSQL. Not in the models, so autogenerate must not touch it.
@@ -19,6 +22,13 @@ def include_object(
     return not (reflected and name is not None and name.startswith(SEARCH_INDEX_PREFIX))
 
 
+def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
+    # Our UtcDateTime is DateTime(timezone=True) in the database: written as such in migrations.
+    if type_ == "type" and isinstance(obj, UtcDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 connection = context.config.attributes["connection"]
 context.configure(
     connection=connection,
@@ -26,6 +36,7 @@ context.configure(
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
     include_object=include_object,
+    render_item=render_item,
 )
 with context.begin_transaction():
     context.run_migrations()
