@@ -22,8 +22,9 @@ from engine.bpmn import spiff
 from engine.core.actor import Actor
 from engine.core.db import make_session_factory
 from engine.core.models import Instance, Organisation, User, WorkItem, WorkItemStatus
-from engine.definitions.definition import clear_cache, read_folder
+from engine.definitions.definition import clear_cache
 from engine.definitions.deployment import deploy
+from engine.definitions.folders import read_folder
 from engine.studio import scenario
 from engine.studio.demo import create_accounts
 from engine.studio.scenario import Scenario, Step

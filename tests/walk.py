@@ -9,7 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from engine.definitions.definition import ProcessDefinition, build_definition, read_folder
+from engine.definitions.definition import ProcessDefinition, build_definition
+from engine.definitions.folders import read_folder
 from engine.definitions.forms import FormDefinition
 from engine.studio.demo import ACCOUNTS
 from engine.studio.scenario import Scenario

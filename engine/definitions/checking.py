@@ -8,12 +8,8 @@ from pathlib import Path
 
 from engine.bpmn import spiff
 from engine.core.errors import InventaireError, ProcessModelError
-from engine.definitions.definition import (
-    PROCESS_FILE,
-    build_definition,
-    read_folder,
-    read_model_file,
-)
+from engine.definitions.definition import build_definition
+from engine.definitions.folders import PROCESS_FILE, read_folder, read_model_file
 from engine.definitions.validation import validate_definition
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"

@@ -1,4 +1,4 @@
-"""Process definitions: a process folder read from disk or from a stored version, parsed once.
+"""Process definitions: a model's files (read by `folders`, or a stored version), parsed once.
 
 A `ProcessDefinition` is immutable and cached per process version: the spec (parsed BPMN and DMN),
 the forms, and the lane → role rules of `process.json`.
@@ -6,12 +6,10 @@ the forms, and the lane → role rules of `process.json`.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import threading
 import weakref
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -19,13 +17,14 @@ from sqlalchemy.orm import Session
 
 from engine.bpmn import spiff
 from engine.bpmn.bpmn_rules import check_bpmn_xml
-from engine.core import xml_safety
 from engine.core.errors import NotFound, ProcessModelError
 from engine.core.models import ProcessVersion
-from engine.definitions.forms import FormDefinition, load_form_from_texts
+from engine.definitions.folders import PROCESS_FILE
 
-PROCESS_FILE = "process.json"
-MODEL_SUFFIXES = (".bpmn", ".dmn", ".json")
+# Other packages (the CLI, the diagram viewer, the studio) import these two from here.
+from engine.definitions.folders import main_diagram as main_diagram
+from engine.definitions.folders import read_folder as read_folder
+from engine.definitions.forms import FormDefinition, load_form_from_texts
 
 
 @dataclass(frozen=True)
@@ -90,42 +89,6 @@ class ProcessDefinition:
 
     def task_spec(self, spec_id: str) -> Any:
         return self._specs.get(spec_id)
-
-
-def read_folder(folder: Path) -> dict[str, str]:
-    """The model's files as {relative path: text}, in a stable order."""
-    if not (folder / PROCESS_FILE).is_file():
-        raise ProcessModelError(f"{folder} : fichier {PROCESS_FILE} introuvable.")
-    files: dict[str, str] = {}
-    for path in sorted(folder.rglob("*")):
-        relative = path.relative_to(folder).as_posix()
-        if (
-            path.is_file()
-            and path.suffix in MODEL_SUFFIXES
-            and not relative.startswith("scenarios/")
-        ):
-            files[relative] = read_model_file(path)
-    return files
-
-
-def read_model_file(path: Path) -> str:
-    """A model file's text (UTF-8); a BPMN or DMN file is checked on its bytes first, so one
-    that declares a DTD is refused as such whatever its encoding."""
-    if path.suffix in (".bpmn", ".dmn"):
-        refused = xml_safety.refusal(path.read_bytes())
-        if refused is not None:
-            raise ProcessModelError(f"{path.name}: {refused}.")
-    return path.read_text(encoding="utf-8")
-
-
-def content_hash(files: dict[str, str]) -> str:
-    digest = hashlib.sha256()
-    for name in sorted(files):
-        digest.update(name.encode())
-        digest.update(b"\0")
-        digest.update(files[name].encode())
-        digest.update(b"\0")
-    return digest.hexdigest()
 
 
 def build_definition(
@@ -262,17 +225,3 @@ def _with_version(definition: ProcessDefinition, row: ProcessVersion) -> Process
 def clear_cache() -> None:
     with _cache_lock:
         _cache.clear()
-
-
-def main_diagram(files: dict[str, str]) -> str:
-    """The model's main BPMN file: the one named after its process, else the first one."""
-    diagrams = sorted(name for name in files if name.endswith(".bpmn"))
-    try:
-        config = json.loads(files.get(PROCESS_FILE, "{}"))
-        process_id = str(config.get("process_id") or config.get("key") or "")
-    except (json.JSONDecodeError, AttributeError):
-        process_id = ""
-    for name in diagrams:
-        if f'id="{process_id}"' in files[name]:
-            return name
-    return diagrams[0] if diagrams else f"{process_id or 'processus'}.bpmn"

@@ -9,7 +9,8 @@ from engine.bpmn import spiff
 from engine.core.clock import utcnow
 from engine.core.errors import ProcessModelError
 from engine.core.models import ProcessVersion, ProcessVersionStatus
-from engine.definitions.definition import build_definition, content_hash, find_latest_version
+from engine.definitions.definition import build_definition, find_latest_version
+from engine.definitions.folders import content_hash
 from engine.definitions.validation import validate_definition
 
 

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.core.models import Organisation, OrganisationKind, User
-from engine.definitions.definition import read_folder
 from engine.definitions.deployment import deploy
+from engine.definitions.folders import read_folder
 from engine.people import accounts
 from engine.register.opendata.importer import import_fiches
 from engine.studio import scenario

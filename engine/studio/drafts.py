@@ -24,8 +24,9 @@ from engine.core.models import (
     ProcessVersion,
 )
 from engine.definitions.checking import check_files
-from engine.definitions.definition import PROCESS_FILE, find_latest_version
+from engine.definitions.definition import find_latest_version
 from engine.definitions.deployment import deploy
+from engine.definitions.folders import PROCESS_FILE
 from engine.people.accounts import user_names
 from engine.studio.replay import replay
 from engine.studio.scenario import ScenarioResult, load_scenarios

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from engine.core.actor import Actor
 from engine.core.models import Instance, Organisation, ProcessVersion, User
-from engine.definitions.definition import read_folder
+from engine.definitions.folders import read_folder
 from engine.studio import drafts
 from engine.studio.scenario import actor_picker, load_scenarios, play_step, start
 from engine.workflow.documents import DocumentStore

@@ -16,9 +16,10 @@ from engine.core.actor import Actor
 from engine.core.errors import ProcessModelError
 from engine.core.models import InstanceStatus, User, WorkItem
 from engine.definitions.checking import check_files
-from engine.definitions.definition import definition_for, read_folder
+from engine.definitions.definition import definition_for
 from engine.definitions.deployment import deploy
-from engine.definitions.validation import REGISTER_START_VARIABLES, START_VARIABLES
+from engine.definitions.folders import read_folder
+from engine.definitions.known_names import REGISTER_START_VARIABLES, START_VARIABLES
 from engine.workflow import runtime
 from tests.models_fixtures import condition_after_task, script_after_task, timer_after_task
 from tests.support import Browser, text_of

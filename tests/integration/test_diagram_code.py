@@ -22,8 +22,9 @@ from engine.core.models import (
     WorkItem,
     WorkItemStatus,
 )
-from engine.definitions.definition import build_definition, content_hash
+from engine.definitions.definition import build_definition
 from engine.definitions.deployment import deploy
+from engine.definitions.folders import content_hash
 from engine.workflow import runtime
 from tests.models_fixtures import (
     automatic_loop,

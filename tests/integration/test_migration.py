@@ -19,8 +19,8 @@ from engine.core.models import (
     WorkItem,
     WorkItemStatus,
 )
-from engine.definitions.definition import read_folder
 from engine.definitions.deployment import deploy
+from engine.definitions.folders import read_folder
 from engine.studio.scenario import actor_picker, load_scenarios, play_step, start
 from engine.workflow import migration
 from engine.workflow.documents import DocumentStore

@@ -11,8 +11,8 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
 from engine.core.models import Email, Organisation, User, UserRole, WorkItem
-from engine.definitions.definition import read_folder
 from engine.definitions.deployment import deploy
+from engine.definitions.folders import read_folder
 from engine.people import accounts
 from engine.workflow.access import reassignable_to
 from tests.conftest import DOSSIER_TABLES

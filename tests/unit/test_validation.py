@@ -200,7 +200,7 @@ def test_sound_models_are_deployable(files: dict[str, str]) -> None:
 
 
 def test_the_recensement_is_deployable() -> None:
-    from engine.definitions.definition import read_folder
+    from engine.definitions.folders import read_folder
 
     assert check_files(read_folder(PROCESS)) == []
 
