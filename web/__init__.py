@@ -12,7 +12,6 @@ from werkzeug.routing import IntegerConverter, Map
 
 from engine.bpmn import sandbox_client
 from engine.core.models import MAX_ID
-from engine.emails import notifications
 
 csrf = CSRFProtect()
 
@@ -45,24 +44,31 @@ class InventaireRequest(Request):
     parameter_storage_class = WithoutNul
 
 
-def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+def create_app(
+    test_config: dict[str, Any] | None = None, *, instance_path: str | None = None
+) -> Flask:
     from web import auth, database, errors, filters, security_headers
     from web.admin import bp as admin_bp
-    from web.config import from_environment
+    from web.config import engine_settings, from_environment, with_local_defaults
     from web.demandes import bp as demandes_bp
     from web.home import bp as home_bp
     from web.instruction import bp as instruction_bp
+    from web.links import WebLinks
     from web.pieces import bp as pieces_bp
     from web.registre import bp as registre_bp
     from web.studio import bp as studio_bp
 
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
     app.request_class = InventaireRequest
     app.url_map.converters["int"] = IdConverter
     app.config.from_mapping(from_environment(app.instance_path))
     if test_config:
         app.config.from_mapping(test_config)
-    notifications.configure(app.config["BASE_URL"])
+    with_local_defaults(app.config, app.instance_path)
+    # The engine's settings, once: the database's sessions carry them, the worker is given them.
+    app.extensions["engine_settings"] = engine_settings(
+        app.config, WebLinks(app.url_map, app.config["BASE_URL"])
+    )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     csrf.init_app(app)

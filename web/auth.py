@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import wraps
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -30,9 +30,10 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.wrappers import Response
 
+from engine.core import dialect
 from engine.core.actor import Actor
-from engine.core.clock import utcnow
-from engine.emails.notifications import french_time
+from engine.core.clock import french_time, utcnow
+from engine.core.settings import EngineSettings, SessionLifetimes
 from engine.people import login_throttle, user_sessions
 from web.database import db, sessions
 
@@ -49,12 +50,9 @@ def init_app(app: Flask) -> None:
     app.context_processor(lambda: {"actor": g.get("actor"), "official": app.config["OFFICIAL"]})
 
 
-def lifetimes() -> user_sessions.Lifetimes:
-    config = current_app.config
-    return user_sessions.Lifetimes(
-        idle=timedelta(minutes=config["SESSION_IDLE_MINUTES"]),
-        absolute=timedelta(hours=config["SESSION_MAX_HOURS"]),
-    )
+def lifetimes() -> SessionLifetimes:
+    settings: EngineSettings = current_app.extensions["engine_settings"]
+    return settings.sessions
 
 
 def _load_actor() -> None:
@@ -92,8 +90,7 @@ def _touch_when_done(token: str, now: datetime) -> None:
 def _touch(factory: sessionmaker[Session], token: str, now: datetime) -> None:
     try:
         with factory() as writer:
-            if writer.get_bind().dialect.name == "sqlite":
-                writer.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+            dialect.begin_writing(writer)
             user_sessions.touch(writer, token, now)
             writer.commit()
     except OperationalError:

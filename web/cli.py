@@ -17,8 +17,10 @@ from sqlalchemy import Engine, event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from engine.core import dialect
 from engine.core.errors import ProcessModelError
 from engine.core.migrate import upgrade
+from engine.core.settings import EngineSettings
 from engine.definitions.checking import check_paths
 from engine.definitions.definition import read_folder
 from engine.definitions.deployment import deploy
@@ -108,13 +110,12 @@ def _while_locked(action: Callable[[], T]) -> T:
 def _writer(session: Session) -> Session:
     """On SQLite, the session's transaction takes the write lock first: nothing is done (no
     file written, no spec built) before the lock is ours."""
-    if session.get_bind().dialect.name == "sqlite":
-        session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
-    return session
+    return dialect.begin_writing(session)
 
 
 def _store(app: Flask) -> documents.DocumentStore:
-    return documents.DocumentStore(Path(app.config["UPLOAD_DIR"]), app.config["MAX_UPLOAD_BYTES"])
+    settings: EngineSettings = app.extensions["engine_settings"]
+    return documents.DocumentStore(Path(app.config["UPLOAD_DIR"]), settings.max_piece_bytes)
 
 
 def _session(app: Flask) -> Session:

@@ -1,23 +1,36 @@
-"""Configuration from the environment, read in create_app (never at import time)."""
+"""Configuration from the environment, read in create_app (never at import time), and the
+engine's settings made from it."""
 
 from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping, MutableMapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from engine.core.db import default_sqlite_url
-from engine.workflow.documents import DEFAULT_MAX_BYTES
+from engine.core.settings import (
+    DEFAULT_MAX_PIECE_BYTES,
+    EngineSettings,
+    Links,
+    SessionLifetimes,
+    SmtpSettings,
+    WorkerSettings,
+)
 
 
 def from_environment(instance_path: str) -> dict[str, Any]:
+    """The settings the environment gives; the database and the secret key may be left to
+    `with_local_defaults` (None here), so that nothing is written before the caller's own
+    configuration is known."""
     env = os.environ
     upload_dir = env.get("INVENTAIRE_UPLOAD_DIR") or str(Path(instance_path) / "pieces")
-    max_bytes = int(env.get("INVENTAIRE_MAX_UPLOAD_BYTES", DEFAULT_MAX_BYTES))
+    max_bytes = int(env.get("INVENTAIRE_MAX_UPLOAD_BYTES", DEFAULT_MAX_PIECE_BYTES))
     return {
-        "DATABASE_URL": env.get("INVENTAIRE_DATABASE_URL") or default_sqlite_url(instance_path),
-        "SECRET_KEY": env.get("INVENTAIRE_SECRET_KEY") or _local_secret(instance_path),
+        "DATABASE_URL": env.get("INVENTAIRE_DATABASE_URL") or None,
+        "SECRET_KEY": env.get("INVENTAIRE_SECRET_KEY") or None,
         "UPLOAD_DIR": upload_dir,
         "MAX_UPLOAD_BYTES": max_bytes,
         # Room for several pieces and the form around them in one request.
@@ -52,6 +65,43 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "WORKER_LEASE_SECONDS": float(env.get("INVENTAIRE_WORKER_LEASE_SECONDS", "60")),
         "WORKER_MAX_ATTEMPTS": int(env.get("INVENTAIRE_WORKER_MAX_ATTEMPTS", "5")),
     }
+
+
+def with_local_defaults(config: MutableMapping[str, Any], instance_path: str) -> None:
+    """What nobody gave is kept in the instance folder: the SQLite database, and a secret key
+    made once (so sessions survive restarts). A given value writes nothing there."""
+    if not config.get("DATABASE_URL"):
+        config["DATABASE_URL"] = default_sqlite_url(instance_path)
+    if not config.get("SECRET_KEY"):
+        config["SECRET_KEY"] = _local_secret(instance_path)
+
+
+def engine_settings(config: Mapping[str, Any], links: Links) -> EngineSettings:
+    """The engine's settings from the app's configuration, built once in create_app."""
+    smtp = None
+    if config.get("SMTP_HOST"):
+        smtp = SmtpSettings(
+            host=config["SMTP_HOST"],
+            port=int(config.get("SMTP_PORT", 25)),
+            user=config.get("SMTP_USER"),
+            password=config.get("SMTP_PASSWORD"),
+            starttls=bool(config.get("SMTP_STARTTLS")),
+            sender=config.get("SMTP_SENDER") or SmtpSettings.sender,
+        )
+    return EngineSettings(
+        links=links,
+        max_piece_bytes=int(config.get("MAX_UPLOAD_BYTES", DEFAULT_MAX_PIECE_BYTES)),
+        worker=WorkerSettings(
+            poll_interval=float(config.get("WORKER_POLL_SECONDS", 1.0)),
+            lease=timedelta(seconds=float(config.get("WORKER_LEASE_SECONDS", 60))),
+            max_attempts=int(config.get("WORKER_MAX_ATTEMPTS", 5)),
+            smtp=smtp,
+        ),
+        sessions=SessionLifetimes(
+            idle=timedelta(minutes=int(config.get("SESSION_IDLE_MINUTES", 120))),
+            absolute=timedelta(hours=int(config.get("SESSION_MAX_HOURS", 12))),
+        ),
+    )
 
 
 def default_processes_dir() -> Path:

@@ -6,13 +6,16 @@ from flask import Flask, current_app, g, request
 from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.core import dialect
 from engine.core.db import make_engine, make_session_factory
 
 
 def init_app(app: Flask) -> None:
+    """The engine and the session factory; every session carries the engine's settings
+    (create_app put them in `app.extensions["engine_settings"]`)."""
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["db_engine"] = engine
-    app.extensions["db_sessions"] = make_session_factory(engine)
+    app.extensions["db_sessions"] = make_session_factory(engine, app.extensions["engine_settings"])
     app.teardown_appcontext(_close_session)
 
 
@@ -24,11 +27,8 @@ def sessions() -> sessionmaker[Session]:
 def db() -> Session:
     if "db_session" not in g:
         g.db_session = sessions()()
-        if (
-            request.method not in ("GET", "HEAD")
-            and g.db_session.get_bind().dialect.name == "sqlite"
-        ):
-            g.db_session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+        if request.method not in ("GET", "HEAD"):
+            dialect.begin_writing(g.db_session)
         g.db_session.info["loaded"] = []
     session: Session = g.db_session
     return session

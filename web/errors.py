@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from engine.core.errors import InventaireError
+from engine.core.settings import EngineSettings
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,6 @@ MESSAGES = {
     403: "Vous n'avez pas les droits nécessaires pour accéder à cette page.",
     404: "La page demandée n'existe pas ou vous n'y avez pas accès.",
     405: "Cette action n'est pas possible sur cette page.",
-    413: "Les fichiers envoyés sont trop volumineux (20 Mo au plus par pièce).",
     429: "Trop de tentatives en peu de temps : patientez quelques minutes avant de réessayer.",
     500: "Une erreur inattendue s'est produite. L'équipe technique en est informée ; "
     "vos données déjà enregistrées sont conservées.",
@@ -43,10 +43,20 @@ def error_page(status: int, message: str | None = None) -> tuple[str, int]:
             "error.html",
             status=status,
             title=TITLES.get(status, "Erreur"),
-            message=message or MESSAGES.get(status, "Une erreur s'est produite."),
+            message=message or _message(status),
         ),
         status,
     )
+
+
+def _message(status: int) -> str:
+    if status == 413:
+        settings: EngineSettings = current_app.extensions["engine_settings"]
+        return (
+            "Les fichiers envoyés sont trop volumineux "
+            f"({settings.max_piece_size} au plus par pièce)."
+        )
+    return MESSAGES.get(status, "Une erreur s'est produite.")
 
 
 def init_app(app: Flask) -> None:

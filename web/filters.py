@@ -4,24 +4,24 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Flask
 
+from engine.core.clock import PARIS, french_date
 from engine.workflow.documents import ALLOWED
 from engine.workflow.dossier import DossierView, FiledForm
 from web.formrender import build_answers_view
 
-PARIS = ZoneInfo("Europe/Paris")
 TYPE_LABELS = {content_type: suffix[1:].upper() for suffix, content_type in ALLOWED.items()}
 
 
 def date_fr(value: datetime | None) -> str:
-    return value.astimezone(PARIS).strftime("%d/%m/%Y") if value else ""
+    return french_date(value)
 
 
 def datetime_fr(value: datetime | None) -> str:
-    return value.astimezone(PARIS).strftime("%d/%m/%Y à %H:%M") if value else ""
+    """« 27/11/2026 à 14:05 » (the pages' compact form; emails write « 14 h 05 »)."""
+    return f"{french_date(value)} à {value.astimezone(PARIS):%H:%M}" if value else ""
 
 
 def filesize(size: int) -> str:

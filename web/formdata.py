@@ -11,15 +11,15 @@ from engine.core import audit
 from engine.core.actor import Actor
 from engine.core.errors import DocumentRefused
 from engine.core.models import Instance
+from engine.core.settings import EngineSettings
 from engine.definitions.forms import FormDefinition, parse_submission
 from engine.workflow import documents
 from web.database import db
 
 
 def document_store() -> documents.DocumentStore:
-    return documents.DocumentStore(
-        Path(current_app.config["UPLOAD_DIR"]), int(current_app.config["MAX_UPLOAD_BYTES"])
-    )
+    settings: EngineSettings = current_app.extensions["engine_settings"]
+    return documents.DocumentStore(Path(current_app.config["UPLOAD_DIR"]), settings.max_piece_bytes)
 
 
 def read_form(

@@ -11,6 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask import current_app, has_app_context
+
+from engine.core.settings import DEFAULT_MAX_PIECE_BYTES, megabytes
 from engine.definitions.forms import (
     FieldSpec,
     FormDefinition,
@@ -21,7 +24,7 @@ from engine.definitions.forms import (
 )
 
 ACCEPTED_FILES = ".pdf,.odt,.docx"
-FILE_HINT = "Taille maximale : 20 Mo. Formats acceptés : PDF, ODT, DOCX."
+FILE_HINT = "Taille maximale : {size}. Formats acceptés : PDF, ODT, DOCX."
 DATE_HINT = "Format attendu : JJ/MM/AAAA."
 UNNAMED_DOCUMENT = "Document joint"
 ID_PREFIX = "champ-"
@@ -229,12 +232,19 @@ def _texts(value: Any) -> list[str]:
 
 def _format_hint(spec: FieldSpec) -> str | None:
     if spec.is_file:
-        return FILE_HINT
+        return FILE_HINT.format(size=_max_piece_size())
     if spec.widget == "date":
         return DATE_HINT
     if spec.max_length and spec.widget in ("text", "textarea"):
         return f"{format_number(spec.max_length)} caractères au plus."
     return None
+
+
+def _max_piece_size() -> str:
+    """The configured limit (« 20 Mo »); the default one outside an application."""
+    if has_app_context():
+        return str(current_app.extensions["engine_settings"].max_piece_size)
+    return megabytes(DEFAULT_MAX_PIECE_BYTES)
 
 
 def _input_type(spec: FieldSpec) -> str:

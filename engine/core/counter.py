@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from engine.core import dialect
 from engine.core.models import Counter
 
 
 def next_value(session: Session, name: str) -> int:
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(Counter)
-        .values(name=name, value=1)
-        .on_conflict_do_update(index_elements=[Counter.name], set_={"value": Counter.value + 1})
-        .returning(Counter.value)
-    )
+    statement = dialect.insert_or_update(
+        session,
+        Counter,
+        {"name": name, "value": 1},
+        key=[Counter.name],
+        update={"value": Counter.value + 1},
+    ).returning(Counter.value)
     return int(session.execute(statement).scalar_one())
 
 

@@ -9,6 +9,9 @@ import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.core.dialect import sqlite_begin
+from engine.core.settings import SESSION_INFO_KEY, EngineSettings
+
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine tuned for our use: SQLite with WAL and foreign keys, PostgreSQL pooled."""
@@ -18,7 +21,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "begin", sqlite_begin)
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
@@ -35,15 +38,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _sqlite_begin(connection: Any) -> None:
-    # A transaction that will write may ask for the lock at once (`sqlite_begin="IMMEDIATE"`):
-    # writers then wait their turn instead of failing when a reader upgrades too late.
-    mode = connection.get_execution_options().get("sqlite_begin", "")
-    connection.exec_driver_sql(f"BEGIN {mode}".strip())
-
-
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+def make_session_factory(
+    engine: Engine, settings: EngineSettings | None = None
+) -> sessionmaker[Session]:
+    """Sessions on `engine`; each carries `settings` (engine.core.settings.settings_of)."""
+    info = {SESSION_INFO_KEY: settings} if settings is not None else {}
+    return sessionmaker(bind=engine, expire_on_commit=False, info=info)
 
 
 def default_sqlite_url(instance_path: str | Path) -> str:

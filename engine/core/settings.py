@@ -1,9 +1,24 @@
 """Settings the engine is given (never read from the environment here: the web layer and the
-command line read it and pass them on)."""
+command line read it and pass them on).
+
+`EngineSettings` is built once by whoever runs the engine (the web layer's `create_app`) and
+bound to its session factory (`engine.core.db.make_session_factory`): code deep in a user
+action or a job reads it from the session it is given (`settings_of(session)`), and the worker
+gets its own part (`WorkerSettings`) when it is built.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Protocol
+
+from sqlalchemy.orm import Session
+
+# How big one piece (an uploaded file) may be, unless the operator says otherwise.
+DEFAULT_MAX_PIECE_BYTES = 20 * 1024 * 1024
+# Where a session factory keeps the settings its sessions run under (`Session.info`).
+SESSION_INFO_KEY = "engine_settings"
 
 
 @dataclass(frozen=True)
@@ -15,3 +30,85 @@ class SmtpSettings:
     starttls: bool = False
     sender: str = "Inventaire <ne-pas-repondre@inventaire.invalid>"
     timeout: float = 30.0
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    """The worker's timings, and the SMTP server it delivers emails through (None: the outbox)."""
+
+    poll_interval: float = 1.0
+    batch_size: int = 10
+    lease: timedelta = timedelta(seconds=60)
+    max_attempts: int = 5
+    # Retry n waits backoff × 2^(n-1): 10 s, 20 s, 40 s, 80 s, then an incident.
+    backoff: timedelta = timedelta(seconds=10)
+    max_backoff: timedelta = timedelta(hours=1)
+    smtp: SmtpSettings | None = None
+
+
+@dataclass(frozen=True)
+class SessionLifetimes:
+    """A signed-in session ends after `idle` without a request, and `absolute` after the
+    sign-in however active it is."""
+
+    idle: timedelta = timedelta(hours=2)
+    absolute: timedelta = timedelta(hours=12)
+
+
+class Links(Protocol):
+    """The web addresses written in emails. The web layer knows its routes and its public
+    address; the engine asks it (from a request or from the worker, outside any)."""
+
+    def dossier(self, instance_id: int, *, submitter: bool) -> str:
+        """A dossier's page: the submitter's side (`/demandes/…`) or the staff's."""
+        ...
+
+    def fiche(self, numero: str) -> str:
+        """A register entry's public fiche."""
+        ...
+
+    def sign_in(self) -> str: ...
+
+
+class NoLinks:
+    """The engine on its own (a scenario replayed, a script): no web pages to point to."""
+
+    def dossier(self, instance_id: int, *, submitter: bool) -> str:
+        return ""
+
+    def fiche(self, numero: str) -> str:
+        return ""
+
+    def sign_in(self) -> str:
+        return ""
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    links: Links = field(default_factory=NoLinks)
+    max_piece_bytes: int = DEFAULT_MAX_PIECE_BYTES
+    worker: WorkerSettings = field(default_factory=WorkerSettings)
+    sessions: SessionLifetimes = field(default_factory=SessionLifetimes)
+
+    @property
+    def smtp(self) -> SmtpSettings | None:
+        return self.worker.smtp
+
+    @property
+    def max_piece_size(self) -> str:
+        """The piece size limit as French messages write it: « 20 Mo »."""
+        return megabytes(self.max_piece_bytes)
+
+
+DEFAULT_SETTINGS = EngineSettings()
+
+
+def settings_of(session: Session) -> EngineSettings:
+    """The settings the session's factory was made with; the defaults when none were given."""
+    found = session.info.get(SESSION_INFO_KEY)
+    return found if isinstance(found, EngineSettings) else DEFAULT_SETTINGS
+
+
+def megabytes(count: int) -> str:
+    """A size in whole megabytes the French way (« 20 Mo »), as the size checks round it."""
+    return f"{count // (1024 * 1024)} Mo"

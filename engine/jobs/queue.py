@@ -13,9 +13,9 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from engine.core import dialect
 from engine.core.clock import utcnow
 from engine.core.models import Job, JobStatus
 
@@ -66,11 +66,7 @@ def enqueue(session: Session, jobs: list[NewJob]) -> None:
         }
         for job in jobs
     ]
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    session.execute(
-        insert(Job).values(rows).on_conflict_do_nothing(index_elements=[Job.idempotency_key])
-    )
+    session.execute(dialect.insert_or_ignore(session, Job, rows, key=[Job.idempotency_key]))
 
 
 def pending_for(session: Session, instance_id: int, kind: JobKind) -> list[Job]:

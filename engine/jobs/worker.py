@@ -23,27 +23,15 @@ from datetime import timedelta
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.core import audit
+from engine.core import audit, dialect
 from engine.core.actor import SYSTEM, Actor
 from engine.core.clock import utcnow
 from engine.core.errors import Conflict, InventaireError, NotFound
 from engine.core.models import Job, JobStatus, as_id
-from engine.core.settings import SmtpSettings
+from engine.core.settings import WorkerSettings
 from engine.jobs.api import Handler, JobRun
 
 log = logging.getLogger("inventaire.worker")
-
-
-@dataclass(frozen=True)
-class WorkerSettings:
-    poll_interval: float = 1.0
-    batch_size: int = 10
-    lease: timedelta = timedelta(seconds=60)
-    max_attempts: int = 5
-    # Retry n waits backoff × 2^(n-1): 10 s, 20 s, 40 s, 80 s, then an incident.
-    backoff: timedelta = timedelta(seconds=10)
-    max_backoff: timedelta = timedelta(hours=1)
-    smtp: SmtpSettings | None = None
 
 
 def default_name() -> str:
@@ -98,7 +86,7 @@ class Worker:
     def claim(self) -> list[int]:
         now = utcnow()
         with self.sessions() as session:
-            self._begin_write(session)
+            dialect.begin_writing(session)
             due = (
                 select(Job.id)
                 .where(
@@ -110,8 +98,7 @@ class Worker:
                 .order_by(Job.run_at, Job.id)
                 .limit(self.settings.batch_size)
             )
-            if session.get_bind().dialect.name == "postgresql":
-                due = due.with_for_update(skip_locked=True)
+            due = dialect.skip_locked(due, session)
             ids = list(
                 session.scalars(
                     update(Job)
@@ -132,7 +119,7 @@ class Worker:
     def _release(self, ids: list[int]) -> None:
         """Stopping: give back the claimed jobs not started, as if never claimed."""
         with self.sessions() as session:
-            self._begin_write(session)
+            dialect.begin_writing(session)
             session.execute(
                 update(Job)
                 .where(Job.id.in_(ids), Job.lease_owner == self.name)
@@ -151,7 +138,7 @@ class Worker:
     def execute(self, job_id: int) -> None:
         session = self.sessions()
         try:
-            self._begin_write(session)
+            dialect.begin_writing(session)
             job = session.scalar(
                 select(Job)
                 .where(
@@ -185,7 +172,7 @@ class Worker:
 
     def _record_failure(self, job_id: int, error: Exception) -> None:
         with self.sessions() as session:
-            self._begin_write(session)
+            dialect.begin_writing(session)
             job = session.scalar(select(Job).where(Job.id == job_id).with_for_update())
             if job is None or job.lease_owner != self.name:
                 return
@@ -212,12 +199,6 @@ class Worker:
     def backoff(self, attempts: int) -> timedelta:
         delay = self.settings.backoff * (2 ** max(attempts - 1, 0))
         return min(delay, self.settings.max_backoff)
-
-    @staticmethod
-    def _begin_write(session: Session) -> None:
-        # SQLite: take the write lock at BEGIN, so two writers queue instead of failing.
-        if session.get_bind().dialect.name == "sqlite":
-            session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
 
 
 def error_message(error: Exception) -> str:

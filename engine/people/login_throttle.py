@@ -25,13 +25,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from engine import jobs
-from engine.core import audit
+from engine.core import audit, dialect
 from engine.core.actor import SYSTEM
-from engine.core.clock import utcnow
+from engine.core.clock import french_moment, utcnow
 from engine.core.models import LoginThrottle, User
 from engine.emails import notifications
 from engine.people.accounts import authenticate, find_user_by_email
@@ -129,9 +128,9 @@ def sign_in(session: Session, email: str, password: str, remote_addr: str | None
     counters = _counters(email, normalise_address(remote_addr))
     rows = _locked_rows(session, counters, now)
     blocked = [
-        _aware(row.blocked_until)
+        row.blocked_until
         for row in rows.values()
-        if row.blocked_until is not None and _aware(row.blocked_until) > now
+        if row.blocked_until is not None and row.blocked_until > now
     ]
     if blocked:
         return SignIn(user=None, refused=True, retry_at=max(blocked))
@@ -161,16 +160,16 @@ def _locked_rows(
     SQLite: this INSERT takes the database's write lock, held until the commit). Concurrent
     attempts on one account or address thus take turns: none slips through while another is
     being counted."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     session.execute(
-        insert(LoginThrottle)
-        .values(
+        dialect.insert_or_ignore(
+            session,
+            LoginThrottle,
             [
                 {"key": counter.key, "kind": counter.policy.kind, "failures": 0, "updated_at": now}
                 for counter in counters
-            ]
+            ],
+            key=[LoginThrottle.key],
         )
-        .on_conflict_do_nothing(index_elements=[LoginThrottle.key])
     )
     rows = session.scalars(
         select(LoginThrottle)
@@ -211,7 +210,7 @@ def _failed(
     for counter in counters:
         row = rows[counter.key]
         policy = counter.policy
-        if row.last_failure_at is None or _aware(row.last_failure_at) <= now - policy.forget_after:
+        if row.last_failure_at is None or row.last_failure_at <= now - policy.forget_after:
             row.failures = 0
         row.failures += 1
         row.last_failure_at = now
@@ -233,17 +232,12 @@ def _tell_owner(session: Session, email: str, until: datetime, failures: int) ->
     user = find_user_by_email(session, email)
     if user is None or not user.active:
         return
-    jobs.enqueue(session, [notifications.for_account_lock(user, until, failures)])
+    jobs.enqueue(session, [notifications.for_account_lock(session, user, until, failures)])
     audit.record(
         session,
         None,
         SYSTEM,
         "connexion",
         f"Connexions au compte {user.email} suspendues jusqu'au "
-        f"{notifications.french_moment(until)} après {failures} mots de passe erronés.",
+        f"{french_moment(until)} après {failures} mots de passe erronés.",
     )
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite gives back naive datetimes (stored in UTC); PostgreSQL aware ones."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=utcnow().tzinfo)

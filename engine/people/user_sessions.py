@@ -18,18 +18,11 @@ from sqlalchemy.orm import Session
 
 from engine.core.actor import Actor
 from engine.core.models import Role, User, UserRole, UserSession
+from engine.core.settings import SessionLifetimes
 
-DEFAULT_IDLE = timedelta(hours=2)
-DEFAULT_ABSOLUTE = timedelta(hours=12)
 # Last-seen is written at most this often: a write per page would queue every reader behind
 # SQLite's single writer. Idle expiry is therefore precise to this much.
 TOUCH_EVERY = timedelta(minutes=1)
-
-
-@dataclass(frozen=True)
-class Lifetimes:
-    idle: timedelta = DEFAULT_IDLE
-    absolute: timedelta = DEFAULT_ABSOLUTE
 
 
 @dataclass(frozen=True)
@@ -43,7 +36,7 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def open_session(session: Session, user_id: int, now: datetime, lifetimes: Lifetimes) -> str:
+def open_session(session: Session, user_id: int, now: datetime, lifetimes: SessionLifetimes) -> str:
     """A new session for the user; returns the token for the cookie. Expired rows go meanwhile."""
     purge_expired(session, now, lifetimes)
     token = secrets.token_urlsafe(32)
@@ -54,7 +47,9 @@ def open_session(session: Session, user_id: int, now: datetime, lifetimes: Lifet
     return token
 
 
-def resolve(session: Session, token: str, now: datetime, lifetimes: Lifetimes) -> Found | None:
+def resolve(
+    session: Session, token: str, now: datetime, lifetimes: SessionLifetimes
+) -> Found | None:
     """The actor of a live session of an active user, in one query; None otherwise."""
     rows = session.execute(
         select(
@@ -85,10 +80,7 @@ def resolve(session: Session, token: str, now: datetime, lifetimes: Lifetimes) -
         organisation_id=first.organisation_id,
         roles=frozenset(row[5] for row in rows if row[5] is not None),
     )
-    last_seen = first.last_seen_at
-    if last_seen.tzinfo is None:  # SQLite gives back naive datetimes, stored in UTC
-        last_seen = last_seen.replace(tzinfo=now.tzinfo)
-    return Found(actor=actor, stale=now - last_seen >= TOUCH_EVERY)
+    return Found(actor=actor, stale=now - first.last_seen_at >= TOUCH_EVERY)
 
 
 def touch(session: Session, token: str, now: datetime) -> None:
@@ -121,7 +113,7 @@ def revoke_all(session: Session, user_id: int) -> None:
     )
 
 
-def purge_expired(session: Session, now: datetime, lifetimes: Lifetimes) -> None:
+def purge_expired(session: Session, now: datetime, lifetimes: SessionLifetimes) -> None:
     session.execute(
         delete(UserSession)
         .where(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -173,10 +173,10 @@ def find_fiche(session: Session, numero: str) -> Fiche | None:
         certificateurs=certifiers(entry.certificateurs),
         autorite_legitime=entry.autorite_legitime,
         mandat=mandat if isinstance(mandat, bool) else None,
-        decision_at=aware(entry.decision_at),
-        start_at=aware(entry.start_at),
-        end_at=aware(entry.end_at),
-        status_changed_at=aware(entry.status_changed_at),
+        decision_at=entry.decision_at,
+        start_at=entry.start_at,
+        end_at=entry.end_at,
+        status_changed_at=entry.status_changed_at,
         withdrawal_reason=entry.withdrawal_reason,
         imported=entry.source == "import",
         fields=_fields(entry.content),
@@ -193,13 +193,6 @@ def status_label(status: str) -> str:
 
 def _known(status: str) -> bool:
     return status in {member.value for member in RegisterStatus}
-
-
-def aware(moment: datetime | None) -> datetime | None:
-    """Dates as stored are UTC; SQLite gives them back without their zone."""
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment
 
 
 def certifiers(value: Any) -> tuple[Certifier, ...]:
@@ -234,7 +227,7 @@ def _previous(session: Session, entry: RegisterEntry) -> ChainLink | None:
         return None
     if previous is None:
         return None
-    return ChainLink(previous.numero, previous.intitule, aware(previous.decision_at), True)
+    return ChainLink(previous.numero, previous.intitule, previous.decision_at, True)
 
 
 def _following(session: Session, entry: RegisterEntry) -> tuple[ChainLink, ...]:
@@ -251,7 +244,7 @@ def _following(session: Session, entry: RegisterEntry) -> tuple[ChainLink, ...]:
         )
         .order_by(RegisterEntry.decision_at, RegisterEntry.id)
     )
-    links = [ChainLink(row.numero, row.intitule, aware(row.decision_at), True) for row in rows]
+    links = [ChainLink(row.numero, row.intitule, row.decision_at, True) for row in rows]
     named = [
         numero
         for numero in _numeros(entry.content, "nouvelles_certifications")
@@ -269,7 +262,7 @@ def _following(session: Session, entry: RegisterEntry) -> tuple[ChainLink, ...]:
         for numero in named:
             row = found.get(numero)
             links.append(
-                ChainLink(numero, row.intitule, aware(row.decision_at), True)
+                ChainLink(numero, row.intitule, row.decision_at, True)
                 if row is not None
                 else ChainLink(numero, None, None, in_register=False)
             )
@@ -293,15 +286,15 @@ def _history(
     events: list[HistoryEvent] = []
     decision = "Décision d'enregistrement" if entry.source == "import" else "Recensement prononcé"
     renews = f"Renouvellement de la certification {previous.numero}" if previous else None
-    events.append(HistoryEvent(aware(entry.decision_at), decision, renews))
+    events.append(HistoryEvent(entry.decision_at, decision, renews))
     if entry.start_at is not None:
-        events.append(HistoryEvent(aware(entry.start_at), "Début de validité"))
+        events.append(HistoryEvent(entry.start_at, "Début de validité"))
     if entry.status == RegisterStatus.EXPIRED:
-        at = aware(entry.status_changed_at or entry.end_at)
+        at = entry.status_changed_at or entry.end_at
         events.append(HistoryEvent(at, "Fin de validité : certification échue"))
     if entry.status == RegisterStatus.WITHDRAWN:
         reason = f"Motif : {entry.withdrawal_reason}" if entry.withdrawal_reason else None
-        events.append(HistoryEvent(aware(entry.status_changed_at), "Retrait du registre", reason))
+        events.append(HistoryEvent(entry.status_changed_at, "Retrait du registre", reason))
     for link in following:
         events.append(
             HistoryEvent(link.decision_at, f"Renouvelée par la certification {link.numero}")

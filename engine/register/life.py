@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from engine import jobs
 from engine.core import audit
 from engine.core.actor import SYSTEM, Actor
-from engine.core.clock import utcnow
+from engine.core.clock import french_date, utcnow
 from engine.core.errors import Conflict, Forbidden, NotFound
 from engine.core.models import (
     REGISTER_STATUS_LABELS,
@@ -35,7 +35,6 @@ from engine.core.models import (
 )
 from engine.definitions.definition import definition_for, get_latest_version
 from engine.emails import notifications
-from engine.emails.notifications import french_date
 from engine.jobs import JobKind, NewJob
 from engine.jobs.api import JobRun
 from engine.register.opendata.fiche import moment_to_date

@@ -26,7 +26,7 @@ from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import Session
 
 from engine.core.models import RegisterEntry, RegisterStatus
-from engine.register.fiche_page import aware, certifier_names, status_label
+from engine.register.fiche_page import certifier_names, status_label
 from engine.register.publication import CATEGORY_LABELS
 
 SORTS = ("pertinence", "date")
@@ -342,9 +342,9 @@ def _hit(row: sa.Row[Any]) -> RegisterHit:
         status=row.status,
         status_label=status_label(row.status),
         autorite_legitime=row.autorite_legitime,
-        decision_at=aware(row.decision_at),
-        start_at=aware(row.start_at),
-        end_at=aware(row.end_at),
+        decision_at=row.decision_at,
+        start_at=row.start_at,
+        end_at=row.end_at,
     )
 
 

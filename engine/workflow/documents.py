@@ -15,9 +15,10 @@ from engine.core.actor import Actor
 from engine.core.clock import utcnow
 from engine.core.errors import DocumentRefused, NotFound
 from engine.core.models import Document, Instance
+from engine.core.settings import DEFAULT_MAX_PIECE_BYTES, megabytes
 from engine.workflow import access, office_archive
 
-DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+DEFAULT_MAX_BYTES = DEFAULT_MAX_PIECE_BYTES
 ALLOWED = {
     ".pdf": "application/pdf",
     ".odt": "application/vnd.oasis.opendocument.text",
@@ -71,7 +72,7 @@ def store(
     if len(content) > store.max_bytes:
         raise DocumentRefused(
             f"Le fichier « {name} » dépasse la taille autorisée "
-            f"({store.max_bytes // (1024 * 1024)} Mo au plus).",
+            f"({megabytes(store.max_bytes)} au plus).",
             field=field,
         )
     if not content:

@@ -552,7 +552,7 @@ def reassign(session: Session, actor: Actor, work_item_id: int, user_id: int) ->
         task_spec=item.task_spec,
     )
     if target.id != actor.id:
-        jobs.enqueue(session, [notifications.for_reassignment(instance, item, target)])
+        jobs.enqueue(session, [notifications.for_reassignment(session, instance, item, target)])
     _flush_or_conflict(session, item.id)
     return item
 

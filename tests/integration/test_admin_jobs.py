@@ -26,7 +26,8 @@ from engine.core.models import (
     JobStatus,
     Organisation,
 )
-from engine.emails import notifications
+from engine.emails.recipients import RECIPIENT_LABELS
+from engine.emails.templates import templates
 from engine.jobs import JobKind, NewJob
 from engine.jobs.api import JobRun
 from engine.jobs.worker import Worker, WorkerSettings
@@ -321,10 +322,10 @@ def test_the_templates_page_shows_every_template_read_only(admin: Browser) -> No
     shown = text_of(page)
     assert "engine/courriels/" in shown
     assert "<form" not in page.get_data(as_text=True).split("<main", 1)[1]
-    for template in notifications.templates().values():
+    for template in templates().values():
         section = row_of(shown, f"{template.name} Fichier", 3000)
         assert f"engine/courriels/{template.name}.txt" in section
-        assert notifications.RECIPIENT_LABELS[template.recipient] in section
+        assert RECIPIENT_LABELS[template.recipient] in section
         assert template.subject in section
         assert " ".join(template.source.split()) in section
 

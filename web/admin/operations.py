@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, url_for
@@ -25,7 +25,8 @@ from engine.core.models import (
     RoleName,
     as_id,
 )
-from engine.emails import notifications
+from engine.emails.recipients import RECIPIENT_LABELS
+from engine.emails.templates import templates
 from engine.jobs import JOB_KIND_LABELS, jobs_of, worker
 from web.admin import bp
 from web.auth import current_actor, roles_required
@@ -116,13 +117,6 @@ class Pagination:
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def _utc(moment: datetime | None) -> datetime | None:
-    """SQLite gives back naive datetimes (stored in UTC); PostgreSQL aware ones."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
-
-
 def _dossier(
     instance_id: int | None, reference: str | None, title: str | None
 ) -> DossierRef | None:
@@ -138,10 +132,10 @@ def _job_row(job: Job, reference: str | None, title: str | None) -> JobRow:
         kind_label=KIND_TEXT.get(job.kind, job.kind),
         status=job.status,
         status_label=JOB_STATUS_TEXT.get(job.status, job.status),
-        run_at=_utc(job.run_at),
+        run_at=job.run_at,
         attempts=job.attempts,
         last_error=job.last_error,
-        finished_at=_utc(job.finished_at),
+        finished_at=job.finished_at,
         lease_owner=job.lease_owner if job.status == JobStatus.RUNNING else None,
         dossier=_dossier(job.instance_id, reference, title),
     )
@@ -155,8 +149,8 @@ def _email_row(email: Email, reference: str | None, title: str | None, *, body: 
         template=email.template,
         status=email.status,
         status_label=EMAIL_STATUS_TEXT.get(email.status, email.status),
-        created_at=_utc(email.created_at),
-        sent_at=_utc(email.sent_at),
+        created_at=email.created_at,
+        sent_at=email.sent_at,
         dossier=_dossier(email.instance_id, reference, title),
         body=email.body if body else "",
     )
@@ -225,7 +219,7 @@ def incidents() -> str:
     ]
     events = [
         IncidentEvent(
-            _utc(event.at),
+            event.at,
             event.summary,
             _dossier(event.instance_id, reference, title),
         )
@@ -311,7 +305,7 @@ def email(email_id: int) -> str:
     if found is None:
         raise NotFound("Courriel introuvable.")
     row = _email_row(found[0], found[1], found[2], body=True)
-    known = notifications.templates()
+    known = templates()
     return render_template(
         "admin/courriel.html",
         email=row,
@@ -328,13 +322,11 @@ def email_templates() -> str:
             name=template.name,
             path=f"engine/courriels/{template.name}.txt",
             recipient=template.recipient,
-            recipient_label=notifications.RECIPIENT_LABELS.get(
-                template.recipient, template.recipient
-            ),
+            recipient_label=RECIPIENT_LABELS.get(template.recipient, template.recipient),
             subject=template.subject,
             source=template.source,
         )
-        for template in notifications.templates().values()
+        for template in templates().values()
     ]
     return render_template("admin/modeles.html", templates=rows)
 

@@ -27,9 +27,9 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
-PARIS = ZoneInfo("Europe/Paris")
+from engine.core.clock import PARIS, as_utc
+
 VERSION_FLUX = "4.1"
 OUI, NON = "Oui", "Non"
 
@@ -300,12 +300,8 @@ def date_to_moment(value: date) -> datetime:
     return datetime(value.year, value.month, value.day, tzinfo=PARIS).astimezone(UTC)
 
 
-def as_utc(moment: datetime) -> datetime:
-    """SQLite gives back naive datetimes: they were stored in UTC."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def moment_to_date(moment: datetime) -> date:
+    """The register's (Paris) calendar date of a moment; a naive one is taken as UTC."""
     return as_utc(moment).astimezone(PARIS).date()
 
 

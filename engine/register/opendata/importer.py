@@ -50,7 +50,6 @@ from engine.core.clock import utcnow
 from engine.core.errors import InventaireError
 from engine.core.models import RegisterEntry, RegisterStatus
 from engine.register.life import schedule_expiry
-from engine.register.opendata.fiche import as_utc
 from engine.register.opendata.mapping import (
     SOURCE_IMPORT,
     Fiche,
@@ -367,7 +366,7 @@ def category_of(fiche: Fiche) -> str:
 
 def _update(entry: RegisterEntry, values: dict[str, Any], now: datetime) -> bool:
     """Apply the fiche's values when one differs; False when the entry already has them."""
-    changed = [name for name, value in values.items() if not _same(getattr(entry, name), value)]
+    changed = [name for name, value in values.items() if getattr(entry, name) != value]
     if not changed:
         return False
     if "status" in changed:
@@ -378,12 +377,6 @@ def _update(entry: RegisterEntry, values: dict[str, Any], now: datetime) -> bool
         setattr(entry, name, values[name])
     entry.updated_at = now
     return True
-
-
-def _same(stored: Any, value: Any) -> bool:
-    if isinstance(stored, datetime) and isinstance(value, datetime):
-        return as_utc(stored) == as_utc(value)
-    return bool(stored == value)
 
 
 def _link_chains(session: Session, renewals: list[tuple[str, str]]) -> int:

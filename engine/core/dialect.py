@@ -1,0 +1,80 @@
+"""What SQLite and PostgreSQL write differently, in one place: upserts ("insert… on conflict"),
+the write lock a SQLite transaction takes at BEGIN, and row locks that skip rows another
+worker holds."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import Select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+# The execution option a connection's BEGIN reads (see `sqlite_begin` below).
+SQLITE_BEGIN = "sqlite_begin"
+
+Insert = postgresql.Insert | sqlite.Insert
+S = TypeVar("S", bound=Select[Any])
+
+
+def is_postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def is_sqlite(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
+def _insert(session: Session, model: type[Any]) -> Insert:
+    return postgresql.insert(model) if is_postgresql(session) else sqlite.insert(model)
+
+
+def insert_or_ignore(
+    session: Session,
+    model: type[Any],
+    rows: Sequence[Mapping[str, Any]],
+    key: Sequence[InstrumentedAttribute[Any]],
+) -> Insert:
+    """INSERT of `rows`; a row whose `key` (a unique index) is already there is left as it is."""
+    return _insert(session, model).values(list(rows)).on_conflict_do_nothing(index_elements=key)
+
+
+def insert_or_update(
+    session: Session,
+    model: type[Any],
+    values: Mapping[str, Any],
+    key: Sequence[InstrumentedAttribute[Any]],
+    update: Mapping[str, Any],
+) -> Insert:
+    """INSERT of one row, or, when its `key` is already there, UPDATE of that row with `update`
+    (one atomic statement on both databases)."""
+    return (
+        _insert(session, model)
+        .values(dict(values))
+        .on_conflict_do_update(index_elements=key, set_=dict(update))
+    )
+
+
+def begin_writing(session: Session) -> Session:
+    """A transaction that will write: on SQLite it takes the database's write lock at BEGIN
+    (`BEGIN IMMEDIATE`), so writers wait their turn instead of failing when a reader upgrades
+    too late. Call it before the session's first statement; PostgreSQL needs nothing."""
+    if is_sqlite(session):
+        session.connection(execution_options={SQLITE_BEGIN: "IMMEDIATE"})
+    return session
+
+
+def skip_locked(statement: S, session: Session) -> S:
+    """PostgreSQL: lock the rows selected, skipping those another transaction holds (workers
+    side by side never claim the same row). SQLite needs nothing: its writers take turns."""
+    if is_postgresql(session):
+        return statement.with_for_update(skip_locked=True)
+    return statement
+
+
+def sqlite_begin(connection: Any) -> None:
+    """The `begin` listener of a SQLite engine (pysqlite's own BEGIN is turned off): `BEGIN`,
+    or `BEGIN IMMEDIATE` when `begin_writing` asked for it."""
+    mode = connection.get_execution_options().get(SQLITE_BEGIN, "")
+    connection.exec_driver_sql(f"BEGIN {mode}".strip())

@@ -1,0 +1,80 @@
+"""Composing emails: the French templates of `engine/emails/courriels/`, read and rendered.
+
+A template (the admin pages show them) is a header (`destinataire:`, `objet:`), a `---` line,
+then the body, rendered by a sandboxed Jinja environment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import ChainableUndefined, Template, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+
+from engine.core.errors import ExecutionError
+from engine.emails.recipients import RECIPIENT_LABELS
+
+TEMPLATES_DIR = Path(__file__).parent / "courriels"
+
+
+@dataclass(frozen=True)
+class EmailTemplate:
+    name: str
+    # Who receives it: a key of RECIPIENT_LABELS.
+    recipient: str
+    subject: str
+    body: str
+    source: str
+
+
+@cache
+def templates() -> dict[str, EmailTemplate]:
+    return {
+        path.stem: _parse_template(path.stem, path.read_text(encoding="utf-8"))
+        for path in sorted(TEMPLATES_DIR.glob("*.txt"))
+    }
+
+
+def template(name: str) -> EmailTemplate:
+    found = templates().get(name)
+    if found is None:
+        raise ExecutionError(f"Modèle de courriel inconnu : « {name} ».")
+    return found
+
+
+def _parse_template(name: str, text: str) -> EmailTemplate:
+    header, _, body = text.partition("\n---\n")
+    fields = dict(
+        (key.strip(), value.strip())
+        for key, _, value in (line.partition(":") for line in header.splitlines())
+    )
+    recipient = fields.get("destinataire", "")
+    if recipient not in RECIPIENT_LABELS or not fields.get("objet") or not body:
+        raise ValueError(f"Modèle de courriel {name} : en-tête destinataire/objet ou corps absent.")
+    return EmailTemplate(name, recipient, fields["objet"], body, text)
+
+
+# A variable this dossier lacks (a field left empty, a timer not set) reads as empty.
+_environment = SandboxedEnvironment(
+    undefined=ChainableUndefined, autoescape=False, keep_trailing_newline=True
+)
+
+
+@cache
+def _compiled(source: str) -> Template:
+    return _environment.from_string(source)
+
+
+def render(template: EmailTemplate, context: dict[str, Any]) -> tuple[str, str]:
+    """The subject (one line, 300 characters at most) and the body."""
+    try:
+        subject = _compiled(template.subject).render(context)
+        body = _compiled(template.body).render(context)
+    except TemplateError as error:
+        raise ExecutionError(
+            f"Le modèle de courriel « {template.name} » ne peut pas être rendu : {error}."
+        ) from error
+    return " ".join(subject.split())[:300], body
