@@ -47,7 +47,17 @@ class InventaireRequest(Request):
 def create_app(
     test_config: dict[str, Any] | None = None, *, instance_path: str | None = None
 ) -> Flask:
-    from web import auth, database, errors, filters, security_headers
+    from web import (
+        access_log,
+        auth,
+        database,
+        errors,
+        filters,
+        health,
+        logs,
+        metrics,
+        security_headers,
+    )
     from web.admin import bp as admin_bp
     from web.config import engine_settings, from_environment, with_local_defaults
     from web.demandes import bp as demandes_bp
@@ -64,6 +74,7 @@ def create_app(
     app.config.from_mapping(from_environment(app.instance_path))
     if test_config:
         app.config.from_mapping(test_config)
+    logs.configure(app.config["LOG_LEVEL"], app.config["LOG_FORMAT"])
     with_local_defaults(app.config, app.instance_path)
     # The engine's settings, once: the database's sessions carry them, the worker is given them.
     app.extensions["engine_settings"] = engine_settings(
@@ -73,6 +84,8 @@ def create_app(
     app.jinja_env.lstrip_blocks = True
     csrf.init_app(app)
     database.init_app(app)
+    metrics.init_app(app)
+    access_log.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
     filters.init_app(app)
@@ -91,6 +104,7 @@ def create_app(
         admin_bp,
         studio_bp,
         registre_bp,
+        health.bp,
     ):
         app.register_blueprint(blueprint)
     return app

@@ -37,7 +37,7 @@ from engine.core.settings import EngineSettings, SessionLifetimes
 from engine.people import login_throttle, user_sessions
 from web.database import db, sessions
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("inventaire.web.auth")
 bp = Blueprint("auth", __name__)
 View = TypeVar("View", bound=Callable[..., Any])
 # The Flask session (a signed cookie) holds this token only; the row says who and until when.

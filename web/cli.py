@@ -28,6 +28,7 @@ from engine.studio import demo
 from engine.studio.replay import replay
 from engine.studio.scenario import ScenarioResult, load_scenarios
 from engine.workflow import documents
+from web import logs
 from web.background import make_worker, start_worker_thread
 
 if TYPE_CHECKING:
@@ -145,6 +146,8 @@ def prepare_database(app: Flask, *, with_demo: bool) -> None:
 @click.group()
 def main() -> None:
     """Inventaire : recensement des certifications à l'Inventaire."""
+    # Before anything logs (the worker's lines, the requests'): INVENTAIRE_LOG_LEVEL/_FORMAT.
+    logs.configure()
 
 
 @main.command("run")

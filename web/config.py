@@ -64,6 +64,11 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "WORKER_POLL_SECONDS": float(env.get("INVENTAIRE_WORKER_POLL_SECONDS", "1")),
         "WORKER_LEASE_SECONDS": float(env.get("INVENTAIRE_WORKER_LEASE_SECONDS", "60")),
         "WORKER_MAX_ATTEMPTS": int(env.get("INVENTAIRE_WORKER_MAX_ATTEMPTS", "5")),
+        # Logging (web/logs.py): the level of the inventaire.* loggers, "text" or "json" lines.
+        "LOG_LEVEL": env.get("INVENTAIRE_LOG_LEVEL") or "INFO",
+        "LOG_FORMAT": env.get("INVENTAIRE_LOG_FORMAT") or "text",
+        # Opens /metrics to a scraper that is not on this machine (Authorization: Bearer …).
+        "METRICS_TOKEN": env.get("INVENTAIRE_METRICS_TOKEN") or None,
     }
 
 

@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 from engine.core.errors import InventaireError
 from engine.core.settings import EngineSettings
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("inventaire.web.errors")
 
 TITLES = {
     400: "Requête invalide",

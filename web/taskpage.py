@@ -21,7 +21,7 @@ from web.errors import error_page
 from web.formdata import read_form
 from web.formrender import build_form_view
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("inventaire.web.taskpage")
 Page = str | tuple[str, int] | Response
 
 PROCESS_FAILURE = (
@@ -40,6 +40,12 @@ def keep_process_failure(
         db(), actor, instance_id, error.user_message, blocking=isinstance(error, ExecutionError)
     )
     db().commit()
+    log.error(
+        "Incident: the process model failed on dossier %s: %s",
+        instance_id,
+        error.user_message,
+        extra={"incident": "process", "dossier_id": instance_id, "error": error.user_message},
+    )
 
 
 def render_task(

@@ -19,6 +19,7 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from time import perf_counter
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -29,6 +30,7 @@ from engine.core.clock import utcnow
 from engine.core.errors import Conflict, InventaireError, NotFound
 from engine.core.models import Job, JobStatus, as_id
 from engine.core.settings import WorkerSettings
+from engine.jobs import run_log
 from engine.jobs.api import Handler, JobRun
 
 log = logging.getLogger("inventaire.worker")
@@ -50,16 +52,16 @@ class Worker:
 
     def run(self, stop: threading.Event) -> None:
         """Run due jobs until `stop` is set; sleep `poll_interval` when there is nothing."""
-        log.info("Travailleur %s démarré.", self.name)
+        log.info("Worker %s started", self.name)
         while not stop.is_set():
             try:
                 count = self.run_once(stop)
             except Exception:  # the database went away: wait and try again
-                log.exception("Travailleur %s : réclamation impossible.", self.name)
+                log.exception("Worker %s could not claim jobs", self.name)
                 count = 0
             if count < self.settings.batch_size:
                 stop.wait(self.settings.poll_interval)
-        log.info("Travailleur %s arrêté.", self.name)
+        log.info("Worker %s stopped", self.name)
 
     def run_once(self, stop: threading.Event | None = None) -> int:
         """Claim one batch and run it; the number of jobs claimed."""
@@ -136,6 +138,7 @@ class Worker:
     # --- running one job ----------------------------------------------------------------------
 
     def execute(self, job_id: int) -> None:
+        started = perf_counter()
         session = self.sessions()
         try:
             dialect.begin_writing(session)
@@ -150,6 +153,7 @@ class Worker:
             )
             if job is None:  # our lease lapsed and another worker took it
                 session.rollback()
+                log.warning("Job %s skipped: its lease lapsed, another worker took it", job_id)
                 return
             handler = self.handlers.get(job.kind)
             if handler is None:
@@ -163,19 +167,21 @@ class Worker:
             if result:
                 job.payload = {**(job.payload or {}), "resultat": result[:500]}
             session.commit()
+            run_log.done(job_id, job.kind, job.attempts, started)
         except Exception as error:
             session.rollback()
-            log.warning("Travail %s en échec : %s", job_id, error)
-            self._record_failure(job_id, error)
+            after = self._record_failure(job_id, error)
+            run_log.failed(job_id, after, error_message(error), error, started)
         finally:
             session.close()
 
-    def _record_failure(self, job_id: int, error: Exception) -> None:
+    def _record_failure(self, job_id: int, error: Exception) -> Job | None:
+        """The job as the failure leaves it; None when another worker holds it now."""
         with self.sessions() as session:
             dialect.begin_writing(session)
             job = session.scalar(select(Job).where(Job.id == job_id).with_for_update())
             if job is None or job.lease_owner != self.name:
-                return
+                return None
             message = error_message(error)
             now = utcnow()
             job.last_error = message
@@ -195,6 +201,7 @@ class Worker:
                 job.status = JobStatus.PENDING
                 job.run_at = now + self.backoff(job.attempts)
             session.commit()
+        return job
 
     def backoff(self, attempts: int) -> timedelta:
         delay = self.settings.backoff * (2 ** max(attempts - 1, 0))
