@@ -73,11 +73,12 @@ def failed(job_id: int, job: Job | None, message: str, error: Exception, started
     )
     # A bug's traceback helps; an expected refusal (a French message) says it all.
     trace = None if isinstance(error, InventaireError) else error
+    dossier = f" of dossier {job.instance_id}" if job.instance_id is not None else ""
     log.error(
-        "Incident: job %s (%s) of dossier %s failed after %s attempts: %s",
+        "Incident: job %s (%s)%s failed after %s attempt(s): %s",
         job_id,
         job.kind,
-        job.instance_id,
+        dossier,
         job.attempts,
         message,
         exc_info=trace,

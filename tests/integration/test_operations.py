@@ -259,7 +259,7 @@ def test_each_job_run_and_each_incident_is_one_line(
     assert incident.levelname == "ERROR"
     assert incident.getMessage().startswith(
         f"Incident: job {getattr(failed, 'job_id', '')} (courriel) of dossier {instance.id} "
-        "failed after 1 attempts: "
+        "failed after 1 attempt(s): "
     )
     assert "serveur SMTP 127.0.0.1" in incident.getMessage()
 
@@ -401,6 +401,17 @@ def test_metrics_read_jobs_and_dossiers_from_the_database(
         labels: value for (name, labels), value in figures.items() if name == "inventaire_dossiers"
     }
     assert dossiers == {(("status", "running"), ("status_label", instance.status_label)): 1}
+
+
+def test_metrics_still_answer_when_the_database_does_not(tmp_path: Path) -> None:
+    unreachable = f"sqlite:///{tmp_path / 'no-such-folder' / 'inventaire.sqlite3'}"
+    with app_on(unreachable, tmp_path) as app:
+        client = app.test_client()
+        client.get("/sante")
+        figures = scrape(client)
+    assert figures[("inventaire_database_up", ())] == 0
+    assert requests_count(figures, "sante.alive", "GET", "200") == 1
+    assert not any(name.startswith("inventaire_jobs") for name, _labels in figures)
 
 
 def test_metrics_are_for_this_machine_or_the_token_holder(
