@@ -10,7 +10,7 @@ from werkzeug.datastructures import ImmutableMultiDict, iter_multi_items
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
-from engine.bpmn import sandbox_client
+from engine.bpmn.sandbox import client as sandbox_client
 from engine.core.models import MAX_ID
 
 csrf = CSRFProtect()

@@ -1,15 +1,16 @@
 """Moving running dossiers to a newer version of their process, one by one or in bulk, and back.
 
-A dossier can move when every step it has lived (done, current, waiting) still exists in the new
-version with the same nature and lane: the new diagram then takes over for what lies ahead. Each
-move is audited with the state it had, so that it can be reverted while the dossier has not
-moved on since.
+A dossier can move when every step it has lived (done, current, waiting), in its process and in
+the sub-processes it runs, still exists in the new version with the same nature, lane and form:
+the new diagram then takes over for what lies ahead. SpiffWorkflow's diff and migration do the
+comparing and the moving (engine.bpmn.spiff's `plan_move`, `apply_move`); the rules of what may
+move are ours. Each move is audited with the state it had, so that it can be reverted while the
+dossier has not moved on since.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,7 +21,7 @@ from engine.bpmn import spiff
 from engine.core import audit
 from engine.core.actor import Actor
 from engine.core.clock import utcnow
-from engine.core.errors import Conflict, NotFound
+from engine.core.errors import Conflict, InventaireError, NotFound
 from engine.core.models import (
     AuditEvent,
     Instance,
@@ -49,26 +50,42 @@ class Candidate:
     reasons: list[str]
 
 
-def _kind(task_spec: Any) -> str:
-    return type(task_spec).__name__
+def plan(
+    old: ProcessDefinition,
+    new: ProcessDefinition,
+    state: str,
+    scripts: spiff.ScriptEngine | None = None,
+) -> tuple[spiff.VersionMove | None, list[str]]:
+    """A dossier in `state` (on `old`) compared with `new`, and why it cannot move (empty: it
+    can)."""
+    try:
+        workflow = spiff.load_state(state, old.parsed, scripts or spiff.ScriptEngine())
+        move = spiff.plan_move(workflow, new.parsed)
+    except InventaireError as error:
+        return None, [error.user_message]
+    return move, blocking_reasons(old, new, move)
 
 
-def blocking_reasons(old: ProcessDefinition, new: ProcessDefinition, state: str) -> list[str]:
-    """Why a dossier in `state` (on `old`) cannot move to `new`; empty when it can."""
-    if spiff.has_subprocesses(state):
-        return ["le dossier est dans un sous-processus : il termine sur sa version"]
+def blocking_reasons(
+    old: ProcessDefinition, new: ProcessDefinition, move: spiff.VersionMove
+) -> list[str]:
+    """Why the dossier of `move` cannot move to `new`; empty when it can."""
     reasons: list[str] = []
-    for name, _state in spiff.lived_tasks(state):
-        before = old.parsed.spec.task_specs.get(name)
-        after = new.parsed.spec.task_specs.get(name)
+    for step in move.steps:
+        before, after, name = step.before, step.after, step.name
         label = getattr(before, "bpmn_name", None) or name
         if after is None:
             reasons.append(
                 f"{name} : l'étape « {label} » n'existe plus dans la version {new.version}"
             )
-        elif before is not None and _kind(before) != _kind(after):
+        elif step.kind_changed:
             reasons.append(f"{name} : l'étape « {label} » a changé de nature")
-        elif before is not None and getattr(before, "manual", False):
+        elif step.repeating:
+            reasons.append(
+                f"{name} : l'étape « {label} » est en cours de répétition (instances multiples "
+                "ou boucle) : le dossier termine sur sa version"
+            )
+        elif getattr(before, "manual", False):
             old_rule, new_rule = old.lane_rule(before.lane), new.lane_rule(after.lane)
             if (old_rule and old_rule.role) != (new_rule and new_rule.role):
                 reasons.append(f"{name} : l'étape « {label} » a changé de couloir (rôle)")
@@ -93,7 +110,7 @@ def candidates(session: Session, key: str) -> list[Candidate]:
     ).all()
     result = []
     for instance, version in rows:
-        reasons = blocking_reasons(
+        _move, reasons = plan(
             definition_for(session, instance.process_version_id), new, instance.state
         )
         result.append(
@@ -124,11 +141,17 @@ def migrate(session: Session, actor: Actor, instance_id: int) -> Instance:
     if latest.id == current.id:
         raise Conflict("Ce dossier suit déjà la dernière version.")
     old, new = definition_for(session, current.id), definition_for(session, latest.id)
-    reasons = blocking_reasons(old, new, instance.state)
-    if reasons:
+    move, reasons = plan(old, new, instance.state, scripts_for(session, instance))
+    if move is None or reasons:
         raise Conflict("Ce dossier ne peut pas changer de version : " + " ; ".join(reasons))
+    try:
+        spiff.apply_move(move)
+    except InventaireError as error:
+        raise Conflict(
+            f"Ce dossier ne peut pas changer de version : {error.user_message}"
+        ) from None
     previous_state = instance.state
-    workflow = spiff.rebase_state(instance.state, new.parsed, scripts_for(session, instance))
+    workflow = move.workflow
     instance.state = spiff.dump_state(workflow)
     instance.process_version_id = latest.id
     instance.updated_at = utcnow()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.bpmn import cheap_code, sandbox_client, sandbox_wire
+from engine.bpmn.sandbox import cheap, client, wire
 from engine.bpmn.spiff import SandboxEnvironment
 from engine.core.errors import ScriptError
 
@@ -72,14 +72,14 @@ def test_an_answer_can_only_carry_plain_data() -> None:
         def __reduce__(self) -> tuple[object, tuple[str]]:
             return (print, ("pwned",))
 
-    with pytest.raises(sandbox_wire.WireError):
-        sandbox_wire.decode_untrusted(sandbox_wire.encode(Evil())[sandbox_wire.HEADER.size :])
+    with pytest.raises(wire.WireError):
+        wire.decode_untrusted(wire.encode(Evil())[wire.HEADER.size :])
 
 
 def test_instructions_render_in_the_sandbox() -> None:
-    assert sandbox_client.render("Délai : {{ n }} jours", {"n": 30}, 1.0) == "Délai : 30 jours"
+    assert client.render("Délai : {{ n }} jours", {"n": 30}, 1.0) == "Délai : 30 jours"
     with pytest.raises(ScriptError, match="dépassé le temps autorisé"):
-        sandbox_client.render(
+        client.render(
             "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}",
             {},
             0.5,
@@ -100,7 +100,7 @@ def test_instructions_render_in_the_sandbox() -> None:
     ],
 )
 def test_comparisons_of_process_data_are_cheap(source: str) -> None:
-    assert cheap_code.is_cheap_expression(source)
+    assert cheap.is_cheap_expression(source)
 
 
 @pytest.mark.parametrize(
@@ -125,21 +125,19 @@ def test_comparisons_of_process_data_are_cheap(source: str) -> None:
     ],
 )
 def test_anything_else_goes_to_a_sandbox_process(source: str) -> None:
-    assert not cheap_code.is_cheap_expression(source)
+    assert not cheap.is_cheap_expression(source)
 
 
 def test_cheap_scripts() -> None:
-    assert cheap_code.is_cheap_script("tours = 0")
-    assert cheap_code.is_cheap_script("tours = tours + 1\nif tours > 3:\n    bloque = True")
-    assert cheap_code.is_cheap_script("n += 1")
-    assert not cheap_code.is_cheap_script("while True: pass")
-    assert not cheap_code.is_cheap_script("a = a + a")
-    assert not cheap_code.is_cheap_script("n += x")
-    assert not cheap_code.is_cheap_script("for i in x: pass")
-    assert not cheap_code.is_cheap_script("x.y = 1")
+    assert cheap.is_cheap_script("tours = 0")
+    assert cheap.is_cheap_script("tours = tours + 1\nif tours > 3:\n    bloque = True")
+    assert cheap.is_cheap_script("n += 1")
+    assert not cheap.is_cheap_script("while True: pass")
+    assert not cheap.is_cheap_script("a = a + a")
+    assert not cheap.is_cheap_script("n += x")
+    assert not cheap.is_cheap_script("for i in x: pass")
+    assert not cheap.is_cheap_script("x.y = 1")
     # A display would let a script double a value at each line: a = [a, a] ...
-    assert not cheap_code.is_cheap_script("a = [a, a]")
-    assert not cheap_code.is_cheap_script("a = str({'x': a, 'y': a})")
-    assert cheap_code.is_cheap_script(
-        "mandat_fourni = False\nif depot:\n    mandat_fourni = bool(m)"
-    )
+    assert not cheap.is_cheap_script("a = [a, a]")
+    assert not cheap.is_cheap_script("a = str({'x': a, 'y': a})")
+    assert cheap.is_cheap_script("mandat_fourni = False\nif depot:\n    mandat_fourni = bool(m)")

@@ -1,4 +1,5 @@
-"""Which diagram code may run inside the server: the code whose shape proves it cheap.
+"""Which diagram code may run inside the server (the code whose shape proves it cheap), and
+running it there.
 
 Most of a diagram's code is a comparison (`decision == "refus"`), a choice of a few values, or a
 script setting a variable (`tours = tours + 1`). Sending it to a sandbox process would cost a
@@ -16,7 +17,7 @@ round trip for nothing, so it runs in the server when its syntax tree holds only
 No other call, no loop, no comprehension, no lambda, no attribute, no formatting (`%`,
 f-strings), no `*`, `**` or `<<`. Each node then runs once, and each costs at most a pass over
 the values it is given (equality and `in` on data are linear), so the whole is bounded by the
-source's length (capped by engine.bpmn.sandbox) times the size of the process data (a few
+source's length (capped by the sandbox policy) times the size of the process data (a few
 kilobytes). A script cannot grow a value either: no display nests values, `str` of a text is
 the text, and adding a literal number is the only arithmetic. Anything else goes to a sandbox
 process with its deadline, even if it would have been harmless.
@@ -26,8 +27,15 @@ from __future__ import annotations
 
 import ast
 from functools import lru_cache
+from typing import Any
 
-from engine.bpmn import sandbox
+from engine.bpmn.sandbox.policy import (
+    MAX_SOURCE_CHARS,
+    compile_expression,
+    compile_script,
+    namespace_for,
+)
+from engine.bpmn.sandbox.variables import apply_variables, script_variables
 
 CHEAP_CALLS = frozenset(
     {
@@ -142,7 +150,7 @@ def _cheap_statement(node: ast.stmt) -> bool:
 
 @lru_cache(maxsize=4096)
 def is_cheap_expression(source: str) -> bool:
-    if len(source) > sandbox.MAX_SOURCE_CHARS:
+    if len(source) > MAX_SOURCE_CHARS:
         return False
     try:
         tree = ast.parse(source.strip(), mode="eval")
@@ -153,10 +161,23 @@ def is_cheap_expression(source: str) -> bool:
 
 @lru_cache(maxsize=4096)
 def is_cheap_script(source: str) -> bool:
-    if len(source) > sandbox.MAX_SOURCE_CHARS:
+    if len(source) > MAX_SOURCE_CHARS:
         return False
     try:
         tree = ast.parse(source, mode="exec")
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     return all(_cheap_statement(statement) for statement in tree.body)
+
+
+# --- running it here ------------------------------------------------------------------------
+
+
+def evaluate_here(source: str, context: dict[str, Any], external: dict[str, Any] | None) -> Any:
+    return eval(compile_expression(source), namespace_for(context, external))
+
+
+def execute_here(source: str, context: dict[str, Any], external: dict[str, Any]) -> None:
+    namespace = namespace_for(context, external)
+    exec(compile_script(source), namespace)
+    apply_variables(context, script_variables(namespace, context, external))

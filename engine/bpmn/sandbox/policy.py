@@ -1,11 +1,8 @@
-"""Scripts, conditions and expressions of diagrams are code written by others: run them confined.
-
-Every piece of code is compiled with RestrictedPython (no imports, no names or attributes starting
-with an underscore, guarded attribute/item access) and big-number and big-sequence operators are
-rewritten into guarded calls. Compiled code is cached. Where it runs is decided elsewhere: code
-`engine.bpmn.cheap_code` proves cheap runs in the server, everything else in a sandbox process
-with hard limits (`engine.bpmn.sandbox_client`, `engine.bpmn.sandbox_process`); both use this
-module's policy.
+"""The policy for diagram code, on both sides (the server and its sandbox processes): every piece
+of code is compiled with RestrictedPython (no imports, no names or attributes starting with an
+underscore, guarded attribute/item access), big-number and big-sequence operators are rewritten
+into guarded calls, and it runs in a namespace of our helpers, its data and the guards (data can
+never replace a guard). Compiled code is cached.
 """
 
 from __future__ import annotations
@@ -13,11 +10,9 @@ from __future__ import annotations
 import ast
 import math
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, date, datetime, timedelta, timezone
 from functools import lru_cache
 from types import CodeType
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from RestrictedPython import (
     RestrictingNodeTransformer,
@@ -34,9 +29,8 @@ from RestrictedPython.Guards import (
     safer_getattr,
 )
 
+from engine.bpmn.sandbox.helpers import HELPERS
 from engine.core.errors import ScriptError
-
-PARIS = ZoneInfo("Europe/Paris")
 
 SANDBOX_FILENAME = "<diagramme>"
 MAX_SOURCE_CHARS = 20_000
@@ -221,39 +215,7 @@ def _bounded_range(*args: int) -> range:
     return result
 
 
-def _today() -> date:
-    return datetime.now(UTC).date()
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _add_days(value: date | datetime | str, days: int) -> str:
-    """Date arithmetic for process owners: ISO text in, ISO text out."""
-    if isinstance(value, str):
-        value = date.fromisoformat(value[:10])
-    return (value + timedelta(days=days)).isoformat()
-
-
-def _paris_time(day: date | datetime | str, wall_clock: str = "09:00") -> str:
-    """A day at a Paris wall-clock time, as ISO text with its offset (summer or winter time).
-
-    Timer dates need a time zone; this one follows daylight saving, a fixed "+01:00" would not.
-    """
-    if isinstance(day, str):
-        day = date.fromisoformat(day[:10])
-    hour, _, minute = wall_clock.partition(":")
-    moment = datetime(day.year, day.month, day.day, int(hour), int(minute or 0), tzinfo=PARIS)
-    return moment.isoformat()
-
-
-def _days(count: int) -> str:
-    """A duration of whole days for timers: 30 → "P30D"."""
-    return f"P{int(count)}D"
-
-
-_BUILTINS: dict[str, Any] = {
+BUILTINS: dict[str, Any] = {
     **safe_builtins,
     **limited_builtins,
     **utility_builtins,
@@ -273,25 +235,10 @@ _BUILTINS: dict[str, Any] = {
 }
 # utility_builtins brings modules (math, random, string, set, frozenset, DateTime); keep data only.
 for _name in ("random", "string", "whrandom", "DateTime", "same_type", "test"):
-    _BUILTINS.pop(_name, None)
-
-HELPERS: dict[str, Any] = {
-    "date": date,
-    "datetime": datetime,
-    "timedelta": timedelta,
-    "timezone": timezone,
-    "aujourdhui": _today,
-    "maintenant": _now,
-    "ajouter_jours": _add_days,
-    "heure_de_paris": _paris_time,
-    "duree_en_jours": _days,
-    "True": True,
-    "False": False,
-    "None": None,
-}
+    BUILTINS.pop(_name, None)
 
 GUARDS: dict[str, Any] = {
-    "__builtins__": _BUILTINS,
+    "__builtins__": BUILTINS,
     "__name__": "diagramme",
     "__metaclass__": type,
     "_getattr_": safer_getattr,
@@ -305,84 +252,8 @@ GUARDS: dict[str, Any] = {
     "_apply_": lambda function, *args, **kwargs: function(*args, **kwargs),
 }
 
-
-# --- running ---------------------------------------------------------------------------------
-# Code that `engine.bpmn.cheap_code` proves cheap runs here, in the server; everything else runs
-# in a sandbox process (`engine.bpmn.sandbox_client`), which the same functions serve from the
-# other side.
-
-
-def evaluate_here(source: str, context: dict[str, Any], external: dict[str, Any] | None) -> Any:
-    return eval(compile_expression(source), namespace_for(context, external))
-
-
-def execute_here(source: str, context: dict[str, Any], external: dict[str, Any]) -> None:
-    namespace = namespace_for(context, external)
-    exec(compile_script(source), namespace)
-    apply_variables(context, script_variables(namespace, context, external))
-
-
-def script_variables(
-    namespace: dict[str, Any], context: dict[str, Any], external: dict[str, Any] | None
-) -> dict[str, Any]:
-    """The process variables a script leaves: its namespace without our names, data only."""
-    variables: dict[str, Any] = {}
-    for name, value in namespace.items():
-        if name in _RESERVED or name in (external or {}):
-            continue
-        if name in HELPERS and name not in context and value is HELPERS[name]:
-            continue
-        if not is_plain_data(value):
-            raise ScriptError(
-                f"La variable « {name} » produite par un script n'est pas une donnée simple."
-            )
-        variables[name] = value
-    return variables
-
-
-def apply_variables(context: dict[str, Any], variables: dict[str, Any]) -> None:
-    """Write a script's variables back to the task data (a deleted variable is deleted)."""
-    for name in list(context):
-        if name not in variables:
-            del context[name]
-    context.update(variables)
-
-
-MAX_RESULT_BYTES = 1024 * 1024
-MEMORY_MESSAGE = "Le code du diagramme a dépassé la mémoire autorisée ; il a été arrêté."
-
-
-def check_result_size(value: Any) -> None:
-    """Refuse a result bigger than the process variables should ever be (a dossier's whole
-    state is a few kilobytes), before it is copied anywhere."""
-    if _size_over(value, MAX_RESULT_BYTES) > MAX_RESULT_BYTES:
-        raise ScriptError(
-            "Le résultat du code du diagramme est trop volumineux "
-            f"(plus de {MAX_RESULT_BYTES // (1024 * 1024)} Mo) ; il a été refusé."
-        )
-
-
-def _size_over(value: Any, budget: int) -> int:
-    """An estimate of `value`'s size in bytes, stopping as soon as it passes `budget`."""
-    if isinstance(value, str | bytes):
-        return len(value)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value.bit_length() // 8 + 8
-    if isinstance(value, dict):
-        items: list[Any] = [*value.keys(), *value.values()]
-    elif isinstance(value, list | tuple | set | frozenset):
-        items = list(value)
-    else:
-        return 16
-    total = 8 * len(items)
-    for item in items:
-        if total > budget:
-            break
-        total += _size_over(item, budget - total)
-    return total
-
-
-_RESERVED = set(GUARDS)
+# Names a script leaves that are ours, not process variables.
+RESERVED = frozenset(GUARDS)
 
 
 def namespace_for(context: dict[str, Any], external: dict[str, Any] | None) -> dict[str, Any]:
@@ -392,18 +263,3 @@ def namespace_for(context: dict[str, Any], external: dict[str, Any] | None) -> d
     namespace.update(context)
     namespace.update(GUARDS)  # last: task data can never replace a guard
     return namespace
-
-
-def is_plain_data(value: Any, depth: int = 0) -> bool:
-    """What a script may leave in the process variables: JSON-like data and dates."""
-    if depth > 20:
-        return False
-    if value is None or isinstance(value, str | bool | int | float | date | datetime | timedelta):
-        return True
-    if isinstance(value, list | tuple):
-        return all(is_plain_data(item, depth + 1) for item in value)
-    if isinstance(value, dict):
-        return all(
-            isinstance(key, str) and is_plain_data(item, depth + 1) for key, item in value.items()
-        )
-    return False

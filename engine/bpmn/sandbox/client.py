@@ -1,7 +1,7 @@
 """The server's side of the sandbox processes: a pool of them, a deadline on every request.
 
-Each request goes to an idle sandbox process (`engine.bpmn.sandbox_process`), started when none is
-idle and kept afterwards, so the common case costs a round trip on a pipe (tens of
+Each request goes to an idle sandbox process (`engine.bpmn.sandbox.process`), started when none
+is idle and kept afterwards, so the common case costs a round trip on a pipe (tens of
 microseconds), not a process start. The server waits for the answer until the deadline, then
 kills the process: a runaway evaluation ends there, whatever it was doing, and the server never
 shared its interpreter lock or its memory with it. A process that broke a limit is never reused.
@@ -20,16 +20,17 @@ import time
 from pathlib import Path
 from typing import Any
 
-from engine.bpmn import sandbox, sandbox_wire
+from engine.bpmn.sandbox import wire
+from engine.bpmn.sandbox.variables import MAX_RESULT_BYTES, is_plain_data
 from engine.core.errors import ScriptError
 
 MEMORY_LIMIT_BYTES = 512 * 1024 * 1024
 # Answers are small (variables, a boolean, a text); a bigger frame is refused unread.
-MAX_ANSWER_BYTES = 2 * sandbox.MAX_RESULT_BYTES
+MAX_ANSWER_BYTES = 2 * MAX_RESULT_BYTES
 # A process starts in about 0.1 s; under load it may take longer, and that is not the code's time.
 STARTUP_SECONDS = 30.0
 MAX_IDLE = 4
-_PROJECT_ROOT = Path(__file__).resolve().parents[2]
+_PROJECT_ROOT = Path(__file__).resolve().parents[3]
 
 # The errors a diagram's code may raise, rebuilt by name for the messages (others: RuntimeError).
 _ERRORS: dict[str, type[Exception]] = {
@@ -73,7 +74,7 @@ class _SandboxProcess:
             [str(_PROJECT_ROOT), *filter(None, [environment.get("PYTHONPATH")])]
         )
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "engine.bpmn.sandbox_process", str(MEMORY_LIMIT_BYTES)],
+            [sys.executable, "-m", "engine.bpmn.sandbox.process", str(MEMORY_LIMIT_BYTES)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env=environment,
@@ -90,20 +91,20 @@ class _SandboxProcess:
             self._read(time.monotonic() + STARTUP_SECONDS)
             self.ready = True
         try:
-            sandbox_wire.write_all(self.requests, sandbox_wire.encode(request))
+            wire.write_all(self.requests, wire.encode(request))
         except OSError:
             raise _Broken(LIMITS_MESSAGE) from None
         return self._read(time.monotonic() + seconds, seconds)
 
     def _read(self, deadline: float, seconds: float | None = None) -> tuple[Any, ...]:
-        header = self._read_bytes(sandbox_wire.HEADER.size, deadline, seconds)
-        (size,) = sandbox_wire.HEADER.unpack(header)
+        header = self._read_bytes(wire.HEADER.size, deadline, seconds)
+        (size,) = wire.HEADER.unpack(header)
         if size > MAX_ANSWER_BYTES:
             raise _Broken("Le résultat du code du diagramme est trop volumineux ; il a été refusé.")
         body = self._read_bytes(size, deadline, seconds)
         try:
-            answer = sandbox_wire.decode_untrusted(body)
-        except sandbox_wire.WireError as error:
+            answer = wire.decode_untrusted(body)
+        except wire.WireError as error:
             raise _Broken(f"Réponse du bac à sable refusée : {error}.") from None
         if not isinstance(answer, tuple) or len(answer) < 3:
             raise _Broken("Réponse du bac à sable refusée.")
@@ -227,7 +228,7 @@ def execute(
     variables = _result(
         POOL.call(("exec", source, context, dict(external or {}), seconds), seconds)
     )
-    if not isinstance(variables, dict) or not sandbox.is_plain_data(variables):
+    if not isinstance(variables, dict) or not is_plain_data(variables):
         raise ScriptError("Le script du diagramme a rendu autre chose que des données simples.")
     return variables
 

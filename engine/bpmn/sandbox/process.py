@@ -1,6 +1,6 @@
 """The sandbox process: runs diagram code for the server, under hard limits of its own.
 
-Started by `engine.bpmn.sandbox_client` (`python -m engine.bpmn.sandbox_process MEMORY_BYTES`),
+Started by `engine.bpmn.sandbox.client` (`python -m engine.bpmn.sandbox.process MEMORY_BYTES`),
 it answers requests read on its standard input until the server closes the pipe. Code runs
 here, not in the server, because a loop on one line or one heavy built-in call (`pow(3, 10**8)`
 holds the interpreter lock) cannot be interrupted from inside a Python process: here the server
@@ -22,7 +22,9 @@ from typing import Any
 from jinja2 import Template
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from engine.bpmn import sandbox, sandbox_wire
+from engine.bpmn.sandbox import wire
+from engine.bpmn.sandbox.policy import compile_expression, compile_script, namespace_for
+from engine.bpmn.sandbox.variables import MEMORY_MESSAGE, check_result_size, script_variables
 from engine.core.errors import ScriptError
 
 # Rendered instructions are a paragraph or a list for a person to read.
@@ -54,16 +56,16 @@ def _template(text: str) -> Template:
 
 def _run(kind: str, source: str, context: dict[str, Any], external: dict[str, Any]) -> Any:
     if kind == "eval":
-        code = sandbox.compile_expression(source)
-        value = eval(code, sandbox.namespace_for(context, external))
-        sandbox.check_result_size(value)
+        code = compile_expression(source)
+        value = eval(code, namespace_for(context, external))
+        check_result_size(value)
         return value
     if kind == "exec":
-        code = sandbox.compile_script(source)
-        namespace = sandbox.namespace_for(context, external)
+        code = compile_script(source)
+        namespace = namespace_for(context, external)
         exec(code, namespace)
-        variables = sandbox.script_variables(namespace, context, external)
-        sandbox.check_result_size(variables)
+        variables = script_variables(namespace, context, external)
+        check_result_size(variables)
         return variables
     if kind == "render":
         text = _template(source).render(**context)
@@ -88,7 +90,7 @@ def answer(request: tuple[str, str, dict[str, Any], dict[str, Any], float]) -> t
     except ScriptError as error:
         return ("refused", error.user_message, False)
     except MemoryError:
-        return ("refused", sandbox.MEMORY_MESSAGE, True)
+        return ("refused", MEMORY_MESSAGE, True)
     except RecursionError:
         return ("refused", "Le code du diagramme s'appelle lui-même trop profondément.", False)
     except Exception as error:
@@ -96,25 +98,25 @@ def answer(request: tuple[str, str, dict[str, Any], dict[str, Any], float]) -> t
 
 
 def serve(requests: int, answers: int) -> None:
-    sandbox_wire.write_all(answers, sandbox_wire.encode(("ready", os.getpid(), False)))
+    wire.write_all(answers, wire.encode(("ready", os.getpid(), False)))
     while True:
-        header = sandbox_wire.read_exactly(requests, sandbox_wire.HEADER.size)
+        header = wire.read_exactly(requests, wire.HEADER.size)
         if header is None:
             return  # the server closed the pipe (or is gone)
-        (size,) = sandbox_wire.HEADER.unpack(header)
-        body = sandbox_wire.read_exactly(requests, size)
+        (size,) = wire.HEADER.unpack(header)
+        body = wire.read_exactly(requests, size)
         if body is None:
             return
-        reply = answer(sandbox_wire.decode_trusted(body))
+        reply = answer(wire.decode_trusted(body))
         try:
-            message = sandbox_wire.encode(reply)
+            message = wire.encode(reply)
         except MemoryError:
-            message = sandbox_wire.encode(("refused", sandbox.MEMORY_MESSAGE, True))
+            message = wire.encode(("refused", MEMORY_MESSAGE, True))
         except Exception as error:
-            message = sandbox_wire.encode(
+            message = wire.encode(
                 ("refused", f"Résultat non transmissible ({type(error).__name__}).", False)
             )
-        sandbox_wire.write_all(answers, message)
+        wire.write_all(answers, message)
         if reply[-1]:
             return
 

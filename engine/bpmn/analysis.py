@@ -1,0 +1,75 @@
+"""Reading a parsed process as a graph, for the deployment rules: all its task specs, the
+cycles of its sequence flows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from engine.bpmn.parsing import ParsedProcess
+
+
+def all_task_specs(parsed: ParsedProcess) -> Iterable[Any]:
+    yield from parsed.spec.task_specs.values()
+    for sub in parsed.subprocess_specs.values():
+        yield from sub.task_specs.values()
+
+
+def cycles(parsed: ParsedProcess) -> list[list[Any]]:
+    """The cycles (strongly connected components) of each process's sequence flows."""
+    found: list[list[Any]] = []
+    for process in [parsed.spec, *parsed.subprocess_specs.values()]:
+        specs = [spec for spec in process.task_specs.values() if getattr(spec, "bpmn_id", None)]
+        found.extend(_strongly_connected(specs))
+    return found
+
+
+def _strongly_connected(specs: list[Any]) -> list[list[Any]]:
+    """Tarjan's algorithm, iterative (diagrams can be large); keeps only real cycles."""
+    index: dict[int, int] = {}
+    low: dict[int, int] = {}
+    on_stack: set[int] = set()
+    stack: list[Any] = []
+    result: list[list[Any]] = []
+    counter = 0
+    known = {id(spec) for spec in specs}
+
+    def successors(spec: Any) -> list[Any]:
+        return [child for child in spec.outputs if id(child) in known]
+
+    for root in specs:
+        if id(root) in index:
+            continue
+        work = [(root, iter(successors(root)))]
+        index[id(root)] = low[id(root)] = counter
+        counter += 1
+        stack.append(root)
+        on_stack.add(id(root))
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if id(child) not in index:
+                    index[id(child)] = low[id(child)] = counter
+                    counter += 1
+                    stack.append(child)
+                    on_stack.add(id(child))
+                    work.append((child, iter(successors(child))))
+                elif id(child) in on_stack:
+                    low[id(node)] = min(low[id(node)], index[id(child)])
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[id(parent)] = min(low[id(parent)], low[id(node)])
+            if low[id(node)] == index[id(node)]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(id(member))
+                    component.append(member)
+                    if member is node:
+                        break
+                if len(component) > 1 or node in node.outputs:
+                    result.append(component)
+    return result

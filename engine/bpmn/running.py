@@ -1,0 +1,106 @@
+"""Running a workflow within our bounds: automatic steps until people or timers are awaited, a
+human task completed, and whatever a diagram makes SpiffWorkflow raise turned into our French
+error."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.task import Task
+
+from engine.core.errors import ExecutionError, InventaireError, ScriptError
+
+# A deep task tree is SpiffWorkflow's hard limit (~1000: RecursionError or a silently stuck
+# instance); we stop well before it, and bound the engine steps of one action.
+MAX_TREE_DEPTH = 600
+MAX_ENGINE_STEPS = 2_000
+# Call activities nest processes; deployment refuses a process calling itself, this stops one
+# stored before that rule.
+MAX_CALL_DEPTH = 10
+
+
+def run_engine(workflow: BpmnWorkflow, completed: list[Task] | None = None) -> None:
+    """Run automatic steps until only human tasks or waits remain, within our bounds.
+
+    `completed` collects the tasks the engine completed (emails hang on some of them).
+    """
+    steps = 0
+
+    def guard(task: Task) -> None:
+        nonlocal steps
+        steps += 1
+        if steps > MAX_ENGINE_STEPS:
+            raise ExecutionError(
+                f"{task.task_spec.bpmn_id}: le processus tourne en boucle sans s'arrêter "
+                f"(plus de {MAX_ENGINE_STEPS} étapes automatiques)."
+            )
+        check_depth(task)
+        if getattr(task.workflow, "depth", 0) > MAX_CALL_DEPTH:
+            raise ExecutionError(
+                f"{task.task_spec.bpmn_id}: le processus s'appelle lui-même sans fin "
+                f"(plus de {MAX_CALL_DEPTH} appels imbriqués) ; l'exécution est arrêtée."
+            )
+        if completed is not None:
+            completed.append(task)
+
+    with diagram_errors():
+        workflow.do_engine_steps(did_complete_task=guard)
+
+
+@contextmanager
+def diagram_errors() -> Iterator[None]:
+    """Whatever a diagram makes SpiffWorkflow raise leaves as our French ScriptError.
+
+    SpiffWorkflow wraps errors in its own (a decision table's rule, a syntax it re-parses, a
+    missing variable): the caller must see one kind of error, to roll back and record an
+    incident, never a 500.
+    """
+    try:
+        yield
+    except InventaireError:
+        raise
+    except Exception as error:
+        raise _as_script_error(error) from None
+
+
+def _as_script_error(error: BaseException) -> InventaireError:
+    cause: BaseException | None = error
+    seen: set[int] = set()
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, InventaireError):
+            return cause  # ours, wrapped by SpiffWorkflow (a rule of a decision table)
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    task_spec = getattr(error, "task_spec", None) or getattr(
+        getattr(error, "task", None), "task_spec", None
+    )
+    element = str(getattr(task_spec, "bpmn_id", None) or getattr(task_spec, "name", "processus"))
+    label = getattr(task_spec, "bpmn_name", None) or element
+    detail = str(error).split("\n")[0][:300]
+    return ScriptError(
+        f"{element}: erreur dans « {label} » : {type(error).__name__} : {detail}",
+        element=element,
+    )
+
+
+def check_depth(task: Task) -> None:
+    depth = 0
+    node = task
+    while node.parent is not None:
+        depth += 1
+        node = node.parent
+    if depth > MAX_TREE_DEPTH:
+        raise ExecutionError(
+            f"{task.task_spec.bpmn_id}: ce dossier a fait trop de passages dans une boucle du "
+            f"processus ({depth} étapes) ; l'exécution est arrêtée avant la limite du moteur."
+        )
+
+
+def complete_human_task(task: Task, data: dict[str, Any]) -> None:
+    task.set_data(**data)
+    with diagram_errors():
+        task.run()
+    check_depth(task)
