@@ -39,7 +39,9 @@ from engine.studio import demo, scenario
 from engine.wiring import make_worker
 from engine.workflow import documents
 from tests.dossiers import SCENARIOS
-from tests.support import text_of
+from tests.integration.test_diagram_code import start as start_dossier
+from tests.models_fixtures import script_after_task
+from tests.support import Browser, text_of
 from web import create_app, logs
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -262,6 +264,26 @@ def test_each_job_run_and_each_incident_is_one_line(
         "failed after 1 attempt(s): "
     )
     assert "serveur SMTP 127.0.0.1" in incident.getMessage()
+
+
+def test_a_process_model_incident_is_one_line(
+    session: Session, browser_factory: Callable[[], Browser], caplog: pytest.LogCaptureFixture
+) -> None:
+    # Stored unchecked (the deployment rules would refuse it): its script fails at run time.
+    instance, item = start_dossier(
+        session, script_after_task("script_incident_log", "x = 1 / 0"), checked=False
+    )
+    browser = browser_factory()
+    browser.login("demandeur@example.org")
+    with caplog.at_level(logging.ERROR, logger="inventaire.web"):
+        response = browser.post(f"/demandes/{instance.id}/taches/{item.id}", {"continuer": "oui"})
+    assert response.status_code == 422
+    [line] = [r for r in caplog.records if getattr(r, "incident", None) == "process"]
+    assert line.name == "inventaire.web.taskpage" and line.levelname == "ERROR"
+    assert line.getMessage().startswith(
+        f"Incident: the process model failed on dossier {instance.id}: "
+    )
+    assert "ZeroDivisionError" in line.getMessage()
 
 
 # --- /sante and /sante/pret -----------------------------------------------------------------
