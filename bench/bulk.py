@@ -22,7 +22,7 @@ from sqlalchemy import Connection, func, insert, select, text
 from bench.dossiers import FAVORABLE, REVIEWER, TWO_ROUNDS, Env, play
 from engine.core.clock import utcnow
 from engine.core.models import Instance, WorkItem, WorkItemStatus
-from engine.workflow import runtime
+from engine.workflow.actions import claims
 
 BATCH = 10_000
 DEMANDEUR_OF = {
@@ -73,7 +73,7 @@ def make_templates(env: Env) -> list[Template]:
                 )
             ).one()
             if variant == "claimed":
-                runtime.claim(session, env.actor(session, REVIEWER), item.id)
+                claims.claim(session, env.actor(session, REVIEWER), item.id)
             session.flush()
             instance_row = dict(
                 session.execute(select(instance_table).where(instance_table.c.id == instance.id))

@@ -1,7 +1,7 @@
 """Engine-level work: a set-up database, dossiers brought to a step, walks timed, state sizes.
 
 Everything goes through the engine's own functions (engine.studio.demo,
-engine.definitions.definition, engine.studio.scenario, engine.workflow.runtime), as the scenarios
+engine.definitions.definition, engine.studio.scenario, engine.workflow.actions), as the scenarios
 runner does.
 """
 
@@ -28,7 +28,8 @@ from engine.definitions.folders import read_folder
 from engine.studio import scenario
 from engine.studio.demo import create_accounts
 from engine.studio.scenario import Scenario, Step
-from engine.workflow import documents, runtime
+from engine.workflow import documents
+from engine.workflow.actions import claims
 
 PROCESS_DIR = Path(__file__).resolve().parent.parent / "processes" / "recensement"
 FAVORABLE = "favorable"
@@ -130,7 +131,7 @@ def dossiers_at_review(env: Env, count: int, batch: int = 50) -> list[int]:
                     )
                 )
                 assert item_id is not None
-                runtime.claim(session, reviewer, item_id)
+                claims.claim(session, reviewer, item_id)
                 ids.append(item_id)
             session.commit()
     return ids

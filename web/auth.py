@@ -115,8 +115,9 @@ def login_required(view: View) -> View:
     return wrapped  # type: ignore[return-value]
 
 
-def roles_required(*roles: str) -> Callable[[View], View]:
-    """Signed-in users holding one of `roles`; others get 403 (JSON callers too)."""
+def allowed(rule: Callable[[Actor], bool]) -> Callable[[View], View]:
+    """Signed-in users whom `rule` (a rule of engine.workflow.access, the one the menus use)
+    lets in; others get 403 (JSON callers too), visitors the sign-in page."""
 
     def decorator(view: View) -> View:
         @wraps(view)
@@ -124,7 +125,7 @@ def roles_required(*roles: str) -> Callable[[View], View]:
             actor: Actor | None = g.get("actor")
             if actor is None:
                 return redirect(url_for("auth.login", suivant=request.full_path.rstrip("?")))
-            if not any(actor.has(role) for role in roles):
+            if not rule(actor):
                 abort(403)
             return view(*args, **kwargs)
 

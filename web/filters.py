@@ -1,4 +1,5 @@
-"""Template filters and globals: French dates, sizes, filed answers."""
+"""Template filters and globals: French dates, sizes, filed answers, the access rules of the
+menus."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from typing import Any
 from flask import Flask
 
 from engine.core.clock import PARIS, french_date
+from engine.core.listing import page_links
+from engine.workflow import access
 from engine.workflow.documents import ALLOWED
-from engine.workflow.dossier import DossierView, FiledForm
+from engine.workflow.dossier_page import DossierView, FiledForm
 from web.formrender import build_answers_view
 
 TYPE_LABELS = {content_type: suffix[1:].upper() for suffix, content_type in ALLOWED.items()}
@@ -49,3 +52,14 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(filesize)
     app.add_template_filter(filetype)
     app.add_template_global(answers_of)
+    app.add_template_global(page_links)
+    # The menus and buttons ask the rules the routes and actions enforce.
+    for rule in (
+        access.may_use_submitter_space,
+        access.may_use_inbox,
+        access.may_read_all_dossiers,
+        access.may_open_studio,
+        access.may_open_administration,
+        access.may_administer,
+    ):
+        app.add_template_global(rule)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, g, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
-from engine.core.models import RoleName
+from engine.workflow import access
 
 bp = Blueprint("home", __name__)
 
@@ -14,12 +14,12 @@ bp = Blueprint("home", __name__)
 def index() -> Response | str:
     actor = g.get("actor")
     if actor is not None:
-        if actor.has(RoleName.DEMANDEUR):
+        if access.may_use_submitter_space(actor):
             return redirect(url_for("demandes.index"))
-        if actor.is_reviewer:
+        if access.may_use_inbox(actor):
             return redirect(url_for("instruction.corbeille"))
-        if actor.has(RoleName.PROPRIETAIRE):
+        if access.may_open_studio(actor):
             return redirect(url_for("studio.index"))
-        if actor.has(RoleName.ADMIN):
+        if access.may_open_administration(actor):
             return redirect(url_for("admin.index"))
     return render_template("home/index.html")

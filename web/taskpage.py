@@ -11,11 +11,13 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.wrappers import Response
 
 from engine.core.actor import Actor
-from engine.core.errors import Conflict, ExecutionError, Forbidden, FormInvalid, ScriptError
+from engine.core.errors import Conflict, ExecutionError, FormInvalid, ScriptError
 from engine.core.models import Instance
-from engine.workflow import runtime
-from engine.workflow.dossier import dossier_view
-from engine.workflow.task_context import TaskContext, task_context
+from engine.workflow import access
+from engine.workflow.actions import completing, failures
+from engine.workflow.conflicts import conflict_message
+from engine.workflow.dossier_page import dossier_view
+from engine.workflow.task_page import TaskContext, task_context
 from web.database import db
 from web.errors import error_page
 from web.formdata import read_form
@@ -36,7 +38,7 @@ def keep_process_failure(
     """Roll the action back, then keep the diagram's error for the process owner (and block
     the dossier when the engine had to stop it)."""
     db().rollback()
-    runtime.record_failure(
+    failures.record_failure(
         db(), actor, instance_id, error.user_message, blocking=isinstance(error, ExecutionError)
     )
     db().commit()
@@ -81,7 +83,7 @@ def submit_task(
     template: str,
     actor: Actor,
     work_item_id: int,
-    success: Callable[[runtime.ActionResult], str],
+    success: Callable[[completing.ActionResult], str],
     context: TaskContext | None = None,
 ) -> Page:
     """Complete a task from the posted form; every failure re-renders with the input kept."""
@@ -92,11 +94,9 @@ def submit_task(
         shown = task_context(db(), actor, work_item_id)
         return render_task(template, actor, shown, status=422, **page)
 
-    if not context.may_act:
+    if context.refusal is not None:
         db().rollback()
-        if context.status != "open" or context.claimed_by_id not in (None, actor.id):
-            return error_page(409, runtime.conflict_message(db(), work_item_id))
-        raise Forbidden("Cette tâche ne vous est pas attribuée.")
+        access.enforce(db(), context.refusal)
     instance = db().get(Instance, context.instance_id)
     assert instance is not None
     data, errors = read_form(actor, instance, context.form)
@@ -104,19 +104,19 @@ def submit_task(
         db().rollback()
         return again(data=data, errors=errors)
     try:
-        result = runtime.complete_work_item(db(), actor, work_item_id, data)
+        result = completing.complete_work_item(db(), actor, work_item_id, data)
         db().commit()
     except FormInvalid as error:
         db().rollback()
         return again(data=data, errors=error.errors)
     except Conflict:
         db().rollback()
-        return error_page(409, runtime.conflict_message(db(), work_item_id))
+        return error_page(409, conflict_message(db(), work_item_id))
     except OperationalError:
         # SQLite refuses a second writer at the same instant: the same answer as a lost race.
         log.warning("Write conflict on work item %s", work_item_id, exc_info=True)
         db().rollback()
-        return error_page(409, runtime.conflict_message(db(), work_item_id))
+        return error_page(409, conflict_message(db(), work_item_id))
     except (ScriptError, ExecutionError) as error:
         keep_process_failure(actor, context.instance_id, error)
         return again(data=data, alert=PROCESS_FAILURE)

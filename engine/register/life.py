@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -19,7 +20,7 @@ from engine import jobs
 from engine.core import audit
 from engine.core.actor import SYSTEM, Actor
 from engine.core.clock import french_date, utcnow
-from engine.core.errors import Conflict, Forbidden, NotFound
+from engine.core.errors import NotFound
 from engine.core.models import (
     REGISTER_STATUS_LABELS,
     Instance,
@@ -29,7 +30,6 @@ from engine.core.models import (
     Organisation,
     RegisterEntry,
     RegisterStatus,
-    RoleName,
     WorkItem,
     WorkItemStatus,
 )
@@ -39,7 +39,9 @@ from engine.jobs import JobKind, NewJob
 from engine.jobs.api import JobRun
 from engine.register.opendata.fiche import moment_to_date
 from engine.register.publication import dossier_values, publish
-from engine.workflow import runtime
+from engine.workflow import access
+from engine.workflow.actions.starting import start_instance
+from engine.workflow.lookup import form_of
 
 WITHDRAWAL_KEY = "retrait"
 
@@ -120,24 +122,10 @@ def expire(run: JobRun) -> str:
 def start_withdrawal(session: Session, actor: Actor, numero: str) -> Instance:
     """The commission opens the withdrawal of an active entry (one at a time per entry)."""
     entry = entry_by_numero(session, numero)
-    if entry.status != RegisterStatus.ACTIVE:
-        label = REGISTER_STATUS_LABELS[RegisterStatus(entry.status)]
-        raise Conflict(f"Seule une certification active peut être retirée ; {numero} est {label}.")
+    access.enforce(session, _withdrawal_refusal(session, actor, entry))
     title = f"Retrait de {entry.numero} — {entry.intitule}"
-    version = get_latest_version(session, WITHDRAWAL_KEY)
-    running = session.scalar(
-        select(Instance.reference)
-        .join(Instance.process_version)
-        .where(
-            Instance.status == InstanceStatus.RUNNING,
-            Instance.title.startswith(f"Retrait de {entry.numero} — "),
-            Instance.process_version.has(key=version.key),
-        )
-    )
-    if running is not None:
-        raise Conflict(f"Un retrait de {entry.numero} est déjà en cours.")
     organisation = certifier_organisation(session, entry)
-    instance = runtime.start_instance(
+    instance = start_instance(
         session,
         actor,
         WITHDRAWAL_KEY,
@@ -152,6 +140,26 @@ def start_withdrawal(session: Session, actor: Actor, numero: str) -> Instance:
     )
     instance.reference = f"RET-{entry.numero}-{instance.id}"[:20]
     return instance
+
+
+def _withdrawal_refusal(
+    session: Session, actor: Actor, entry: RegisterEntry
+) -> access.Refusal | None:
+    """`access.refusal_to_withdraw` with what it reads: the withdrawal process, the withdrawal
+    of this entry in progress."""
+    version = get_latest_version(session, WITHDRAWAL_KEY)
+
+    def running() -> str | None:
+        return session.scalar(
+            select(Instance.reference).where(
+                Instance.status == InstanceStatus.RUNNING,
+                Instance.title.startswith(f"Retrait de {entry.numero} — "),
+                Instance.process_version.has(key=version.key),
+            )
+        )
+
+    definition = definition_for(session, version.id)
+    return access.refusal_to_withdraw(actor, entry, definition, running)
 
 
 def withdraw(run: JobRun) -> str:
@@ -185,21 +193,9 @@ def withdraw(run: JobRun) -> str:
 def start_renewal(session: Session, actor: Actor, numero: str) -> Instance:
     """*Demander le renouvellement*: a new request prefilled from the entry, linked to it."""
     entry = entry_by_numero(session, numero)
-    organisation = certifier_organisation(session, entry)
-    if (
-        not actor.has(RoleName.DEMANDEUR)
-        or organisation is None
-        or organisation.id != actor.organisation_id
-    ):
-        raise Forbidden(
-            "Seul le certificateur de cette certification peut en demander le renouvellement."
-        )
-    if entry.status == RegisterStatus.WITHDRAWN:
-        raise Conflict(
-            f"{entry.numero} a été retirée de l'Inventaire : elle ne peut être renouvelée."
-        )
+    access.enforce(session, _renewal_refusal(session, actor, entry))
     end = entry.end_at
-    instance = runtime.start_instance(
+    instance = start_instance(
         session,
         actor,
         start_data={
@@ -226,13 +222,39 @@ def start_renewal(session: Session, actor: Actor, numero: str) -> Instance:
     return instance
 
 
+def _renewal_refusal(session: Session, actor: Actor, entry: RegisterEntry) -> access.Refusal | None:
+    """`access.refusal_to_renew` with what it reads: the entry's certifier organisation."""
+    organisation = certifier_organisation(session, entry)
+    return access.refusal_to_renew(actor, entry, organisation.id if organisation else None)
+
+
+@dataclass(frozen=True)
+class EntryActions:
+    """The buttons a fiche offers: exactly the actions the rules allow this visitor."""
+
+    renew: bool
+    withdraw: bool
+
+
+def entry_actions(session: Session, actor: Actor | None, numero: str) -> EntryActions:
+    """*Demander le renouvellement* and *Engager un retrait*, by the rules `start_renewal` and
+    `start_withdrawal` enforce (none to the public)."""
+    if actor is None or actor.id is None:
+        return EntryActions(renew=False, withdraw=False)
+    entry = entry_by_numero(session, numero)
+    return EntryActions(
+        renew=_renewal_refusal(session, actor, entry) is None,
+        withdraw=_withdrawal_refusal(session, actor, entry) is None,
+    )
+
+
 def prefill(
     session: Session, instance: Instance, item: WorkItem, entry: RegisterEntry
 ) -> dict[str, Any]:
     """The filing form's fields from the previous dossier, else from the entry (no pieces:
     they belong to the previous dossier and are filed again)."""
     definition = definition_for(session, instance.process_version_id)
-    form = runtime.form_of(definition, item)
+    form = form_of(definition, item)
     names = {field.name for field in form.fields} - set(form.file_fields())
     values = dossier_values(session, entry.instance_id) if entry.instance_id else {}
     if not values:

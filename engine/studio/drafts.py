@@ -12,7 +12,6 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from engine.core.actor import Actor
 from engine.core.clock import utcnow
@@ -30,6 +29,7 @@ from engine.definitions.folders import PROCESS_FILE
 from engine.people.accounts import user_names
 from engine.studio.replay import replay
 from engine.studio.scenario import ScenarioResult, load_scenarios
+from engine.workflow.conflicts import flush_or_conflict
 
 # What a draft may hold: the model's own files, nothing else (no path tricks, no big blobs).
 FILE_NAME = re.compile(
@@ -164,10 +164,7 @@ def save_draft(
     draft.files = dict(files)
     draft.updated_by_id = actor.id
     draft.updated_at = utcnow()
-    try:
-        session.flush()
-    except StaleDataError:
-        raise Conflict("Le brouillon vient d'être enregistré par quelqu'un d'autre.") from None
+    flush_or_conflict(session, "Le brouillon vient d'être enregistré par quelqu'un d'autre.")
     return draft
 
 

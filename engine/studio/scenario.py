@@ -19,7 +19,8 @@ from engine.core.errors import InventaireError
 from engine.core.models import Instance, Job, Organisation, User, WorkItem, WorkItemStatus
 from engine.definitions.definition import definition_for, get_latest_version
 from engine.jobs import JobKind
-from engine.workflow import documents, runtime
+from engine.workflow import documents, lookup, state
+from engine.workflow.actions import claims, completing, starting, timers
 
 # The smallest well-formed PDF: scenario pieces are real uploads of this content.
 SAMPLE_PDF = (
@@ -136,7 +137,7 @@ def start(
             raise InventaireError(f"Aucun utilisateur avec le rôle « {definition.start_role} ».")
         data = dict(start_data or {})
         concerned = organisation if data.get("certificateur_connu", True) else None
-        return runtime.start_instance(
+        return starting.start_instance(
             session,
             Actor.from_user(holders[0]),
             key,
@@ -148,7 +149,7 @@ def start(
     demandeur = demandeurs[0] if demandeurs else None
     if demandeur is None:
         raise InventaireError(f"Aucun demandeur pour l'organisation « {organisation.name} ».")
-    return runtime.start_instance(session, Actor.from_user(demandeur), key)
+    return starting.start_instance(session, Actor.from_user(demandeur), key)
 
 
 def play_step(
@@ -181,9 +182,9 @@ def play_step(
         )
     actor = pick(item)
     if item.organisation_id is None:
-        runtime.claim(session, actor, item.id)
+        claims.claim(session, actor, item.id)
     data = _materialize(session, store, instance, item, step.data, actor)
-    runtime.complete_work_item(session, actor, item.id, data)
+    completing.complete_work_item(session, actor, item.id, data)
 
 
 def pass_time(session: Session, instance: Instance, element: str) -> None:
@@ -192,10 +193,10 @@ def pass_time(session: Session, instance: Instance, element: str) -> None:
     A timer already fired when reached (a session date in the past) counts as passed.
     """
     definition = definition_for(session, instance.process_version_id)
-    workflow = runtime.load_workflow(session, instance, definition)
+    workflow = state.load_workflow(session, instance, definition)
     waiting = [timer for timer in spiff.waiting_timers(workflow) if timer.spec_id == element]
     if waiting:
-        runtime.fire_timer(session, instance.id, waiting[0].task_id)
+        timers.fire_timer(session, instance.id, waiting[0].task_id)
         return
     if not spiff.has_completed(workflow, element):
         names = ", ".join(timer.spec_id for timer in spiff.waiting_timers(workflow)) or "aucune"
@@ -215,7 +216,7 @@ def _materialize(
 ) -> dict[str, Any]:
     """Turn file names into uploaded pieces and emails into user ids."""
     definition = definition_for(session, instance.process_version_id)
-    form = runtime.form_of(definition, item)
+    form = lookup.form_of(definition, item)
     result = dict(data)
     for name in form.file_fields():
         value = result.get(name)
@@ -255,7 +256,7 @@ def check_expectations(session: Session, instance: Instance, expect: dict[str, A
     wanted = expect.get("data") or {}
     if wanted:
         definition = definition_for(session, instance.process_version_id)
-        workflow = runtime.load_workflow(session, instance, definition)
+        workflow = state.load_workflow(session, instance, definition)
         values = spiff.current_data(workflow)
         for key, value in wanted.items():
             if values.get(key) != value:

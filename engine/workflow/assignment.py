@@ -1,4 +1,5 @@
-"""Project a workflow's ready human tasks into `work_item` rows (lane → role, designated user)."""
+"""Project a workflow's ready human tasks into `work_item` rows (lane → role, designated user);
+the status they give is engine.workflow.status's."""
 
 from __future__ import annotations
 
@@ -85,25 +86,3 @@ def _new_item(
         status=WorkItemStatus.OPEN,
         created_at=utcnow(),
     )
-
-
-def status_label(
-    definition: ProcessDefinition, workflow: Any, open_items: list[WorkItem], instance: Instance
-) -> str:
-    """The dossier's French status, read from the `statut` properties of where it stands."""
-    current = instance.status_label
-    if spiff.is_completed(workflow):
-        end = definition.task_spec(instance.end_event) if instance.end_event else None
-        return spiff.task_properties(end).get("statut", current) if end is not None else current
-    for item in sorted(open_items, key=lambda row: row.created_at or utcnow()):
-        task_spec = definition.task_spec(item.task_spec)
-        properties = spiff.task_properties(task_spec) if task_spec is not None else {}
-        if item.claimed_by_id and properties.get("statutPrisEnCharge"):
-            return properties["statutPrisEnCharge"]
-        if properties.get("statut"):
-            return properties["statut"]
-    for task in spiff.waiting_tasks(workflow):
-        label = spiff.task_properties(task.task_spec).get("statut")
-        if label:
-            return label
-    return current

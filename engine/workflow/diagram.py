@@ -15,7 +15,8 @@ from engine.core.clock import utcnow
 from engine.core.errors import NotFound
 from engine.core.models import Instance, ProcessVersion, WorkItem, WorkItemStatus
 from engine.definitions.definition import definition_for, main_diagram
-from engine.workflow.runtime import get_instance, load_workflow
+from engine.workflow.lookup import get_instance
+from engine.workflow.state import load_workflow
 
 
 def version_by_number(session: Session, key: str, number: int) -> ProcessVersion:
@@ -70,8 +71,9 @@ def waiting_at(session: Session, version_id: int) -> list[Waiting]:
     ).all()
     grouped: dict[tuple[str, str], list[float]] = {}
     for task_spec, title, created_at in rows:
-        moment = created_at if created_at.tzinfo else created_at.replace(tzinfo=now.tzinfo)
-        grouped.setdefault((task_spec, title), []).append((now - moment).total_seconds() / 86400)
+        grouped.setdefault((task_spec, title), []).append(
+            (now - created_at).total_seconds() / 86400
+        )
     return [
         Waiting(task_spec, title, len(waits), round(median(waits), 1))
         for (task_spec, title), waits in sorted(grouped.items())

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from engine.core.actor import Actor
 from engine.core.clock import utcnow
 from engine.core.errors import DocumentRefused, NotFound
-from engine.core.models import Document, Instance
+from engine.core.models import Document, Instance, User
 from engine.core.settings import DEFAULT_MAX_PIECE_BYTES, megabytes
 from engine.workflow import access, office_archive
 
@@ -110,12 +110,16 @@ def store(
 def get_for_download(
     session: Session, store: DocumentStore, actor: Actor, document_id: int
 ) -> tuple[Document, Path]:
-    """The piece and its file, if the actor may see its dossier (NotFound otherwise)."""
+    """The piece and its file, if the actor may see it (`access.may_see_piece`; NotFound
+    otherwise, as for a piece that does not exist)."""
     document = session.get(Document, document_id)
     if document is None:
         raise NotFound("Pièce introuvable.")
     instance = session.get(Instance, document.instance_id)
-    if instance is None or not access.can_see_instance(actor, instance):
+    uploader = session.get(User, document.uploaded_by_id) if document.uploaded_by_id else None
+    if instance is None or not access.may_see_piece(
+        actor, instance, uploader.organisation_id if uploader is not None else None
+    ):
         raise NotFound("Pièce introuvable.")
     path = store.path_for(document.storage_key)
     if not path.is_file():

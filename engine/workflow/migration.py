@@ -32,7 +32,7 @@ from engine.core.models import (
 )
 from engine.definitions.definition import ProcessDefinition, definition_for, get_latest_version
 from engine.workflow import followups
-from engine.workflow.runtime import scripts_for
+from engine.workflow.state import scripts_for
 
 MIGRATION = "migration"
 REVERT = "migration_annulee"

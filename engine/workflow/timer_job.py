@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from engine.jobs.api import JobRun
-from engine.workflow import runtime
+from engine.workflow.actions.timers import fire_timer
 
 
 def fire_timer_job(run: JobRun) -> str:
     payload = run.job.payload or {}
     if run.job.instance_id is None:
         return "Aucun dossier : rien à faire."
-    return runtime.fire_timer(run.session, run.job.instance_id, str(payload.get("task_id", "")))
+    return fire_timer(run.session, run.job.instance_id, str(payload.get("task_id", "")))

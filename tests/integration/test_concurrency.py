@@ -16,7 +16,7 @@ from engine.core.db import make_session_factory
 from engine.core.errors import Conflict
 from engine.core.models import AuditEvent, Instance, Submission, User, WorkItem
 from engine.people import accounts
-from engine.workflow import runtime
+from engine.workflow.actions import completing
 from tests.dossiers import data_of, open_item, snapshot, walk_until
 from tests.support import CSRF, Browser, text_of
 from tests.walk import as_posted, form_of
@@ -204,7 +204,7 @@ def test_two_reviewers_complete_the_same_work_item_at_once_on_postgresql(
         try:
             with factory() as own:
                 try:
-                    runtime.complete_work_item(own, actor, task_id, dict(RECEVABLE))
+                    completing.complete_work_item(own, actor, task_id, dict(RECEVABLE))
                     own.commit()
                     instance = own.get(Instance, instance_id)
                     assert instance is not None

@@ -20,7 +20,8 @@ from engine.definitions.definition import definition_for
 from engine.definitions.deployment import deploy
 from engine.definitions.folders import read_folder
 from engine.definitions.known_names import REGISTER_START_VARIABLES, START_VARIABLES
-from engine.workflow import runtime
+from engine.workflow import state
+from engine.workflow.actions import completing, starting
 from tests.models_fixtures import condition_after_task, script_after_task, timer_after_task
 from tests.support import Browser, text_of
 
@@ -209,10 +210,10 @@ def test_a_sound_decision_table_is_deployable_and_runs_as_checked(
     submitter = session.scalar(select(User).where(User.email == "demandeur@example.org"))
     assert submitter is not None
     actor = Actor.from_user(submitter)
-    instance = runtime.start_instance(session, actor, key=version.key)
+    instance = starting.start_instance(session, actor, key=version.key)
     item = session.scalar(select(WorkItem).where(WorkItem.instance_id == instance.id))
     assert item is not None
-    runtime.complete_work_item(session, actor, item.id, {"continuer": "oui"})
+    completing.complete_work_item(session, actor, item.id, {"continuer": "oui"})
     session.commit()  # a version stays once deployed (definitions are cached by version id)
     assert (instance.status, instance.end_event) == (InstanceStatus.COMPLETED, end)
 
@@ -551,8 +552,8 @@ def test_sound_instructions_are_deployable() -> None:
 def test_the_start_values_the_check_knows_are_those_a_new_dossier_holds(session: Session) -> None:
     submitter = session.scalar(select(User).where(User.email == "demandeur@example.org"))
     assert submitter is not None
-    instance = runtime.start_instance(session, Actor.from_user(submitter))
-    workflow = runtime.load_workflow(
+    instance = starting.start_instance(session, Actor.from_user(submitter))
+    workflow = state.load_workflow(
         session, instance, definition_for(session, instance.process_version_id)
     )
     assert set(workflow.task_tree.data) == START_VARIABLES

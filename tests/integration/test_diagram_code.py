@@ -25,7 +25,7 @@ from engine.core.models import (
 from engine.definitions.definition import build_definition
 from engine.definitions.deployment import deploy
 from engine.definitions.folders import content_hash
-from engine.workflow import runtime
+from engine.workflow.actions import completing, failures, starting
 from tests.models_fixtures import (
     automatic_loop,
     condition_after_task,
@@ -67,7 +67,7 @@ def start(
         version, _created = deploy(session, files)
     else:
         version = store_unchecked(session, files)
-    instance = runtime.start_instance(
+    instance = starting.start_instance(
         session, actor(session, "demandeur@example.org"), key=version.key
     )
     session.commit()
@@ -166,7 +166,7 @@ def test_a_loop_past_the_engine_limit_puts_the_dossier_in_error(session: Session
     with pytest.raises(ExecutionError) as caught:
         while passes < 400:
             last_state = session.get(Instance, instance.id).state  # type: ignore[union-attr]
-            runtime.complete_work_item(session, demandeur, item.id, {"continuer": "oui"})
+            completing.complete_work_item(session, demandeur, item.id, {"continuer": "oui"})
             session.commit()
             passes += 1
             item = session.scalar(
@@ -179,7 +179,7 @@ def test_a_loop_past_the_engine_limit_puts_the_dossier_in_error(session: Session
     # Far below SpiffWorkflow's own limit (~200 passes of a 5-node loop), never silent.
     assert 50 < passes < 200
     assert "trop de passages dans une boucle" in caught.value.user_message
-    runtime.record_failure(
+    failures.record_failure(
         session, demandeur, instance.id, caught.value.user_message, blocking=True
     )
     session.commit()
@@ -190,7 +190,7 @@ def test_a_loop_past_the_engine_limit_puts_the_dossier_in_error(session: Session
     assert stored.status_label == "En erreur"
     assert stored.state == last_state
     with pytest.raises(Conflict, match="bloqué par une erreur"):
-        runtime.complete_work_item(session, demandeur, item.id, {"continuer": "non"})
+        completing.complete_work_item(session, demandeur, item.id, {"continuer": "non"})
 
 
 def test_an_automatic_endless_loop_is_stopped_in_one_request(

@@ -14,7 +14,7 @@ from engine.core.errors import ExecutionError, ScriptError
 from engine.core.models import AuditEvent, Instance, WorkItem, WorkItemStatus
 from engine.definitions.checking import check_files
 from engine.definitions.deployment import deploy
-from engine.workflow import runtime
+from engine.workflow.actions import starting
 from tests.integration.test_deploy_checks import repeating_reminder
 from tests.integration.test_diagram_code import actor, start, store_unchecked
 from tests.live_server import HttpUser, live_server
@@ -285,7 +285,7 @@ def test_a_process_stored_before_the_rule_that_calls_itself_stops_at_once(
     version = store_unchecked(session, files)
     session.commit()
     with pytest.raises(ExecutionError, match="s'appelle lui-même sans fin"):
-        runtime.start_instance(session, actor(session, "demandeur@example.org"), key=version.key)
+        starting.start_instance(session, actor(session, "demandeur@example.org"), key=version.key)
     session.rollback()
 
 
@@ -297,5 +297,5 @@ def test_a_repeating_timer_computed_without_bound_is_refused_when_reached(
     version, _created = deploy(session, files)
     session.commit()
     with pytest.raises(ScriptError, match="minuterie répétée « R/PT30S » refusée"):
-        runtime.start_instance(session, actor(session, "demandeur@example.org"), key=version.key)
+        starting.start_instance(session, actor(session, "demandeur@example.org"), key=version.key)
     session.rollback()

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine.core.clock import french_date
 from engine.core.models import Email, Instance, InstanceStatus, WorkItem, WorkItemStatus
 from engine.definitions.deployment import deploy
-from engine.workflow import migration, runtime
+from engine.workflow import migration
+from engine.workflow.actions import completing
 from tests.clock import due_time, run_worker_at
 from tests.dossiers import walk_until
 from tests.integration.test_diagram_code import actor, start
@@ -124,7 +125,7 @@ def answer(session: Session, instance: Instance) -> None:
         )
     )
     assert item is not None
-    runtime.complete_work_item(
+    completing.complete_work_item(
         session, actor(session, "demandeur@example.org"), item.id, {"continuer": "oui"}
     )
     session.commit()

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from engine.core.actor import Actor
 from engine.core.models import Instance, ProcessVersion, User
-from engine.workflow import runtime
+from engine.workflow.actions import starting
 from tests.models_fixtures import automatic_loop
 from tests.support import Browser, text_of
 
@@ -84,7 +84,7 @@ def test_edit_validate_try_and_deploy_a_new_version(
     owner: Browser, session: Session, browser_factory: object
 ) -> None:
     before = latest(session)
-    old_dossier = runtime.start_instance(session, demandeur(session))
+    old_dossier = starting.start_instance(session, demandeur(session))
     session.commit()
 
     listing = text_of(owner.get("/studio/"))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from engine.core import audit
@@ -17,37 +16,33 @@ from engine.core.models import (
     as_id,
 )
 from engine.people import accounts
+from engine.people.listing import organisations_list, users_list
+from engine.workflow import access
 from web.admin import bp
-from web.auth import current_actor, roles_required
+from web.auth import allowed, current_actor
 from web.database import db
 
 Page = str | tuple[str, int] | Response
 
 
 @bp.get("/")
-@roles_required(RoleName.ADMIN, RoleName.PROPRIETAIRE)
+@allowed(access.may_open_administration)
 def index() -> str:
     return render_template("admin/index.html")
 
 
 @bp.get("/comptes")
-@roles_required(RoleName.ADMIN)
+@allowed(access.may_administer)
 def users() -> str:
-    rows = db().scalars(select(User).order_by(User.name)).all()
-    organisations = {org.id: org.name for org in db().scalars(select(Organisation))}
-    return render_template(
-        "admin/users.html", users=rows, organisations=organisations, role_labels=ROLE_LABELS
-    )
+    return render_template("admin/users.html", users=users_list(db()))
 
 
 def _organisation_choices() -> list[tuple[int, str]]:
-    return [
-        (org.id, org.name) for org in db().scalars(select(Organisation).order_by(Organisation.name))
-    ]
+    return [(row.id, row.name) for row in organisations_list(db())]
 
 
 @bp.route("/comptes/nouveau", methods=["GET", "POST"])
-@roles_required(RoleName.ADMIN)
+@allowed(access.may_administer)
 def user_new() -> Page:
     values: dict[str, object] = {"email": "", "name": "", "organisation_id": "", "roles": []}
     errors: dict[str, str] = {}
@@ -104,7 +99,7 @@ def _render_user_form(values: dict[str, object], errors: dict[str, str], user: U
 
 
 @bp.route("/comptes/<int:user_id>", methods=["GET", "POST"])
-@roles_required(RoleName.ADMIN)
+@allowed(access.may_administer)
 def user_edit(user_id: int) -> Page:
     user = db().get(User, user_id)
     if user is None:
@@ -149,7 +144,7 @@ def user_edit(user_id: int) -> Page:
 
 
 @bp.route("/organisations", methods=["GET", "POST"])
-@roles_required(RoleName.ADMIN)
+@allowed(access.may_administer)
 def organisations() -> Page:
     values = {"kind": "", "name": "", "siret": "", "mandant_id": ""}
     errors: dict[str, str] = {}
@@ -179,11 +174,10 @@ def organisations() -> Page:
         except FormInvalid as error:
             db().rollback()
             errors = error.errors
-    rows = db().scalars(select(Organisation).order_by(Organisation.name)).all()
     return (
         render_template(
             "admin/organisations.html",
-            organisations=rows,
+            organisations=organisations_list(db()),
             values=values,
             errors=errors,
             kind_labels=ORGANISATION_KIND_LABELS,

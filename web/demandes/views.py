@@ -5,17 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import func, select
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from engine.core.errors import Conflict, ExecutionError, FormInvalid, ScriptError
-from engine.core.models import Instance, RoleName, WorkItem, WorkItemStatus
-from engine.definitions.definition import definition_for
+from engine.core.models import RoleName, WorkItem, WorkItemStatus
+from engine.definitions.definition import definition_for, get_latest_version
 from engine.definitions.forms import FormDefinition, FormPage
-from engine.workflow import runtime
-from engine.workflow.dossier import dossier_view
-from engine.workflow.task_context import TaskContext, task_context
-from web.auth import current_actor, roles_required
+from engine.workflow import access
+from engine.workflow.actions import completing, drafts, starting
+from engine.workflow.conflicts import conflict_message
+from engine.workflow.dossier_page import dossier_view
+from engine.workflow.dossiers_list import submitter_dossiers
+from engine.workflow.lookup import get_instance
+from engine.workflow.task_page import TaskContext, task_context
+from web.auth import allowed, current_actor
 from web.database import db
 from web.demandes import bp
 from web.errors import error_page
@@ -23,48 +27,26 @@ from web.formdata import read_form
 from web.formrender import build_form_view
 from web.taskpage import PROCESS_FAILURE, Page, keep_process_failure, render_task, submit_task
 
-PAGE_SIZE = 25
+REQUEST_PROCESS = "recensement"
 
 
 @bp.get("/")
-@roles_required(RoleName.DEMANDEUR)
+@allowed(access.may_use_submitter_space)
 def index() -> str:
     actor = current_actor()
-    page = max(1, min(request.args.get("page", 1, type=int) or 1, 10_000))
-    query = select(Instance).where(Instance.organisation_id == actor.organisation_id)
-    total = db().scalar(select(func.count()).select_from(query.subquery())) or 0
-    dossiers = (
-        db()
-        .scalars(
-            query.order_by(Instance.updated_at.desc(), Instance.id.desc())
-            .limit(PAGE_SIZE)
-            .offset((page - 1) * PAGE_SIZE)
-        )
-        .all()
-    )
-    waiting = set(
-        db().scalars(
-            select(WorkItem.instance_id).where(
-                WorkItem.instance_id.in_([dossier.id for dossier in dossiers]),
-                WorkItem.status == WorkItemStatus.OPEN,
-                WorkItem.role == RoleName.DEMANDEUR,
-            )
-        )
-    )
+    found = submitter_dossiers(db(), actor, page=request.args.get("page", 1, type=int) or 1)
+    definition = definition_for(db(), get_latest_version(db(), REQUEST_PROCESS).id)
     return render_template(
         "demandes/index.html",
-        dossiers=dossiers,
-        waiting=waiting,
-        page=page,
-        pages=max(1, -(-total // PAGE_SIZE)),
-        total=total,
+        found=found,
+        start_refusal=access.refusal_to_start(actor, definition),
     )
 
 
 @bp.post("/nouvelle")
-@roles_required(RoleName.DEMANDEUR)
+@allowed(access.may_use_submitter_space)
 def create() -> Response:
-    instance = runtime.start_instance(db(), current_actor())
+    instance = starting.start_instance(db(), current_actor(), REQUEST_PROCESS)
     db().commit()
     flash("Votre demande est créée à l'état de brouillon.", "success")
     return redirect(url_for("demandes.saisie", instance_id=instance.id))
@@ -73,7 +55,7 @@ def create() -> Response:
 def _draft_item(instance_id: int) -> WorkItem:
     """The open draft task of the dossier (the first form), or 404."""
     actor = current_actor()
-    instance = runtime.get_instance(db(), actor, instance_id)
+    instance = get_instance(db(), actor, instance_id)
     deposit = definition_for(db(), instance.process_version_id).deposit_tasks()
     item = db().scalar(
         select(WorkItem).where(
@@ -131,13 +113,12 @@ def _render_page(
 
 @bp.route("/<int:instance_id>/saisie", methods=["GET"], defaults={"page_id": None})
 @bp.route("/<int:instance_id>/saisie/<page_id>", methods=["GET", "POST"])
-@roles_required(RoleName.DEMANDEUR)
+@allowed(access.may_use_submitter_space)
 def saisie(instance_id: int, page_id: str | None) -> Page:
     actor = current_actor()
     item = _draft_item(instance_id)
     context = task_context(db(), actor, item.id)
-    if not context.may_act:
-        abort(403)
+    access.enforce(db(), context.refusal)
     pages = _pages(context.form)
     ids = [page.id for page in pages]
     if page_id is None:
@@ -149,14 +130,14 @@ def saisie(instance_id: int, page_id: str | None) -> Page:
     if request.method == "GET":
         return _render_page(context, page, draft, {})
 
-    instance = runtime.get_instance(db(), actor, instance_id)
+    instance = get_instance(db(), actor, instance_id)
     data, errors = read_form(actor, instance, context.form, list(page.fields))
     merged = {key: value for key, value in draft.items() if key not in page.fields} | data
     if errors:
         db().rollback()
         return _render_page(context, page, merged, errors, status=422)
     try:
-        runtime.save_draft(db(), actor, item.id, data, fields=list(page.fields))
+        drafts.save_draft(db(), actor, item.id, data, fields=list(page.fields))
         db().commit()
     except FormInvalid as error:
         db().rollback()
@@ -184,7 +165,7 @@ def saisie(instance_id: int, page_id: str | None) -> Page:
 def _deposit(context: TaskContext, page: FormPage, data: dict[str, Any]) -> Page:
     actor = current_actor()
     try:
-        result = runtime.complete_work_item(db(), actor, context.item_id, data)
+        result = completing.complete_work_item(db(), actor, context.item_id, data)
         db().commit()
     except FormInvalid as error:
         db().rollback()
@@ -209,7 +190,7 @@ def _deposit(context: TaskContext, page: FormPage, data: dict[str, Any]) -> Page
         return _render_page(context, page, data, here, elsewhere=elsewhere, status=422)
     except Conflict:
         db().rollback()
-        return error_page(409, runtime.conflict_message(db(), context.item_id))
+        return error_page(409, conflict_message(db(), context.item_id))
     except (ScriptError, ExecutionError) as error:
         keep_process_failure(actor, context.instance_id, error)
         return _render_page(context, page, data, {}, alert=PROCESS_FAILURE, status=422)
@@ -218,14 +199,14 @@ def _deposit(context: TaskContext, page: FormPage, data: dict[str, Any]) -> Page
 
 
 @bp.get("/<int:instance_id>")
-@roles_required(RoleName.DEMANDEUR)
+@allowed(access.may_use_submitter_space)
 def dossier(instance_id: int) -> str:
     view = dossier_view(db(), current_actor(), instance_id)
     return render_template("demandes/dossier.html", dossier=view)
 
 
 @bp.route("/<int:instance_id>/taches/<int:work_item_id>", methods=["GET", "POST"])
-@roles_required(RoleName.DEMANDEUR)
+@allowed(access.may_use_submitter_space)
 def tache(instance_id: int, work_item_id: int) -> Page:
     actor = current_actor()
     context = task_context(db(), actor, work_item_id, for_display=request.method == "GET")
@@ -234,8 +215,7 @@ def tache(instance_id: int, work_item_id: int) -> Page:
     if context.task_spec in definition_for(db(), _instance_version(instance_id)).deposit_tasks():
         return redirect(url_for("demandes.saisie", instance_id=instance_id))
     if request.method == "GET":
-        if not context.may_act:
-            return error_page(409, runtime.conflict_message(db(), work_item_id))
+        access.enforce(db(), context.refusal)
         return render_task("demandes/tache.html", actor, context)
     return submit_task(
         "demandes/tache.html",
@@ -246,4 +226,4 @@ def tache(instance_id: int, work_item_id: int) -> Page:
 
 
 def _instance_version(instance_id: int) -> int:
-    return runtime.get_instance(db(), current_actor(), instance_id).process_version_id
+    return get_instance(db(), current_actor(), instance_id).process_version_id

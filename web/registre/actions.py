@@ -1,43 +1,22 @@
 """What signed-in users do from a fiche: a submitter asks for its renewal, the commission opens
-its withdrawal. Both open a dossier of the procedure and take the user to its first form."""
+its withdrawal. Both open a dossier of the procedure and take the user to its first form; who
+may is the engine's rule (engine.register.life.entry_actions shows the buttons by the same)."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from flask import flash, redirect, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from engine.core.actor import Actor
-from engine.core.models import RegisterStatus, RoleName, WorkItem, WorkItemStatus
+from engine.core.models import WorkItem, WorkItemStatus
 from engine.register import life
-from web.auth import current_actor, roles_required
+from web.auth import current_actor, login_required
 from web.database import db
 from web.registre import bp
 
 
-@dataclass(frozen=True)
-class FicheActions:
-    renew: bool
-    withdraw: bool
-
-
-def fiche_actions(actor: Actor | None, numero: str) -> FicheActions:
-    """The buttons a fiche offers this visitor (none to the public)."""
-    if actor is None or actor.id is None:
-        return FicheActions(False, False)
-    entry = life.entry_by_numero(db(), numero)
-    withdraw = actor.has(RoleName.COMMISSION) and entry.status == RegisterStatus.ACTIVE
-    renew = False
-    if actor.has(RoleName.DEMANDEUR) and entry.status != RegisterStatus.WITHDRAWN:
-        organisation = life.certifier_organisation(db(), entry)
-        renew = organisation is not None and organisation.id == actor.organisation_id
-    return FicheActions(renew, withdraw)
-
-
 @bp.post("/<numero>/renouvellement")
-@roles_required(RoleName.DEMANDEUR)
+@login_required
 def renew(numero: str) -> Response:
     instance = life.start_renewal(db(), current_actor(), numero)
     db().commit()
@@ -50,7 +29,7 @@ def renew(numero: str) -> Response:
 
 
 @bp.post("/<numero>/retrait")
-@roles_required(RoleName.COMMISSION)
+@login_required
 def withdraw(numero: str) -> Response:
     instance = life.start_withdrawal(db(), current_actor(), numero)
     db().commit()

@@ -9,12 +9,12 @@ from werkzeug.wrappers import Response
 
 from engine.core.models import REGISTER_STATUS_LABELS
 from engine.register.fiche_page import NUMERO, find_fiche
+from engine.register.life import entry_actions
 from engine.register.publication import CATEGORY_LABELS
 from engine.register.search import MAX_QUERY_CHARS, authorities, search
 from web.database import db
 from web.errors import error_page
 from web.registre import bp
-from web.registre.actions import fiche_actions
 
 SORT_LABELS = {"pertinence": "Pertinence", "date": "Date de décision (plus récente d'abord)"}
 
@@ -45,7 +45,6 @@ def index() -> str:
         form=form,
         result=result,
         params=params,
-        page_links=page_links(result.page, result.pages),
         categories=list(CATEGORY_LABELS.items()),
         statuses=[(str(status), label) for status, label in REGISTER_STATUS_LABELS.items()],
         authorities=[(value, value) for value in authorities(db())],
@@ -63,20 +62,8 @@ def fiche(numero: str) -> Response | str | tuple[str, int]:
         )
     if found.numero != numero:  # inv00042 → INV00042: one address per certification
         return redirect(url_for("registre.fiche", numero=found.numero), 301)
-    actions = fiche_actions(g.get("actor"), found.numero)
+    actions = entry_actions(db(), g.get("actor"), found.numero)
     return render_template("registre/fiche.html", fiche=found, actions=actions)
-
-
-def page_links(page: int, pages: int) -> list[int | None]:
-    """The page numbers to offer: the first, the last, two on each side of the current one;
-    None where pages are skipped."""
-    shown = sorted(n for n in {1, pages, *range(page - 2, page + 3)} if 1 <= n <= pages)
-    links: list[int | None] = []
-    for number in shown:
-        if links and number - (links[-1] or 0) > 1:
-            links.append(None)
-        links.append(number)
-    return links
 
 
 def _one_of(value: str | None, allowed: Iterable[str]) -> str:

@@ -10,12 +10,11 @@ from werkzeug.wrappers import Response
 
 from engine.core import xml_safety
 from engine.core.errors import Conflict, FormInvalid, ProcessModelError
-from engine.core.models import RoleName
 from engine.definitions.definition import main_diagram
 from engine.definitions.forms import FormDefinition
 from engine.studio import drafts
-from engine.workflow import diagram
-from web.auth import current_actor, roles_required
+from engine.workflow import access, diagram
+from web.auth import allowed, current_actor
 from web.database import db
 from web.formrender import build_form_view
 from web.studio import bp
@@ -29,7 +28,7 @@ def _payload() -> dict[str, Any]:
 
 
 @bp.get("/api/<key>/brouillon")
-@roles_required(RoleName.PROPRIETAIRE)
+@allowed(access.may_open_studio)
 def draft_get(key: str) -> Json:
     drafts.versions_of(db(), key)
     draft = drafts.get_draft(db(), current_actor(), key)
@@ -44,7 +43,7 @@ def draft_get(key: str) -> Json:
 
 
 @bp.put("/api/<key>/brouillon")
-@roles_required(RoleName.PROPRIETAIRE)
+@allowed(access.may_open_studio)
 def draft_put(key: str) -> Json:
     drafts.versions_of(db(), key)
     payload = _payload()
@@ -83,7 +82,7 @@ def _xml_refusals(files: dict[str, Any]) -> dict[str, str]:
 
 
 @bp.post("/api/<key>/brouillon/verification")
-@roles_required(RoleName.PROPRIETAIRE)
+@allowed(access.may_open_studio)
 def draft_check(key: str) -> Json:
     drafts.versions_of(db(), key)
     draft = drafts.get_draft(db(), current_actor(), key)
@@ -96,7 +95,7 @@ def draft_check(key: str) -> Json:
 
 
 @bp.post("/api/formulaire/apercu")
-@roles_required(RoleName.PROPRIETAIRE)
+@allowed(access.may_open_studio)
 def form_preview() -> Json:
     """The form as users will see it, rendered by the same server code as the real pages."""
     payload = _payload()
@@ -122,14 +121,14 @@ def form_preview() -> Json:
 
 
 @bp.get("/api/<key>/versions/<int:number>/diagramme")
-@roles_required(RoleName.PROPRIETAIRE)
+@allowed(access.may_open_studio)
 def version_diagram(key: str, number: int) -> Response:
     version = diagram.version_by_number(db(), key, number)
     return Response(diagram.version_xml(version), mimetype="application/xml")
 
 
 @bp.get("/api/<key>/versions/<int:number>/marqueurs")
-@roles_required(RoleName.PROPRIETAIRE)
+@allowed(access.may_open_studio)
 def version_markers(key: str, number: int) -> Response:
     version = diagram.version_by_number(db(), key, number)
     return jsonify(diagram.version_markers(db(), version))

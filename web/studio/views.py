@@ -9,12 +9,12 @@ from werkzeug.wrappers import Response
 
 from engine.core import xml_safety
 from engine.core.errors import Conflict, NotFound, ProcessModelError
-from engine.core.models import ProcessVersion, RoleName, as_id
+from engine.core.models import ProcessVersion, as_id
 from engine.definitions.definition import main_diagram
 from engine.studio import drafts
-from engine.workflow import migration
+from engine.workflow import access, migration
 from engine.workflow.diagram import waiting_at
-from web.auth import current_actor, roles_required
+from web.auth import allowed, current_actor
 from web.database import db
 from web.studio import bp
 
@@ -24,7 +24,7 @@ PASSED = "studio_scenarios_ok"
 
 
 @bp.get("/")
-@roles_required(RoleName.PROPRIETAIRE)
+@allowed(access.may_open_studio)
 def index() -> str:
     return render_template("studio/index.html", models=drafts.process_summaries(db()))
 
@@ -34,7 +34,7 @@ def _passed(key: str, lock_version: int) -> bool:
 
 
 @bp.get("/<key>/")
-@roles_required(RoleName.PROPRIETAIRE)
+@allowed(access.may_open_studio)
 def model(key: str) -> str:
     versions = drafts.versions_of(db(), key)
     draft = db().get(drafts.ProcessDraft, key)
@@ -53,7 +53,7 @@ def model(key: str) -> str:
 
 
 @bp.get("/<key>/editeur")
-@roles_required(RoleName.PROPRIETAIRE)
+@allowed(access.may_open_studio)
 def editor(key: str) -> str:
     drafts.versions_of(db(), key)  # 404 for an unknown model
     draft = drafts.get_draft(db(), current_actor(), key)
@@ -63,7 +63,7 @@ def editor(key: str) -> str:
 
 
 @bp.get("/<key>/decisions/<path:name>")
-@roles_required(RoleName.PROPRIETAIRE)
+@allowed(access.may_open_studio)
 def decisions(key: str, name: str) -> str:
     """The decision-table editor (dmn-js) on one DMN file of the draft."""
     if not name.endswith(".dmn"):
@@ -77,7 +77,7 @@ def decisions(key: str, name: str) -> str:
 
 
 @bp.post("/<key>/verification")
-@roles_required(RoleName.PROPRIETAIRE)
+@allowed(access.may_open_studio)
 def check(key: str) -> Page:
     draft = drafts.get_draft(db(), current_actor(), key)
     db().commit()
@@ -86,7 +86,7 @@ def check(key: str) -> Page:
 
 
 @bp.post("/<key>/scenarios")
-@roles_required(RoleName.PROPRIETAIRE)
+@allowed(access.may_open_studio)
 def scenarios(key: str) -> Page:
     draft = drafts.get_draft(db(), current_actor(), key)
     db().commit()
@@ -109,7 +109,7 @@ def scenarios(key: str) -> Page:
 
 
 @bp.post("/<key>/deploiement")
-@roles_required(RoleName.PROPRIETAIRE)
+@allowed(access.may_open_studio)
 def deploy(key: str) -> Page:
     draft = drafts.get_draft(db(), current_actor(), key)
     if not _passed(key, draft.lock_version):
@@ -140,7 +140,7 @@ def deploy(key: str) -> Page:
 
 
 @bp.post("/<key>/import")
-@roles_required(RoleName.PROPRIETAIRE)
+@allowed(access.may_open_studio)
 def import_bpmn(key: str) -> Page:
     """Replace the draft's diagram by a BPMN 2.0 file from another modeler, then check it."""
     upload = request.files.get("fichier")
@@ -173,7 +173,7 @@ def import_bpmn(key: str) -> Page:
 
 
 @bp.get("/<key>/migration")
-@roles_required(RoleName.PROPRIETAIRE)
+@allowed(access.may_open_studio)
 def migration_page(key: str) -> str:
     drafts.versions_of(db(), key)
     return render_template(
@@ -185,7 +185,7 @@ def migration_page(key: str) -> str:
 
 
 @bp.post("/<key>/migration")
-@roles_required(RoleName.PROPRIETAIRE)
+@allowed(access.may_open_studio)
 def migration_action(key: str) -> Response:
     """Move one dossier (`dossier`), all movable ones (`tous`), or revert one (`annuler`)."""
     drafts.versions_of(db(), key)

@@ -25,8 +25,8 @@ from engine.core.models import (
 from engine.definitions.definition import definition_for
 from engine.definitions.forms import FormDefinition
 from engine.people.accounts import user_names
-from engine.workflow.access import may_work_on
-from engine.workflow.runtime import get_instance
+from engine.workflow import access
+from engine.workflow.lookup import get_instance
 
 # What a submitter reads of the trail: their own actions and the dossier's steps.
 PUBLIC_KINDS = frozenset({"creation", "depot", "statut", "fin"})
@@ -72,10 +72,8 @@ class WorkItemView:
     claimed_by_me: bool
     assignee: str | None
     may_act: bool
-    reference: str | None = None
-    dossier_title: str = ""
-    organisation: str = ""
-    status_label: str = ""
+    # Its page opens to this reader (to act on it, or to hand it over).
+    may_open: bool
 
 
 @dataclass(frozen=True)
@@ -103,7 +101,7 @@ def dossier_view(session: Session, actor: Actor, instance_id: int) -> DossierVie
     """What the actor may read of a dossier (NotFound when they may not see it)."""
     instance = get_instance(session, actor, instance_id)
     definition = definition_for(session, instance.process_version_id)
-    submitter_only = not actor.is_staff
+    submitter_only = not access.may_read_staff_side(actor)
     organisation = (
         session.get(Organisation, instance.organisation_id) if instance.organisation_id else None
     )
@@ -164,10 +162,13 @@ def dossier_view(session: Session, actor: Actor, instance_id: int) -> DossierVie
     ]
     pieces = [
         PieceView(doc.id, doc.name, doc.size, doc.content_type, doc.uploaded_at, doc.field)
-        for doc in session.scalars(
-            select(Document).where(Document.instance_id == instance.id).order_by(Document.id)
+        for doc, uploader_organisation in session.execute(
+            select(Document, User.organisation_id)
+            .outerjoin(User, User.id == Document.uploaded_by_id)
+            .where(Document.instance_id == instance.id)
+            .order_by(Document.id)
         )
-        if not submitter_only or doc.uploaded_by_id in demandeur_ids
+        if access.may_see_piece(actor, instance, uploader_organisation)
     ]
     entry = session.scalar(
         select(RegisterEntry.numero).where(RegisterEntry.instance_id == instance.id)
@@ -183,13 +184,13 @@ def dossier_view(session: Session, actor: Actor, instance_id: int) -> DossierVie
         created_at=instance.created_at,
         deposited_at=instance.deposited_at,
         updated_at=instance.updated_at,
-        error_message=instance.error_message if actor.is_staff else None,
+        error_message=None if submitter_only else instance.error_message,
         process_version=definition.version,
         timeline=timeline,
         filed=filed,
         pieces=pieces,
         open_items=[
-            _item_view(item, actor, users)
+            _item_view(item, instance, actor, users)
             for item in items
             if not submitter_only or item.role == RoleName.DEMANDEUR
         ],
@@ -205,7 +206,9 @@ def _demandeur_ids(session: Session, instance: Instance) -> set[int | None]:
     )
 
 
-def _item_view(item: WorkItem, actor: Actor, users: dict[int, str]) -> WorkItemView:
+def _item_view(
+    item: WorkItem, instance: Instance, actor: Actor, users: dict[int, str]
+) -> WorkItemView:
     return WorkItemView(
         id=item.id,
         instance_id=item.instance_id,
@@ -216,6 +219,6 @@ def _item_view(item: WorkItem, actor: Actor, users: dict[int, str]) -> WorkItemV
         claimed_by=users.get(item.claimed_by_id) if item.claimed_by_id else None,
         claimed_by_me=item.claimed_by_id is not None and item.claimed_by_id == actor.id,
         assignee=users.get(item.assignee_id) if item.assignee_id else None,
-        may_act=may_work_on(actor, item)
-        and (item.claimed_by_id is None or item.claimed_by_id == actor.id),
+        may_act=access.may_act(actor, item, instance),
+        may_open=access.may_read_task(actor, item),
     )

@@ -15,9 +15,10 @@ from engine.core.errors import InventaireError, NotFound
 from engine.core.models import Instance, Submission, WorkItem, WorkItemStatus
 from engine.definitions.definition import definition_for
 from engine.definitions.forms import FormDefinition
-from engine.workflow.access import can_see_instance, may_work_on
+from engine.workflow import access
+from engine.workflow.lookup import form_of, item_with_instance
 from engine.workflow.renewal import renewal_warning
-from engine.workflow.runtime import form_of, get_work_item, load_workflow, may_be_designated
+from engine.workflow.state import load_workflow
 
 DECISION_WIDGETS = frozenset({"radio", "select"})
 
@@ -31,13 +32,20 @@ class TaskContext:
     role: str
     status: str
     claimed_by_id: int | None
-    # The lane's role and, once someone is designated, that person: who may open the task.
-    may_work: bool
+    # What the page offers, by the rules the actions enforce (engine.workflow.access): reading
+    # the task, its form, *Prendre en charge*, *Libérer*, *Réattribuer* (to `holders`).
+    may_read: bool
     may_act: bool
+    may_claim: bool
+    may_release: bool
+    may_reassign: bool
+    # Why the form is not offered (None when it is): raised as is when the form is posted.
+    refusal: access.Refusal | None
     form: FormDefinition
     values: dict[str, Any]
     instructions: str
     user_choices: dict[str, list[tuple[str, str]]]
+    holders: list[tuple[str, str]]
     # A renewal: the entry renewed, and the warning when filed less than 3 months before its end.
     renewal_of: str | None = None
     renewal_warning: str | None = None
@@ -51,9 +59,8 @@ def task_context(
     `for_display=False` (a form being submitted) skips what only the page needs: restoring the
     workflow for the instructions, the prefilled values and the lists of users.
     """
-    item = get_work_item(session, work_item_id)
-    instance = session.get(Instance, item.instance_id)
-    if instance is None or not can_see_instance(actor, instance):
+    item, instance = item_with_instance(session, work_item_id)
+    if not access.may_see_dossier(actor, instance):
         raise NotFound("Tâche introuvable.")
     definition = definition_for(session, instance.process_version_id)
     form = form_of(definition, item)
@@ -76,10 +83,17 @@ def task_context(
             name: [
                 (str(user.id), user.name)
                 for user in users_with_role(session, role)
-                if may_be_designated(definition, instance, name, role, user)
+                if access.may_be_designated(definition, instance, name, role, user)
             ]
             for name, role in form.user_fields().items()
         }
+    may_reassign = access.may_reassign(actor, item)
+    holders = (
+        [(str(user.id), user.name) for user in access.reassignable_to(session, item)]
+        if for_display and may_reassign
+        else []
+    )
+    refusal = access.refusal_to_act(actor, item, instance)
     return TaskContext(
         item_id=item.id,
         instance_id=instance.id,
@@ -88,14 +102,17 @@ def task_context(
         role=item.role,
         status=item.status,
         claimed_by_id=item.claimed_by_id,
-        may_work=may_work_on(actor, item),
-        may_act=item.status == WorkItemStatus.OPEN
-        and may_work_on(actor, item)
-        and item.claimed_by_id in (None, actor.id),
+        may_read=access.may_read_task(actor, item),
+        may_act=refusal is None,
+        may_claim=access.may_claim(actor, item, instance),
+        may_release=access.may_release(actor, item, instance),
+        may_reassign=may_reassign,
+        refusal=refusal,
         form=form,
         values=values,
         instructions=instructions,
         user_choices=choices,
+        holders=holders,
         renewal_of=process_data.get("renouvellement_de") or None,
         renewal_warning=renewal_warning(process_data),
     )

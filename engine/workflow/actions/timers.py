@@ -1,0 +1,62 @@
+"""A waiting timer falls due: its job fires it and runs the process on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from engine.bpmn import spiff
+from engine.core import audit
+from engine.core.actor import SYSTEM
+from engine.core.models import Instance, InstanceStatus
+from engine.definitions.definition import definition_for
+from engine.workflow import followups
+from engine.workflow.conflicts import flush_or_conflict
+from engine.workflow.state import load_workflow, refresh_projection, save_state
+
+
+def fire_timer(session: Session, instance_id: int, task_id: str) -> str:
+    """A timer's job is due: fire it and run the process on (the worker's transaction)."""
+    instance = session.get(Instance, instance_id)
+    if instance is None:
+        return "Dossier introuvable : échéance sans objet."
+    if instance.status != InstanceStatus.RUNNING:
+        return f"Dossier {instance.status_label.lower()} : échéance sans objet."
+    definition = definition_for(session, instance.process_version_id)
+    workflow = load_workflow(session, instance, definition)
+    timer = spiff.find_task(workflow, task_id)
+    if timer is None or not spiff.timer_pending(workflow, task_id):
+        return "La tâche a avancé avant l'échéance : rien à faire."
+    title = spiff.spec_title(timer)
+    timers_before = {waiting.task_id for waiting in spiff.waiting_timers(workflow)} | {task_id}
+    spiff.fire_timer(workflow, task_id)
+    completed: list[Any] = []
+    spiff.run_engine(workflow, completed)
+    save_state(session, instance, workflow, flush=False, completed=completed)
+    with session.no_autoflush:
+        items = refresh_projection(session, instance, definition, workflow, actor=SYSTEM)
+    new_items = [row for row in items if row.id is None]
+    audit.record(
+        session,
+        instance.id,
+        SYSTEM,
+        "echeance",
+        f"Échéance atteinte : « {title} ».",
+        task_spec=spiff.spec_id(timer),
+    )
+    if instance.status == InstanceStatus.COMPLETED:
+        audit.record(
+            session, instance.id, SYSTEM, "fin", f"Dossier clos : {instance.status_label}."
+        )
+    followups.after_change(
+        session,
+        instance,
+        workflow,
+        SYSTEM,
+        completed=completed,
+        new_items=new_items,
+        timers_before=timers_before,
+    )
+    flush_or_conflict(session, instance_id=instance.id)
+    return f"Échéance « {title} » : statut du dossier {instance.status_label}."
