@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from jinja2 import TemplateSyntaxError, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-# Parsing only: templates are rendered elsewhere (engine.workflow.task_context), under the sandbox.
+# Parsing only: templates are rendered elsewhere (engine.workflow.task_page), under the sandbox.
 _TEMPLATES = ImmutableSandboxedEnvironment(autoescape=False)
 
 

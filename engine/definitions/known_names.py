@@ -13,7 +13,7 @@ from engine.definitions.definition import ProcessDefinition
 from engine.definitions.element_code import decision_table, element_label, scripts
 
 # Process variables set when a dossier opens, before any form: by
-# engine.workflow.runtime.start_instance for every dossier, and by engine.register.life for a
+# engine.workflow.actions.starting for every dossier, and by engine.register.life for a
 # withdrawal and for a renewal.
 START_VARIABLES = frozenset({"organisation_id", "type_organisation", "delai_complements_jours"})
 REGISTER_START_VARIABLES = frozenset(
@@ -29,7 +29,7 @@ REGISTER_START_VARIABLES = frozenset(
 # What sets a variable: an element's label and its part ("script", "prescript"… or "table").
 Setter = tuple[str, str]
 TABLE = "table"
-SANDBOX_NAMES = frozenset(sandbox.HELPERS) | frozenset(sandbox._BUILTINS)
+SANDBOX_NAMES = frozenset(sandbox.HELPERS) | frozenset(sandbox.BUILTINS)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,10 @@ from engine.core.errors import ExecutionError
 from engine.emails.recipients import RECIPIENT_LABELS
 
 TEMPLATES_DIR = Path(__file__).parent / "courriels"
+# Where a process owner finds them in the source tree (shown on the admin pages).
+TEMPLATES_FOLDER = (
+    TEMPLATES_DIR.resolve().relative_to(Path(__file__).resolve().parents[2]).as_posix()
+)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from engine.core.clock import french_moment
 from engine.core.errors import Conflict
 from engine.core.models import User, WorkItem, WorkItemStatus
 
@@ -29,7 +30,8 @@ def conflict_message(session: Session, work_item_id: int) -> str:
     if item is None:
         return DOSSIER_CHANGED
     if item.status == WorkItemStatus.COMPLETED:
-        when = item.completed_at.strftime("%d/%m/%Y à %H:%M") if item.completed_at else ""
+        # Paris time, as every moment a person reads.
+        when = french_moment(item.completed_at) if item.completed_at else ""
         return (
             f"Cette tâche (« {item.task_title} ») a déjà été traitée par "
             f"{_user_name(session, item.completed_by_id)} le {when}."

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from engine import jobs
 from engine.bpmn import spiff
@@ -32,6 +31,7 @@ from engine.core.models import (
 )
 from engine.definitions.definition import ProcessDefinition, definition_for, get_latest_version
 from engine.workflow import followups
+from engine.workflow.conflicts import flush_or_conflict
 from engine.workflow.state import scripts_for
 
 MIGRATION = "migration"
@@ -158,7 +158,7 @@ def migrate(session: Session, actor: Actor, instance_id: int) -> Instance:
     # The new version may time its steps differently: its timers get their jobs.
     jobs.enqueue(session, followups.schedule_timers(session, instance, workflow))
     _retitle_open_items(session, instance, new)
-    _flush(session)
+    flush_or_conflict(session)
     audit.record(
         session,
         instance.id,
@@ -201,7 +201,7 @@ def revert(session: Session, actor: Actor, instance_id: int) -> Instance:
     instance.process_version_id = back.id
     instance.updated_at = utcnow()
     _retitle_open_items(session, instance, definition_for(session, back.id))
-    _flush(session)
+    flush_or_conflict(session)
     audit.record(
         session,
         instance.id,
@@ -241,10 +241,3 @@ def _retitle_open_items(
             continue
         item.task_title = spiff.task_title_of(task_spec)
         item.form = spiff.task_properties(task_spec).get("formJsonSchemaFilename")
-
-
-def _flush(session: Session) -> None:
-    try:
-        session.flush()
-    except StaleDataError:
-        raise Conflict("Ce dossier vient d'être modifié par un autre utilisateur.") from None

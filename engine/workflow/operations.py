@@ -22,7 +22,7 @@ from engine.core.models import (
     JobStatus,
 )
 from engine.emails.recipients import RECIPIENT_LABELS
-from engine.emails.templates import templates
+from engine.emails.templates import TEMPLATES_FOLDER, templates
 from engine.jobs import JOB_KIND_LABELS, jobs_of
 
 PAGE_SIZE = 50
@@ -245,7 +245,7 @@ def email_templates() -> list[TemplateRow]:
     return [
         TemplateRow(
             name=template.name,
-            path=f"engine/courriels/{template.name}.txt",
+            path=f"{TEMPLATES_FOLDER}/{template.name}.txt",
             recipient=template.recipient,
             recipient_label=RECIPIENT_LABELS.get(template.recipient, template.recipient),
             subject=template.subject,

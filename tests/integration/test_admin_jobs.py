@@ -320,11 +320,11 @@ def test_the_templates_page_shows_every_template_read_only(admin: Browser) -> No
     page = admin.get("/admin/courriels/modeles")
     assert page.status_code == 200
     shown = text_of(page)
-    assert "engine/courriels/" in shown
+    assert "engine/emails/courriels/" in shown
     assert "<form" not in page.get_data(as_text=True).split("<main", 1)[1]
     for template in templates().values():
         section = row_of(shown, f"{template.name} Fichier", 3000)
-        assert f"engine/courriels/{template.name}.txt" in section
+        assert f"engine/emails/courriels/{template.name}.txt" in section
         assert RECIPIENT_LABELS[template.recipient] in section
         assert template.subject in section
         assert " ".join(template.source.split()) in section

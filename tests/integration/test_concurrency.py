@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, event, func, select
@@ -138,6 +139,17 @@ def test_two_reviewers_submit_the_same_task_through_http(
     page = text_of(second)
     assert "Action déjà effectuée" in page
     assert "a déjà été traitée par Rose Recevabilité" in page
+    # When, in Paris time (as every moment shown), not UTC.
+    completed = session.scalar(
+        select(WorkItem.completed_at).where(
+            WorkItem.instance_id == walker.dossier_id,
+            WorkItem.task_spec == "examiner_recevabilite",
+            WorkItem.completed_at.is_not(None),
+        )
+    )
+    assert completed is not None
+    paris = completed.astimezone(ZoneInfo("Europe/Paris"))
+    assert f"le {paris:%d/%m/%Y} à {paris:%H} h {paris:%M}" in page
     assert "Examiner la recevabilité" in page
     assert "Valider l'examen" not in page  # no form to submit again
     # The loser's answer changed nothing: the state is the winner's, moved once.

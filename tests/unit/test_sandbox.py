@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import time
+from datetime import date
 
 import pytest
+from freezegun import freeze_time
 
 from engine.bpmn import sandbox
 from engine.bpmn.spiff import SandboxEnvironment
@@ -93,3 +95,10 @@ def test_task_data_cannot_replace_the_guards() -> None:
     # A variable named like a guard is ignored: the guard still refuses the attribute.
     with pytest.raises(ScriptError):
         environment.evaluate("x.__class__", {"x": 1, "_getattr_": getattr})
+
+
+def test_today_is_the_paris_date() -> None:
+    # 23:30 UTC on 31 January is 00:30 on 1 February in Paris.
+    with freeze_time("2027-01-31T23:30:00+00:00"):
+        assert SandboxEnvironment().evaluate("aujourdhui()", {}) == date(2027, 2, 1)
+        assert SandboxEnvironment().evaluate("ajouter_jours(aujourdhui(), 30)", {}) == "2027-03-03"

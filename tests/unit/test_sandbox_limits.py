@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from engine.bpmn.sandbox import cheap, client, wire
@@ -141,3 +143,16 @@ def test_cheap_scripts() -> None:
     assert not cheap.is_cheap_script("a = [a, a]")
     assert not cheap.is_cheap_script("a = str({'x': a, 'y': a})")
     assert cheap.is_cheap_script("mandat_fourni = False\nif depot:\n    mandat_fourni = bool(m)")
+
+
+def test_a_sandbox_process_stopped_at_its_deadline_is_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with (
+        caplog.at_level(logging.WARNING, logger="inventaire.sandbox"),
+        pytest.raises(ScriptError),
+    ):
+        SandboxEnvironment(time_limit=0.3).evaluate("pow(3, 10 ** 8)", {})
+    stopped = [record for record in caplog.records if record.name == "inventaire.sandbox"]
+    assert stopped and "stopped (eval request)" in stopped[0].getMessage()
+    assert "dépassé le temps autorisé" in stopped[0].getMessage()

@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from engine.core.errors import InventaireError
 from engine.core.models import as_id
+from engine.emails.templates import TEMPLATES_FOLDER
 from engine.jobs import worker
 from engine.workflow import access, operations
 from web.admin import bp
@@ -99,7 +100,9 @@ def email(email_id: int) -> str:
 @bp.get("/courriels/modeles")
 @allowed(access.may_administer)
 def email_templates() -> str:
-    return render_template("admin/modeles.html", templates=operations.email_templates())
+    return render_template(
+        "admin/modeles.html", templates=operations.email_templates(), folder=TEMPLATES_FOLDER
+    )
 
 
 # --- scheduled jobs -------------------------------------------------------------------------

@@ -25,9 +25,6 @@ from engine.bpmn.sandbox.policy import (
     compile_script,
 )
 
-# The name engine.definitions.validation reads (the builtins diagram code may call).
-_BUILTINS = BUILTINS
-
 __all__ = [
     "ACTION_TIME_BUDGET",
     "BUILTINS",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import atexit
 import builtins
+import logging
 import os
 import select
 import subprocess
@@ -23,6 +24,8 @@ from typing import Any
 from engine.bpmn.sandbox import wire
 from engine.bpmn.sandbox.variables import MAX_RESULT_BYTES, is_plain_data
 from engine.core.errors import ScriptError
+
+log = logging.getLogger("inventaire.sandbox")
 
 MEMORY_LIMIT_BYTES = 512 * 1024 * 1024
 # Answers are small (variables, a boolean, a text); a bigger frame is refused unread.
@@ -152,12 +155,20 @@ class SandboxPool:
         try:
             answer = worker.call(request, seconds)
         except _Broken as broken:
+            log.warning(
+                "Sandbox process %s stopped (%s request): %s",
+                worker.process.pid,
+                request[0],
+                broken,
+                extra={"sandbox_pid": worker.process.pid, "request": request[0]},
+            )
             worker.close()
             raise ScriptError(str(broken)) from None
         except BaseException:
             worker.close()
             raise
         if answer[-1]:  # it ran out of memory once: a fresh one next time
+            log.warning("Sandbox process %s ran out of memory: retired", worker.process.pid)
             worker.close()
         else:
             self._give_back(worker)

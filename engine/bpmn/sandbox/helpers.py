@@ -13,7 +13,9 @@ from engine.core.clock import PARIS, utcnow
 
 
 def _today() -> date:
-    return utcnow().date()
+    """Today in France: a deadline counted from « aujourd'hui » at 00:30 is today's, not
+    yesterday's (the UTC date)."""
+    return utcnow().astimezone(PARIS).date()
 
 
 def _now() -> datetime:
