@@ -144,7 +144,7 @@ def run_database(url: str, options: Options, workdir: Path) -> tuple[Report, lis
         for rounds in (0, 1, 2, 10):
             sizes = dossiers.state_sizes(env, rounds)
             at_end = f"{sizes.at_end:,} B at the end ({sizes.status_label})"
-            detail = f"{sizes.at_deposit:,} B at dépôt, {sizes.largest:,} B at its largest"
+            detail = f"{sizes.at_depot:,} B at dépôt, {sizes.largest:,} B at its largest"
             if sizes.tasks_in_tree is not None:
                 detail += f"; {sizes.tasks_in_tree} tasks in the tree"
             if sizes.at_end_json is not None and sizes.at_end_json != sizes.at_end:

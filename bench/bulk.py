@@ -138,7 +138,7 @@ def bulk_insert(env: Env, count: int, seed: int = 20_260_101) -> BulkResult:
                 # Numbers from 10001 on: never those the engine's counter gives in the bench.
                 per_year[created.year] = per_year.get(created.year, 10_000) + 1
                 instance["reference"] = f"INV-{created.year}-{per_year[created.year]:05d}"
-                instance["deposited_at"] = created + timedelta(hours=rng.randrange(1, 240))
+                instance["date_depot"] = created + timedelta(hours=rng.randrange(1, 240))
             item = {name: template.item[name] for name in item_columns}
             item.update(
                 id=first_item + index,

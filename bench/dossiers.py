@@ -113,16 +113,16 @@ def play(
 
 
 def dossiers_at_review(env: Env, count: int, batch: int = 50) -> list[int]:
-    """`count` deposited dossiers whose `examiner_recevabilite` is claimed by recevabilite@;
+    """`count` dossiers déposés whose `examiner_recevabilite` is claimed by recevabilite@;
     returns the ids of those open work items."""
     favorable = env.scenarios[FAVORABLE]
-    deposit = favorable.steps[:1]
+    depot = favorable.steps[:1]
     ids: list[int] = []
     while len(ids) < count:
         with env.sessions() as session:
             reviewer = env.actor(session, REVIEWER)
             for _ in range(min(batch, count - len(ids))):
-                instance = play(env, session, favorable.organisation, deposit)
+                instance = play(env, session, favorable.organisation, depot)
                 item_id = session.scalar(
                     select(WorkItem.id).where(
                         WorkItem.instance_id == instance.id,
@@ -208,7 +208,7 @@ def steps_with_rounds(env: Env, rounds: int) -> list[Step]:
 @dataclass(frozen=True)
 class StateSizes:
     rounds: int
-    at_deposit: int
+    at_depot: int
     largest: int
     at_end: int
     at_end_json: int | None  # the JSON behind it, when the engine stores it otherwise
@@ -224,7 +224,7 @@ def state_sizes(env: Env, rounds: int) -> StateSizes:
 
     def record(step: Step, instance: Instance) -> None:
         size = len(instance.state.encode("utf-8"))
-        sizes.setdefault("deposit", size)
+        sizes.setdefault("depot", size)
         sizes["largest"] = max(sizes.get("largest", 0), size)
 
     with env.sessions() as session:
@@ -235,7 +235,7 @@ def state_sizes(env: Env, rounds: int) -> StateSizes:
         text = _state_json(instance.state)
         return StateSizes(
             rounds=rounds,
-            at_deposit=sizes["deposit"],
+            at_depot=sizes["depot"],
             largest=sizes["largest"],
             at_end=len(stored),
             at_end_json=len(text.encode("utf-8")) if text is not None else None,

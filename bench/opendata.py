@@ -55,7 +55,7 @@ def measure(url: str, workdir: Path, report: Report) -> None:
     """In a database of its own next to the bench's (`url`): a fresh SQLite file in `workdir`,
     or the `bench_opendata` database on the same PostgreSQL server. Deleting 50,000 entries
     from a shared database would take long (each DELETE checks the self-reference
-    `previous_id`), and the other measures keep the register they expect."""
+    `precedente_id`), and the other measures keep the register they expect."""
     own = own_database(url, workdir)
     label = "SQLite" if own.startswith("sqlite") else "PostgreSQL"
     engine = database.fresh_engine(own)
@@ -122,9 +122,9 @@ def _templates() -> list[Fiche]:
                 fiche.numero,
                 fiche.intitule,
                 fiche.certificateurs,
-                fiche.decision_at,
-                fiche.start_at,
-                fiche.end_at,
+                fiche.date_decision,
+                fiche.debut_validite,
+                fiche.fin_validite,
                 fiche.actif,
                 content,
             )
@@ -156,11 +156,11 @@ def _published() -> list[dict[str, Any]]:
                 },
                 "autorite_legitime": "CPNE de la métallurgie",
                 "content": public_content(filed, 5, now),
-                "decision_at": now,
-                "start_at": now,
-                "end_at": now + timedelta(days=5 * 365),
-                "status": "active",
-                "withdrawal_reason": None,
+                "date_decision": now,
+                "debut_validite": now,
+                "fin_validite": now + timedelta(days=5 * 365),
+                "statut": "active",
+                "motif_retrait": None,
                 "source": "inventaire",
             }
         )
@@ -174,8 +174,8 @@ def _rows(templates: list[Fiche], start: int, stop: int) -> Iterator[dict[str, A
         moment = now - timedelta(days=number % 2000)
         common = {
             "numero": f"{PREFIX}{number:07d}",
-            "previous_numero": f"{PREFIX}{number - 1:07d}" if number % 10 == 9 else None,
-            "status_changed_at": moment,
+            "numero_precedent": f"{PREFIX}{number - 1:07d}" if number % 10 == 9 else None,
+            "statut_change_le": moment,
             "created_at": moment,
             "updated_at": moment,
         }

@@ -164,9 +164,9 @@ def _entries(rng: random.Random, count: int) -> Iterator[dict[str, Any]]:
     for index in range(1, count + 1):
         decision = epoch + timedelta(days=rng.randrange(0, 4_000))
         end = decision + timedelta(days=365 * rng.randint(2, 6))
-        status = "active" if end > now else "expired"
+        statut = "active" if end > now else "echue"
         if rng.random() < 0.03:
-            status = "withdrawn"
+            statut = "retiree"
         subject = rng.sample(TOPIC_POOL, 2)
         chosen = rng.sample(certifiers, rng.choice((1, 1, 1, 2, 3)))
         competences = _text(rng, rng.randint(60, 200), subject)
@@ -184,11 +184,11 @@ def _entries(rng: random.Random, count: int) -> Iterator[dict[str, Any]]:
                 "modalites_evaluation": _text(rng, 20, subject),
                 "mandat": rng.random() < 0.3,
             },
-            "decision_at": decision,
-            "start_at": decision,
-            "end_at": end,
-            "status": status,
-            "status_changed_at": decision,
+            "date_decision": decision,
+            "debut_validite": decision,
+            "fin_validite": end,
+            "statut": statut,
+            "statut_change_le": decision,
             "source": "inventaire",
             "created_at": decision,
             "updated_at": decision,

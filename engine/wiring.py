@@ -21,8 +21,8 @@ def job_handlers() -> dict[str, Handler]:
         JobKind.TIMER: fire_timer_job,
         JobKind.PUBLICATION: life.publish_job,
         JobKind.EMAIL: mailer.deliver,
-        JobKind.REGISTER_EXPIRY: life.expire,
-        JobKind.WITHDRAWAL: life.withdraw,
+        JobKind.FIN_VALIDITE: life.fin_validite_job,
+        JobKind.RETRAIT: life.retrait_job,
     }
 
 

@@ -38,7 +38,7 @@ _definitions = [
 
 
 def _owner(task: str) -> ProcessDefinition:
-    """The process whose diagram has this task (recensement, or the withdrawal)."""
+    """The process whose diagram has this task (recensement, or the retrait)."""
     found = next((item for item in _definitions if item.task_spec(task) is not None), None)
     assert found is not None, task
     return found
@@ -117,7 +117,7 @@ class Walker:
         if timer is not None:
             self.pass_time(timer)
         elif task == "saisir_demande":
-            self.deposit(data)
+            self.deposer(data)
         elif role_of(task) == "demandeur":
             self.complete_as_demandeur(task, data)
         else:
@@ -136,13 +136,13 @@ class Walker:
         if has_pending_timer(sessions, self.dossier_id, element):
             pass_time_until(sessions, self.dossier_id, element)
 
-    def deposit(self, data: dict[str, Any]) -> None:
+    def deposer(self, data: dict[str, Any]) -> None:
         created = self.demandeur.post("/demandes/nouvelle", from_page="/demandes/")
         assert created.status_code == 302
-        self.deposit_into(location_id(created, r"/demandes/(\d+)/saisie"), data)
+        self.deposer_brouillon(location_id(created, r"/demandes/(\d+)/saisie"), data)
 
-    def deposit_into(self, dossier_id: int, data: dict[str, Any]) -> None:
-        """Fill the filing form's pages of a draft dossier with `data` and deposit it."""
+    def deposer_brouillon(self, dossier_id: int, data: dict[str, Any]) -> None:
+        """Fill the filing form's pages of a draft dossier with `data` and file it (its dépôt)."""
         browser = self.demandeur
         self.dossier_id = dossier_id
         form = form_of("saisir_demande")

@@ -213,7 +213,7 @@ class Instance(Base):
     end_event: Mapped[str | None] = mapped_column(String(100))
     error_message: Mapped[str | None] = mapped_column(Text)
     lock_version: Mapped[int] = mapped_column(Integer, default=1)
-    deposited_at: Mapped[datetime | None] = mapped_column()
+    date_depot: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -414,15 +414,17 @@ class Document(Base):
 
 
 class RegisterStatus(StrEnum):
+    """A certification's statut in the register (domain words: docs/glossary.md)."""
+
     ACTIVE = "active"
-    EXPIRED = "expired"
-    WITHDRAWN = "withdrawn"
+    ECHUE = "echue"
+    RETIREE = "retiree"
 
 
 REGISTER_STATUS_LABELS = {
     RegisterStatus.ACTIVE: "Active",
-    RegisterStatus.EXPIRED: "Échue",
-    RegisterStatus.WITHDRAWN: "Retirée",
+    RegisterStatus.ECHUE: "Échue",
+    RegisterStatus.RETIREE: "Retirée",
 }
 
 
@@ -431,9 +433,9 @@ class RegisterEntry(Base):
 
     __tablename__ = "register_entry"
     __table_args__ = (
-        Index("ix_register_entry_status", "status", "decision_at"),
-        Index("ix_register_entry_previous_numero", "previous_numero"),
-        Index("ix_register_entry_previous_id", "previous_id"),
+        Index("ix_register_entry_statut", "statut", "date_decision"),
+        Index("ix_register_entry_numero_precedent", "numero_precedent"),
+        Index("ix_register_entry_precedente_id", "precedente_id"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -445,16 +447,17 @@ class RegisterEntry(Base):
     autorite_legitime: Mapped[str | None] = mapped_column(String(300))
     # The public fields of the fiche (objectives, competences, codes…), see engine/publication.py.
     content: Mapped[dict[str, Any]] = mapped_column(JSON)
-    decision_at: Mapped[datetime | None] = mapped_column()
-    start_at: Mapped[datetime | None] = mapped_column()
-    end_at: Mapped[datetime | None] = mapped_column()
-    status: Mapped[str] = mapped_column(String(16), default=RegisterStatus.ACTIVE)
-    status_changed_at: Mapped[datetime | None] = mapped_column()
-    withdrawal_reason: Mapped[str | None] = mapped_column(Text)
+    date_decision: Mapped[datetime | None] = mapped_column()
+    debut_validite: Mapped[datetime | None] = mapped_column()
+    fin_validite: Mapped[datetime | None] = mapped_column()
+    statut: Mapped[str] = mapped_column(String(16), default=RegisterStatus.ACTIVE)
+    statut_change_le: Mapped[datetime | None] = mapped_column()
+    motif_retrait: Mapped[str | None] = mapped_column(Text)
     instance_id: Mapped[int | None] = mapped_column(ForeignKey("instance.id"), unique=True)
-    previous_id: Mapped[int | None] = mapped_column(ForeignKey("register_entry.id"))
+    # The entry this one renews (its fiche précédente), when it is in this register.
+    precedente_id: Mapped[int | None] = mapped_column(ForeignKey("register_entry.id"))
     # The renewal chain by number: kept even when the previous fiche is not in this register.
-    previous_numero: Mapped[str | None] = mapped_column(String(20))
+    numero_precedent: Mapped[str | None] = mapped_column(String(20))
     # "inventaire" (published by the procedure) or "import" (France compétences' export).
     source: Mapped[str] = mapped_column(String(16), default="inventaire")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -48,7 +48,7 @@ class ProcessDefinition:
     start_status: str = "Brouillon"
     title_field: str | None = None
     # Who opens a dossier of this process: a submitter (for their organisation) or, for the
-    # withdrawal of a certification, the commission.
+    # retrait of a certification, the commission.
     start_role: str = "demandeur"
     version_id: int | None = None
     version: int | None = None
@@ -79,7 +79,7 @@ class ProcessDefinition:
             if spiff.task_properties(task_spec).get(name) == "true"
         )
 
-    def deposit_tasks(self) -> frozenset[str]:
+    def depot_tasks(self) -> frozenset[str]:
         """Ids of the tasks whose completion files the request (property `depot`)."""
         return self.tasks_with_property("depot")
 

@@ -3,7 +3,7 @@ happens (so it says what was true then) and delivered by the worker (`engine.ema
 
 Where the diagram asks for an email:
 - any element with the property `courriel` sends that template when it completes (the
-  deposit, the decision, a reminder event, an end event);
+  dépôt, the decision, a reminder event, an end event);
 - a user task sends `courrielTache` (default `tache_en_attente`) when it reaches a queue.
 
 The addresses written in emails come from the web layer (`settings_of(session).links`): the
@@ -34,7 +34,7 @@ def for_completed_tasks(
     session: Session, instance: Instance, workflow: Any, tasks: list[Any]
 ) -> list[NewJob]:
     """Emails named by the `courriel` property of the elements just completed (the author of
-    an act gets its email too: the acknowledgement of a deposit is for the one who filed)."""
+    an act gets its email too: the acknowledgement of a dépôt is for the one who filed)."""
     jobs: list[NewJob] = []
     for task in tasks:
         name = spiff.task_properties(task.task_spec).get("courriel")

@@ -21,19 +21,22 @@ from engine.core.models import Job, JobStatus
 
 
 class JobKind(StrEnum):
-    TIMER = "minuterie"
-    EMAIL = "courriel"
+    """What a job does: mechanisms in English, the register's events in French
+    (docs/glossary.md); each member is named like its value."""
+
+    TIMER = "timer"
+    EMAIL = "email"
     PUBLICATION = "publication"
-    REGISTER_EXPIRY = "fin_validite"
-    WITHDRAWAL = "retrait"
+    FIN_VALIDITE = "fin_validite"
+    RETRAIT = "retrait"
 
 
 JOB_KIND_LABELS = {
     JobKind.TIMER: "Minuterie",
     JobKind.EMAIL: "Courriel",
     JobKind.PUBLICATION: "Publication",
-    JobKind.REGISTER_EXPIRY: "Fin de validité",
-    JobKind.WITHDRAWAL: "Retrait",
+    JobKind.FIN_VALIDITE: "Fin de validité",
+    JobKind.RETRAIT: "Retrait",
 }
 
 

@@ -114,7 +114,7 @@ class ChainLink:
 
     numero: str
     intitule: str | None
-    decision_at: datetime | None
+    date_decision: datetime | None
     in_register: bool
 
 
@@ -131,16 +131,16 @@ class Fiche:
     intitule: str
     categorie: str
     categorie_label: str
-    status: str
-    status_label: str
+    statut: str
+    statut_label: str
     certificateurs: tuple[Certifier, ...]
     autorite_legitime: str | None
     mandat: bool | None
-    decision_at: datetime | None
-    start_at: datetime | None
-    end_at: datetime | None
-    status_changed_at: datetime | None
-    withdrawal_reason: str | None
+    date_decision: datetime | None
+    debut_validite: datetime | None
+    fin_validite: datetime | None
+    statut_change_le: datetime | None
+    motif_retrait: str | None
     imported: bool
     fields: tuple[FicheField, ...]
     codes: tuple[FicheField, ...]
@@ -168,16 +168,16 @@ def find_fiche(session: Session, numero: str) -> Fiche | None:
         intitule=entry.intitule,
         categorie=entry.categorie,
         categorie_label=CATEGORY_LABELS.get(entry.categorie, entry.categorie),
-        status=entry.status,
-        status_label=status_label(entry.status),
+        statut=entry.statut,
+        statut_label=statut_label(entry.statut),
         certificateurs=certifiers(entry.certificateurs),
         autorite_legitime=entry.autorite_legitime,
         mandat=mandat if isinstance(mandat, bool) else None,
-        decision_at=entry.decision_at,
-        start_at=entry.start_at,
-        end_at=entry.end_at,
-        status_changed_at=entry.status_changed_at,
-        withdrawal_reason=entry.withdrawal_reason,
+        date_decision=entry.date_decision,
+        debut_validite=entry.debut_validite,
+        fin_validite=entry.fin_validite,
+        statut_change_le=entry.statut_change_le,
+        motif_retrait=entry.motif_retrait,
         imported=entry.source == "import",
         fields=_fields(entry.content),
         codes=_codes(entry.content),
@@ -187,12 +187,12 @@ def find_fiche(session: Session, numero: str) -> Fiche | None:
     )
 
 
-def status_label(status: str) -> str:
-    return REGISTER_STATUS_LABELS.get(RegisterStatus(status), status) if _known(status) else status
+def statut_label(statut: str) -> str:
+    return REGISTER_STATUS_LABELS.get(RegisterStatus(statut), statut) if _known(statut) else statut
 
 
-def _known(status: str) -> bool:
-    return status in {member.value for member in RegisterStatus}
+def _known(statut: str) -> bool:
+    return statut in {member.value for member in RegisterStatus}
 
 
 def certifiers(value: Any) -> tuple[Certifier, ...]:
@@ -215,36 +215,36 @@ def certifier_names(value: Any) -> tuple[str, ...]:
 
 
 def _previous(session: Session, entry: RegisterEntry) -> ChainLink | None:
-    if entry.previous_id is not None:
-        previous = session.get(RegisterEntry, entry.previous_id)
-    elif entry.previous_numero:
+    if entry.precedente_id is not None:
+        previous = session.get(RegisterEntry, entry.precedente_id)
+    elif entry.numero_precedent:
         previous = session.scalar(
-            sa.select(RegisterEntry).where(RegisterEntry.numero == entry.previous_numero)
+            sa.select(RegisterEntry).where(RegisterEntry.numero == entry.numero_precedent)
         )
         if previous is None:
-            return ChainLink(entry.previous_numero, None, None, in_register=False)
+            return ChainLink(entry.numero_precedent, None, None, in_register=False)
     else:
         return None
     if previous is None:
         return None
-    return ChainLink(previous.numero, previous.intitule, previous.decision_at, True)
+    return ChainLink(previous.numero, previous.intitule, previous.date_decision, True)
 
 
 def _following(session: Session, entry: RegisterEntry) -> tuple[ChainLink, ...]:
     """The entries renewing this one: linked by id (ours) or by number (imported fiches), and
     the numbers an imported fiche names as its new certifications."""
     rows = session.execute(
-        sa.select(RegisterEntry.numero, RegisterEntry.intitule, RegisterEntry.decision_at)
+        sa.select(RegisterEntry.numero, RegisterEntry.intitule, RegisterEntry.date_decision)
         .where(
             sa.or_(
-                RegisterEntry.previous_id == entry.id,
-                RegisterEntry.previous_numero == entry.numero,
+                RegisterEntry.precedente_id == entry.id,
+                RegisterEntry.numero_precedent == entry.numero,
             ),
             RegisterEntry.id != entry.id,
         )
-        .order_by(RegisterEntry.decision_at, RegisterEntry.id)
+        .order_by(RegisterEntry.date_decision, RegisterEntry.id)
     )
-    links = [ChainLink(row.numero, row.intitule, row.decision_at, True) for row in rows]
+    links = [ChainLink(row.numero, row.intitule, row.date_decision, True) for row in rows]
     named = [
         numero
         for numero in _numeros(entry.content, "nouvelles_certifications")
@@ -255,14 +255,14 @@ def _following(session: Session, entry: RegisterEntry) -> tuple[ChainLink, ...]:
             row.numero: row
             for row in session.execute(
                 sa.select(
-                    RegisterEntry.numero, RegisterEntry.intitule, RegisterEntry.decision_at
+                    RegisterEntry.numero, RegisterEntry.intitule, RegisterEntry.date_decision
                 ).where(RegisterEntry.numero.in_(named))
             )
         }
         for numero in named:
             row = found.get(numero)
             links.append(
-                ChainLink(numero, row.intitule, row.decision_at, True)
+                ChainLink(numero, row.intitule, row.date_decision, True)
                 if row is not None
                 else ChainLink(numero, None, None, in_register=False)
             )
@@ -286,18 +286,18 @@ def _history(
     events: list[HistoryEvent] = []
     decision = "Décision d'enregistrement" if entry.source == "import" else "Recensement prononcé"
     renews = f"Renouvellement de la certification {previous.numero}" if previous else None
-    events.append(HistoryEvent(entry.decision_at, decision, renews))
-    if entry.start_at is not None:
-        events.append(HistoryEvent(entry.start_at, "Début de validité"))
-    if entry.status == RegisterStatus.EXPIRED:
-        at = entry.status_changed_at or entry.end_at
+    events.append(HistoryEvent(entry.date_decision, decision, renews))
+    if entry.debut_validite is not None:
+        events.append(HistoryEvent(entry.debut_validite, "Début de validité"))
+    if entry.statut == RegisterStatus.ECHUE:
+        at = entry.statut_change_le or entry.fin_validite
         events.append(HistoryEvent(at, "Fin de validité : certification échue"))
-    if entry.status == RegisterStatus.WITHDRAWN:
-        reason = f"Motif : {entry.withdrawal_reason}" if entry.withdrawal_reason else None
-        events.append(HistoryEvent(entry.status_changed_at, "Retrait du registre", reason))
+    if entry.statut == RegisterStatus.RETIREE:
+        reason = f"Motif : {entry.motif_retrait}" if entry.motif_retrait else None
+        events.append(HistoryEvent(entry.statut_change_le, "Retrait du registre", reason))
     for link in following:
         events.append(
-            HistoryEvent(link.decision_at, f"Renouvelée par la certification {link.numero}")
+            HistoryEvent(link.date_decision, f"Renouvelée par la certification {link.numero}")
         )
     dated = sorted((event for event in events if event.at is not None), key=_when)
     return tuple(dated + [event for event in events if event.at is None])

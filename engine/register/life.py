@@ -1,10 +1,10 @@
-"""The life of a register entry after its publication: expiry, renewal, withdrawal.
+"""The life of a register entry after its publication: fin de validité, renewal, retrait.
 
-- Expiry: each active entry has a job due at its end date that makes it *Échue* (never a scan
-  at read time).
+- Fin de validité: each active entry has a job due at its end date that makes it *Échue*
+  (never a scan at read time).
 - Renewal: a submitter of the certifier's organisation opens a new recensement dossier,
   prefilled from the entry and linked to it; once recensed, the new entry follows the old one.
-- Withdrawal: the commission opens a dossier of the `retrait` process about the entry; its
+- Retrait: the commission opens a dossier of the `retrait` process about the entry; its
   service task `retirer_inventaire` queues the job that makes the entry *Retirée*.
 """
 
@@ -43,7 +43,7 @@ from engine.workflow import access
 from engine.workflow.actions.starting import start_instance
 from engine.workflow.lookup import form_of
 
-WITHDRAWAL_KEY = "retrait"
+RETRAIT_KEY = "retrait"
 
 
 def entry_by_numero(session: Session, numero: str) -> RegisterEntry:
@@ -72,69 +72,72 @@ def certifier_organisation(session: Session, entry: RegisterEntry) -> Organisati
     )
 
 
-# --- expiry -----------------------------------------------------------------------------------
+# --- fin de validité --------------------------------------------------------------------------
 
 
-def expiry_key(numero: str) -> str:
+def fin_validite_key(numero: str) -> str:
     return f"fin-validite:{numero}:"
 
 
-def schedule_expiry(session: Session, entry: RegisterEntry) -> None:
+def schedule_fin_validite(session: Session, entry: RegisterEntry) -> None:
     """The job that makes an active entry *Échue* on its end date (a new end date, after a
     re-import, gets its own job; the former one then finds nothing to do)."""
-    if entry.status != RegisterStatus.ACTIVE or entry.end_at is None:
+    if entry.statut != RegisterStatus.ACTIVE or entry.fin_validite is None:
         return
+    fin = moment_to_date(entry.fin_validite).isoformat()
     jobs.enqueue(
         session,
         [
             NewJob(
-                kind=JobKind.REGISTER_EXPIRY,
-                key=f"{expiry_key(entry.numero)}{moment_to_date(entry.end_at).isoformat()}",
+                kind=JobKind.FIN_VALIDITE,
+                key=f"{fin_validite_key(entry.numero)}{fin}",
                 label=f"Fin de validité de {entry.numero}",
                 instance_id=entry.instance_id,
-                payload={"numero": entry.numero, "fin": moment_to_date(entry.end_at).isoformat()},
-                run_at=entry.end_at,
+                payload={"numero": entry.numero, "fin": fin},
+                run_at=entry.fin_validite,
             )
         ],
     )
 
 
-def expire(run: JobRun) -> str:
+def fin_validite_job(run: JobRun) -> str:
+    """The entry's end date has come: it becomes *Échue*, unless that date changed since."""
     session = run.session
     payload = run.job.payload or {}
     entry = entry_by_numero(session, str(payload.get("numero", "")))
-    if entry.status != RegisterStatus.ACTIVE:
-        return f"{entry.numero} est déjà {REGISTER_STATUS_LABELS[RegisterStatus(entry.status)]}."
-    if entry.end_at is None or moment_to_date(entry.end_at).isoformat() != payload.get("fin"):
+    if entry.statut != RegisterStatus.ACTIVE:
+        return f"{entry.numero} est déjà {REGISTER_STATUS_LABELS[RegisterStatus(entry.statut)]}."
+    fin = entry.fin_validite
+    if fin is None or moment_to_date(fin).isoformat() != payload.get("fin"):
         return f"La fin de validité de {entry.numero} a changé : cette échéance est sans objet."
     now = utcnow()
-    entry.status = RegisterStatus.EXPIRED
-    entry.status_changed_at = now
+    entry.statut = RegisterStatus.ECHUE
+    entry.statut_change_le = now
     entry.updated_at = now
     summary = f"Certification {entry.numero} échue : fin de validité atteinte."
     audit.record(session, entry.instance_id, SYSTEM, "registre", summary)
     return summary
 
 
-# --- withdrawal -------------------------------------------------------------------------------
+# --- retrait ----------------------------------------------------------------------------------
 
 
-def start_withdrawal(session: Session, actor: Actor, numero: str) -> Instance:
-    """The commission opens the withdrawal of an active entry (one at a time per entry)."""
+def start_retrait(session: Session, actor: Actor, numero: str) -> Instance:
+    """The commission opens the retrait of an active entry (one at a time per entry)."""
     entry = entry_by_numero(session, numero)
-    access.enforce(session, _withdrawal_refusal(session, actor, entry))
+    access.enforce(session, _retrait_refusal(session, actor, entry))
     title = f"Retrait de {entry.numero} — {entry.intitule}"
     organisation = certifier_organisation(session, entry)
     instance = start_instance(
         session,
         actor,
-        WITHDRAWAL_KEY,
+        RETRAIT_KEY,
         organisation_id=organisation.id if organisation else None,
         title=title,
         start_data={
             "numero_inventaire": entry.numero,
             "intitule_certification": entry.intitule,
-            "fin_validite": french_date(entry.end_at),
+            "fin_validite": french_date(entry.fin_validite),
             "certificateur_connu": organisation is not None,
         },
     )
@@ -142,12 +145,10 @@ def start_withdrawal(session: Session, actor: Actor, numero: str) -> Instance:
     return instance
 
 
-def _withdrawal_refusal(
-    session: Session, actor: Actor, entry: RegisterEntry
-) -> access.Refusal | None:
-    """`access.refusal_to_withdraw` with what it reads: the withdrawal process, the withdrawal
+def _retrait_refusal(session: Session, actor: Actor, entry: RegisterEntry) -> access.Refusal | None:
+    """`access.refusal_to_start_retrait` with what it reads: the retrait process, the retrait
     of this entry in progress."""
-    version = get_latest_version(session, WITHDRAWAL_KEY)
+    version = get_latest_version(session, RETRAIT_KEY)
 
     def running() -> str | None:
         return session.scalar(
@@ -159,23 +160,24 @@ def _withdrawal_refusal(
         )
 
     definition = definition_for(session, version.id)
-    return access.refusal_to_withdraw(actor, entry, definition, running)
+    return access.refusal_to_start_retrait(actor, entry, definition, running)
 
 
-def withdraw(run: JobRun) -> str:
+def retrait_job(run: JobRun) -> str:
+    """The retrait process decided it: the entry becomes *Retirée*, its fin de validité ends."""
     session = run.session
     payload = run.job.payload or {}
     entry = entry_by_numero(session, str(payload.get("numero", "")))
-    if entry.status == RegisterStatus.WITHDRAWN:
+    if entry.statut == RegisterStatus.RETIREE:
         return f"{entry.numero} est déjà retirée."
     now = utcnow()
-    entry.status = RegisterStatus.WITHDRAWN
-    entry.status_changed_at = now
+    entry.statut = RegisterStatus.RETIREE
+    entry.statut_change_le = now
     entry.updated_at = now
-    entry.withdrawal_reason = str(payload.get("motif", ""))[:10000]
+    entry.motif_retrait = str(payload.get("motif", ""))[:10000]
     for job in session.scalars(
         select(Job).where(
-            Job.idempotency_key.startswith(expiry_key(entry.numero)),
+            Job.idempotency_key.startswith(fin_validite_key(entry.numero)),
             Job.status == JobStatus.PENDING,
         )
     ):
@@ -194,7 +196,7 @@ def start_renewal(session: Session, actor: Actor, numero: str) -> Instance:
     """*Demander le renouvellement*: a new request prefilled from the entry, linked to it."""
     entry = entry_by_numero(session, numero)
     access.enforce(session, _renewal_refusal(session, actor, entry))
-    end = entry.end_at
+    end = entry.fin_validite
     instance = start_instance(
         session,
         actor,
@@ -233,18 +235,18 @@ class EntryActions:
     """The buttons a fiche offers: exactly the actions the rules allow this visitor."""
 
     renew: bool
-    withdraw: bool
+    retrait: bool
 
 
 def entry_actions(session: Session, actor: Actor | None, numero: str) -> EntryActions:
     """*Demander le renouvellement* and *Engager un retrait*, by the rules `start_renewal` and
-    `start_withdrawal` enforce (none to the public)."""
+    `start_retrait` enforce (none to the public)."""
     if actor is None or actor.id is None:
-        return EntryActions(renew=False, withdraw=False)
+        return EntryActions(renew=False, retrait=False)
     entry = entry_by_numero(session, numero)
     return EntryActions(
         renew=_renewal_refusal(session, actor, entry) is None,
-        withdraw=_withdrawal_refusal(session, actor, entry) is None,
+        retrait=_retrait_refusal(session, actor, entry) is None,
     )
 
 
@@ -271,7 +273,7 @@ def prefill(
 
 
 def publish_job(run: JobRun) -> str:
-    """The publication job of a recensed dossier: its entry, its expiry, the email."""
+    """The publication job of a recensed dossier: its entry, its fin de validité, the email."""
     session = run.session
     instance = session.get(Instance, run.job.instance_id) if run.job.instance_id else None
     if instance is None:
@@ -284,12 +286,12 @@ def publish_job(run: JobRun) -> str:
         "publication",
         f"Certification publiée à l'Inventaire sous le numéro {entry.numero}.",
     )
-    schedule_expiry(session, entry)
-    if entry.start_at is not None:
+    schedule_fin_validite(session, entry)
+    if entry.debut_validite is not None:
         jobs.enqueue(
             session,
             notifications.for_publication(
-                session, instance, entry.numero, entry.start_at, entry.end_at
+                session, instance, entry.numero, entry.debut_validite, entry.fin_validite
             ),
         )
     return f"Publiée sous le numéro {entry.numero}."

@@ -53,10 +53,10 @@ def publish(session: Session, instance: Instance, data: dict[str, Any]) -> Regis
         certificateurs={"certificateurs": _certifiers(filed, organisation)},
         autorite_legitime=_legitimate_authority(organisation),
         content=public_content(filed, years, now),
-        decision_at=now,
-        start_at=now,
-        end_at=_add_years(now, years),
-        status_changed_at=now,
+        date_decision=now,
+        debut_validite=now,
+        fin_validite=_add_years(now, years),
+        statut_change_le=now,
         instance_id=instance.id,
         source="inventaire",
     )
@@ -71,8 +71,8 @@ def _chain_renewal(session: Session, entry: RegisterEntry, renewed: object) -> N
     if not isinstance(renewed, str) or not renewed:
         return
     previous = session.scalar(select(RegisterEntry).where(RegisterEntry.numero == renewed[:20]))
-    entry.previous_numero = renewed[:20]
-    entry.previous_id = previous.id if previous is not None else None
+    entry.numero_precedent = renewed[:20]
+    entry.precedente_id = previous.id if previous is not None else None
 
 
 def public_content(filed: dict[str, Any], years: int, now: datetime) -> dict[str, Any]:

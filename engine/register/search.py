@@ -1,9 +1,10 @@
 """Full-text search of the public register, with the database's own engine.
 
-Migration 0005 keeps, per entry, a narrow row of `register_search` (category, status,
-autorité légitime, decision date) and the words: SQLite's FTS5 table `register_search_text`
-(ranked by bm25 over the number, title, certifiers and competences), PostgreSQL's
-`register_search.document` (GIN; ranked by ts_rank over `head`: number, title, certifiers).
+Migration 0005 keeps, per entry, a narrow row of `register_search` (catégorie, statut,
+autorité légitime, date de décision: the names 0008 gave them) and the words: SQLite's FTS5
+table `register_search_text` (ranked by bm25 over the number, title, certifiers and
+competences), PostgreSQL's `register_search.document` (GIN; ranked by ts_rank over `head`:
+number, title, certifiers).
 Counting and paging read those narrow rows; register_entry is read for the page shown only.
 
 Whatever a visitor types is reduced here to words of letters and digits, each quoted or bound
@@ -26,7 +27,7 @@ from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import Session
 
 from engine.core.models import RegisterEntry, RegisterStatus
-from engine.register.fiche_page import certifier_names, status_label
+from engine.register.fiche_page import certifier_names, statut_label
 from engine.register.publication import CATEGORY_LABELS
 
 SORTS = ("pertinence", "date")
@@ -47,9 +48,9 @@ _search = sa.table(
     "register_search",
     sa.column("entry_id", sa.BigInteger),
     sa.column("categorie", sa.String),
-    sa.column("status", sa.String),
+    sa.column("statut", sa.String),
     sa.column("autorite", sa.String),
-    sa.column("decision_at", sa.DateTime),
+    sa.column("date_decision", sa.DateTime),
     sa.column("head"),
     sa.column("document"),
 )
@@ -77,12 +78,12 @@ class RegisterHit:
     certificateurs: tuple[str, ...]
     categorie: str
     categorie_label: str
-    status: str
-    status_label: str
+    statut: str
+    statut_label: str
     autorite_legitime: str | None
-    decision_at: datetime | None
-    start_at: datetime | None
-    end_at: datetime | None
+    date_decision: datetime | None
+    debut_validite: datetime | None
+    fin_validite: datetime | None
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ def search(
     query: str,
     *,
     categorie: str | None = None,
-    status: str | None = None,
+    statut: str | None = None,
     autorite: str | None = None,
     sort: str = "pertinence",
     page: int = 1,
@@ -122,7 +123,7 @@ def search(
     words = words_of(query or "")
     sort = "date" if not words else sort if sort in SORTS else "pertinence"
     per_page = max(1, min(per_page, MAX_PER_PAGE))
-    filters = _filters(categorie, status, autorite)
+    filters = _filters(categorie, statut, autorite)
     found: Finder
     if not words:
         found = _listing
@@ -195,11 +196,11 @@ def _postgresql(
     ]
     # The rank is computed below the window (OFFSET 0 keeps the planner from merging the two):
     # else the window would store every match's `head` to rank it afterwards.
-    columns: list[Any] = [_search.c.entry_id, _search.c.decision_at]
+    columns: list[Any] = [_search.c.entry_id, _search.c.date_decision]
     if sort == "pertinence":
         columns.append(sa.func.ts_rank(_search.c.head, tsquery).label("rank"))
     matches = sa.select(*columns).where(*conditions).offset(0).subquery()
-    order: list[Any] = [matches.c.decision_at.desc().nulls_last(), matches.c.entry_id.desc()]
+    order: list[Any] = [matches.c.date_decision.desc().nulls_last(), matches.c.entry_id.desc()]
     if sort == "pertinence":
         order.insert(0, matches.c.rank.desc())
 
@@ -249,7 +250,7 @@ def _sqlite(
     # only when a filter or the date order needs them.
     if filters or not ranked:
         source, key = SQLITE_MATCHES, "register_search.entry_id"
-        then = "register_search.decision_at DESC, register_search.entry_id DESC"
+        then = "register_search.date_decision DESC, register_search.entry_id DESC"
     else:  # ties of bm25 are rare: the newest entry first
         source, key = "register_search_text", "register_search_text.rowid"
         then = "register_search_text.rowid DESC"
@@ -285,13 +286,13 @@ def _counted(
     return [int(row.entry_id) for row in rows], total, page, pages
 
 
-def _filters(categorie: str | None, status: str | None, autorite: str | None) -> dict[str, str]:
+def _filters(categorie: str | None, statut: str | None, autorite: str | None) -> dict[str, str]:
     """register_search's columns to compare, for the values that can match at all."""
     filters: dict[str, str] = {}
     if categorie in CATEGORY_LABELS:
         filters["categorie"] = categorie
-    if status in {member.value for member in RegisterStatus}:
-        filters["status"] = status
+    if statut in {member.value for member in RegisterStatus}:
+        filters["statut"] = statut
     if autorite:
         filters["autorite"] = autorite[:300]
     return filters
@@ -304,7 +305,7 @@ def _bounded(page: int, total: int, per_page: int) -> tuple[int, int]:
 
 def _by_date(session: Session) -> tuple[Any, ...]:
     """Most recent decision first, entries without one last (as the decision indexes run)."""
-    decision = _search.c.decision_at.desc()
+    decision = _search.c.date_decision.desc()
     if session.get_bind().dialect.name == "postgresql":
         decision = decision.nulls_last()
     return decision, _search.c.entry_id.desc()
@@ -321,11 +322,11 @@ def _hits(session: Session, ids: list[int]) -> list[RegisterHit]:
             RegisterEntry.intitule,
             RegisterEntry.certificateurs,
             RegisterEntry.categorie,
-            RegisterEntry.status,
+            RegisterEntry.statut,
             RegisterEntry.autorite_legitime,
-            RegisterEntry.decision_at,
-            RegisterEntry.start_at,
-            RegisterEntry.end_at,
+            RegisterEntry.date_decision,
+            RegisterEntry.debut_validite,
+            RegisterEntry.fin_validite,
         ).where(RegisterEntry.id.in_(ids))
     )
     by_id = {row.id: _hit(row) for row in rows}
@@ -339,12 +340,12 @@ def _hit(row: sa.Row[Any]) -> RegisterHit:
         certificateurs=certifier_names(row.certificateurs),
         categorie=row.categorie,
         categorie_label=CATEGORY_LABELS.get(row.categorie, row.categorie),
-        status=row.status,
-        status_label=status_label(row.status),
+        statut=row.statut,
+        statut_label=statut_label(row.statut),
         autorite_legitime=row.autorite_legitime,
-        decision_at=row.decision_at,
-        start_at=row.start_at,
-        end_at=row.end_at,
+        date_decision=row.date_decision,
+        debut_validite=row.debut_validite,
+        fin_validite=row.fin_validite,
     )
 
 

@@ -48,7 +48,7 @@ class Scenario:
     steps: list[Step]
     expect: dict[str, Any] = field(default_factory=dict)
     # The process the scenario plays (its folder's) and, for a process staff opens (a
-    # withdrawal), the values it starts with.
+    # retrait), the values it starts with.
     key: str = "recensement"
     start_data: dict[str, Any] = field(default_factory=dict)
 
@@ -129,7 +129,7 @@ def start(
     start_data: dict[str, Any] | None = None,
 ) -> Instance:
     """Open the dossier as the process's starting role: a submitter of the organisation, or
-    (a withdrawal) the first holder of the role, about that organisation."""
+    (a retrait) the first holder of the role, about that organisation."""
     definition = definition_for(session, get_latest_version(session, key).id)
     if definition.start_role != "demandeur":
         holders = users_with_role(session, definition.start_role)

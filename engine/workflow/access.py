@@ -132,7 +132,7 @@ def visible_dossiers(actor: Actor) -> ColumnElement[bool]:
 
 def refusal_to_start(actor: Actor, definition: ProcessDefinition) -> Refusal | None:
     """Who opens a dossier of a process: a submitter attached to an organisation (their own
-    request), or the role the process names (the commission opens a withdrawal)."""
+    request), or the role the process names (the commission opens a retrait)."""
     if definition.start_role == RoleName.DEMANDEUR:
         if not actor.has(RoleName.DEMANDEUR) or actor.organisation_id is None:
             return Refusal(
@@ -317,7 +317,7 @@ def refusal_to_renew(
     actor: Actor, entry: RegisterEntry, certifier_organisation_id: int | None
 ) -> Refusal | None:
     """*Demander le renouvellement*: a submitter of the entry's certifier, unless the entry was
-    withdrawn from the register."""
+    *Retirée* from the register."""
     if (
         not actor.has(RoleName.DEMANDEUR)
         or certifier_organisation_id is None
@@ -327,7 +327,7 @@ def refusal_to_renew(
             Forbidden,
             "Seul le certificateur de cette certification peut en demander le renouvellement.",
         )
-    if entry.status == RegisterStatus.WITHDRAWN:
+    if entry.statut == RegisterStatus.RETIREE:
         return Refusal(
             Conflict,
             f"{entry.numero} a été retirée de l'Inventaire : elle ne peut être renouvelée.",
@@ -335,24 +335,24 @@ def refusal_to_renew(
     return None
 
 
-def refusal_to_withdraw(
+def refusal_to_start_retrait(
     actor: Actor,
     entry: RegisterEntry,
-    withdrawal: ProcessDefinition,
-    running_withdrawal: Callable[[], str | None],
+    retrait: ProcessDefinition,
+    running_retrait: Callable[[], str | None],
 ) -> Refusal | None:
-    """*Engager un retrait*: whoever may open the withdrawal process (the commission), for an
-    active entry with no withdrawal in progress (`running_withdrawal`: its reference, if any,
+    """*Engager un retrait*: whoever may open the retrait process (the commission), for an
+    active entry with no retrait in progress (`running_retrait`: its reference, if any,
     looked up only when the rest allows)."""
-    refused = refusal_to_start(actor, withdrawal)
+    refused = refusal_to_start(actor, retrait)
     if refused is not None:
         return refused
-    if entry.status != RegisterStatus.ACTIVE:
-        label = REGISTER_STATUS_LABELS[RegisterStatus(entry.status)]
+    if entry.statut != RegisterStatus.ACTIVE:
+        label = REGISTER_STATUS_LABELS[RegisterStatus(entry.statut)]
         return Refusal(
             Conflict,
             f"Seule une certification active peut être retirée ; {entry.numero} est {label}.",
         )
-    if running_withdrawal() is not None:
+    if running_retrait() is not None:
         return Refusal(Conflict, f"Un retrait de {entry.numero} est déjà en cours.")
     return None

@@ -86,7 +86,7 @@ class DossierView:
     organisation: str
     organisation_kind: str
     created_at: datetime
-    deposited_at: datetime | None
+    date_depot: datetime | None
     updated_at: datetime
     error_message: str | None
     process_version: int | None
@@ -182,7 +182,7 @@ def dossier_view(session: Session, actor: Actor, instance_id: int) -> DossierVie
         organisation=organisation.name if organisation else "—",
         organisation_kind=organisation.kind if organisation else "",
         created_at=instance.created_at,
-        deposited_at=instance.deposited_at,
+        date_depot=instance.date_depot,
         updated_at=instance.updated_at,
         error_message=None if submitter_only else instance.error_message,
         process_version=definition.version,

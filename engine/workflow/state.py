@@ -47,7 +47,7 @@ def service_job(name: str, instance: Instance, data: dict[str, Any]) -> NewJob:
     if name == "retirer_inventaire":
         numero = str(data.get("numero_inventaire", ""))
         return NewJob(
-            kind=JobKind.WITHDRAWAL,
+            kind=JobKind.RETRAIT,
             key=f"retrait:{instance.id}",
             label=f"Retrait de {numero} de l'Inventaire",
             instance_id=instance.id,

@@ -33,7 +33,7 @@ def violations(page: Page) -> list[str]:
 
 @pytest.fixture
 def dossier(session: Session, upload_dir: Path) -> tuple[int, int]:
-    """A deposited dossier of the Ministère, waiting at the recevabilité (its work item id)."""
+    """A dossier déposé of the Ministère, waiting at the recevabilité (its work item id)."""
     scenario = {item.name: item for item in load_scenarios(PROCESS)}["favorable"]
     organisation = session.scalar(select(Organisation).where(Organisation.kind == "ministere"))
     assert organisation is not None

@@ -17,15 +17,15 @@ from engine.core.clock import utcnow
 from engine.core.models import Email, EmailStatus
 from tests.browser.conftest import login
 from tests.browser.test_accessibility import violations
-from tests.integration.test_admin_jobs import deposit, failed_job
+from tests.integration.test_admin_jobs import deposer, failed_job
 
 
 @pytest.fixture
 def operations(session: Session, upload_dir: Path, app: Flask) -> tuple[int, int]:
-    """A deposited dossier with its emails in the outbox and a failed job; enough emails for
+    """A dossier déposé with its emails in the outbox and a failed job; enough emails for
     the outbox to have pages. The dossier's id and its acknowledgement's id."""
     sessions: sessionmaker[Session] = app.extensions["db_sessions"]
-    instance = deposit(session, upload_dir, sessions)
+    instance = deposer(session, upload_dir, sessions)
     failed_job(session, sessions, instance.id)
     now = utcnow()
     session.add_all(

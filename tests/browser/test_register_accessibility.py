@@ -21,11 +21,11 @@ def register(session: Session) -> None:
         categorie="A",
         certifiers=[("Électro Sécurité Formation", "12345678900012")],
         content={"competences_attestees": "Consigner une installation", "codes_rome": "I1309"},
-        decision_at=at("14/03/2018"),
-        start_at=at("15/03/2018"),
-        end_at=at("15/03/2024"),
-        status="expired",
-        status_changed_at=at("16/03/2024"),
+        date_decision=at("14/03/2018"),
+        debut_validite=at("15/03/2018"),
+        fin_validite=at("15/03/2024"),
+        statut="echue",
+        statut_change_le=at("16/03/2024"),
     )
     for number in range(2, 46):
         add_entry(
@@ -35,9 +35,9 @@ def register(session: Session) -> None:
             categorie="ABC"[number % 3],
             certifiers=[("Électro Sécurité Formation", None), ("Volt Campus", None)],
             content={"competences_attestees": "Intervenir en sécurité", "mandat": True},
-            decision_at=at(f"{number % 28 + 1:02d}/03/2024"),
-            end_at=at("15/03/2030"),
-            previous_id=previous.id if number == 2 else None,
+            date_decision=at(f"{number % 28 + 1:02d}/03/2024"),
+            fin_validite=at("15/03/2030"),
+            precedente_id=previous.id if number == 2 else None,
             autorite_legitime=f"CPNE n° {number % 4}",
         )
     session.commit()
@@ -74,7 +74,7 @@ def test_fiche_page(page: Page, live_server: str, register: None) -> None:
     assert violations(page) == [], "404"
 
 
-def test_fiche_with_the_commission_s_button_and_the_withdrawal_form(
+def test_fiche_with_the_commission_s_button_and_the_retrait_form(
     page: Page, live_server: str, register: None
 ) -> None:
     login(page, live_server, "commission@example.org")
@@ -85,4 +85,4 @@ def test_fiche_with_the_commission_s_button_and_the_withdrawal_form(
     page.wait_for_load_state()
     main = page.inner_text("main")
     assert "Engager le retrait" in main and "Motif du retrait envisagé" in main
-    assert violations(page) == [], "the withdrawal's first form"
+    assert violations(page) == [], "the retrait's first form"

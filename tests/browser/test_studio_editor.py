@@ -27,7 +27,7 @@ NEW_FIELD = "numero_fiche_existante"
 NEW_LABEL = "Numéro de la fiche RS existante"
 
 
-def deposited(session: Session, upload_dir: Path) -> Instance:
+def depose(session: Session, upload_dir: Path) -> Instance:
     organisation = session.scalar(select(Organisation).where(Organisation.kind == "cpne"))
     assert organisation is not None
     instance = start(session, organisation)
@@ -56,8 +56,8 @@ def set_json(page: Page, selector: str, change: object) -> None:
 def test_change_deploy_migrate(
     page: Page, live_server: str, session: Session, upload_dir: Path, restore: None
 ) -> None:
-    running = deposited(session, upload_dir)
-    to_migrate = deposited(session, upload_dir)
+    running = depose(session, upload_dir)
+    to_migrate = depose(session, upload_dir)
     old_version = running.process_version_id
 
     login(page, live_server, "proprietaire@example.org")
@@ -159,8 +159,8 @@ def test_validation_outlines_the_elements_at_fault(
 def test_the_model_page_shows_how_many_dossiers_wait_at_each_task(
     page: Page, live_server: str, session: Session, upload_dir: Path
 ) -> None:
-    deposited(session, upload_dir)
-    deposited(session, upload_dir)
+    depose(session, upload_dir)
+    depose(session, upload_dir)
     login(page, live_server, "proprietaire@example.org")
     page.goto(f"{live_server}/studio/recensement/")
     expect(page.locator("#studio-viewer[data-ready=true]")).to_be_visible()

@@ -32,7 +32,7 @@ def assert_hidden(response_body: str, *secrets: str) -> None:
 
 
 def complements_asked(new_browser: NewBrowser) -> Walker:
-    """A ministry's dossier, deposited, back to its submitter for complements."""
+    """A ministry's dossier, déposé, back to its submitter for complements."""
     walker = walk_until(new_browser, "examiner_recevabilite")
     walker.step(
         "examiner_recevabilite",

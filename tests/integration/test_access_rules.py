@@ -312,7 +312,7 @@ def test_a_piece_is_listed_exactly_to_those_who_may_download_it(
     assert listed_to["recevabilite@example.org"] == set(pieces)
 
 
-# --- register entries: renewal and withdrawal -------------------------------------------------
+# --- register entries: renewal and retrait ----------------------------------------------------
 
 
 def fiche_offers(browser: Browser, numero: str) -> set[str]:
@@ -341,7 +341,7 @@ def check_fiche(browsers: dict[str, Browser], numero: str, only: str | None = No
                 assert_refused(response, (email, action))
 
 
-def test_the_fiche_offers_renewal_and_withdrawal_exactly_when_allowed(
+def test_the_fiche_offers_renewal_and_retrait_exactly_when_allowed(
     browser_factory: NewBrowser, session: Session
 ) -> None:
     entry = RegisterEntry(
@@ -351,7 +351,7 @@ def test_the_fiche_offers_renewal_and_withdrawal_exactly_when_allowed(
         certificateurs={"certificateurs": [{"nom": "Ministère", "siret": MINISTRY_SIRET}]},
         autorite_legitime="Ministère du Travail et de l'Emploi",
         content={},
-        status=RegisterStatus.ACTIVE,
+        statut=RegisterStatus.ACTIVE,
     )
     session.add(entry)
     session.commit()
@@ -362,15 +362,15 @@ def test_the_fiche_offers_renewal_and_withdrawal_exactly_when_allowed(
     assert fiche_offers(browsers["commission@example.org"], entry.numero) == {"retrait"}
     check_fiche(browsers, entry.numero)
 
-    # A withdrawal is in progress: it is no longer offered, and a second one is refused.
+    # A retrait is in progress: it is no longer offered, and a second one is refused.
     assert fiche_offers(browsers["commission@example.org"], entry.numero) == set()
     check_fiche(browsers, entry.numero, only="retrait")
 
-    # Withdrawn: nobody may renew it.
+    # Retirée: nobody may renew it.
     session.rollback()
-    withdrawn = session.get(RegisterEntry, entry.id)
-    assert withdrawn is not None
-    withdrawn.status = RegisterStatus.WITHDRAWN
+    retiree = session.get(RegisterEntry, entry.id)
+    assert retiree is not None
+    retiree.statut = RegisterStatus.RETIREE
     session.commit()
     assert fiche_offers(browsers["demandeur@example.org"], entry.numero) == set()
     check_fiche(browsers, entry.numero, only="renouvellement")

@@ -65,11 +65,11 @@ def admin(browser_factory: NewBrowser) -> Browser:
 
 @pytest.fixture
 def dossier(session: Session, upload_dir: Path, sessions: sessionmaker[Session]) -> Instance:
-    return deposit(session, upload_dir, sessions)
+    return deposer(session, upload_dir, sessions)
 
 
-def deposit(session: Session, upload_dir: Path, sessions: sessionmaker[Session]) -> Instance:
-    """A Ministère's dossier deposited through the engine; the worker then sends its emails
+def deposer(session: Session, upload_dir: Path, sessions: sessionmaker[Session]) -> Instance:
+    """A Ministère's dossier déposé through the engine; the worker then sends its emails
     (the acknowledgement to the submitter, the new task to the secrétariat) to the outbox."""
     scenario = {item.name: item for item in load_scenarios(PROCESS)}["favorable"]
     organisation = session.scalar(select(Organisation).where(Organisation.kind == "ministere"))
@@ -372,7 +372,7 @@ def test_the_jobs_page_lists_what_is_to_come_soonest_first_with_filters(
     assert "Programmée" in row_of(shown, "Publication à l'Inventaire (essai)")
     assert "Incident" in row_of(shown, ARCHIVE_LABEL)
     assert UNKNOWN_ERROR in row_of(shown, ARCHIVE_LABEL)
-    # The deposit's emails are done: not listed here.
+    # The dépôt's emails are done: not listed here.
     assert "Accusé de réception" not in shown
 
     publications = text_of(admin.get("/admin/travaux?nature=publication"))

@@ -293,7 +293,7 @@ def test_the_submitters_pages_refuse_bad_input_and_bad_pieces(
     assert after.lock_version > before.lock_version
 
 
-def test_depositing_an_incomplete_demand_deposits_nothing(
+def test_the_depot_of_an_incomplete_demand_stores_nothing(
     browser_factory: NewBrowser, session: Session
 ) -> None:
     """The missing fields are listed page by page; the page's input is kept as a draft (so the

@@ -63,7 +63,7 @@ def test_emails_link_to_the_public_address_from_a_request_and_from_the_worker(
 ) -> None:
     favorable = SCENARIOS["favorable"]
     walker = Walker(lambda: Browser(site.test_client()), favorable.organisation)
-    walker.play(favorable)  # the acknowledgement is rendered in the deposit's request
+    walker.play(favorable)  # the acknowledgement is rendered in the dépôt's request
     assert outbox(session, "publication") == []
 
     # The operator's worker publishes the recensed dossier: its email is rendered there.

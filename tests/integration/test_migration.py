@@ -79,7 +79,7 @@ def store(upload_dir: Path) -> DocumentStore:
 def test_a_dossier_moves_to_the_new_version_and_finishes_there(
     session: Session, store: DocumentStore, restore: None
 ) -> None:
-    waiting = dossier_at(session, store, 1)  # deposited: waits at examiner_recevabilite
+    waiting = dossier_at(session, store, 1)  # déposé: waits at examiner_recevabilite
     new = deploy_variant(
         session, {'name="Examiner la recevabilité"': 'name="Examiner la recevabilité (v2)"'}
     )

@@ -134,13 +134,13 @@ def test_the_sample_exports_back_with_every_element_and_value(session: Session) 
 def test_reimporting_the_same_file_changes_nothing(session: Session) -> None:
     imported(session, SAMPLE)
     before = {
-        numero: (e.updated_at, e.content, e.status, e.previous_id)
+        numero: (e.updated_at, e.content, e.statut, e.precedente_id)
         for numero, e in entries(session).items()
     }
     report = imported(session, SAMPLE)
     assert (report.created, report.updated, report.unchanged, report.links) == (0, 0, 8, 0)
     after = {
-        numero: (e.updated_at, e.content, e.status, e.previous_id)
+        numero: (e.updated_at, e.content, e.statut, e.precedente_id)
         for numero, e in entries(session).items()
     }
     assert after == before
@@ -165,7 +165,10 @@ def test_a_changed_fiche_is_updated_in_place(session: Session, tmp_path: Path) -
     entry = entries(session)["RS7423"]
     assert entry.id == first_id
     assert entry.content["duree_enregistrement"] == 4
-    assert entry.end_at is not None and moment_to_date(entry.end_at).isoformat() == "2029-11-27"
+    assert (
+        entry.fin_validite is not None
+        and moment_to_date(entry.fin_validite).isoformat() == "2029-11-27"
+    )
 
 
 def test_renewal_chains_are_kept(session: Session) -> None:
@@ -173,26 +176,26 @@ def test_renewal_chains_are_kept(session: Session) -> None:
     assert report.links == 2
     register = entries(session)
     # RS7485 renews RS6232, which renews RS5078 (not in the file: kept by number).
-    assert register["RS7485"].previous_numero == "RS6232"
-    assert register["RS7485"].previous_id == register["RS6232"].id
-    assert register["RS6232"].previous_numero == "RS5078"
-    assert register["RS6232"].previous_id is None
-    assert register["RS6604"].previous_id == register["RS5000"].id
-    assert register["RS7423"].previous_numero is None
+    assert register["RS7485"].numero_precedent == "RS6232"
+    assert register["RS7485"].precedente_id == register["RS6232"].id
+    assert register["RS6232"].numero_precedent == "RS5078"
+    assert register["RS6232"].precedente_id is None
+    assert register["RS6604"].precedente_id == register["RS5000"].id
+    assert register["RS7423"].numero_precedent is None
 
 
 def test_chains_do_not_depend_on_the_order_of_the_fiches(session: Session, tmp_path: Path) -> None:
     # The renewal first, in one file…
     imported(session, write_export(tmp_path, *sample_fiches("RS7485", "RS6232"), name="a.xml"))
     register = entries(session)
-    assert register["RS7485"].previous_id == register["RS6232"].id
+    assert register["RS7485"].precedente_id == register["RS6232"].id
     # …or in two imports: the link is made when the previous fiche arrives.
     imported(session, write_export(tmp_path, *sample_fiches("RS6604"), name="b.xml"))
-    assert entries(session)["RS6604"].previous_id is None
+    assert entries(session)["RS6604"].precedente_id is None
     report = imported(session, write_export(tmp_path, *sample_fiches("RS5000"), name="c.xml"))
     assert report.links == 1
     register = entries(session)
-    assert register["RS6604"].previous_id == register["RS5000"].id
+    assert register["RS6604"].precedente_id == register["RS5000"].id
 
 
 def test_nouvelles_certifications_link_the_renewal_to_its_predecessor(
@@ -207,8 +210,8 @@ def test_nouvelles_certifications_link_the_renewal_to_its_predecessor(
     path = write_export(tmp_path, fiche("RS9002", "Renouvellement"), old)
     imported(session, path)
     register = entries(session)
-    assert register["RS9002"].previous_numero == "RS9001"
-    assert register["RS9002"].previous_id == register["RS9001"].id
+    assert register["RS9002"].numero_precedent == "RS9001"
+    assert register["RS9002"].precedente_id == register["RS9001"].id
     again = imported(session, path)
     assert (again.unchanged, again.updated, again.links) == (2, 0, 0)
     renewal = fiches_by_numero(exported_xml(session))["RS9002"]
@@ -220,16 +223,16 @@ def test_nouvelles_certifications_link_the_renewal_to_its_predecessor(
 def test_status_category_and_dates_of_imported_fiches(session: Session) -> None:
     imported(session, SAMPLE)
     register = entries(session)
-    assert register["RS6232"].status == "expired"  # ended 25/01/2026
-    assert register["RS5568"].status == "active"
+    assert register["RS6232"].statut == "echue"  # ended 25/01/2026
+    assert register["RS5568"].statut == "active"
     assert register["RS6232"].source == "import"
     assert register["RS6232"].autorite_legitime is None
     # Registered « de droit » (an obligation): A; on request: C.
     assert register["RS5719"].categorie == "A"
     assert register["RS6547"].categorie == "C"
-    decision = register["RS6232"].decision_at
+    decision = register["RS6232"].date_decision
     assert decision is not None and moment_to_date(decision).isoformat() == "2023-01-25"
-    assert register["RS5719"].decision_at is None  # the fiche has no DATE_DECISION
+    assert register["RS5719"].date_decision is None  # the fiche has no DATE_DECISION
     assert register["RS6232"].certificateurs["certificateurs"][0] == {
         "siret": "93905426800023",
         "nom": "ADXF2",
@@ -243,24 +246,24 @@ def test_status_category_and_dates_of_imported_fiches(session: Session) -> None:
 
 def test_a_fiche_past_its_end_is_expired_and_exports_as_inactive(session: Session) -> None:
     imported(session, SAMPLE, now=datetime(2026, 11, 27, tzinfo=UTC))
-    assert entries(session)["RS5568"].status == "expired"  # ended 10/11/2026
+    assert entries(session)["RS5568"].statut == "echue"  # ended 10/11/2026
     assert fiches_by_numero(exported_xml(session))["RS5568"].findtext("ACTIF") == "Non"
 
 
-def test_withdrawn_when_the_export_says_so(session: Session, tmp_path: Path) -> None:
+def test_retiree_when_the_export_says_so(session: Session, tmp_path: Path) -> None:
     future = "<DATE_FIN_ENREGISTREMENT>31/12/2030</DATE_FIN_ENREGISTREMENT>"
     inactive = fiche("RS9001", extra=future + "<ACTIF>Non</ACTIF>")
     archived = fiche("RS9002", extra=future).replace("Publiée", "Dépubliée/Archivée")
     active = fiche("RS9003", extra=future + "<ACTIF>Oui</ACTIF>")
     imported(session, write_export(tmp_path, inactive, archived, active))
     register = entries(session)
-    assert register["RS9001"].status == "withdrawn"
-    assert register["RS9001"].withdrawal_reason == (
+    assert register["RS9001"].statut == "retiree"
+    assert register["RS9001"].motif_retrait == (
         "Retirée selon l'export de France compétences "
         "(ACTIF « Non » avant la date de fin d'enregistrement)."
     )
-    assert register["RS9002"].status == "withdrawn"
-    assert register["RS9003"].status == "active"
+    assert register["RS9002"].statut == "retiree"
+    assert register["RS9003"].statut == "active"
     exported = fiches_by_numero(exported_xml(session))
     assert exported["RS9001"].findtext("ACTIF") == "Non"
     assert exported["RS9002"].findtext("ETAT_FICHE") == "Dépubliée/Archivée"
@@ -395,9 +398,9 @@ def test_an_older_entry_of_ours_still_exports_its_codes_and_ways(session: Sessio
                 "voies_acces": ["vae"],
                 "competences_attestees": "Souder.",
             },
-            decision_at=moment,
-            start_at=moment,
-            end_at=moment.replace(year=2028),
+            date_decision=moment,
+            debut_validite=moment,
+            fin_validite=moment.replace(year=2028),
         )
     )
     session.commit()
@@ -663,9 +666,9 @@ def test_no_cell_of_the_csv_download_runs_as_a_formula(session: Session, browser
             autorite_legitime="Texte\r=HYPERLINK(A1)",
             certificateurs={"certificateurs": [{"nom": "Organisme = sérieux", "siret": None}]},
             content={name: value for name, (value, _shown) in risky.items()},
-            decision_at=moment,
-            start_at=moment,
-            end_at=moment.replace(year=2028),
+            date_decision=moment,
+            debut_validite=moment,
+            fin_validite=moment.replace(year=2028),
         )
     )
     session.commit()

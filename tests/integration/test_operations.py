@@ -209,8 +209,8 @@ def test_json_lines_carry_the_fields_given_to_the_call() -> None:
 # --- jobs: their lines, their figures -------------------------------------------------------
 
 
-def deposit(session: Session, upload_dir: Path) -> Instance:
-    """A dossier deposited by its submitter: its emails are due jobs."""
+def deposer(session: Session, upload_dir: Path) -> Instance:
+    """A dossier déposé by its submitter: its emails are due jobs."""
     organisation = session.scalar(select(Organisation).where(Organisation.kind == "ministere"))
     assert organisation is not None
     store = documents.DocumentStore(upload_dir, 2 * 1024 * 1024)
@@ -241,7 +241,7 @@ def an_email_again(session: Session, instance: Instance, key: str, run_at_hours:
 def test_each_job_run_and_each_incident_is_one_line(
     session: Session, db_engine: Engine, upload_dir: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    instance = deposit(session, upload_dir)
+    instance = deposer(session, upload_dir)
     sessions = make_session_factory(db_engine)
     with caplog.at_level(logging.INFO, logger="inventaire.worker"):
         ran = make_worker(sessions).run_until_idle()
@@ -252,15 +252,14 @@ def test_each_job_run_and_each_incident_is_one_line(
     done = [r for r in lines if getattr(r, "outcome", None) == "done"]
     assert len(done) == ran > 0
     assert all(
-        r.getMessage().startswith(f"Job {getattr(r, 'job_id', '')} (courriel) done in ")
-        for r in done
+        r.getMessage().startswith(f"Job {getattr(r, 'job_id', '')} (email) done in ") for r in done
     )
     [failed] = [r for r in lines if getattr(r, "outcome", None) == "incident"]
     assert failed.levelname == "WARNING" and "attempt 1, the last" in failed.getMessage()
     [incident] = [r for r in lines if getattr(r, "incident", None) == "job"]
     assert incident.levelname == "ERROR"
     assert incident.getMessage().startswith(
-        f"Incident: job {getattr(failed, 'job_id', '')} (courriel) of dossier {instance.id} "
+        f"Incident: job {getattr(failed, 'job_id', '')} (email) of dossier {instance.id} "
         "failed after 1 attempt(s): "
     )
     assert "serveur SMTP 127.0.0.1" in incident.getMessage()
@@ -395,7 +394,7 @@ def test_metrics_count_requests_by_route_and_status(client: FlaskClient) -> None
 def test_metrics_read_jobs_and_dossiers_from_the_database(
     client: FlaskClient, session: Session, db_engine: Engine, upload_dir: Path
 ) -> None:
-    instance = deposit(session, upload_dir)
+    instance = deposer(session, upload_dir)
     sessions = make_session_factory(db_engine)
     ran = make_worker(sessions).run_until_idle()
     an_email_again(session, instance, "operations-incident", 0)

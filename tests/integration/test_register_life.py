@@ -1,6 +1,6 @@
 """A certification's life in the public register, as its users see it: recensed and found by
 anyone, downloadable; échue at its end date; renewed by its certifier (the entries chained);
-another withdrawn by the commission through the withdrawal process."""
+another *Retirée* by the commission through the retrait process."""
 
 from __future__ import annotations
 
@@ -67,7 +67,7 @@ def test_recensed_found_downloaded_expired_then_renewed_and_chained(
     run_worker_at(sessions, end + timedelta(seconds=1))
     fiche = text_of(public.get(f"/registre/{numero}"))
     assert "Certification échue depuis le" in fiche
-    assert "Échue" in text_of(public.get(f"/registre?q={numero}&statut=expired"))
+    assert "Échue" in text_of(public.get(f"/registre?q={numero}&statut=echue"))
 
     # Its certifier asks for the renewal from the fiche: a draft prefilled from it.
     certifier = walker.demandeur
@@ -84,7 +84,7 @@ def test_recensed_found_downloaded_expired_then_renewed_and_chained(
     # Filed and recensed like any request; the new entry follows the old one.
     renewal = Walker(browser_factory, FAVORABLE.organisation)
     renewal.browsers = walker.browsers
-    renewal.deposit_into(renewal_id, data_of("favorable", "saisir_demande"))
+    renewal.deposer_brouillon(renewal_id, data_of("favorable", "saisir_demande"))
     secretariat = renewal.as_user("recevabilite@example.org")
     inbox = secretariat.get("/instruction/?etape=examiner_recevabilite").get_data(as_text=True)
     task = re.search(rf'href="(/instruction/taches/\d+)">{renewal.reference}<', inbox)
@@ -118,7 +118,7 @@ def due_time_of_entry(sessions: sessionmaker[Session], numero: str) -> datetime:
     return as_utc(run_at)
 
 
-def test_the_commission_withdraws_a_certification_through_the_withdrawal_process(
+def test_the_commission_retire_a_certification_through_the_retrait_process(
     app: Flask, browser_factory: NewBrowser, session: Session
 ) -> None:
     walker, numero = recensed(browser_factory)
@@ -127,32 +127,32 @@ def test_the_commission_withdraws_a_certification_through_the_withdrawal_process
     assert "Engager un retrait" in fiche
     assert "Engager un retrait" not in text_of(walker.demandeur.get(f"/registre/{numero}"))
 
-    # The commission opens the withdrawal: its first form, the motive.
+    # The commission opens the retrait: its first form, the motive.
     opened = commission.post(f"/registre/{numero}/retrait", from_page=f"/registre/{numero}")
     assert opened.status_code == 302
     task_url = opened.headers["Location"]
     shown = commission.get(task_url)
     assert "Engager le retrait" in text_of(shown)
-    withdrawal = Walker(browser_factory, FAVORABLE.organisation)
-    withdrawal.browsers = walker.browsers
+    retrait = Walker(browser_factory, FAVORABLE.organisation)
+    retrait.browsers = walker.browsers
     body = shown.get_data(as_text=True)
     dossier = re.search(r"/instruction/dossiers/(\d+)", body)
     reference = re.search(r"(RET-INV\d{5}-\d+)", text_of(shown))
     assert dossier and reference
-    withdrawal.dossier_id = int(dossier.group(1))
-    withdrawal.reference = reference.group(1)
+    retrait.dossier_id = int(dossier.group(1))
+    retrait.reference = reference.group(1)
     motif = "Le décret imposant cette compétence a été abrogé."
-    withdrawal.step("engager_retrait", {"motif_retrait": motif, "delai_observations_jours": 20})
+    retrait.step("engager_retrait", {"motif_retrait": motif, "delai_observations_jours": 20})
 
     # The certifier is told and answers within the delay.
     sessions = sessions_of(app)
     run_worker_at(sessions, datetime.now(UTC))
-    page = text_of(walker.demandeur.get(f"/demandes/{withdrawal.dossier_id}"))
+    page = text_of(walker.demandeur.get(f"/demandes/{retrait.dossier_id}"))
     assert "Présenter des observations" in page and motif in page
-    withdrawal.step(
+    retrait.step(
         "presenter_observations", {"observations": "Douze candidats finissent leur parcours."}
     )
-    withdrawal.step(
+    retrait.step(
         "statuer_retrait",
         {"decision_retrait": "retrait", "motivation_retrait": "Compétence plus exigée."},
     )
@@ -160,8 +160,8 @@ def test_the_commission_withdraws_a_certification_through_the_withdrawal_process
     fiche = text_of(browser_factory().get(f"/registre/{numero}"))
     assert "Certification retirée du registre le" in fiche
     assert "Motif : Compétence plus exigée." in fiche
-    assert numero in text_of(browser_factory().get(f"/registre?q={numero}&statut=withdrawn"))
-    # A withdrawn certification ends its scheduled expiry.
+    assert numero in text_of(browser_factory().get(f"/registre?q={numero}&statut=retiree"))
+    # A certification retirée ends its scheduled fin de validité.
     assert not _pending(sessions, f"fin-validite:{numero}:")
 
 
@@ -202,12 +202,12 @@ def test_imported_fiches_become_echues_on_their_end_date(
     import_fiches(session, sample)
     session.commit()
     active = session.scalars(
-        select(RegisterEntry).where(RegisterEntry.status == RegisterStatus.ACTIVE)
+        select(RegisterEntry).where(RegisterEntry.statut == RegisterStatus.ACTIVE)
     ).all()
     assert active, "the sample has fiches still valid"
-    first = min(active, key=lambda entry: as_utc(entry.end_at or datetime.max))
+    first = min(active, key=lambda entry: as_utc(entry.fin_validite or datetime.max))
     end = due_time_of_entry(sessions_of(app), first.numero)
-    assert end == as_utc(first.end_at or datetime.max)
+    assert end == as_utc(first.fin_validite or datetime.max)
     # Re-importing keeps one job per fiche.
     import_fiches(session, sample)
     session.commit()

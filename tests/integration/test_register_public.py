@@ -16,6 +16,7 @@ import pytest
 from flask.testing import FlaskClient
 from lxml import etree
 from sqlalchemy import delete, func, select, table, update
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
@@ -46,9 +47,9 @@ def add_entry(session: Session, numero: str, intitule: str, **values: Any) -> Re
         },
         autorite_legitime=values.pop("autorite_legitime", "Ministère du Travail et de l'Emploi"),
         content=values.pop("content", {}),
-        decision_at=values.pop("decision_at", at("01/02/2024")),
-        start_at=values.pop("start_at", None),
-        end_at=values.pop("end_at", None),
+        date_decision=values.pop("date_decision", at("01/02/2024")),
+        debut_validite=values.pop("debut_validite", None),
+        fin_validite=values.pop("fin_validite", None),
         **values,
     )
     session.add(entry)
@@ -75,9 +76,9 @@ def register(session: Session) -> dict[str, RegisterEntry]:
                 "voies_acces": ["formation_continue", "vae"],
                 "mandat": True,
             },
-            decision_at=at("14/03/2024"),
-            start_at=at("15/03/2024"),
-            end_at=at("15/03/2030"),
+            date_decision=at("14/03/2024"),
+            debut_validite=at("15/03/2024"),
+            fin_validite=at("15/03/2030"),
             autorite_legitime="CPNE de la métallurgie (mandat donné à Électro Sécurité Formation)",
         ),
         "engins": add_entry(
@@ -87,11 +88,11 @@ def register(session: Session) -> dict[str, RegisterEntry]:
             categorie="B",
             certifiers=[("BTP Compétences", "98765432100034")],
             content={"competences_attestees": "Manœuvrer une pelle hydraulique en sécurité"},
-            decision_at=at("10/05/2018"),
-            start_at=at("10/05/2018"),
-            end_at=at("10/05/2024"),
-            status="expired",
-            status_changed_at=at("11/05/2024"),
+            date_decision=at("10/05/2018"),
+            debut_validite=at("10/05/2018"),
+            fin_validite=at("10/05/2024"),
+            statut="echue",
+            statut_change_le=at("11/05/2024"),
             autorite_legitime="CPNE du bâtiment",
         ),
         "amiante": add_entry(
@@ -110,13 +111,13 @@ def register(session: Session) -> dict[str, RegisterEntry]:
                 "secteurs_activite": "Transport maritime",
                 "si_jury_fc": {"actif": True, "composition": "Trois professionnels du secteur"},
             },
-            decision_at=at("25/01/2023"),
-            end_at=at("25/01/2026"),
-            status="withdrawn",
-            status_changed_at=at("02/09/2025"),
-            withdrawal_reason="Obsolescence : la réglementation a changé.",
+            date_decision=at("25/01/2023"),
+            fin_validite=at("25/01/2026"),
+            statut="retiree",
+            statut_change_le=at("02/09/2025"),
+            motif_retrait="Obsolescence : la réglementation a changé.",
             autorite_legitime=None,
-            previous_numero="RS1234",
+            numero_precedent="RS1234",
             source="import",
         ),
     }
@@ -127,10 +128,10 @@ def register(session: Session) -> dict[str, RegisterEntry]:
         categorie="B",
         certifiers=[("BTP Compétences", "98765432100034")],
         content={"competences_attestees": "Manœuvrer une grue auxiliaire"},
-        decision_at=at("02/04/2024"),
-        start_at=at("02/04/2024"),
-        end_at=at("02/04/2030"),
-        previous_id=entries["engins"].id,
+        date_decision=at("02/04/2024"),
+        debut_validite=at("02/04/2024"),
+        fin_validite=at("02/04/2030"),
+        precedente_id=entries["engins"].id,
         autorite_legitime="CPNE du bâtiment",
     )
     session.commit()
@@ -197,8 +198,8 @@ def test_every_word_is_required(client: FlaskClient, register: object) -> None:
 
 def test_filters_by_category_status_and_authority(client: FlaskClient, register: object) -> None:
     assert found(search(client, categorie="A")) == ["INV00001"]
-    assert found(search(client, statut="expired")) == ["INV00002"]
-    assert found(search(client, statut="withdrawn")) == ["RS6232"]
+    assert found(search(client, statut="echue")) == ["INV00002"]
+    assert found(search(client, statut="retiree")) == ["RS6232"]
     assert found(search(client, autorite="CPNE du bâtiment")) == ["INV00003", "INV00002"]
     assert found(search(client, q="conduite", statut="active")) == ["INV00003"]
     assert found(search(client, q="amiante", categorie="A")) == []
@@ -206,9 +207,20 @@ def test_filters_by_category_status_and_authority(client: FlaskClient, register:
     body = search(client).get_data(as_text=True)
     assert '<option value="CPNE du bâtiment">CPNE du bâtiment</option>' in body
     assert '<option value="B">B – norme de marché</option>' in body
-    assert '<option value="withdrawn">Retirée</option>' in body
+    assert '<option value="retiree">Retirée</option>' in body
     # A filter is kept on the results page.
     assert '<option value="A" selected>' in search(client, categorie="A").get_data(as_text=True)
+
+
+def test_addresses_with_the_former_statut_values_still_filter(
+    client: FlaskClient, register: object
+) -> None:
+    """Before migration 0008 the statuts were `expired` and `withdrawn`: a link kept since
+    gives the same results, the filter shown under its current value."""
+    expired = search(client, statut="expired")
+    assert found(expired) == ["INV00002"]
+    assert '<option value="echue" selected>' in expired.get_data(as_text=True)
+    assert found(search(client, statut="withdrawn")) == ["RS6232"]
 
 
 def test_unknown_filter_values_are_ignored(client: FlaskClient, register: object) -> None:
@@ -231,9 +243,9 @@ def test_sort_by_relevance_or_by_date(client: FlaskClient, session: Session) -> 
         "INV00010",
         "Gestion de la paie",
         content={"competences_attestees": "Utiliser un tableur"},
-        decision_at=at("01/01/2025"),
+        date_decision=at("01/01/2025"),
     )
-    add_entry(session, "INV00011", "Tableur avancé", decision_at=at("01/01/2020"))
+    add_entry(session, "INV00011", "Tableur avancé", date_decision=at("01/01/2020"))
     session.commit()
     # The word in the title weighs more than in the competences; by date, the newest first.
     assert found(search(client, q="tableur")) == ["INV00011", "INV00010"]
@@ -247,7 +259,7 @@ def test_pages_of_twenty(client: FlaskClient, session: Session) -> None:
     for number in range(1, 46):
         day = f"{(number % 28) + 1:02d}/{(number % 12) + 1:02d}/{2000 + number}"
         add_entry(
-            session, f"INV{number:05d}", f"Certification de soudure {number}", decision_at=at(day)
+            session, f"INV{number:05d}", f"Certification de soudure {number}", date_decision=at(day)
         )
     session.commit()
     first = search(client, q="soudure", tri="date")
@@ -359,17 +371,17 @@ def test_the_index_follows_every_change(
     assert found(search(client, q="amiante")) == []
     assert found(search(client, q="ADX")) == []
     assert found(search(client, q="plomb")) == ["RS6232"]
-    # A status or category change (a withdrawal, a correction) keeps the entry findable and
+    # A status or category change (a retrait, a correction) keeps the entry findable and
     # moves it between the filters.
     session.execute(
         update(RegisterEntry)
         .where(RegisterEntry.id == entry_id)
-        .values(status="active", categorie="A", autorite_legitime="CCI France")
+        .values(statut="active", categorie="A", autorite_legitime="CCI France")
     )
     session.commit()
     assert found(search(client, q="plomb")) == ["RS6232"]
     assert found(search(client, q="plomb", statut="active", categorie="A")) == ["RS6232"]
-    assert found(search(client, statut="withdrawn")) == []
+    assert found(search(client, statut="retiree")) == []
     assert found(search(client, autorite="CCI France")) == ["RS6232"]
     session.execute(delete(RegisterEntry).where(RegisterEntry.id == register["engins2"].id))
     session.commit()
@@ -411,15 +423,22 @@ def test_entries_published_before_the_search_existed_are_indexed(tmp_path: Path)
     engine = make_engine(f"sqlite:///{tmp_path / 'before.sqlite3'}")
     try:
         upgrade(engine, "0004")
-        with make_session_factory(engine)() as session:
-            add_entry(session, "INV00007", "Habilitation électrique ancienne", categorie="A")
-            session.commit()
+        with engine.begin() as connection:  # the columns of the time (before migration 0008)
+            connection.execute(
+                sql_text(
+                    "INSERT INTO register_entry (numero, intitule, categorie, certificateurs, "
+                    "content, status, created_at) VALUES ('INV00007', "
+                    "'Habilitation électrique ancienne', 'A', '{}', '{}', 'expired', "
+                    "'2024-02-01 12:00:00.000000')"
+                )
+            )
         upgrade(engine)
         with make_session_factory(engine)() as session:
             assert [hit.numero for hit in register_search.search(session, "electrique").items] == [
                 "INV00007"
             ]
             assert register_search.search(session, "", categorie="A").total == 1
+            assert register_search.search(session, "", statut="echue").total == 1
     finally:
         engine.dispose()
 
@@ -460,7 +479,7 @@ def test_fiche_shows_every_public_field(client: FlaskClient, register: object) -
     assert "<title>INV00001 – Habilitation électrique" in response.get_data(as_text=True)
 
 
-def test_fiche_of_a_withdrawn_imported_certification(client: FlaskClient, register: object) -> None:
+def test_fiche_of_a_retiree_imported_certification(client: FlaskClient, register: object) -> None:
     page = text_of(client.get("/registre/RS6232"))
     assert "Certification retirée du registre le 02/09/2025" in page
     assert "Motif : Obsolescence : la réglementation a changé." in page
@@ -509,7 +528,7 @@ def test_previous_by_number_and_next_of_an_imported_fiche(
         source="import",
         content={"nouvelles_certifications": ["RS300"]},
     )
-    add_entry(session, "RS200", "Nouvelle fiche", previous_numero="RS100", source="import")
+    add_entry(session, "RS200", "Nouvelle fiche", numero_precedent="RS100", source="import")
     session.commit()
     old = text_of(client.get("/registre/RS100"))
     assert "Renouvelée par : RS200 – Nouvelle fiche" in old

@@ -101,17 +101,15 @@ def played(session: Session, upload_dir: Path, kind: str, steps: list[Step]) -> 
 
 @pytest.fixture
 def ids(session: Session, upload_dir: Path) -> Ids:
-    deposit = Step("saisir_demande", data_of("favorable", "saisir_demande"))
+    depot = Step("saisir_demande", data_of("favorable", "saisir_demande"))
     complements = Step(
         "examiner_recevabilite",
         data_of("complements_recevabilite_puis_instruction", "examiner_recevabilite"),
     )
     recevable = Step("examiner_recevabilite", data_of("favorable", "examiner_recevabilite"))
-    instance, task = played(session, upload_dir, "ministere", [deposit, complements])
-    _review, review_task = played(session, upload_dir, "cpne", [deposit])
-    _designer, designer_task = played(
-        session, upload_dir, "organisation_cncp", [deposit, recevable]
-    )
+    instance, task = played(session, upload_dir, "ministere", [depot, complements])
+    _review, review_task = played(session, upload_dir, "cpne", [depot])
+    _designer, designer_task = played(session, upload_dir, "organisation_cncp", [depot, recevable])
     draft, draft_task = played(session, upload_dir, "ministere", [])
     session.commit()
     document = session.scalar(select(Document.id).where(Document.instance_id == instance))

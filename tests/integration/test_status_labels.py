@@ -171,7 +171,7 @@ def test_every_status_of_the_deployed_processes_filters_all_dossiers(
             certificateurs={"certificateurs": [{"nom": "Ministère", "siret": "11000201100044"}]},
             autorite_legitime="Ministère du Travail et de l'Emploi",
             content={},
-            status=RegisterStatus.ACTIVE,
+            statut=RegisterStatus.ACTIVE,
         )
     )
     session.commit()

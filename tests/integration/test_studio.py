@@ -266,7 +266,7 @@ def test_decision_table_page_only_for_a_dmn_file_of_the_draft(owner: Browser) ->
     assert owner.get("/studio/inconnu/decisions/prequalification.dmn").status_code == 404
 
 
-def test_the_withdrawal_process_is_edited_in_the_studio_like_the_recensement(
+def test_the_retrait_process_is_edited_in_the_studio_like_the_recensement(
     owner: Browser,
 ) -> None:
     listing = text_of(owner.get("/studio/"))

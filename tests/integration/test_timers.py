@@ -127,7 +127,7 @@ def test_complements_answered_in_time_cancel_the_deadline(
     walker.step("completer_demande", data_of(scenario, "completer_demande"))
     session.rollback()
     timers = session.scalars(
-        select(Job).where(Job.instance_id == walker.dossier_id, Job.kind == "minuterie")
+        select(Job).where(Job.instance_id == walker.dossier_id, Job.kind == "timer")
     ).all()
     assert {job.status for job in timers} == {JobStatus.CANCELLED}
 

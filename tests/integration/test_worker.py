@@ -51,8 +51,8 @@ def sessions(db_engine: Engine) -> sessionmaker[Session]:
 
 
 @pytest.fixture
-def deposited(session: Session, upload_dir: Path) -> int:
-    """A dossier deposited by its submitter (the engine, as the scenario runner plays it)."""
+def depose(session: Session, upload_dir: Path) -> int:
+    """A dossier déposé by its submitter (the engine, as the scenario runner plays it)."""
     organisation = session.scalar(select(Organisation).where(Organisation.kind == "ministere"))
     assert organisation is not None
     store = documents.DocumentStore(upload_dir, 2 * 1024 * 1024)
@@ -90,18 +90,18 @@ def admin(session: Session) -> Actor:
 
 
 def test_a_failing_job_is_retried_with_backoff_then_an_incident_that_relancer_runs(
-    session: Session, sessions: sessionmaker[Session], deposited: int
+    session: Session, sessions: sessionmaker[Session], depose: int
 ) -> None:
     unreachable = SmtpSettings(host="127.0.0.1", port=closed_port(), timeout=2)
     settings = WorkerSettings(smtp=unreachable, max_attempts=3, backoff=timedelta(seconds=10))
     worker = make_worker(sessions, settings)
     start = datetime.now(UTC)
-    ack = email_jobs(session, deposited)[0]
+    ack = email_jobs(session, depose)[0]
     assert ack.label.startswith("Courriel « Accusé de réception")
 
     with freeze_time(start):
         worker.run_until_idle()
-    [ack] = [job for job in email_jobs(session, deposited) if job.id == ack.id]
+    [ack] = [job for job in email_jobs(session, depose) if job.id == ack.id]
     assert (ack.status, ack.attempts) == (JobStatus.PENDING, 1)
     assert ack.last_error is not None and "serveur SMTP 127.0.0.1" in ack.last_error
     first_retry = ack.run_at if ack.run_at.tzinfo else ack.run_at.replace(tzinfo=UTC)
@@ -113,12 +113,12 @@ def test_a_failing_job_is_retried_with_backoff_then_an_incident_that_relancer_ru
         worker.run_until_idle()  # second attempt, next in 20 s
     with freeze_time(start + timedelta(seconds=40)):
         worker.run_until_idle()  # third and last attempt
-    [ack] = [job for job in email_jobs(session, deposited) if job.id == ack.id]
+    [ack] = [job for job in email_jobs(session, depose) if job.id == ack.id]
     assert (ack.status, ack.attempts) == (JobStatus.FAILED, 3)
     assert session.scalar(select(func.count()).select_from(Email)) == 0
     incident = session.scalar(
         select(AuditEvent.summary).where(
-            AuditEvent.instance_id == deposited, AuditEvent.kind == "incident"
+            AuditEvent.instance_id == depose, AuditEvent.kind == "incident"
         )
     )
     assert incident is not None and "échec après 3 tentatives" in incident
@@ -127,13 +127,13 @@ def test_a_failing_job_is_retried_with_backoff_then_an_incident_that_relancer_ru
     retry(session, admin(session), ack.id)
     session.commit()
     make_worker(sessions).run_until_idle()
-    [ack] = [job for job in email_jobs(session, deposited) if job.id == ack.id]
+    [ack] = [job for job in email_jobs(session, depose) if job.id == ack.id]
     assert ack.status == JobStatus.DONE
     assert session.scalar(select(Email.status).where(Email.idempotency_key == ack.idempotency_key))
     assert "relancé" in (
         session.scalar(
             select(AuditEvent.summary).where(
-                AuditEvent.instance_id == deposited, AuditEvent.kind == "relance"
+                AuditEvent.instance_id == depose, AuditEvent.kind == "relance"
             )
         )
         or ""
@@ -141,40 +141,40 @@ def test_a_failing_job_is_retried_with_backoff_then_an_incident_that_relancer_ru
 
 
 def test_smtp_delivers_each_email_once_with_a_stable_message_id(
-    session: Session, sessions: sessionmaker[Session], deposited: int
+    session: Session, sessions: sessionmaker[Session], depose: int
 ) -> None:
     with smtp_server() as server:
         smtp = SmtpSettings(host="127.0.0.1", port=server.server_address[1])
         worker = make_worker(sessions, WorkerSettings(smtp=smtp))
-        assert worker.run_until_idle() == len(email_jobs(session, deposited))
+        assert worker.run_until_idle() == len(email_jobs(session, depose))
         # The same emails asked again (a retried request): the keys keep them single.
         jobs.enqueue(
             session,
             [
-                NewJob(JobKind.EMAIL, job.idempotency_key or "", job.label, deposited, job.payload)
-                for job in email_jobs(session, deposited)
+                NewJob(JobKind.EMAIL, job.idempotency_key or "", job.label, depose, job.payload)
+                for job in email_jobs(session, depose)
             ],
         )
         session.commit()
         assert worker.run_until_idle() == 0
     sent = [(str(message["To"]), str(message["Subject"])) for message in server.received]
-    assert len(sent) == len(set(sent)) == len(email_jobs(session, deposited))
+    assert len(sent) == len(set(sent)) == len(email_jobs(session, depose))
     subjects = [subject for _to, subject in sent]
     assert any(subject.startswith("Accusé de réception") for subject in subjects)
     assert all(str(message["Message-ID"]).endswith("@inventaire>") for message in server.received)
-    statuses = session.scalars(select(Email.status).where(Email.instance_id == deposited)).all()
+    statuses = session.scalars(select(Email.status).where(Email.instance_id == depose)).all()
     assert set(statuses) == {EmailStatus.SENT}
 
 
 def test_an_smtp_send_interrupted_by_a_crash_is_not_sent_again(
-    session: Session, sessions: sessionmaker[Session], deposited: int
+    session: Session, sessions: sessionmaker[Session], depose: int
 ) -> None:
-    ack = email_jobs(session, deposited)[0]
+    ack = email_jobs(session, depose)[0]
     # What a worker killed during the SMTP call leaves: the intent, committed.
     session.add(
         Email(
             idempotency_key=ack.idempotency_key or "",
-            instance_id=deposited,
+            instance_id=depose,
             template="accuse_depot",
             recipient="demandeur@example.org",
             subject="Accusé",
@@ -225,7 +225,7 @@ def processes() -> Iterator[list[subprocess.Popen[bytes]]]:
 
 @postgres_only
 def test_three_worker_processes_run_each_of_1000_due_jobs_exactly_once(
-    session: Session, deposited: int, processes: list[subprocess.Popen[bytes]]
+    session: Session, depose: int, processes: list[subprocess.Popen[bytes]]
 ) -> None:
     jobs.enqueue(
         session,
@@ -234,7 +234,7 @@ def test_three_worker_processes_run_each_of_1000_due_jobs_exactly_once(
                 JobKind.EMAIL,
                 f"charge:{number}",
                 f"Courriel de charge {number}",
-                deposited,
+                depose,
                 {"template": "x", "to": f"p{number}@example.org", "subject": "s", "body": "b"},
                 run_at=datetime.now(UTC) - timedelta(seconds=1),
             )
@@ -263,7 +263,7 @@ def test_three_worker_processes_run_each_of_1000_due_jobs_exactly_once(
     sent = session.scalar(
         select(func.count())
         .select_from(AuditEvent)
-        .where(AuditEvent.instance_id == deposited, AuditEvent.summary.like("Courriel « s »%"))
+        .where(AuditEvent.instance_id == depose, AuditEvent.summary.like("Courriel « s »%"))
     )
     assert sent == 1000
 
@@ -281,7 +281,7 @@ def wait_for(condition: object, timeout: float = 60) -> None:
 def test_a_worker_killed_in_the_middle_of_a_job_leaves_it_to_another_once(
     session: Session,
     sessions: sessionmaker[Session],
-    deposited: int,
+    depose: int,
     processes: list[subprocess.Popen[bytes]],
 ) -> None:
     # The dossier waits for complements; its deadline and reminder are made due now.
@@ -289,7 +289,7 @@ def test_a_worker_killed_in_the_middle_of_a_job_leaves_it_to_another_once(
     organisation = session.scalar(select(Organisation).where(Organisation.kind == "ministere"))
     assert organisation is not None
     store = documents.DocumentStore(Path("/tmp"), 2 * 1024 * 1024)
-    instance = session.get(Instance, deposited)
+    instance = session.get(Instance, depose)
     assert instance is not None
     scenario.play_step(
         session, store, instance, played.steps[1], scenario.actor_picker(session, organisation)
@@ -297,15 +297,15 @@ def test_a_worker_killed_in_the_middle_of_a_job_leaves_it_to_another_once(
     session.commit()
     session.execute(
         update(Job)
-        .where(Job.instance_id == deposited, Job.status == JobStatus.PENDING)
+        .where(Job.instance_id == depose, Job.status == JobStatus.PENDING)
         .values(run_at=datetime.now(UTC) - timedelta(seconds=1))
     )
     session.commit()
-    before = {job.id for job in session.scalars(select(Job).where(Job.instance_id == deposited))}
+    before = {job.id for job in session.scalars(select(Job).where(Job.instance_id == depose))}
 
     # Someone holds the dossier's row: the worker will block inside its first job.
     blocker = sessions()
-    blocker.execute(text("SELECT id FROM instance WHERE id = :id FOR UPDATE"), {"id": deposited})
+    blocker.execute(text("SELECT id FROM instance WHERE id = :id FOR UPDATE"), {"id": depose})
     first = worker_process("premier", lease=2)
     processes.append(first)
 
@@ -340,54 +340,50 @@ def test_a_worker_killed_in_the_middle_of_a_job_leaves_it_to_another_once(
     taken = session.scalars(select(Job).where(Job.id.in_(before))).all()
     assert any(job.attempts == 2 for job in taken), "a job begun by the killed worker was rerun"
     assert {job.lease_owner for job in taken if job.status == JobStatus.DONE} == {"second"}
-    instance = session.get(Instance, deposited)
+    instance = session.get(Instance, depose)
     assert instance is not None and instance.status_label == "Classée sans suite"
-    kinds = session.scalars(
-        select(AuditEvent.kind).where(AuditEvent.instance_id == deposited)
-    ).all()
+    kinds = session.scalars(select(AuditEvent.kind).where(AuditEvent.instance_id == depose)).all()
     assert kinds.count("fin") == 1
     reached = session.scalars(
         select(AuditEvent.summary).where(
-            AuditEvent.instance_id == deposited, AuditEvent.kind == "echeance"
+            AuditEvent.instance_id == depose, AuditEvent.kind == "echeance"
         )
     ).all()
     assert "Échéance atteinte : « Délai de compléments échu »." in reached
     assert len(reached) == len(set(reached))
-    keys = session.scalars(
-        select(Email.idempotency_key).where(Email.instance_id == deposited)
-    ).all()
+    keys = session.scalars(select(Email.idempotency_key).where(Email.instance_id == depose)).all()
     assert len(keys) == len(set(keys))
     assert len(keys) == kinds.count("courriel")
 
 
 def test_inventaire_run_starts_a_worker_thread_that_sends_the_due_emails(
-    app: Flask, session: Session, deposited: int
+    app: Flask, session: Session, depose: int
 ) -> None:
     thread, stop = start_worker_thread(app)
     try:
         # All done: a job still claimed when the thread stops goes back to the queue.
         wait_for(
-            lambda: all(job.status == JobStatus.DONE for job in email_jobs(session, deposited)),
+            lambda: all(job.status == JobStatus.DONE for job in email_jobs(session, depose)),
             timeout=20,
         )
     finally:
         stop.set()
         thread.join(timeout=20)
     assert not thread.is_alive()
-    assert {job.status for job in email_jobs(session, deposited)} == {JobStatus.DONE}
+    assert {job.status for job in email_jobs(session, depose)} == {JobStatus.DONE}
 
 
 def test_inventaire_worker_once_runs_what_is_due_and_exits(
-    database_url: str, session: Session, deposited: int, monkeypatch: pytest.MonkeyPatch
+    database_url: str, session: Session, depose: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from click.testing import CliRunner
 
     from web.cli import main
 
-    due = len(email_jobs(session, deposited))
+    due = len(email_jobs(session, depose))
     monkeypatch.setenv("INVENTAIRE_DATABASE_URL", database_url)
     monkeypatch.setenv("INVENTAIRE_SECRET_KEY", "test")
     result = CliRunner().invoke(main, ["worker", "--once"])
     assert result.exit_code == 0, result.output
     assert f"{due} travail(aux) exécuté(s)." in result.output
-    assert {job.status for job in email_jobs(session, deposited)} == {JobStatus.DONE}
+    assert {job.status for job in email_jobs(session, depose)} == {JobStatus.DONE}

@@ -27,11 +27,11 @@ def entry(**changes: Any) -> EntryData:
         "certificateurs": {"certificateurs": []},
         "autorite_legitime": None,
         "content": {},
-        "decision_at": None,
-        "start_at": None,
-        "end_at": None,
-        "status": "active",
-        "previous_numero": None,
+        "date_decision": None,
+        "debut_validite": None,
+        "fin_validite": None,
+        "statut": "active",
+        "numero_precedent": None,
         "source": "inventaire",
     }
     return EntryData(**(values | changes))
@@ -110,7 +110,7 @@ def test_empty_elements_comments_and_unknown_children() -> None:
             "<FORMACODES><FORMACODE><CODE>1</CODE><RANG>2</RANG></FORMACODE><AUTRE/></FORMACODES>"
         )
     )
-    assert fiche.decision_at is None
+    assert fiche.date_decision is None
     assert fiche.content["formacodes"] == [{"code": "1"}]
     assert fiche.ignored == ("FORMACODES/FORMACODE/RANG", "FORMACODES/AUTRE")
 
@@ -139,7 +139,7 @@ def test_odd_stored_values_never_break_an_export() -> None:
 def test_the_chain_by_number_is_exported_both_ways() -> None:
     written = write_fiche(
         entry(
-            previous_numero="RS1",
+            numero_precedent="RS1",
             content={"anciennes_certifications": ["RS0"]},
             successors=("INV9",),
         )

@@ -56,12 +56,12 @@ def _draft_item(instance_id: int) -> WorkItem:
     """The open draft task of the dossier (the first form), or 404."""
     actor = current_actor()
     instance = get_instance(db(), actor, instance_id)
-    deposit = definition_for(db(), instance.process_version_id).deposit_tasks()
+    depot = definition_for(db(), instance.process_version_id).depot_tasks()
     item = db().scalar(
         select(WorkItem).where(
             WorkItem.instance_id == instance_id,
             WorkItem.status == WorkItemStatus.OPEN,
-            WorkItem.task_spec.in_(sorted(deposit)),
+            WorkItem.task_spec.in_(sorted(depot)),
         )
     )
     if item is None:
@@ -157,12 +157,12 @@ def saisie(instance_id: int, page_id: str | None) -> Page:
             url_for("demandes.saisie", instance_id=instance_id, page_id=ids[position + 1])
         )
     if action == "deposer":
-        return _deposit(context, page, merged)
+        return _deposer(context, page, merged)
     flash("Brouillon enregistré.", "success")
     return redirect(url_for("demandes.saisie", instance_id=instance_id, page_id=page_id))
 
 
-def _deposit(context: TaskContext, page: FormPage, data: dict[str, Any]) -> Page:
+def _deposer(context: TaskContext, page: FormPage, data: dict[str, Any]) -> Page:
     actor = current_actor()
     try:
         result = completing.complete_work_item(db(), actor, context.item_id, data)
@@ -212,7 +212,7 @@ def tache(instance_id: int, work_item_id: int) -> Page:
     context = task_context(db(), actor, work_item_id, for_display=request.method == "GET")
     if context.instance_id != instance_id or context.role != RoleName.DEMANDEUR:
         abort(404)
-    if context.task_spec in definition_for(db(), _instance_version(instance_id)).deposit_tasks():
+    if context.task_spec in definition_for(db(), _instance_version(instance_id)).depot_tasks():
         return redirect(url_for("demandes.saisie", instance_id=instance_id))
     if request.method == "GET":
         access.enforce(db(), context.refusal)

@@ -1,5 +1,5 @@
 """What signed-in users do from a fiche: a submitter asks for its renewal, the commission opens
-its withdrawal. Both open a dossier of the procedure and take the user to its first form; who
+its retrait. Both open a dossier of the procedure and take the user to its first form; who
 may is the engine's rule (engine.register.life.entry_actions shows the buttons by the same)."""
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ def renew(numero: str) -> Response:
 
 @bp.post("/<numero>/retrait")
 @login_required
-def withdraw(numero: str) -> Response:
-    instance = life.start_withdrawal(db(), current_actor(), numero)
+def retrait(numero: str) -> Response:
+    instance = life.start_retrait(db(), current_actor(), numero)
     db().commit()
     item_id = db().scalar(
         select(WorkItem.id).where(

@@ -17,6 +17,8 @@ from web.errors import error_page
 from web.registre import bp
 
 SORT_LABELS = {"pertinence": "Pertinence", "date": "Date de décision (plus récente d'abord)"}
+# The statuts' values before migration 0008, still in bookmarked or shared addresses.
+FORMER_STATUTS = {"expired": "echue", "withdrawn": "retiree"}
 
 
 @bp.get("", strict_slashes=False)
@@ -25,7 +27,7 @@ def index() -> str:
     form = {
         "q": args.get("q", "")[:MAX_QUERY_CHARS],
         "categorie": _one_of(args.get("categorie"), CATEGORY_LABELS),
-        "statut": _one_of(args.get("statut"), REGISTER_STATUS_LABELS),
+        "statut": _one_of(_current_statut(args.get("statut")), REGISTER_STATUS_LABELS),
         "autorite": args.get("autorite", "")[:300],
         "tri": _one_of(args.get("tri"), SORT_LABELS) or "pertinence",
     }
@@ -33,7 +35,7 @@ def index() -> str:
         db(),
         form["q"],
         categorie=form["categorie"] or None,
-        status=form["statut"] or None,
+        statut=form["statut"] or None,
         autorite=form["autorite"] or None,
         sort=form["tri"],
         page=args.get("page", 1, type=int) or 1,
@@ -64,6 +66,10 @@ def fiche(numero: str) -> Response | str | tuple[str, int]:
         return redirect(url_for("registre.fiche", numero=found.numero), 301)
     actions = entry_actions(db(), g.get("actor"), found.numero)
     return render_template("registre/fiche.html", fiche=found, actions=actions)
+
+
+def _current_statut(value: str | None) -> str | None:
+    return FORMER_STATUTS.get(value, value) if value is not None else None
 
 
 def _one_of(value: str | None, allowed: Iterable[str]) -> str:

@@ -51,8 +51,8 @@ def register_entries(session: Session, batch: int | None = None) -> Iterator[Ent
     )
     for rows in result.partitions():
         successors: dict[str, list[str]] = defaultdict(list)
-        chained = select(table.c.previous_numero, table.c.numero).where(
-            table.c.previous_numero.in_([row.numero for row in rows])
+        chained = select(table.c.numero_precedent, table.c.numero).where(
+            table.c.numero_precedent.in_([row.numero for row in rows])
         )
         for previous, numero in session.execute(chained.order_by(table.c.numero)):
             successors[previous].append(numero)
@@ -120,11 +120,11 @@ def _ways(entry: EntryData) -> str:
     )
 
 
-def _status(entry: EntryData) -> str:
+def _statut(entry: EntryData) -> str:
     try:
-        return REGISTER_STATUS_LABELS[RegisterStatus(entry.status)]
+        return REGISTER_STATUS_LABELS[RegisterStatus(entry.statut)]
     except ValueError:
-        return entry.status
+        return entry.statut
 
 
 def _duration(entry: EntryData) -> str:
@@ -136,15 +136,15 @@ def _duration(entry: EntryData) -> str:
 CSV_COLUMNS: tuple[tuple[str, Callable[[EntryData], str]], ...] = (
     ("numero", lambda e: e.numero),
     ("intitule", lambda e: e.intitule),
-    ("statut", _status),
+    ("statut", _statut),
     ("categorie", lambda e: e.categorie),
     ("categorie_libelle", lambda e: CATEGORY_LABELS.get(e.categorie, "")),
     ("autorite_legitime", lambda e: e.autorite_legitime or ""),
     ("certificateurs", _certifiers("nom")),
     ("siret_certificateurs", _certifiers("siret")),
-    ("date_decision", lambda e: _date(e.decision_at)),
-    ("date_effet", lambda e: _date(e.start_at)),
-    ("date_fin_enregistrement", lambda e: _date(e.end_at)),
+    ("date_decision", lambda e: _date(e.date_decision)),
+    ("date_effet", lambda e: _date(e.debut_validite)),
+    ("date_fin_enregistrement", lambda e: _date(e.fin_validite)),
     ("duree_enregistrement", _duration),
     ("type_enregistrement", _content("type_enregistrement")),
     ("anciennes_certifications", lambda e: MULTI_SEPARATOR.join(anciennes_of(e))),

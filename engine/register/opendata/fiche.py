@@ -4,9 +4,9 @@
 sample `rs-open-data-sample.xml`), each with its shape and where a register entry keeps it:
 
 - a few elements have a column of `register_entry` (`Store.COLUMN`): NUMERO_FICHE → `numero`,
-  INTITULE → `intitule`, CERTIFICATEURS → `certificateurs`, DATE_DECISION → `decision_at`,
-  DATE_EFFET → `start_at`, DATE_FIN_ENREGISTREMENT → `end_at`; ACTIF is our `status`
-  (Active ↔ Oui), ANCIENNES_CERTIFICATIONS also fills `previous_numero`;
+  INTITULE → `intitule`, CERTIFICATEURS → `certificateurs`, DATE_DECISION → `date_decision`,
+  DATE_EFFET → `debut_validite`, DATE_FIN_ENREGISTREMENT → `fin_validite`; ACTIF is our
+  `statut` (Active ↔ Oui), ANCIENNES_CERTIFICATIONS also fills `numero_precedent`;
 - every other element is kept in `register_entry.content` under the key given here. Where the
   procedure already had a key for the same thing (engine/publication.py), the fiche uses it:
   CAPACITES_ATTESTEES → `competences_attestees`, PREREQUIS_VALIDATION_CERTIFICATION →

@@ -16,15 +16,15 @@ fiche is left untouched, so importing the same file twice changes nothing. Impor
 `source = "import"`; a number that belongs to an entry published by our procedure is skipped.
 
 What the fiche does not say:
-- status: *Retirée* when ETAT_FICHE says the fiche was withdrawn or unpublished, or when ACTIF
+- statut: *Retirée* when ETAT_FICHE says the fiche was withdrawn or unpublished, or when ACTIF
   is « Non » before DATE_FIN_ENREGISTREMENT; *Échue* when that date has come; *Active* otherwise;
 - category: the Répertoire spécifique has none. "A" (obligation réglementaire) for a fiche
   registered *de droit* (TYPE_ENREGISTREMENT « Enregistrement de droit »: the habilitations
   that law or regulation requires), "C" (utilité économique ou sociale) for the others. Set when
   the entry is created, never changed by a later import;
-- renewal chains: ANCIENNES_CERTIFICATIONS gives `previous_numero` (its first number); a fiche
-  listed in another's NOUVELLES_CERTIFICATIONS gets that one as `previous_numero` when its own
-  fiche names none; `previous_id` is resolved at the end, whatever the order of the fiches,
+- renewal chains: ANCIENNES_CERTIFICATIONS gives `numero_precedent` (its first number); a fiche
+  listed in another's NOUVELLES_CERTIFICATIONS gets that one as `numero_precedent` when its own
+  fiche names none; `precedente_id` is resolved at the end, whatever the order of the fiches,
   and later when the previous fiche arrives in another import. An import never clears a link.
 
 Transaction: the whole import runs in one SAVEPOINT of the caller's session; a refused file
@@ -49,7 +49,7 @@ from engine.core import xml_safety
 from engine.core.clock import utcnow
 from engine.core.errors import InventaireError
 from engine.core.models import RegisterEntry, RegisterStatus
-from engine.register.life import schedule_expiry
+from engine.register.life import schedule_fin_validite
 from engine.register.opendata.mapping import (
     SOURCE_IMPORT,
     Fiche,
@@ -107,7 +107,7 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     skipped: list[SkippedFiche] = field(default_factory=list)
-    links: int = 0  # previous_id resolved by this import
+    links: int = 0  # precedente_id resolved by this import
     # Paths of the elements we do not keep → in how many fiches they appeared.
     ignored_elements: Counter[str] = field(default_factory=Counter)
 
@@ -290,7 +290,7 @@ def _write(
                     source=SOURCE_IMPORT,
                     created_at=now,
                     updated_at=now,
-                    status_changed_at=now,
+                    statut_change_le=now,
                     **values,
                 )
             )
@@ -316,46 +316,46 @@ def _write(
             RegisterEntry.numero.in_(numeros), RegisterEntry.source == SOURCE_IMPORT
         )
     ):
-        schedule_expiry(session, entry)
+        schedule_fin_validite(session, entry)
 
 
 def entry_values(fiche: Fiche, now: datetime) -> dict[str, Any]:
     """The columns an import sets (category and autorité légitime apart: see the docstring)."""
-    status, reason = status_of(fiche, now)
+    statut, motif = statut_of(fiche, now)
     values: dict[str, Any] = {
         "intitule": fiche.intitule,
         "certificateurs": {"certificateurs": fiche.certificateurs},
         "content": fiche.content,
-        "decision_at": fiche.decision_at,
-        "start_at": fiche.start_at,
-        "end_at": fiche.end_at,
-        "status": status,
-        "withdrawal_reason": reason,
+        "date_decision": fiche.date_decision,
+        "debut_validite": fiche.debut_validite,
+        "fin_validite": fiche.fin_validite,
+        "statut": statut,
+        "motif_retrait": motif,
     }
     if fiche.anciennes:
-        values["previous_numero"] = fiche.anciennes[0]
+        values["numero_precedent"] = fiche.anciennes[0]
     return values
 
 
-def status_of(fiche: Fiche, now: datetime) -> tuple[RegisterStatus, str | None]:
-    """The status of an imported fiche at `now`, and why it is withdrawn when it is."""
+def statut_of(fiche: Fiche, now: datetime) -> tuple[RegisterStatus, str | None]:
+    """The statut of an imported fiche at `now`, and its motif de retrait when it is *Retirée*."""
     etat = str(fiche.content.get("etat_fiche") or "")
     lowered = etat.lower()
     said = f"ETAT_FICHE « {etat} »"
     if "retir" in lowered:
-        return RegisterStatus.WITHDRAWN, _withdrawn_because(said)
-    if fiche.end_at is not None and fiche.end_at <= now:
-        return RegisterStatus.EXPIRED, None
+        return RegisterStatus.RETIREE, _motif_retrait(said)
+    if fiche.fin_validite is not None and fiche.fin_validite <= now:
+        return RegisterStatus.ECHUE, None
     if any(word in lowered for word in ("dépubli", "depubli", "archiv")):
-        return RegisterStatus.WITHDRAWN, _withdrawn_because(said)
+        return RegisterStatus.RETIREE, _motif_retrait(said)
     if fiche.actif is False:
-        return RegisterStatus.WITHDRAWN, _withdrawn_because(
+        return RegisterStatus.RETIREE, _motif_retrait(
             "ACTIF « Non » avant la date de fin d'enregistrement"
         )
     return RegisterStatus.ACTIVE, None
 
 
-def _withdrawn_because(what: str) -> str:
+def _motif_retrait(what: str) -> str:
     return f"Retirée selon l'export de France compétences ({what})."
 
 
@@ -369,10 +369,10 @@ def _update(entry: RegisterEntry, values: dict[str, Any], now: datetime) -> bool
     changed = [name for name, value in values.items() if getattr(entry, name) != value]
     if not changed:
         return False
-    if "status" in changed:
-        entry.status_changed_at = now
-    if "previous_numero" in changed:
-        entry.previous_id = None  # resolved again by _link_chains
+    if "statut" in changed:
+        entry.statut_change_le = now
+    if "numero_precedent" in changed:
+        entry.precedente_id = None  # resolved again by _link_chains
     for name in changed:
         setattr(entry, name, values[name])
     entry.updated_at = now
@@ -380,34 +380,34 @@ def _update(entry: RegisterEntry, values: dict[str, Any], now: datetime) -> bool
 
 
 def _link_chains(session: Session, renewals: list[tuple[str, str]]) -> int:
-    """Chains by number from NOUVELLES_CERTIFICATIONS, then every missing `previous_id`."""
+    """Chains by number from NOUVELLES_CERTIFICATIONS, then every missing `precedente_id`."""
     table = cast(Table, RegisterEntry.__table__)
     if renewals:
         session.execute(
             update(table)
             .where(
                 table.c.numero == bindparam("new_numero"),
-                table.c.previous_numero.is_(None),
+                table.c.numero_precedent.is_(None),
                 table.c.source == SOURCE_IMPORT,
             )
-            .values(previous_numero=bindparam("old_numero")),
+            .values(numero_precedent=bindparam("old_numero")),
             [{"old_numero": old, "new_numero": new} for old, new in renewals],
         )
     previous = table.alias("previous")
-    found = (previous.c.numero == table.c.previous_numero) & (previous.c.id != table.c.id)
+    found = (previous.c.numero == table.c.numero_precedent) & (previous.c.id != table.c.id)
     result = session.execute(
         update(table)
         .where(
-            table.c.previous_numero.is_not(None),
-            table.c.previous_id.is_(None),
+            table.c.numero_precedent.is_not(None),
+            table.c.precedente_id.is_(None),
             exists().where(found),
         )
-        .values(previous_id=select(previous.c.id).where(found).scalar_subquery())
+        .values(precedente_id=select(previous.c.id).where(found).scalar_subquery())
     )
     # Core UPDATEs bypass the ORM: entries already loaded must read their links again.
     for loaded in list(session.identity_map.values()):
         if isinstance(loaded, RegisterEntry):
-            session.expire(loaded, ["previous_numero", "previous_id"])
+            session.expire(loaded, ["numero_precedent", "precedente_id"])
     return int(getattr(result, "rowcount", 0) or 0)
 
 

@@ -57,11 +57,11 @@ ENTRY_COLUMNS = (
     "certificateurs",
     "autorite_legitime",
     "content",
-    "decision_at",
-    "start_at",
-    "end_at",
-    "status",
-    "previous_numero",
+    "date_decision",
+    "debut_validite",
+    "fin_validite",
+    "statut",
+    "numero_precedent",
     "source",
 )
 
@@ -82,9 +82,9 @@ class Fiche:
     numero: str
     intitule: str
     certificateurs: list[dict[str, Any]]
-    decision_at: datetime | None
-    start_at: datetime | None
-    end_at: datetime | None
+    date_decision: datetime | None
+    debut_validite: datetime | None
+    fin_validite: datetime | None
     actif: bool | None
     content: dict[str, Any]
     ignored: tuple[str, ...] = ()  # paths of the elements we do not keep
@@ -109,11 +109,11 @@ class EntryData:
     certificateurs: dict[str, Any] | None
     autorite_legitime: str | None
     content: dict[str, Any] | None
-    decision_at: datetime | None
-    start_at: datetime | None
-    end_at: datetime | None
-    status: str
-    previous_numero: str | None
+    date_decision: datetime | None
+    debut_validite: datetime | None
+    fin_validite: datetime | None
+    statut: str
+    numero_precedent: str | None
     source: str
     successors: tuple[str, ...] = field(default=())
 
@@ -173,9 +173,9 @@ def read_fiche(element: etree._Element) -> Fiche:
         numero=numero,
         intitule=intitule,
         certificateurs=values.get("CERTIFICATEURS", []),
-        decision_at=_moment(values.get("DATE_DECISION")),
-        start_at=_moment(values.get("DATE_EFFET")),
-        end_at=_moment(values.get("DATE_FIN_ENREGISTREMENT")),
+        date_decision=_moment(values.get("DATE_DECISION")),
+        debut_validite=_moment(values.get("DATE_EFFET")),
+        fin_validite=_moment(values.get("DATE_FIN_ENREGISTREMENT")),
         actif=values.get("ACTIF"),
         content=content,
         ignored=tuple(ignored),
@@ -335,10 +335,10 @@ _FROM_ENTRY: dict[str, Reader] = {
     "ANCIENNES_CERTIFICATIONS": lambda entry, _content: anciennes_of(entry),
     "NOUVELLES_CERTIFICATIONS": lambda entry, _content: nouvelles_of(entry),
     "CERTIFICATEURS": lambda entry, _content: (entry.certificateurs or {}).get("certificateurs"),
-    "DATE_DECISION": lambda entry, _content: _date_of(entry.decision_at),
-    "DATE_EFFET": lambda entry, _content: _date_of(entry.start_at),
-    "DATE_FIN_ENREGISTREMENT": lambda entry, _content: _date_of(entry.end_at),
-    "ACTIF": lambda entry, _content: entry.status == RegisterStatus.ACTIVE,
+    "DATE_DECISION": lambda entry, _content: _date_of(entry.date_decision),
+    "DATE_EFFET": lambda entry, _content: _date_of(entry.debut_validite),
+    "DATE_FIN_ENREGISTREMENT": lambda entry, _content: _date_of(entry.fin_validite),
+    "ACTIF": lambda entry, _content: entry.statut == RegisterStatus.ACTIVE,
     "DUREE_ENREGISTREMENT": lambda entry, _content: duration_of(entry),
     **{tag: _jury_reader(tag) for tag in BY_TAG if tag.startswith("SI_JURY_")},
     **{spec.tag: _codes_reader(spec.key) for spec in ELEMENTS if spec.key in CODE_KEYS},
@@ -419,8 +419,8 @@ def _date_of(moment: datetime | None) -> date | None:
 def anciennes_of(entry: EntryData) -> list[str]:
     """The fiches this one renews: its own list, and the chain kept by number."""
     anciennes = _strings((entry.content or {}).get("anciennes_certifications"))
-    if entry.previous_numero and entry.previous_numero not in anciennes:
-        anciennes.insert(0, entry.previous_numero)
+    if entry.numero_precedent and entry.numero_precedent not in anciennes:
+        anciennes.insert(0, entry.numero_precedent)
     return anciennes
 
 
@@ -438,7 +438,7 @@ def duration_of(entry: EntryData) -> int | None:
         return stored
     if entry.source == SOURCE_IMPORT:
         return None
-    return _years(entry.decision_at or entry.start_at, entry.end_at)
+    return _years(entry.date_decision or entry.debut_validite, entry.fin_validite)
 
 
 def jury_of(entry: EntryData, tag: str) -> dict[str, Any] | None:

@@ -58,7 +58,7 @@ def complete_work_item(
     messages = []
     if properties.get("depot") == "true" and instance.reference is None:
         instance.reference = dossier_reference(session, now.year)
-        instance.deposited_at = now
+        instance.date_depot = now
         messages.append(f"Votre demande est déposée sous la référence {instance.reference}.")
     update_title(definition, instance, data)
     item.claimed_by_id = item.claimed_by_id or actor.id

@@ -33,7 +33,7 @@ def start_instance(
     """Open a new dossier on the latest version of the process `key`.
 
     A submitter opens one for their own organisation (a draft request); a process started by
-    staff (the withdrawal of a certification) names the organisation concerned, if any.
+    staff (the retrait of a certification) names the organisation concerned, if any.
     """
     version = get_latest_version(session, key)
     definition = definition_for(session, version.id)
