@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import logging
+import signal
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -156,3 +160,23 @@ def test_a_sandbox_process_stopped_at_its_deadline_is_logged(
     stopped = [record for record in caplog.records if record.name == "inventaire.sandbox"]
     assert stopped and "stopped (eval request)" in stopped[0].getMessage()
     assert "dépassé le temps autorisé" in stopped[0].getMessage()
+
+
+def test_ctrl_c_in_a_terminal_leaves_the_sandbox_process_to_its_server() -> None:
+    """A terminal's Ctrl+C reaches the whole process group: the server decides when its
+    sandbox processes end (it closes their input), so they neither die nor print a traceback."""
+    child = subprocess.Popen(
+        [sys.executable, "-m", "engine.bpmn.sandbox.process", str(client.MEMORY_LIMIT_BYTES)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert child.stdout is not None and child.stdin is not None and child.stderr is not None
+    assert child.stdout.read(4)  # the "ready" message's header: it is up
+    child.send_signal(signal.SIGINT)
+    child.stdin.close()  # the server goes: the process ends on its own
+    assert child.wait(timeout=30) == 0
+    assert b"Traceback" not in child.stderr.read()
+    child.stdout.close()
+    child.stderr.close()

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import os
 import resource
+import signal
 import sys
 from functools import lru_cache
 from typing import Any
@@ -122,6 +123,9 @@ def serve(requests: int, answers: int) -> None:
 
 
 def main() -> None:
+    # Ctrl+C in a terminal reaches the whole process group: the server decides when we end
+    # (it closes our input, or kills us at a deadline), so the interrupt is not ours to take.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     memory_bytes = int(sys.argv[1])
     # Answers go to a private copy of the standard output; anything else printed goes nowhere.
     answers = os.dup(1)
