@@ -36,7 +36,7 @@ from bench.report import Report, progress
 from engine.core.models import RegisterEntry
 from engine.register.opendata.export import export_csv, export_xml
 from engine.register.opendata.importer import category_of, entry_values
-from engine.register.opendata.mapping import Fiche, read_fiche
+from engine.register.opendata.reading import Fiche, read_fiche
 from engine.register.publication import public_content
 
 ROOT = Path(__file__).resolve().parent.parent

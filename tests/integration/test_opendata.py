@@ -28,7 +28,7 @@ from engine.register.opendata.importer import (
     import_fiches,
     summary,
 )
-from engine.register.opendata.mapping import read_fiche
+from engine.register.opendata.reading import read_fiche
 from engine.register.publication import publish
 from engine.studio import scenario
 from engine.workflow import documents

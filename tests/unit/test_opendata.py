@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from lxml import etree
 
+from engine.register.opendata.entry import EntryData
 from engine.register.opendata.fiche import (
     ValueInvalid,
     date_to_moment,
@@ -15,7 +16,8 @@ from engine.register.opendata.fiche import (
     parse_bool,
     parse_date,
 )
-from engine.register.opendata.mapping import EntryData, FicheInvalid, read_fiche, write_fiche
+from engine.register.opendata.reading import FicheInvalid, read_fiche
+from engine.register.opendata.writing import write_fiche
 
 
 def entry(**changes: Any) -> EntryData:

@@ -20,8 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.core.models import REGISTER_STATUS_LABELS, RegisterEntry, RegisterStatus
-from engine.register.opendata.fiche import JURY_LABELS, VERSION_FLUX, moment_to_date
-from engine.register.opendata.mapping import (
+from engine.register.opendata.entry import (
     ENTRY_COLUMNS,
     EntryData,
     anciennes_of,
@@ -29,8 +28,9 @@ from engine.register.opendata.mapping import (
     duration_of,
     jury_of,
     nouvelles_of,
-    write_fiche,
 )
+from engine.register.opendata.fiche import JURY_LABELS, VERSION_FLUX, moment_to_date
+from engine.register.opendata.writing import write_fiche
 from engine.register.publication import CATEGORY_LABELS
 
 BATCH = 200

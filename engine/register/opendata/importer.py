@@ -1,10 +1,13 @@
 """Import of France compétences' open-data export (`<FICHES><FICHE>…`) into the register.
 
+Here the import loop and what it writes to the register; the file's checks are in
+import_file.py, the report in import_report.py (its names are importable from here too).
+
 The file is untrusted: refused before it is read when it is larger than `max_bytes`, refused
-when its prolog declares a DTD, before lxml reads it (engine/xml_safety.py: no entities, hence
-no external entity and no entity-expansion bomb), parsed by lxml without network, DTD loading,
-entity resolution nor huge-tree mode, one fiche at a time so memory stays flat. A file that is
-not well-formed XML is refused whole.
+when its prolog declares a DTD, before lxml reads it (engine/core/xml_safety.py: no entities,
+hence no external entity and no entity-expansion bomb), parsed by lxml without network, DTD
+loading, entity resolution nor huge-tree mode, one fiche at a time so memory stays flat. A file
+that is not well-formed XML is refused whole.
 
 Each fiche is validated (NUMERO_FICHE and INTITULE present, dates that exist, Oui/Non, counts,
 no element twice); an invalid fiche is skipped and reported with its NUMERO_FICHE and the
@@ -34,29 +37,39 @@ Transaction: the whole import runs in one SAVEPOINT of the caller's session; a r
 from __future__ import annotations
 
 import os
-from collections import Counter
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, BinaryIO, cast
+from typing import Any, cast
 
 from lxml import etree
 from sqlalchemy import Table, bindparam, exists, select, update
 from sqlalchemy.orm import Session
 
-from engine.core import xml_safety
 from engine.core.clock import utcnow
-from engine.core.errors import InventaireError
 from engine.core.models import RegisterEntry, RegisterStatus
 from engine.register.life import schedule_fin_validite
-from engine.register.opendata.mapping import (
-    SOURCE_IMPORT,
-    Fiche,
-    FicheInvalid,
-    numero_of,
-    read_fiche,
+from engine.register.opendata.entry import SOURCE_IMPORT
+from engine.register.opendata.import_file import (
+    ImportRefused,
+    check_root,
+    check_size,
+    syntax_message,
+    valid_fiches,
 )
+from engine.register.opendata.import_report import ImportReport, SkippedFiche, summary
+from engine.register.opendata.reading import Fiche
+
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "ImportRefused",
+    "ImportReport",
+    "SkippedFiche",
+    "category_of",
+    "entry_values",
+    "import_fiches",
+    "statut_of",
+    "summary",
+]
 
 # A bound on one import's cost (here a 68 MB file takes 4.5 s and 120 MB of memory); the
 # issue's 200 MB file is refused; the CLI's --max-size changes it.
@@ -64,56 +77,6 @@ DEFAULT_MAX_BYTES = 150 * 1024 * 1024
 BATCH = 500
 CATEGORY_DE_DROIT = "A"
 CATEGORY_DEFAULT = "C"
-_PARSER_OPTIONS: dict[str, Any] = {
-    "resolve_entities": False,
-    "no_network": True,
-    "load_dtd": False,
-    "dtd_validation": False,
-    "huge_tree": False,
-    "remove_comments": True,
-    "remove_pis": True,
-}
-
-
-class ImportRefused(InventaireError):
-    """The file as a whole is refused (size, DTD, not XML, not an export): nothing imported."""
-
-    http_status = 422
-
-
-@dataclass(frozen=True)
-class SkippedFiche:
-    position: int  # 1 for the first FICHE of the file
-    numero: str | None
-    element: str
-    reason: str
-
-    @property
-    def message(self) -> str:
-        who = (
-            f"Fiche {self.numero}"
-            if self.numero
-            else f"Fiche n° {self.position} du fichier (sans NUMERO_FICHE)"
-        )
-        return f"{who} ignorée — élément {self.element} : {self.reason}."
-
-
-@dataclass
-class ImportReport:
-    file: str
-    version_flux: str | None = None
-    read: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    skipped: list[SkippedFiche] = field(default_factory=list)
-    links: int = 0  # precedente_id resolved by this import
-    # Paths of the elements we do not keep → in how many fiches they appeared.
-    ignored_elements: Counter[str] = field(default_factory=Counter)
-
-    @property
-    def imported(self) -> int:
-        return self.created
 
 
 def import_fiches(
@@ -125,17 +88,17 @@ def import_fiches(
 ) -> ImportReport:
     """Import the fiches of an open-data XML file; raises ImportRefused for a refused file."""
     source = Path(path)
-    _check_size(source, max_bytes)
+    check_size(source, max_bytes)
     report = ImportReport(file=source.name)
     moment = now or utcnow()
     renewals: list[tuple[str, str]] = []
     savepoint = session.begin_nested()
     try:
         with source.open("rb") as stream:
-            _check_root(stream, source.name)
+            check_root(stream, source.name)
             stream.seek(0)
             batch: list[tuple[int, Fiche]] = []
-            for position, fiche in _valid_fiches(stream, report):
+            for position, fiche in valid_fiches(stream, report):
                 renewals.extend((fiche.numero, nouvelle) for nouvelle in fiche.nouvelles)
                 batch.append((position, fiche))
                 if len(batch) >= BATCH:
@@ -147,7 +110,7 @@ def import_fiches(
         savepoint.rollback()
         raise ImportRefused(
             f"Le fichier « {source.name} » n'est pas un XML bien formé (ligne {error.lineno}) : "
-            f"{_syntax_message(error)}. Aucune fiche n'a été importée."
+            f"{syntax_message(error)}. Aucune fiche n'a été importée."
         ) from None
     except OSError as error:
         savepoint.rollback()
@@ -160,112 +123,6 @@ def import_fiches(
         raise
     savepoint.commit()
     return report
-
-
-# --- the file --------------------------------------------------------------------------------
-
-
-def _check_size(source: Path, max_bytes: int) -> None:
-    """Before anything is read: the size the file system gives."""
-    try:
-        size = source.stat().st_size
-    except OSError:
-        raise ImportRefused(f"Le fichier « {source.name} » est introuvable.") from None
-    if not source.is_file():
-        raise ImportRefused(f"« {source.name} » n'est pas un fichier.")
-    if size > max_bytes:
-        raise ImportRefused(
-            f"Le fichier « {source.name} » fait {_megabytes(size)} : l'import accepte au plus "
-            f"{_megabytes(max_bytes)}. Aucune fiche n'a été importée."
-        )
-
-
-def _megabytes(size: int) -> str:
-    value = size / (1024 * 1024)
-    text = f"{value:.0f}" if value >= 10 or value == int(value) else f"{value:.1f}"
-    return f"{text.replace('.', ',')} Mo"
-
-
-def _check_root(stream: BinaryIO, name: str) -> None:
-    """The file must declare no DTD, which we see in its prolog before libxml2 reads it (each
-    libxml2 version has its own way with entities), and its root must be FICHES."""
-    refused = xml_safety.stream_refusal(stream)
-    if refused == xml_safety.DTD_REFUSED:
-        raise ImportRefused(
-            f"Le fichier « {name} » déclare une DTD (<!DOCTYPE>) : les DTD et les entités XML "
-            "sont refusées. Aucune fiche n'a été importée."
-        )
-    if refused is not None:
-        raise ImportRefused(
-            f"Le fichier « {name} » est refusé : {refused}. Aucune fiche n'a été importée."
-        )
-    events = etree.iterparse(stream, events=("start",), **_PARSER_OPTIONS)
-    try:
-        _event, root = next(events)
-    except StopIteration:
-        raise ImportRefused(f"Le fichier « {name} » est vide.") from None
-    if root.tag != "FICHES":
-        raise ImportRefused(
-            f"Le fichier « {name} » n'est pas un export des fiches de France compétences : "
-            f"l'élément racine est « {root.tag} », « FICHES » est attendu."
-        )
-
-
-def _valid_fiches(stream: BinaryIO, report: ImportReport) -> Iterator[tuple[int, Fiche]]:
-    """Each valid FICHE with its position; invalid ones go to the report. Each element is
-    dropped once read, so a large file keeps memory flat."""
-    events = etree.iterparse(
-        stream, events=("end",), tag=("FICHE", "VERSION_FLUX"), **_PARSER_OPTIONS
-    )
-    seen: dict[str, int] = {}
-    for _event, element in events:
-        parent = element.getparent()
-        if parent is None or parent.getparent() is not None:
-            continue  # not a child of FICHES
-        if element.tag == "VERSION_FLUX":
-            report.version_flux = (element.text or "").strip() or None
-        else:
-            report.read += 1
-            fiche = _fiche(element, report.read, report, seen)
-            if fiche is not None:
-                yield report.read, fiche
-        element.clear(keep_tail=False)
-        while element.getprevious() is not None:
-            del parent[0]
-
-
-def _fiche(
-    element: etree._Element, position: int, report: ImportReport, seen: dict[str, int]
-) -> Fiche | None:
-    try:
-        fiche = read_fiche(element)
-    except FicheInvalid as error:
-        report.skipped.append(
-            SkippedFiche(position, numero_of(element), error.element, error.reason)
-        )
-        return None
-    first = seen.get(fiche.numero)
-    if first is not None:
-        report.skipped.append(
-            SkippedFiche(
-                position,
-                fiche.numero,
-                "NUMERO_FICHE",
-                f"ce numéro est déjà celui de la fiche n° {first} du fichier",
-            )
-        )
-        return None
-    seen[fiche.numero] = position
-    report.ignored_elements.update(set(fiche.ignored))
-    return fiche
-
-
-def _syntax_message(error: etree.XMLSyntaxError) -> str:
-    # libxml2's own words (English): the line number is given in French beside them.
-    return str(error.msg or error).strip().rstrip(".")
-
-
-# --- the register ----------------------------------------------------------------------------
 
 
 def _write(
@@ -409,34 +266,3 @@ def _link_chains(session: Session, renewals: list[tuple[str, str]]) -> int:
         if isinstance(loaded, RegisterEntry):
             session.expire(loaded, ["numero_precedent", "precedente_id"])
     return int(getattr(result, "rowcount", 0) or 0)
-
-
-# --- the report ------------------------------------------------------------------------------
-
-
-def _count(number: int, singular: str, plural: str) -> str:
-    return f"{number} {singular if number < 2 else plural}"
-
-
-def summary(report: ImportReport) -> list[str]:
-    """The report in French, one line each: counts, skipped fiches, elements not kept."""
-    version = f" (VERSION_FLUX {report.version_flux})" if report.version_flux else ""
-    lines = [
-        f"Import de « {report.file} »{version} : "
-        f"{_count(report.read, 'fiche lue', 'fiches lues')}.",
-        f"  importées : {report.created}",
-        f"  mises à jour : {report.updated}",
-        f"  inchangées : {report.unchanged}",
-        f"  ignorées : {len(report.skipped)}",
-        f"  liens de renouvellement établis : {report.links}",
-    ]
-    if report.skipped:
-        lines.append("Fiches ignorées :")
-        lines.extend(f"  {skipped.message}" for skipped in report.skipped)
-    if report.ignored_elements:
-        kept_out = ", ".join(
-            f"{path} ({_count(count, 'fiche', 'fiches')})"
-            for path, count in sorted(report.ignored_elements.items())
-        )
-        lines.append(f"Éléments non repris dans le registre : {kept_out}.")
-    return lines

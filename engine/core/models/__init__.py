@@ -1,0 +1,75 @@
+"""The database: SQLAlchemy 2.0 typed models, one module per area (docs/architecture.md says why
+each table exists, docs/glossary.md how each is named). Every name is here too, so that
+`from engine.core.models import X` reads any of them; importing the package maps every table."""
+
+from engine.core.models.accounts import (
+    ORGANISATION_KIND_LABELS,
+    ROLE_LABELS,
+    Organisation,
+    OrganisationKind,
+    Role,
+    RoleName,
+    User,
+    UserRole,
+)
+from engine.core.models.base import MAX_ID, NAMING_CONVENTION, Base, Id, UtcDateTime, as_id
+from engine.core.models.dossiers import (
+    AuditEvent,
+    Counter,
+    Document,
+    Instance,
+    InstanceStatus,
+    Submission,
+    WorkItem,
+    WorkItemStatus,
+)
+from engine.core.models.jobs import (
+    EMAIL_STATUS_LABELS,
+    JOB_STATUS_LABELS,
+    Email,
+    EmailStatus,
+    Job,
+    JobStatus,
+)
+from engine.core.models.processes import ProcessDraft, ProcessVersion, ProcessVersionStatus
+from engine.core.models.register import REGISTER_STATUS_LABELS, RegisterEntry, RegisterStatus
+from engine.core.models.sessions import LoginThrottle, UserSession
+
+__all__ = [
+    "EMAIL_STATUS_LABELS",
+    "JOB_STATUS_LABELS",
+    "MAX_ID",
+    "NAMING_CONVENTION",
+    "ORGANISATION_KIND_LABELS",
+    "REGISTER_STATUS_LABELS",
+    "ROLE_LABELS",
+    "AuditEvent",
+    "Base",
+    "Counter",
+    "Document",
+    "Email",
+    "EmailStatus",
+    "Id",
+    "Instance",
+    "InstanceStatus",
+    "Job",
+    "JobStatus",
+    "LoginThrottle",
+    "Organisation",
+    "OrganisationKind",
+    "ProcessDraft",
+    "ProcessVersion",
+    "ProcessVersionStatus",
+    "RegisterEntry",
+    "RegisterStatus",
+    "Role",
+    "RoleName",
+    "Submission",
+    "User",
+    "UserRole",
+    "UserSession",
+    "UtcDateTime",
+    "WorkItem",
+    "WorkItemStatus",
+    "as_id",
+]

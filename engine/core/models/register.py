@@ -1,0 +1,64 @@
+"""The public register: one entry per certification (domain names: docs/glossary.md)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from engine.core.clock import utcnow
+from engine.core.models.base import Base, Id
+
+
+class RegisterStatus(StrEnum):
+    """A certification's statut in the register (domain words: docs/glossary.md)."""
+
+    ACTIVE = "active"
+    ECHUE = "echue"
+    RETIREE = "retiree"
+
+
+REGISTER_STATUS_LABELS = {
+    RegisterStatus.ACTIVE: "Active",
+    RegisterStatus.ECHUE: "Échue",
+    RegisterStatus.RETIREE: "Retirée",
+}
+
+
+class RegisterEntry(Base):
+    """One certification of the public register (France compétences' fiche, our fields)."""
+
+    __tablename__ = "register_entry"
+    __table_args__ = (
+        Index("ix_register_entry_statut", "statut", "date_decision"),
+        Index("ix_register_entry_numero_precedent", "numero_precedent"),
+        Index("ix_register_entry_precedente_id", "precedente_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    numero: Mapped[str] = mapped_column(String(20), unique=True)
+    intitule: Mapped[str] = mapped_column(String(500))
+    categorie: Mapped[str] = mapped_column(String(1))
+    # {"certificateurs": [{"nom", "siret", "etat"}…]}
+    certificateurs: Mapped[dict[str, Any]] = mapped_column(JSON)
+    autorite_legitime: Mapped[str | None] = mapped_column(String(300))
+    # The public fields of the fiche (objectives, competences, codes…): register/publication.py.
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    date_decision: Mapped[datetime | None] = mapped_column()
+    debut_validite: Mapped[datetime | None] = mapped_column()
+    fin_validite: Mapped[datetime | None] = mapped_column()
+    statut: Mapped[str] = mapped_column(String(16), default=RegisterStatus.ACTIVE)
+    statut_change_le: Mapped[datetime | None] = mapped_column()
+    motif_retrait: Mapped[str | None] = mapped_column(Text)
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("instance.id"), unique=True)
+    # The entry this one renews (its fiche précédente), when it is in this register.
+    precedente_id: Mapped[int | None] = mapped_column(ForeignKey("register_entry.id"))
+    # The renewal chain by number: kept even when the previous fiche is not in this register.
+    numero_precedent: Mapped[str | None] = mapped_column(String(20))
+    # "inventaire" (published by the procedure) or "import" (France compétences' export).
+    source: Mapped[str] = mapped_column(String(16), default="inventaire")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,69 @@
+"""What an import reports: the counts, each fiche skipped and why, the elements not kept."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class SkippedFiche:
+    position: int  # 1 for the first FICHE of the file
+    numero: str | None
+    element: str
+    reason: str
+
+    @property
+    def message(self) -> str:
+        who = (
+            f"Fiche {self.numero}"
+            if self.numero
+            else f"Fiche n° {self.position} du fichier (sans NUMERO_FICHE)"
+        )
+        return f"{who} ignorée — élément {self.element} : {self.reason}."
+
+
+@dataclass
+class ImportReport:
+    file: str
+    version_flux: str | None = None
+    read: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: list[SkippedFiche] = field(default_factory=list)
+    links: int = 0  # precedente_id resolved by this import
+    # Paths of the elements we do not keep → in how many fiches they appeared.
+    ignored_elements: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def imported(self) -> int:
+        return self.created
+
+
+def _count(number: int, singular: str, plural: str) -> str:
+    return f"{number} {singular if number < 2 else plural}"
+
+
+def summary(report: ImportReport) -> list[str]:
+    """The report in French, one line each: counts, skipped fiches, elements not kept."""
+    version = f" (VERSION_FLUX {report.version_flux})" if report.version_flux else ""
+    lines = [
+        f"Import de « {report.file} »{version} : "
+        f"{_count(report.read, 'fiche lue', 'fiches lues')}.",
+        f"  importées : {report.created}",
+        f"  mises à jour : {report.updated}",
+        f"  inchangées : {report.unchanged}",
+        f"  ignorées : {len(report.skipped)}",
+        f"  liens de renouvellement établis : {report.links}",
+    ]
+    if report.skipped:
+        lines.append("Fiches ignorées :")
+        lines.extend(f"  {skipped.message}" for skipped in report.skipped)
+    if report.ignored_elements:
+        kept_out = ", ".join(
+            f"{path} ({_count(count, 'fiche', 'fiches')})"
+            for path, count in sorted(report.ignored_elements.items())
+        )
+        lines.append(f"Éléments non repris dans le registre : {kept_out}.")
+    return lines

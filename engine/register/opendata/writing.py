@@ -1,0 +1,178 @@
+"""Writing the `<FICHE>` of a register entry, published by our procedure or imported, its
+elements in the export's order (fiche.py). Reading a fiche (reading.py) then writing it gives
+back the same value for every element `fiche.ELEMENTS` keeps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from functools import cache
+from typing import Any
+
+from lxml import etree
+
+from engine.core.models import RegisterStatus
+from engine.register.opendata.entry import (
+    CODE_KEYS,
+    EntryData,
+    anciennes_of,
+    codes_of,
+    duration_of,
+    jury_of,
+    nouvelles_of,
+)
+from engine.register.opendata.fiche import (
+    BY_TAG,
+    ELEMENTS,
+    Element,
+    Kind,
+    format_bool,
+    format_date,
+    iso_to_text,
+    moment_to_date,
+    xml_text,
+)
+
+ETAT_PUBLIEE = "Publiée"
+
+
+def write_fiche(entry: EntryData) -> etree._Element:
+    """The `<FICHE>` of a register entry, children in the export's order."""
+    fiche = etree.Element("FICHE")
+    content = entry.content or {}
+    sub = etree.SubElement
+    # An export writes tens of thousands of fiches: the plan is a tuple per element.
+    for tag, key, special, kind, fields, item in _plan():
+        value = special(entry, content) if special is not None else content.get(key)
+        if value is None or value == "" or value == [] or value == {}:
+            continue
+        if not fields:
+            text = value if kind is Kind.TEXT and value.__class__ is str else None
+            if text is None or text.isspace():
+                text = _leaf_text(kind, value)
+                if text is None:
+                    continue
+            child = sub(fiche, tag)
+            try:
+                child.text = text
+            except ValueError:  # a character XML cannot carry (typed by hand)
+                child.text = xml_text(text)
+        elif item is None:
+            if value.__class__ is dict:
+                group = etree.SubElement(fiche, tag)
+                _write_fields(group, fields, value)
+                if not len(group):
+                    fiche.remove(group)
+        elif value.__class__ is list:
+            _write_items(fiche, BY_TAG[tag], value)
+    return fiche
+
+
+Plan = tuple[tuple[str, str, "Reader | None", Kind, "Fields", str | None], ...]
+
+
+@cache
+def _plan() -> Plan:
+    return tuple(
+        (spec.tag, spec.key, _FROM_ENTRY.get(spec.tag), spec.kind, _FIELDS[spec.tag], spec.item)
+        for spec in ELEMENTS
+    )
+
+
+Reader = Callable[[EntryData, dict[str, Any]], Any]
+
+
+def _jury_reader(tag: str) -> Reader:
+    return lambda entry, _content: jury_of(entry, tag)
+
+
+def _codes_reader(key: str) -> Reader:
+    return lambda _entry, content: codes_of(content, key)
+
+
+# Elements whose value is not content[spec.key] as it is.
+_FROM_ENTRY: dict[str, Reader] = {
+    "ID_FICHE": lambda entry, content: content.get("id_fiche") or str(entry.id),
+    "NUMERO_FICHE": lambda entry, _content: entry.numero,
+    "INTITULE": lambda entry, _content: entry.intitule,
+    "ETAT_FICHE": lambda _entry, content: content.get("etat_fiche") or ETAT_PUBLIEE,
+    "ANCIENNES_CERTIFICATIONS": lambda entry, _content: anciennes_of(entry),
+    "NOUVELLES_CERTIFICATIONS": lambda entry, _content: nouvelles_of(entry),
+    "CERTIFICATEURS": lambda entry, _content: (entry.certificateurs or {}).get("certificateurs"),
+    "DATE_DECISION": lambda entry, _content: _date_of(entry.date_decision),
+    "DATE_EFFET": lambda entry, _content: _date_of(entry.debut_validite),
+    "DATE_FIN_ENREGISTREMENT": lambda entry, _content: _date_of(entry.fin_validite),
+    "ACTIF": lambda entry, _content: entry.statut == RegisterStatus.ACTIVE,
+    "DUREE_ENREGISTREMENT": lambda entry, _content: duration_of(entry),
+    **{tag: _jury_reader(tag) for tag in BY_TAG if tag.startswith("SI_JURY_")},
+    **{spec.tag: _codes_reader(spec.key) for spec in ELEMENTS if spec.key in CODE_KEYS},
+}
+
+
+def _write_items(parent: etree._Element, spec: Element, items: list[Any]) -> None:
+    container = etree.SubElement(parent, spec.tag)
+    item_tag = spec.item or ""
+    fields = _FIELDS[spec.tag]
+    first_key = spec.fields[0].key
+    for item in items:
+        values = {first_key: item} if spec.flat else item
+        if values.__class__ is not dict:
+            continue
+        child = etree.SubElement(container, item_tag)
+        _write_fields(child, fields, values)
+        if not len(child):
+            container.remove(child)
+    if not len(container):
+        parent.remove(container)
+
+
+# (key, tag, kind, is text) of each group's fields: the hot loop reads tuples.
+Fields = tuple[tuple[str, str, Kind, bool], ...]
+_FIELDS: dict[str, Fields] = {
+    spec.tag: tuple((item.key, item.tag, item.kind, item.kind is Kind.TEXT) for item in spec.fields)
+    for spec in ELEMENTS
+}
+
+
+def _write_fields(parent: etree._Element, fields: Fields, values: dict[str, Any]) -> None:
+    # The hot loop of an export (partners, certifiers, codes): text takes the short way.
+    sub = etree.SubElement
+    for key, tag, kind, is_text in fields:
+        value = values.get(key)
+        if value is None:
+            continue
+        if is_text and value.__class__ is str:
+            if not value or value.isspace():
+                continue
+            text: str | None = value
+        else:
+            text = _leaf_text(kind, value)
+            if text is None:
+                continue
+        child = sub(parent, tag)
+        try:
+            child.text = text
+        except ValueError:  # a character XML cannot carry (a control character typed by hand)
+            child.text = xml_text(text)
+
+
+def _leaf_text(kind: Kind, value: Any) -> str | None:
+    """The text of a stored value; None for what is absent or not of its kind (never an error:
+    an export must not fail on an odd value written by hand)."""
+    if value is None or value == "":
+        return None
+    if kind is Kind.DATE:
+        if isinstance(value, date):
+            return format_date(value)
+        return iso_to_text(value) if isinstance(value, str) else None
+    if kind is Kind.BOOL:
+        return format_bool(bool(value))
+    if kind is Kind.INT:
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else None
+    text = value if isinstance(value, str) else str(value)
+    return None if text.isspace() else text
+
+
+def _date_of(moment: datetime | None) -> date | None:
+    return moment_to_date(moment) if moment is not None else None
