@@ -28,7 +28,7 @@ def db() -> Session:
     if "db_session" not in g:
         g.db_session = sessions()()
         if request.method not in ("GET", "HEAD"):
-            dialect.begin_writing(g.db_session)
+            dialect.writing_session(g.db_session)
         g.db_session.info["loaded"] = []
     session: Session = g.db_session
     return session

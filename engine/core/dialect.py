@@ -65,6 +65,16 @@ def begin_writing(session: Session) -> Session:
     return session
 
 
+def writing_session(session: Session) -> Session:
+    """A session all of whose transactions will write (a POST request): on SQLite each one
+    takes the write lock at BEGIN, the first and those after a rollback alike (an action that
+    failed rolls back, then writes its incident: begun as a reader, that transaction could not
+    become a writer once another request had committed)."""
+    if is_sqlite(session):
+        session.bind = session.get_bind().execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
+    return session
+
+
 def skip_locked(statement: S, session: Session) -> S:
     """PostgreSQL: lock the rows selected, skipping those another transaction holds (workers
     side by side never claim the same row). SQLite needs nothing: its writers take turns."""

@@ -3,12 +3,14 @@ and the dossier moved exactly once."""
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from flask import Flask
 from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session
 
@@ -21,6 +23,7 @@ from engine.workflow.actions import completing
 from tests.dossiers import data_of, open_item, snapshot, walk_until
 from tests.support import CSRF, Browser, text_of
 from tests.walk import as_posted, form_of
+from web.database import db
 
 NewBrowser = Callable[[], Browser]
 SECOND_EMAIL = "recevabilite2@example.org"
@@ -247,3 +250,26 @@ def test_two_reviewers_complete_the_same_work_item_at_once_on_postgresql(
     assert after.submissions == before.submissions + 1
     assert after.state != before.state
     assert_moved_once(session, instance_id, winners[0])
+
+
+def test_a_write_request_holds_the_write_lock_again_after_a_rollback(
+    app: Flask, database_url: str
+) -> None:
+    """An action that fails rolls back, then records its incident in the same request: that
+    transaction must take SQLite's write lock at BEGIN too, or a request committing meanwhile
+    makes it fail ("database is locked") instead of recording the incident."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite's single writer")
+    path = database_url.removeprefix("sqlite:///")
+    with app.test_request_context("/demandes/nouvelle", method="POST"):
+        session = db()
+        session.execute(select(Instance.id).limit(1)).all()
+        session.rollback()
+        session.execute(select(Instance.id).limit(1)).all()  # the incident's transaction
+        other = sqlite3.connect(path, timeout=0.2)
+        try:
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("BEGIN IMMEDIATE")
+        finally:
+            other.close()
+        session.rollback()
