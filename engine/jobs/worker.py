@@ -214,14 +214,19 @@ def error_message(error: Exception) -> str:
     return f"{type(error).__name__} : {error}"[:2000]
 
 
+def may_retry(status: str) -> bool:
+    """Only an incident is relaunched: a pending job (a waiting timer) must not run early."""
+    return status == JobStatus.FAILED
+
+
 def retry(session: Session, actor: Actor, job_id: object) -> Job:
-    """*Relancer*: an incident (or a pending job) runs again as soon as a worker is free."""
+    """*Relancer*: an incident runs again as soon as a worker is free."""
     key = as_id(job_id)
     job = session.get(Job, key) if key is not None else None
     if job is None:
         raise NotFound("Travail introuvable.")
-    if job.status not in (JobStatus.FAILED, JobStatus.PENDING):
-        raise Conflict("Seuls un incident ou un travail en attente peuvent être relancés.")
+    if not may_retry(job.status):
+        raise Conflict("Seul un travail en échec (un incident) peut être relancé.")
     job.status = JobStatus.PENDING
     job.attempts = 0
     job.run_at = utcnow()

@@ -24,6 +24,7 @@ from engine.core.models import (
 from engine.emails.recipients import RECIPIENT_LABELS
 from engine.emails.templates import TEMPLATES_FOLDER, templates
 from engine.jobs import JOB_KIND_LABELS, jobs_of
+from engine.jobs.worker import may_retry
 
 PAGE_SIZE = 50
 # Incidents shown on the incidents page; all of them are on the jobs page (paginated).
@@ -52,7 +53,7 @@ class JobRow:
 
     @property
     def can_retry(self) -> bool:
-        return self.status == JobStatus.FAILED
+        return may_retry(self.status)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine import jobs
 from engine.core.actor import Actor
 from engine.core.db import make_session_factory
+from engine.core.errors import Conflict
 from engine.core.models import (
     AuditEvent,
     Email,
@@ -138,6 +139,18 @@ def test_a_failing_job_is_retried_with_backoff_then_an_incident_that_relancer_ru
         )
         or ""
     )
+
+
+def test_a_pending_job_cannot_be_relaunched_early(session: Session, depose: int) -> None:
+    """Relancer is for incidents: a pending job (a timer waiting for its date) keeps its date."""
+    pending = email_jobs(session, depose)[0]
+    assert pending.status == JobStatus.PENDING
+    run_at = pending.run_at
+    with pytest.raises(Conflict, match="Seul un travail en échec"):
+        retry(session, admin(session), pending.id)
+    session.rollback()
+    session.refresh(pending)
+    assert (pending.status, pending.run_at) == (JobStatus.PENDING, run_at)
 
 
 def test_smtp_delivers_each_email_once_with_a_stable_message_id(
