@@ -206,7 +206,7 @@ def test_relancer_refuses_in_french_what_cannot_be_retried(
     refused = admin.post(f"/admin/travaux/{done}/relancer", from_page="/admin/incidents")
     assert refused.status_code == 302
     shown = text_of(admin.get("/admin/incidents"))
-    assert "Seuls un incident ou un travail en attente peuvent être relancés." in shown
+    assert "Seul un travail en échec (un incident) peut être relancé." in shown
     assert job_state(session, done).status == JobStatus.DONE
 
     unknown = admin.post("/admin/travaux/987654321/relancer", from_page="/admin/incidents")
