@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.orm import Session
 
 from engine.core.actor import Actor
@@ -59,20 +59,7 @@ def all_dossiers(
         )
     if status:
         conditions.append(Instance.status_label == status)
-    query = (
-        select(
-            Instance.id,
-            Instance.reference,
-            Instance.title,
-            Organisation.name,
-            Instance.status_label,
-            Instance.updated_at,
-        )
-        .outerjoin(Organisation, Organisation.id == Instance.organisation_id)
-        .where(*conditions)
-        .order_by(Instance.updated_at.desc(), Instance.id.desc())
-    )
-    found = paginate(session, query, page, PAGE_SIZE)
+    found = paginate(session, _rows_where(*conditions), page, PAGE_SIZE)
     rows = [_row(*row) for row in found.rows]
     return DossierList(
         Page(rows, found.page, found.pages, found.total, found.size), text, status, statuses
@@ -81,19 +68,7 @@ def all_dossiers(
 
 def submitter_dossiers(session: Session, actor: Actor, *, page: int = 1) -> Page[DossierRow]:
     """*Mes demandes*: the dossiers of the submitter's organisation, and those waiting for it."""
-    query = (
-        select(
-            Instance.id,
-            Instance.reference,
-            Instance.title,
-            Organisation.name,
-            Instance.status_label,
-            Instance.updated_at,
-        )
-        .outerjoin(Organisation, Organisation.id == Instance.organisation_id)
-        .where(visible_dossiers(actor), Instance.organisation_id == actor.organisation_id)
-        .order_by(Instance.updated_at.desc(), Instance.id.desc())
-    )
+    query = _rows_where(visible_dossiers(actor), Instance.organisation_id == actor.organisation_id)
     found = paginate(session, query, page, SUBMITTER_PAGE_SIZE)
     ids = [row[0] for row in found.rows]
     waiting = set(
@@ -107,6 +82,25 @@ def submitter_dossiers(session: Session, actor: Actor, *, page: int = 1) -> Page
     )
     rows = [_row(*row, awaiting_submitter=row[0] in waiting) for row in found.rows]
     return Page(rows, found.page, found.pages, found.total, found.size)
+
+
+def _rows_where(
+    *conditions: ColumnElement[bool],
+) -> Select[int, str | None, str, str, str, datetime]:
+    """A list's rows (what `_row` takes), most recently changed first."""
+    return (
+        select(
+            Instance.id,
+            Instance.reference,
+            Instance.title,
+            Organisation.name,
+            Instance.status_label,
+            Instance.updated_at,
+        )
+        .outerjoin(Organisation, Organisation.id == Instance.organisation_id)
+        .where(*conditions)
+        .order_by(Instance.updated_at.desc(), Instance.id.desc())
+    )
 
 
 def _row(
