@@ -4,10 +4,11 @@ worker holds."""
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Select
+from sqlalchemy import Engine, Select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
@@ -71,8 +72,21 @@ def writing_session(session: Session) -> Session:
     failed rolls back, then writes its incident: begun as a reader, that transaction could not
     become a writer once another request had committed)."""
     if is_sqlite(session):
-        session.bind = session.get_bind().execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
+        session.bind = _writing_engine(session.get_bind().engine)
     return session
+
+
+# One writing variant per engine, made once: a new one per request would miss every cache
+# keyed by engine (SQLAlchemy's compiled statements share the pool, not the variant).
+_writing_engines: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
+
+
+def _writing_engine(engine: Engine) -> Engine:
+    writing = _writing_engines.get(engine)
+    if writing is None:
+        writing = engine.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
+        _writing_engines[engine] = writing
+    return writing
 
 
 def skip_locked(statement: S, session: Session) -> S:

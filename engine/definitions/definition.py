@@ -195,16 +195,16 @@ def get_latest_version(session: Session, key: str) -> ProcessVersion:
 
 
 # Per database (a scenario replay runs in a throwaway one, whose ids start at 1 again), then per
-# version id; an engine's entries go with it.
+# version id; keyed by the engine's pool, which its variants (`engine.execution_options`, the
+# write requests' engine on SQLite) share; a pool's entries go with it.
 _cache: weakref.WeakKeyDictionary[Any, dict[int, ProcessDefinition]] = weakref.WeakKeyDictionary()
 _cache_lock = threading.Lock()
 
 
 def definition_for(session: Session, process_version_id: int) -> ProcessDefinition:
     """The cached definition of a stored version (versions never change once stored)."""
-    bind = session.get_bind()
-    engine = getattr(bind, "engine", bind)
-    per_database = _cache.get(engine)
+    pool = session.get_bind().engine.pool
+    per_database = _cache.get(pool)
     cached = per_database.get(process_version_id) if per_database is not None else None
     if cached is not None:
         return cached
@@ -214,7 +214,7 @@ def definition_for(session: Session, process_version_id: int) -> ProcessDefiniti
     definition = build_definition(dict(row.files), parsed=spiff.load_spec(row.spec))
     definition = _with_version(definition, row)
     with _cache_lock:
-        _cache.setdefault(engine, {})[process_version_id] = definition
+        _cache.setdefault(pool, {})[process_version_id] = definition
     return definition
 
 
