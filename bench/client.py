@@ -73,6 +73,9 @@ class Site:
         os.environ["INVENTAIRE_DATABASE_URL"] = database_url
         os.environ["INVENTAIRE_SECRET_KEY"] = "bench"
         os.environ["INVENTAIRE_UPLOAD_DIR"] = str(upload_dir)
+        # The bench prints its figures, not a line per request (the request log's own cost is
+        # then left out of them).
+        os.environ.setdefault("INVENTAIRE_LOG_LEVEL", "WARNING")
         self.app: Flask = create_app(
             {
                 "DATABASE_URL": database_url,
