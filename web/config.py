@@ -15,6 +15,7 @@ from engine.core.settings import (
     DEFAULT_MAX_PIECE_BYTES,
     EngineSettings,
     Links,
+    ServiceContact,
     SessionLifetimes,
     SmtpSettings,
     WorkerSettings,
@@ -67,6 +68,12 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         # Logging (web/logs.py): the level of the inventaire.* loggers, "text" or "json" lines.
         "LOG_LEVEL": env.get("INVENTAIRE_LOG_LEVEL") or "INFO",
         "LOG_FORMAT": env.get("INVENTAIRE_LOG_FORMAT") or "text",
+        # The service in charge of the dossiers, as letters name it (each overrides the value
+        # of the process's "service" block in process.json).
+        "SERVICE_NOM": env.get("INVENTAIRE_SERVICE_NOM") or "",
+        "SERVICE_ADRESSE": env.get("INVENTAIRE_SERVICE_ADRESSE") or "",
+        "SERVICE_COURRIEL": env.get("INVENTAIRE_SERVICE_COURRIEL") or "",
+        "SERVICE_TELEPHONE": env.get("INVENTAIRE_SERVICE_TELEPHONE") or "",
         # Opens /metrics to a scraper that is not on this machine (Authorization: Bearer …).
         "METRICS_TOKEN": env.get("INVENTAIRE_METRICS_TOKEN") or None,
     }
@@ -105,6 +112,12 @@ def engine_settings(config: Mapping[str, Any], links: Links) -> EngineSettings:
         sessions=SessionLifetimes(
             idle=timedelta(minutes=int(config.get("SESSION_IDLE_MINUTES", 120))),
             absolute=timedelta(hours=int(config.get("SESSION_MAX_HOURS", 12))),
+        ),
+        service=ServiceContact(
+            nom=str(config.get("SERVICE_NOM") or ""),
+            adresse=str(config.get("SERVICE_ADRESSE") or ""),
+            courriel=str(config.get("SERVICE_COURRIEL") or ""),
+            telephone=str(config.get("SERVICE_TELEPHONE") or ""),
         ),
     )
 

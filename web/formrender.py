@@ -237,6 +237,12 @@ def _format_hint(spec: FieldSpec) -> str | None:
         return DATE_HINT
     if spec.max_length and spec.widget in ("text", "textarea"):
         return f"{format_number(spec.max_length)} caractères au plus."
+    if spec.json_type in ("integer", "number") and spec.maximum is not None:
+        # The bound the form checks, said before the user types (a rule of the process).
+        high = format_number(spec.maximum)
+        if spec.minimum is None:
+            return f"{high} au plus."
+        return f"Nombre de {format_number(spec.minimum)} à {high}."
     return None
 
 

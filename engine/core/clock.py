@@ -3,6 +3,7 @@ one Paris zone, and French dates as people read them."""
 
 from __future__ import annotations
 
+from calendar import monthrange
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -32,3 +33,12 @@ def french_time(moment: datetime) -> str:
 def french_moment(moment: datetime) -> str:
     """« 27/11/2026 à 14 h 05 », Paris time."""
     return f"{french_date(moment)} à {french_time(moment)}"
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """The same day `months` later (the month's last day when it has no such day), Paris time."""
+    local = moment.astimezone(PARIS)
+    index = local.month - 1 + months
+    year, month = local.year + index // 12, index % 12 + 1
+    day = min(local.day, monthrange(year, month)[1])
+    return local.replace(year=year, month=month, day=day)

@@ -55,6 +55,37 @@ class SessionLifetimes:
     absolute: timedelta = timedelta(hours=12)
 
 
+@dataclass(frozen=True)
+class ServiceContact:
+    """The service in charge of a procedure's dossiers, as letters and acknowledgements name it
+    (CRPA R. 112-5): the process gives it (process.json "service"); an operator's settings
+    (INVENTAIRE_SERVICE_*) override each value they give."""
+
+    nom: str = ""
+    adresse: str = ""
+    courriel: str = ""
+    telephone: str = ""
+
+    def overridden_by(self, other: ServiceContact | None) -> ServiceContact:
+        """Each value `other` gives (an operator's settings) wins over this one."""
+        if other is None:
+            return self
+        return ServiceContact(
+            nom=other.nom or self.nom,
+            adresse=other.adresse or self.adresse,
+            courriel=other.courriel or self.courriel,
+            telephone=other.telephone or self.telephone,
+        )
+
+    def template_values(self) -> dict[str, str]:
+        return {
+            "service_nom": self.nom,
+            "service_adresse": self.adresse,
+            "service_courriel": self.courriel,
+            "service_telephone": self.telephone,
+        }
+
+
 class Links(Protocol):
     """The web addresses written in emails. The web layer knows its routes and its public
     address; the engine asks it (from a request or from the worker, outside any)."""
@@ -89,6 +120,8 @@ class EngineSettings:
     max_piece_bytes: int = DEFAULT_MAX_PIECE_BYTES
     worker: WorkerSettings = field(default_factory=WorkerSettings)
     sessions: SessionLifetimes = field(default_factory=SessionLifetimes)
+    # What the operator sets of the service's contact (empty values: the process's own).
+    service: ServiceContact = field(default_factory=ServiceContact)
 
     @property
     def smtp(self) -> SmtpSettings | None:

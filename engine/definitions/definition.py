@@ -25,6 +25,12 @@ from engine.definitions.folders import PROCESS_FILE
 from engine.definitions.folders import main_diagram as main_diagram
 from engine.definitions.folders import read_folder as read_folder
 from engine.definitions.forms import FormDefinition, load_form_from_texts
+from engine.definitions.rules import (
+    ProcessRules,
+    ServiceContact,
+    rules_from_config,
+    service_from_config,
+)
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,10 @@ class ProcessDefinition:
     # Who opens a dossier of this process: a submitter (for their organisation) or, for the
     # retrait of a certification, the commission.
     start_role: str = "demandeur"
+    # The legal values of the procedure and its service (process.json "regles", "service"):
+    # read them through engine.definitions.rules.
+    rules: ProcessRules = field(default_factory=ProcessRules)
+    service: ServiceContact = field(default_factory=ServiceContact)
     version_id: int | None = None
     version: int | None = None
     _specs: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
@@ -121,6 +131,8 @@ def build_definition(
         }
     except (KeyError, TypeError, AttributeError) as error:
         raise ProcessModelError(f"{PROCESS_FILE} : clé manquante ou invalide ({error}).") from None
+    rules = rules_from_config(config)
+    service = service_from_config(config)
     if parsed is None:
         bpmn = {name: text for name, text in files.items() if name.endswith(".bpmn")}
         dmn = {name: text for name, text in files.items() if name.endswith(".dmn")}
@@ -134,7 +146,7 @@ def build_definition(
         if problems:
             raise ProcessModelError("Le diagramme contient des éléments refusés.", problems)
         parsed = spiff.parse_process(bpmn, dmn, process_id)
-    forms = _load_forms(files, parsed, form_problems)
+    forms = _load_forms(files, parsed, form_problems, rules)
     return ProcessDefinition(
         key=key,
         title=str(config.get("title", key)),
@@ -146,11 +158,16 @@ def build_definition(
         start_status=str(config.get("start_status", "Brouillon")),
         title_field=config.get("title_field"),
         start_role=str(config.get("start_role", "demandeur")),
+        rules=rules,
+        service=service,
     )
 
 
 def _load_forms(
-    files: dict[str, str], parsed: spiff.ParsedProcess, collected: list[str] | None
+    files: dict[str, str],
+    parsed: spiff.ParsedProcess,
+    collected: list[str] | None,
+    rules: ProcessRules,
 ) -> dict[str, FormDefinition]:
     """Every task's form; all the problems at once, each naming the task that uses the form."""
     forms: dict[str, FormDefinition] = {}
@@ -167,6 +184,7 @@ def _load_forms(
                 files.get(f"forms/{schema_file}"),
                 files.get(f"forms/{ui_file}") if ui_file else None,
                 ui_filename=ui_file,
+                bounds=rules.bounds(),
             )
         except ProcessModelError as error:
             problems.extend(f"{task_spec.bpmn_id}: {problem}" for problem in error.problems)

@@ -2,12 +2,13 @@
 happens (so it says what was true then) and delivered by the worker (`engine.emails.mailer`).
 
 Where the diagram asks for an email:
-- any element with the property `courriel` sends that template when it completes (the
-  dépôt, the decision, a reminder event, an end event);
+- any element with the property `courriel` sends that template (or each of a comma-separated
+  list) when it completes (the dépôt, the decision, a reminder event, an end event);
 - a user task sends `courrielTache` (default `tache_en_attente`) when it reaches a queue.
 
 The addresses written in emails come from the web layer (`settings_of(session).links`): the
-engine knows no web page.
+engine knows no web page. Every email reads as a letter of the service in charge: its name and
+contacts (`service_*`) come from the dossier's process, an operator's settings overriding them.
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ from sqlalchemy.orm import Session
 
 from engine.bpmn import spiff
 from engine.core.actor import Actor
-from engine.core.clock import french_date, french_moment, french_time, utcnow
+from engine.core.clock import add_months, french_date, french_moment, french_time, utcnow
 from engine.core.models import Instance, RoleName, User, WorkItem
 from engine.core.settings import settings_of
-from engine.emails.recipients import SUBMITTER_SIDE, recipients
+from engine.definitions.definition import definition_for
+from engine.definitions.rules import process_rules, process_service
+from engine.emails.recipients import SUBMITTER_SIDE, Addressee, addressees
 from engine.emails.templates import render, template
 from engine.jobs import JobKind, NewJob
 
@@ -37,12 +40,15 @@ def for_completed_tasks(
     an act gets its email too: the acknowledgement of a dépôt is for the one who filed)."""
     jobs: list[NewJob] = []
     for task in tasks:
-        name = spiff.task_properties(task.task_spec).get("courriel")
-        if not name:
+        listed = spiff.task_properties(task.task_spec).get("courriel") or ""
+        names = [name.strip() for name in listed.split(",") if name.strip()]
+        if not names:
             continue
         context = _dossier_context(session, instance, workflow, dict(task.data))
-        for user in recipients(session, instance, template(name).recipient, task.data, None):
-            jobs.append(_email(instance, name, user, context, f"{task.id}"))
+        for name in names:
+            kind = template(name).recipient
+            for to in addressees(session, instance, kind, task.data, None):
+                jobs.append(_email(instance, name, to, context, f"{task.id}"))
     return jobs
 
 
@@ -64,9 +70,9 @@ def for_new_items(
         }
         if item.role == RoleName.DEMANDEUR:  # a submitter's task opens from their dossier
             context["lien"] = context["lien_demandeur"]
-        for user in recipients(session, instance, template(name).recipient, task.data, item):
-            if user.id != actor.id:
-                jobs.append(_email(instance, name, user, context, item.task_id))
+        for to in addressees(session, instance, template(name).recipient, task.data, item):
+            if to.user_id != actor.id:
+                jobs.append(_email(instance, name, to, context, item.task_id))
     return jobs
 
 
@@ -81,10 +87,10 @@ def for_publication(
         "fin": french_date(end),
         "lien_registre": settings_of(session).links.fiche(numero),
         "aujourdhui": french_date(utcnow()),
-    }
+    } | _service_values(session, instance)
     return [
-        _email(instance, "publication", user, context, "publication")
-        for user in recipients(session, instance, "demandeur", {}, None)
+        _email(instance, "publication", to, context, "publication")
+        for to in addressees(session, instance, "demandeur", {}, None)
     ]
 
 
@@ -97,8 +103,9 @@ def for_reassignment(session: Session, instance: Instance, item: WorkItem, targe
         "attribuee": True,
         "lien": settings_of(session).links.dossier(instance.id, submitter=False),
         "aujourdhui": french_date(utcnow()),
-    }
-    return _email(instance, DEFAULT_TASK_TEMPLATE, target, context, f"{item.task_id}:reattribution")
+    } | _service_values(session, instance)
+    to = Addressee(target.email, target.name, target.id)
+    return _email(instance, DEFAULT_TASK_TEMPLATE, to, context, f"{item.task_id}:reattribution")
 
 
 def for_account_lock(session: Session, user: User, until: datetime, failures: int) -> NewJob:
@@ -111,7 +118,7 @@ def for_account_lock(session: Session, user: User, until: datetime, failures: in
         "jusqua": french_moment(until),
         "lien": settings_of(session).links.sign_in(),
         "aujourdhui": french_date(utcnow()),
-    }
+    } | settings_of(session).service.template_values()
     subject, body = render(template(ACCOUNT_LOCK_TEMPLATE), context)
     return NewJob(
         kind=JobKind.EMAIL,
@@ -135,31 +142,58 @@ def _dossier_context(
 ) -> dict[str, Any]:
     deadlines = {timer.spec_id: french_date(timer.due) for timer in spiff.waiting_timers(workflow)}
     links = settings_of(session).links
-    return data | {
-        "reference": instance.reference or "",
-        "intitule": instance.title,
-        "statut": instance.status_label,
-        "echeances": deadlines,
-        "aujourdhui": french_date(utcnow()),
-        "lien_demandeur": links.dossier(instance.id, submitter=True),
-        "lien_instruction": links.dossier(instance.id, submitter=False),
+    received = instance.date_depot or utcnow()
+    return (
+        data
+        | {
+            "reference": instance.reference or "",
+            "intitule": instance.title,
+            "statut": instance.status_label,
+            "echeances": deadlines,
+            "aujourdhui": french_date(utcnow()),
+            "date_depot": french_date(received),
+            "lien_demandeur": links.dossier(instance.id, submitter=True),
+            "lien_instruction": links.dossier(instance.id, submitter=False),
+        }
+        | _silence_values(session, instance, received)
+        | _service_values(session, instance)
+    )
+
+
+def _service_values(session: Session, instance: Instance) -> dict[str, str]:
+    """`service_nom`, `service_adresse`, `service_courriel`, `service_telephone`: the process's
+    service, each value an operator sets winning."""
+    service = process_service(definition_for(session, instance.process_version_id))
+    return service.overridden_by(settings_of(session).service).template_values()
+
+
+def _silence_values(session: Session, instance: Instance, received: datetime) -> dict[str, Any]:
+    """What silence makes, where the process owner says (CRPA R. 112-5, R. 112-11-1)."""
+    rule = process_rules(definition_for(session, instance.process_version_id)).silence_vaut
+    if rule is None:
+        return {"silence_vaut": ""}
+    return {
+        "silence_vaut": rule.nature,
+        "silence_libelle": rule.libelle,
+        "silence_delai_mois": rule.delai_mois,
+        "silence_date": french_date(add_months(received, rule.delai_mois)),
     }
 
 
 def _email(
-    instance: Instance, name: str, user: User, context: dict[str, Any], cause: str
+    instance: Instance, name: str, to: Addressee, context: dict[str, Any], cause: str
 ) -> NewJob:
     found = template(name)
     values = dict(context)
     if "lien" not in values:
         side = "lien_demandeur" if found.recipient in SUBMITTER_SIDE else "lien_instruction"
         values["lien"] = context.get(side, "")
-    values["destinataire"] = user.name
+    values["destinataire"] = to.name
     subject, body = render(found, values)
     return NewJob(
         kind=JobKind.EMAIL,
-        key=f"courriel:{instance.id}:{cause}:{name}:{user.id}",
-        label=f"Courriel « {subject} » à {user.email}",
+        key=f"courriel:{instance.id}:{cause}:{name}:{to.key}",
+        label=f"Courriel « {subject} » à {to.email}",
         instance_id=instance.id,
-        payload={"template": name, "to": user.email, "subject": subject, "body": body},
+        payload={"template": name, "to": to.email, "subject": subject, "body": body},
     )

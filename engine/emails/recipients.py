@@ -1,14 +1,21 @@
 """Who receives an email: each template names a kind of recipient (`destinataire:`), resolved
-here against the dossier, its data and its work item. Only active accounts receive emails."""
+here against the dossier, its data and its work item. Only active accounts receive emails,
+and, for what the submitter's side is told, the dossier's contact address (`contact_courriel`,
+given at the dépôt) when it is not already one of them: an address need not be an account."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.core.directory import users_with_role
-from engine.core.models import Instance, RoleName, User, WorkItem, as_id
+from engine.core.models import Instance, RoleName, Submission, User, WorkItem, as_id
+
+# The field of the filing form that names the person to contact about the dossier.
+CONTACT_FIELD = "contact_courriel"
 
 RECIPIENT_LABELS = {
     "demandeur": "Le demandeur (auteur du dossier)",
@@ -19,6 +26,64 @@ RECIPIENT_LABELS = {
 }
 # Those who read the dossier from the submitter's side (`/demandes/…`), not the staff's.
 SUBMITTER_SIDE = frozenset({"demandeur", "organisation"})
+
+
+@dataclass(frozen=True)
+class Addressee:
+    """Where one email goes: an account, or the dossier's contact address (`user_id` None)."""
+
+    email: str
+    name: str
+    user_id: int | None
+
+    @property
+    def key(self) -> str:
+        """Stable within a dossier: one email per cause and addressee."""
+        return str(self.user_id) if self.user_id is not None else f"contact:{self.email.lower()}"
+
+
+def addressees(
+    session: Session,
+    instance: Instance,
+    kind: str,
+    data: dict[str, Any],
+    item: WorkItem | None,
+) -> list[Addressee]:
+    """The accounts `recipients` gives, then the dossier's contact address for what the
+    submitter's side receives."""
+    users = recipients(session, instance, kind, data, item)
+    found = [Addressee(user.email, user.name, user.id) for user in users]
+    submitter_side = kind in SUBMITTER_SIDE or (
+        kind == "file" and item is not None and item.role == RoleName.DEMANDEUR
+    )
+    contact = contact_address(session, instance) if submitter_side else None
+    if contact and all(a.email.casefold() != contact.casefold() for a in found):
+        found.append(Addressee(contact, "", None))
+    return found
+
+
+def contact_address(session: Session, instance: Instance) -> str | None:
+    """The latest contact address filed on the dossier, the submission being written included
+    (read without flushing: the action flushes once, at its end)."""
+    with session.no_autoflush:
+        rows = list(
+            session.scalars(
+                select(Submission.data)
+                .where(Submission.instance_id == instance.id)
+                .order_by(Submission.id)
+            )
+        )
+    rows += [
+        row.data
+        for row in session.new
+        if isinstance(row, Submission) and row.instance_id == instance.id
+    ]
+    found = None
+    for data in rows:
+        value = (data or {}).get(CONTACT_FIELD)
+        if isinstance(value, str) and "@" in value:
+            found = value.strip()
+    return found
 
 
 def recipients(

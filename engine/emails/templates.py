@@ -1,23 +1,27 @@
 """Composing emails: the French templates of `engine/emails/courriels/`, read and rendered.
 
 A template (the admin pages show them) is a header (`destinataire:`, `objet:`), a `---` line,
-then the body, rendered by a sandboxed Jinja environment.
+then the body, rendered by a sandboxed Jinja environment. Files whose name starts with `_` are
+partials, not templates: a body includes them (`{% include "_signature.txt" %}`), and only
+them (the loader knows no other file).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import ChainableUndefined, Template, TemplateError
+from jinja2 import ChainableUndefined, FunctionLoader, Template, TemplateError, Undefined
 from jinja2.sandbox import SandboxedEnvironment
 
 from engine.core.errors import ExecutionError
 from engine.emails.recipients import RECIPIENT_LABELS
 
 TEMPLATES_DIR = Path(__file__).parent / "courriels"
+PARTIAL_PREFIX = "_"
 # Where a process owner finds them in the source tree (shown on the admin pages).
 TEMPLATES_FOLDER = (
     TEMPLATES_DIR.resolve().relative_to(Path(__file__).resolve().parents[2]).as_posix()
@@ -39,6 +43,7 @@ def templates() -> dict[str, EmailTemplate]:
     return {
         path.stem: _parse_template(path.stem, path.read_text(encoding="utf-8"))
         for path in sorted(TEMPLATES_DIR.glob("*.txt"))
+        if not path.name.startswith(PARTIAL_PREFIX)
     }
 
 
@@ -61,10 +66,33 @@ def _parse_template(name: str, text: str) -> EmailTemplate:
     return EmailTemplate(name, recipient, fields["objet"], body, text)
 
 
+@cache
+def _partial(name: str) -> str | None:
+    """The text of a partial (`_signature.txt`); None for any other name."""
+    if not name.startswith(PARTIAL_PREFIX) or "/" in name or "\\" in name:
+        return None
+    path = TEMPLATES_DIR / name
+    return path.read_text(encoding="utf-8") if path.is_file() else None
+
+
 # A variable this dossier lacks (a field left empty, a timer not set) reads as empty.
 _environment = SandboxedEnvironment(
-    undefined=ChainableUndefined, autoescape=False, keep_trailing_newline=True
+    undefined=ChainableUndefined,
+    autoescape=False,
+    keep_trailing_newline=True,
+    loader=FunctionLoader(_partial),
 )
+
+
+def _date_fr(value: Any) -> str:
+    """A form's date (`2026-03-12`) as letters write it: `12/03/2026`; anything else as it is."""
+    try:
+        return date.fromisoformat(str(value)).strftime("%d/%m/%Y")
+    except ValueError:
+        return "" if isinstance(value, Undefined) else str(value)
+
+
+_environment.filters["date_fr"] = _date_fr
 
 
 @cache

@@ -11,10 +11,12 @@ from sqlalchemy.orm import Session
 
 from engine.core.clock import utcnow
 from engine.core.counter import next_value
+from engine.core.errors import ExecutionError
 from engine.core.models import Instance, Organisation, OrganisationKind, RegisterEntry, Submission
+from engine.definitions.definition import definition_for
+from engine.definitions.rules import process_rules
 from engine.register.opendata.fiche import JURY_LABELS, JURY_OF_WAY, moment_to_date
 
-MAX_YEARS = 6
 CATEGORY_LABELS = {
     "A": "A – obligation réglementaire",
     "B": "B – norme de marché",
@@ -42,7 +44,7 @@ def publish(session: Session, instance: Instance, data: dict[str, Any]) -> Regis
         return existing
     filed = dossier_values(session, instance.id)
     now = utcnow()
-    years = _bounded_years(data.get("duree_annees"))
+    years = recensement_years(data.get("duree_annees"), _max_years(session, instance))
     organisation = (
         session.get(Organisation, instance.organisation_id) if instance.organisation_id else None
     )
@@ -138,12 +140,25 @@ def _legitimate_authority(organisation: Organisation | None) -> str | None:
     return organisation.name
 
 
-def _bounded_years(value: Any) -> int:
-    try:
-        years = int(value)
-    except (TypeError, ValueError):
-        years = MAX_YEARS
-    return max(1, min(MAX_YEARS, years))
+def _max_years(session: Session, instance: Instance) -> int:
+    definition = definition_for(session, instance.process_version_id)
+    return process_rules(definition).duree_max_annees
+
+
+def recensement_years(value: Any, max_years: int) -> int:
+    """The duration the deliberation set; none or one beyond the process's maximum is an error
+    (the publication stops as an incident), never a duration chosen here."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ExecutionError(
+            "Durée du recensement absente ou invalide : la délibération doit fixer une durée "
+            f"en années (de 1 à {max_years}). Rien n'est publié."
+        )
+    if not 1 <= value <= max_years:
+        raise ExecutionError(
+            f"Durée du recensement de {value} ans hors des limites du processus (de 1 à "
+            f"{max_years} ans) : rien n'est publié."
+        )
+    return value
 
 
 def _add_years(moment: datetime, years: int) -> datetime:

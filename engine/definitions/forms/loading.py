@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from engine.core.errors import ProcessModelError
 from engine.definitions.forms.spec import FormDefinition
+from engine.definitions.rules import ProcessRules
 
 
 def load_form(folder: Path, schema_filename: str, ui_filename: str | None = None) -> FormDefinition:
@@ -69,8 +71,12 @@ def load_form_from_texts(
     ui_text: str | bytes | None = None,
     *,
     ui_filename: str | None = None,
+    bounds: Mapping[str, int] | None = None,
 ) -> FormDefinition:
-    """A form from the JSON texts of a stored process version (None: the file is missing)."""
+    """A form from the JSON texts of a stored process version (None: the file is missing).
+
+    A field may take its bound from a rule of the process (`"maximumRegle": "duree_max_annees"`):
+    `bounds` gives the process's values (the defaults of engine.definitions.rules without)."""
     if schema_text is None:
         raise ProcessModelError(
             f"Le fichier de formulaire « {schema_filename} » est introuvable.",
@@ -78,7 +84,28 @@ def load_form_from_texts(
         )
     schema = _parse_json(schema_filename, schema_text)
     ui = _parse_json(ui_filename or "UI schema", ui_text) if ui_text is not None else {}
+    _apply_rule_bounds(
+        schema_filename, schema, ProcessRules().bounds() if bounds is None else bounds
+    )
     return FormDefinition(form_name(schema_filename), schema, ui)
+
+
+def _apply_rule_bounds(filename: str, schema: dict[str, Any], bounds: Mapping[str, int]) -> None:
+    """One value for the process and its forms: the rule's value becomes the field's maximum."""
+    properties = schema.get("properties")
+    if not isinstance(properties, dict):
+        return
+    for name, prop in properties.items():
+        if not isinstance(prop, dict) or "maximumRegle" not in prop:
+            continue
+        rule = prop["maximumRegle"]
+        if rule not in bounds:
+            raise ProcessModelError(
+                f"Le formulaire « {filename} » : champ « {name} » : « maximumRegle » nomme une "
+                f"règle inconnue ({rule!r} ; connues : {', '.join(sorted(bounds))}).",
+                path=filename,
+            )
+        prop["maximum"] = bounds[rule]
 
 
 def _read_text(path: Path) -> bytes:

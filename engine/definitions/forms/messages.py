@@ -16,6 +16,7 @@ MSG_CHOICE = "Choisissez une valeur de la liste."
 MSG_PATTERN = "Le format n'est pas valide."
 MSG_EMAIL = "Saisissez une adresse électronique valide (ex. nom@domaine.fr)."
 MSG_DATE = "Saisissez une date valide (JJ/MM/AAAA)."
+MSG_PAST_DATE = "Cette date est passée : choisissez aujourd'hui ou une date à venir."
 MSG_DUPLICATE = "Une même valeur figure plusieurs fois."
 
 
@@ -36,6 +37,9 @@ def field_message(spec: FieldSpec | None, name: str, error: ValidationError) -> 
     if keyword in ("const", "enum", "oneOf", "anyOf"):
         if spec and spec.widget == "checkbox":
             return f"Cochez la case « {title} »."
+        custom = spec.options.get("choiceMessage") if spec else None
+        if custom:
+            return str(custom)
         return MSG_CHOICE if spec and spec.choices else MSG_INVALID
     if keyword == "format":
         return _format_message(str(value))

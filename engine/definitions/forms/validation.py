@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import date
 from typing import Any
 
 from jsonschema.exceptions import ValidationError
 
+from engine.core.clock import PARIS, utcnow
 from engine.definitions.forms.messages import (
     MSG_INVALID,
+    MSG_PAST_DATE,
     count,
     field_message,
     too_long,
@@ -56,7 +59,27 @@ def validate(
         if name not in errors:
             best = min(found, key=lambda e: ERROR_RANK.get(str(e.validator), len(ERROR_RANK)))
             errors[name] = _message(form, name, best, checked)
+    _past_dates(form, checked, errors)
     return _in_scope(form, errors, data, fields)
+
+
+def _past_dates(form: FormDefinition, data: Mapping[str, Any], errors: dict[str, str]) -> None:
+    """A date field with `ui:options.notPast` refuses a day before today (Paris), unless the box
+    its `notPastUnless` names is ticked (the secretariat confirms the session was held)."""
+    today = utcnow().astimezone(PARIS).date()
+    for spec in form.fields:
+        value = data.get(spec.name)
+        if spec.widget != "date" or not spec.options.get("notPast") or spec.name in errors:
+            continue
+        if not isinstance(value, str):
+            continue
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            continue
+        unless = spec.options.get("notPastUnless")
+        if day < today and not (unless and data.get(str(unless)) is True):
+            errors[spec.name] = str(spec.options.get("notPastMessage") or MSG_PAST_DATE)
 
 
 def _unfinished(form: FormDefinition, error: ValidationError, data: Mapping[str, Any]) -> bool:

@@ -1,0 +1,101 @@
+"""The legal values a process owner sets for a procedure (process.json, key "regles"), and the
+service that handles its dossiers (key "service"). Each value has the default the issue gives;
+code reads them here, never as constants of its own."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from engine.core.errors import ProcessModelError
+from engine.core.settings import ServiceContact
+
+if TYPE_CHECKING:
+    from engine.definitions.definition import ProcessDefinition
+
+SILENCE_NATURES = {
+    "rejet": "une décision implicite de rejet",
+    "acceptation": "une décision implicite d'acceptation",
+}
+
+
+@dataclass(frozen=True)
+class SilenceRule:
+    """After `delai_mois` months without an express decision, silence makes a decision of this
+    `nature` (CRPA L. 231-1 and L. 231-4): said in the acknowledgement (CRPA R. 112-5)."""
+
+    delai_mois: int
+    nature: str  # "rejet" | "acceptation"
+
+    @property
+    def libelle(self) -> str:
+        return SILENCE_NATURES[self.nature]
+
+
+@dataclass(frozen=True)
+class ProcessRules:
+    # Longest recensement a deliberation may grant (L. 6113-6 code du travail: five years).
+    duree_max_annees: int = 5
+    # None: the process owner states no implicit decision (none is announced).
+    silence_vaut: SilenceRule | None = None
+
+    def bounds(self) -> dict[str, int]:
+        """The values a form may take a bound from (`"maximumRegle": "duree_max_annees"`)."""
+        return {"duree_max_annees": self.duree_max_annees}
+
+
+def process_rules(definition: ProcessDefinition) -> ProcessRules:
+    return definition.rules
+
+
+def process_service(definition: ProcessDefinition) -> ServiceContact:
+    return definition.service
+
+
+def rules_from_config(config: Mapping[str, Any]) -> ProcessRules:
+    """The "regles" of a process.json; ProcessModelError (French) names a wrong value."""
+    raw = config.get("regles", {})
+    if not isinstance(raw, Mapping):
+        raise ProcessModelError("process.json : « regles » doit être un objet.")
+    defaults = ProcessRules()
+    years = raw.get("duree_max_annees", defaults.duree_max_annees)
+    if isinstance(years, bool) or not isinstance(years, int) or years < 1:
+        raise ProcessModelError(
+            "process.json : « regles.duree_max_annees » doit être un nombre entier d'années "
+            "(1 au moins)."
+        )
+    return ProcessRules(duree_max_annees=years, silence_vaut=_silence(raw.get("silence_vaut")))
+
+
+def service_from_config(config: Mapping[str, Any]) -> ServiceContact:
+    raw = config.get("service", {})
+    if not isinstance(raw, Mapping) or not all(isinstance(v, str) for v in raw.values()):
+        raise ProcessModelError(
+            "process.json : « service » doit être un objet de textes "
+            "(nom, adresse, courriel, telephone)."
+        )
+    return ServiceContact(
+        nom=raw.get("nom", ""),
+        adresse=raw.get("adresse", ""),
+        courriel=raw.get("courriel", ""),
+        telephone=raw.get("telephone", ""),
+    )
+
+
+def _silence(raw: Any) -> SilenceRule | None:
+    if raw is None:
+        return None
+    months = raw.get("delai_mois") if isinstance(raw, Mapping) else None
+    nature = raw.get("nature") if isinstance(raw, Mapping) else None
+    if (
+        isinstance(months, bool)
+        or not isinstance(months, int)
+        or not 1 <= months <= 24
+        or nature not in SILENCE_NATURES
+    ):
+        raise ProcessModelError(
+            "process.json : « regles.silence_vaut » doit donner « delai_mois » (1 à 24) et "
+            "« nature » (« rejet » ou « acceptation »)."
+        )
+    return SilenceRule(delai_mois=months, nature=nature)
