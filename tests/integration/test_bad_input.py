@@ -156,14 +156,14 @@ def test_the_deliberation_form_refuses_bad_input(
         browser,
         url,
         {**good, "duree_annees": "7"},
-        "La valeur doit être inférieure ou égale à 6.",
+        "La valeur doit être inférieure ou égale à 5.",
     )
     assert kept(too_long, "duree_annees", "7")
     refused(
         browser,
         url,
         {**good, "duree_annees": str(10**30)},
-        "La valeur doit être inférieure ou égale à 6.",
+        "La valeur doit être inférieure ou égale à 5.",
     )
     refused(browser, url, {**good, "avis": "peut-etre"}, "Choisissez une valeur de la liste.")
     refused(

@@ -158,7 +158,7 @@ def test_session_date_releases_the_commission_task(
     assert [e.subject for e in told] == [f"{walker.reference} : « Délibérer » vous attend"]
     # And the commission can deliberate.
     walker.step("deliberer", data_of("favorable", "deliberer"))
-    assert walker.status_seen_by_demandeur() == "Inscrite à l'ordre du jour"
+    assert walker.status_seen_by_demandeur() == "Délibérée, décision à prononcer"
 
 
 def test_rapporteur_reminder_when_instruction_lasts(
@@ -179,7 +179,10 @@ def test_rapporteur_reminder_when_instruction_lasts(
     assert [e.subject for e in reminders] == [f"Rappel — instruction du dossier {walker.reference}"]
     # The reminder does not take the task away: the rapporteur still instructs.
     walker.step("instruire_demande", data_of("favorable", "instruire_demande"))
-    assert walker.status_seen_by_demandeur() == "Inscrite à l'ordre du jour"
+    assert (
+        walker.status_seen_by_demandeur()
+        == "Instruite, en attente d'inscription à l'ordre du jour"
+    )
 
 
 def test_the_submitter_is_told_of_each_step_and_the_publication(
@@ -192,15 +195,21 @@ def test_the_submitter_is_told_of_each_step_and_the_publication(
     assert walker.run_jobs() >= 1
     demandeur = DEMANDEUR_OF[scenario.organisation]
     received = emails_to(session, walker.dossier_id, demandeur)
-    assert subjects(received)[:2] == [
+    seance = data_of("favorable", "inscrire_ordre_du_jour")["date_seance"]
+    day = "/".join(reversed(seance.split("-")))
+    assert subjects(received)[:4] == [
         f"Accusé de réception de votre demande {walker.reference}",
-        f"Demande {walker.reference} : décision de la commission",
+        f"Demande {walker.reference} déclarée recevable",
+        f"Demande {walker.reference} : séance du {day}",
+        f"Demande {walker.reference} : décision",
     ]
-    decision = received[1]
-    assert "recensement à l'Inventaire prononcé (catégorie A), pour 5 ans" in decision.body
+    decision = received[3]
+    assert "recensement à l'Inventaire de la certification" in decision.body
+    assert "en catégorie A, pour 5 ans" in decision.body
+    # The deliberation's own reasons stay internal: the letter carries the decision's.
     motivation = data_of("favorable", "deliberer")["motivation"]
-    assert motivation.splitlines()[0] in decision.body
-    published = received[2]
+    assert motivation.splitlines()[0] not in decision.body
+    published = received[4]
     assert published.subject.endswith("votre certification est publiée à l'Inventaire")
     numero = published.subject.split(" ")[0]
     assert numero.startswith("INV")
@@ -212,4 +221,4 @@ def test_the_submitter_is_told_of_each_step_and_the_publication(
     )
     assert f"Courriel « {published.subject} » déposé dans la boîte d'envoi" in history
     run_worker_at(sessions, datetime.now(UTC) + timedelta(days=1))
-    assert len(emails_to(session, walker.dossier_id, demandeur)) == 3
+    assert len(emails_to(session, walker.dossier_id, demandeur)) == 5

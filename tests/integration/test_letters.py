@@ -1,0 +1,201 @@
+"""What the submitter receives reads as the letters of an administration (issue 11, §1):
+decisions with their reasons and the means of appeal, an acknowledgement that says what the
+CRPA asks, every step told, to the account and to the dossier's contact address."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.core.clock import PARIS
+from engine.core.models import Email
+from engine.core.settings import NoLinks, ServiceContact
+from engine.emails.templates import render, template, templates
+from tests.dossiers import SCENARIOS, data_of, walk_until
+from tests.support import Browser, text_of
+from tests.walk import DEMANDEUR_OF, Walker
+
+NewBrowser = Callable[[], Browser]
+SERVICE = "Secrétariat de la Commission nationale de la certification professionnelle"
+APPEAL = (
+    "recours gracieux",
+    "recours contentieux devant le tribunal administratif",
+    "deux mois à compter de sa notification",
+    "R. 421-1",
+    "R. 421-5",
+)
+
+
+def letters(session: Session, instance_id: int | None, to: str) -> list[Email]:
+    session.rollback()
+    return list(
+        session.scalars(
+            select(Email)
+            .where(Email.instance_id == instance_id, Email.recipient == to)
+            .order_by(Email.id)
+        )
+    )
+
+
+def played(browser_factory: NewBrowser, scenario: str) -> Walker:
+    walker = Walker(browser_factory, SCENARIOS[scenario].organisation)
+    walker.play(SCENARIOS[scenario])
+    walker.run_jobs()
+    return walker
+
+
+def assert_letter(body: str) -> None:
+    assert body.startswith("Madame, Monsieur,")
+    assert "salutations distinguées" in body
+    assert SERVICE in body
+
+
+def test_a_refusal_states_the_decisions_reasons_and_the_two_month_appeal(
+    browser_factory: NewBrowser, session: Session
+) -> None:
+    walker = played(browser_factory, "refus")
+    submitter = DEMANDEUR_OF[SCENARIOS["refus"].organisation]
+    [decision] = [
+        e for e in letters(session, walker.dossier_id, submitter) if "décision" in e.subject
+    ]
+    assert_letter(decision.body)
+    assert data_of("refus", "prononcer_refus")["motivation_decision"] in decision.body
+    assert all(words in decision.body for words in APPEAL)
+    # The deliberation's internal opinion is not what is notified.
+    assert data_of("refus", "deliberer")["motivation"] not in decision.body
+    # The submitter's dossier page shows the same decision.
+    page = text_of(walker.demandeur.get(f"/demandes/{walker.dossier_id}"))
+    assert "Refusée" in page
+
+
+def test_an_irrecevabilite_states_its_reason_and_the_appeal(
+    browser_factory: NewBrowser, session: Session
+) -> None:
+    walker = played(browser_factory, "irrecevable")
+    submitter = DEMANDEUR_OF[SCENARIOS["irrecevable"].organisation]
+    [letter] = [
+        e for e in letters(session, walker.dossier_id, submitter) if "irrecevable" in e.subject
+    ]
+    assert_letter(letter.body)
+    assert data_of("irrecevable", "examiner_recevabilite")["motif"] in letter.body
+    assert all(words in letter.body for words in APPEAL)
+
+
+def test_a_classement_sans_suite_states_its_reason_and_the_appeal(
+    browser_factory: NewBrowser, session: Session
+) -> None:
+    walker = played(browser_factory, "classee_sans_suite")
+    submitter = DEMANDEUR_OF[SCENARIOS["classee_sans_suite"].organisation]
+    [letter] = [
+        e for e in letters(session, walker.dossier_id, submitter) if "sans suite" in e.subject
+    ]
+    assert_letter(letter.body)
+    assert "ne nous sont pas parvenus dans le délai fixé" in letter.body
+    assert data_of("classee_sans_suite", "examiner_recevabilite")["complements_demandes"] in (
+        letter.body
+    )
+    assert all(words in letter.body for words in APPEAL)
+
+
+def test_the_acknowledgement_gives_the_date_the_service_and_its_contacts(
+    browser_factory: NewBrowser, session: Session
+) -> None:
+    walker = walk_until(browser_factory, "examiner_recevabilite")
+    walker.run_jobs()
+    submitter = DEMANDEUR_OF["ministere"]
+    [receipt] = letters(session, walker.dossier_id, submitter)
+    assert receipt.subject == f"Accusé de réception de votre demande {walker.reference}"
+    body = receipt.body
+    assert_letter(body)
+    today = datetime.now(UTC).astimezone(PARIS).strftime("%d/%m/%Y")
+    assert f"reçue le {today} sous la référence {walker.reference}" in body
+    assert "Adresse postale : 14 avenue Duquesne, 75350 Paris 07 SP" in body
+    assert "Courriel : secretariat-cncp@inventaire.example" in body
+    assert "Téléphone : 01 99 00 12 34" in body
+    # The process sets no implicit decision: none is announced; no promise of every step.
+    assert "silence" not in body
+    assert "chaque étape" not in body
+
+
+def test_the_acknowledgement_says_what_silence_makes_where_the_process_sets_it() -> None:
+    context = {
+        "reference": "INV-2026-00001",
+        "intitule": "Certificat",
+        "date_depot": "05/12/2026",
+        "silence_vaut": "rejet",
+        "silence_libelle": "une décision implicite de rejet",
+        "silence_delai_mois": 4,
+        "silence_date": "05/04/2027",
+    } | ServiceContact(SERVICE, "1 rue X", "s@example.org", "01 99 00 00 00").template_values()
+    _, body = render(template("accuse_depot"), context)
+    assert "délai de 4 mois" in body
+    assert "soit le 05/04/2027" in body
+    assert "vaudra une décision implicite de rejet" in body
+    assert "R. 421-2" in body  # how to contest the implicit rejection
+    _, body = render(
+        template("accuse_depot"),
+        context | {"silence_vaut": "acceptation", "silence_libelle": "une décision implicite"},
+    )
+    assert "L. 232-3" in body
+
+
+def test_every_step_reaches_the_account_and_the_contact_address(
+    browser_factory: NewBrowser, session: Session
+) -> None:
+    walker = played(browser_factory, "favorable")
+    account = DEMANDEUR_OF[SCENARIOS["favorable"].organisation]
+    contact = data_of("favorable", "saisir_demande")["contact_courriel"]
+    assert contact != account
+    expected = [
+        f"Accusé de réception de votre demande {walker.reference}",
+        f"Demande {walker.reference} déclarée recevable",
+        f"Demande {walker.reference} : séance du ",
+        f"Demande {walker.reference} : décision",
+        "votre certification est publiée à l'Inventaire",
+    ]
+    for to in (account, contact):
+        received = [e.subject for e in letters(session, walker.dossier_id, to)]
+        assert len(received) == len(expected), (to, received)
+        assert all(part in subject for part, subject in zip(expected, received, strict=True))
+    rapporteur_told = [
+        e.subject
+        for e in letters(session, walker.dossier_id, walker.rapporteur)
+        if "inscrit à la séance" in e.subject
+    ]
+    assert len(rapporteur_told) == 1
+
+
+def test_templates_are_letters_and_partials_are_not_templates() -> None:
+    names = set(templates())
+    assert "_signature" not in names and "_voies_recours" not in names
+    for name, found in templates().items():
+        if name.startswith("retrait_"):
+            continue
+        assert found.body.lstrip().startswith("Madame, Monsieur,"), name
+        assert '{% include "_signature.txt" %}' in found.body, name
+    _, body = render(template("tache_en_attente"), {"tache": "Délibérer"})
+    assert "salutations distinguées" in body
+
+
+def test_only_partials_can_be_included() -> None:
+    from engine.core.errors import ExecutionError
+    from engine.emails.templates import EmailTemplate
+
+    sneaky = EmailTemplate("x", "demandeur", "x", '{% include "decision.txt" %}', "")
+    with pytest.raises(ExecutionError):
+        render(sneaky, {})
+
+
+def test_the_service_settings_override_the_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    from web.config import engine_settings, from_environment
+
+    monkeypatch.setenv("INVENTAIRE_SERVICE_TELEPHONE", "01 99 00 55 55")
+    settings = engine_settings(from_environment("/tmp"), NoLinks())
+    process = ServiceContact(SERVICE, "1 rue X", "s@example.org", "01 99 00 12 34")
+    merged = process.overridden_by(settings.service)
+    assert merged.telephone == "01 99 00 55 55"
+    assert merged.nom == SERVICE and merged.courriel == "s@example.org"
