@@ -180,8 +180,7 @@ def test_rapporteur_reminder_when_instruction_lasts(
     # The reminder does not take the task away: the rapporteur still instructs.
     walker.step("instruire_demande", data_of("favorable", "instruire_demande"))
     assert (
-        walker.status_seen_by_demandeur()
-        == "Instruite, en attente d'inscription à l'ordre du jour"
+        walker.status_seen_by_demandeur() == "Instruite, en attente d'inscription à l'ordre du jour"
     )
 
 
