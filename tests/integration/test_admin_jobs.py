@@ -263,9 +263,10 @@ def test_the_outbox_lists_the_procedures_emails_and_shows_one(
     shown = text_of(email_page)
     html_body = email_page.get_data(as_text=True)
     assert "demandeur@example.org" in shown and "Dans la boîte d'envoi" in shown
-    assert f"Bonjour {acknowledgement.body.splitlines()[0][len('Bonjour ') :]}" in shown
+    assert acknowledgement.body.splitlines()[0] == "Madame, Monsieur,"
+    assert "Madame, Monsieur," in shown
     pre = re.search(r"<pre[^>]*>(.*?)</pre>", html_body, re.S)
-    assert pre and "rappelez-la dans vos échanges avec la CNCP" in pre.group(1)
+    assert pre and "Rappelez cette référence dans vos" in pre.group(1)
     assert "\n" in pre.group(1), "the body keeps its lines"
     assert f'href="/admin/dossiers/{dossier.id}/travaux"' in html_body
     assert 'href="/admin/courriels/modeles#modele-accuse_depot"' in html_body
