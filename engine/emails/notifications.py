@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from engine.bpmn import spiff
 from engine.core.actor import Actor
-from engine.core.clock import add_months, french_date, french_moment, french_time, utcnow
+from engine.core.clock import add_months, as_utc, french_date, french_moment, french_time, utcnow
 from engine.core.models import Instance, RoleName, User, WorkItem
 from engine.core.settings import settings_of
 from engine.definitions.definition import definition_for
@@ -142,7 +142,7 @@ def _dossier_context(
 ) -> dict[str, Any]:
     deadlines = {timer.spec_id: french_date(timer.due) for timer in spiff.waiting_timers(workflow)}
     links = settings_of(session).links
-    received = instance.date_depot or utcnow()
+    received = as_utc(instance.date_depot) if instance.date_depot else utcnow()
     return (
         data
         | {

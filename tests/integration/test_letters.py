@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.core.clock import PARIS
+from engine.core.clock import PARIS, add_months
 from engine.core.models import Email
 from engine.core.settings import NoLinks, ServiceContact
 from engine.emails.templates import render, template, templates
@@ -141,6 +141,12 @@ def test_the_acknowledgement_says_what_silence_makes_where_the_process_sets_it()
         context | {"silence_vaut": "acceptation", "silence_libelle": "une décision implicite"},
     )
     assert "L. 232-3" in body
+
+
+def test_the_silence_date_counts_calendar_months() -> None:
+    start = datetime(2026, 10, 31, 10, 0, tzinfo=UTC)
+    assert add_months(start, 4).strftime("%d/%m/%Y") == "28/02/2027"
+    assert add_months(start, 2).strftime("%d/%m/%Y") == "31/12/2026"
 
 
 def test_every_step_reaches_the_account_and_the_contact_address(
