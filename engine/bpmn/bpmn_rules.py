@@ -20,7 +20,7 @@ UNSUPPORTED = {
 
 def _label(node: etree._Element) -> str:
     element = node.get("id") or etree.QName(node).localname
-    name = node.get("name")
+    name = " ".join((node.get("name") or "").split())  # one line, as the studio shows it
     return f"{element}: « {name} »" if name else f"{element}:"
 
 

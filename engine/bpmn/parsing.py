@@ -1,9 +1,8 @@
 """Diagrams read into SpiffWorkflow specs: untrusted XML parsed safely, BPMN and DMN files turned
-into the spec of one process, and the parser's refusals said in French."""
+into the spec of one process, and the parser's refusals said in French (engine_messages)."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +11,9 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
+from engine.bpmn.elements import Diagrams
+from engine.bpmn.engine_messages import missing_process, parse_refusal
+from engine.bpmn.schema_messages import syntax_refusal
 from engine.core import xml_safety
 from engine.core.errors import ProcessModelError
 
@@ -43,7 +45,9 @@ def parse_xml(content: str | bytes, filename: str) -> etree._Element:
     try:
         return etree.fromstring(data, parser=_HARDENED)
     except etree.XMLSyntaxError as error:
-        raise ProcessModelError(f"{filename}: XML mal formé ({error}).") from None
+        raise ProcessModelError(
+            f"{filename}: XML mal formé : {syntax_refusal(str(error))}."
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -57,24 +61,28 @@ def parse_process(
 ) -> ParsedProcess:
     """Parse BPMN and DMN texts (XSD-validated) into the spec of `process_id`."""
     parser = SpiffBpmnParser(validator=VALIDATOR)
+    diagrams = Diagrams()
     try:
         for name, text in dmn_files.items():
-            parser.add_dmn_xml(parse_xml(text, name), filename=name)
+            diagrams.roots.append((name, root := parse_xml(text, name)))
+            parser.add_dmn_xml(root, filename=name)
         for name, text in bpmn_files.items():
-            parser.add_bpmn_xml(parse_xml(text, name), filename=name)
+            diagrams.roots.append((name, root := parse_xml(text, name)))
+            parser.add_bpmn_xml(root, filename=name)
         if process_id not in parser.get_process_ids():
-            raise ProcessModelError(
-                f"Le processus « {process_id} » est introuvable dans les diagrammes."
-            )
+            raise ProcessModelError(missing_process(process_id, diagrams))
         spec = parser.get_spec(process_id)
         _check_called_processes(spec, set(parser.get_process_ids()))
         subprocess_specs = parser.get_subprocess_specs(process_id)
         for sub in subprocess_specs.values():
             _check_called_processes(sub, set(parser.get_process_ids()))
-    except ValidationException as error:
-        raise ProcessModelError(_validation_message(error)) from None
-    except (SpiffWorkflowException, KeyError, AttributeError, TypeError, ValueError) as error:
-        raise ProcessModelError(f"Diagramme non exécutable : {error}") from None
+    except (ValidationException, SpiffWorkflowException) as error:
+        raise ProcessModelError(parse_refusal(error, diagrams)) from None
+    except (KeyError, AttributeError, TypeError, ValueError) as error:
+        raise ProcessModelError(
+            f"Diagramme non exécutable : le moteur n'a pas pu le lire "
+            f"(détail : {type(error).__name__} : {error})"
+        ) from None
     return ParsedProcess(spec, subprocess_specs)
 
 
@@ -86,62 +94,3 @@ def _check_called_processes(spec: Spec, known: set[str]) -> None:
                 f"{task_spec.bpmn_id}: processus appelé « {called} » introuvable "
                 f"(processus disponibles : {', '.join(sorted(known)) or 'aucun'})"
             )
-
-
-# SpiffWorkflow's messages, said in French (the element's id stays first).
-_NAMESPACE = re.compile(r"\{[^}]*\}")
-_TRANSLATIONS = (
-    (
-        re.compile(r'No DMN Diagram available with id "([^"]*)"'),
-        "table de décision « {0} » introuvable",
-    ),
-    (
-        re.compile(r"we found two items, perhaps a form has the same ID\? \((.*)\)"),
-        "identifiant en double ou manquant ({0})",
-    ),
-    (
-        re.compile(r"Non-default exclusive outgoing sequence flow without condition"),
-        "flux sortant d'une passerelle exclusive sans condition et qui n'est pas le flux par "
-        "défaut",
-    ),
-    (
-        re.compile(r"Element '(\w+)', attribute '([\w:]+)': (.*)"),
-        "non conforme au schéma BPMN 2.0 (élément {0}, attribut {1} : {2})",
-    ),
-    (
-        re.compile(r"Element '(\w+)': (.*)"),
-        "non conforme au schéma BPMN 2.0 (élément {0} : {1})",
-    ),
-)
-_XSD_DETAILS = (
-    (re.compile(r"This element is not expected.*"), "élément inattendu à cet endroit"),
-    (re.compile(r"The attribute '[^']*' is not allowed.*"), "attribut non autorisé"),
-    (re.compile(r".*is not a valid value.*"), "valeur invalide"),
-    (re.compile(r"The attribute '([^']*)' is required.*"), "attribut « \\1 » obligatoire"),
-    (re.compile(r"Missing child element.*"), "élément enfant manquant"),
-)
-
-
-def _french_detail(text: str) -> str:
-    for pattern, french in _XSD_DETAILS:
-        if pattern.match(text):
-            return pattern.sub(french, text)
-    return text
-
-
-def _validation_message(error: ValidationException) -> str:
-    where = getattr(error, "file_name", "") or ""
-    line = getattr(error, "line_number", "")
-    element = getattr(error, "id", "") or ""
-    text = _NAMESPACE.sub("", str(error).split("\n")[0]).strip().rstrip(".").strip()
-    for pattern, french in _TRANSLATIONS:
-        match = pattern.search(text)
-        if match:
-            groups = list(match.groups())
-            if groups:
-                groups[-1] = _french_detail(groups[-1])
-            text = french.format(*groups)
-            break
-    else:
-        text = f"diagramme refusé par le moteur ({text})"
-    return f"{element or where}: {text}" + (f" (ligne {line})" if line else "")

@@ -11,6 +11,7 @@ from typing import Any
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import Task
 
+from engine.bpmn.engine_messages import run_time_message
 from engine.core.errors import ExecutionError, InventaireError, ScriptError
 
 # A deep task tree is SpiffWorkflow's hard limit (~1000: RecursionError or a silently stuck
@@ -74,16 +75,26 @@ def _as_script_error(error: BaseException) -> InventaireError:
             return cause  # ours, wrapped by SpiffWorkflow (a rule of a decision table)
         seen.add(id(cause))
         cause = cause.__cause__ or cause.__context__
-    task_spec = getattr(error, "task_spec", None) or getattr(
-        getattr(error, "task", None), "task_spec", None
+    task_spec = (
+        getattr(error, "task_spec", None)
+        or getattr(getattr(error, "task", None), "task_spec", None)
+        or _task_spec_at_fault(error)
     )
-    element = str(getattr(task_spec, "bpmn_id", None) or getattr(task_spec, "name", "processus"))
-    label = getattr(task_spec, "bpmn_name", None) or element
-    detail = str(error).split("\n")[0][:300]
-    return ScriptError(
-        f"{element}: erreur dans « {label} » : {type(error).__name__} : {detail}",
-        element=element,
-    )
+    message = run_time_message(error, task_spec)
+    return ScriptError(message, element=message.partition(": ")[0])
+
+
+def _task_spec_at_fault(error: BaseException) -> Any:
+    """The task SpiffWorkflow was working on when it raised a bare exception (a timer's text it
+    cannot read): its methods name it `my_task`."""
+    found = None
+    trace = error.__traceback__
+    while trace is not None:
+        task = trace.tb_frame.f_locals.get("my_task")
+        if isinstance(task, Task):
+            found = task.task_spec
+        trace = trace.tb_next
+    return found
 
 
 def check_depth(task: Task) -> None:

@@ -12,7 +12,7 @@ from engine.bpmn import sandbox, spiff
 def element_label(task_spec: Any) -> str:
     """How a problem names the element: `id: « name »`, or `id:`."""
     element = getattr(task_spec, "bpmn_id", None) or task_spec.name
-    name = getattr(task_spec, "bpmn_name", None)
+    name = " ".join((getattr(task_spec, "bpmn_name", None) or "").split())  # one line
     return f"{element}: « {name} »" if name else f"{element}:"
 
 

@@ -37,7 +37,14 @@ def read_model_file(path: Path) -> str:
         refused = xml_safety.refusal(path.read_bytes())
         if refused is not None:
             raise ProcessModelError(f"{path.name}: {refused}.")
-    return path.read_text(encoding="utf-8")
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        byte = error.object[error.start : error.start + 1].hex()
+        raise ProcessModelError(
+            f"{path.name}: le fichier n'est pas un texte UTF-8 (octet 0x{byte} à la position "
+            f"{error.start}) ; enregistrez-le en UTF-8 depuis le modeleur ou l'éditeur."
+        ) from None
 
 
 def content_hash(files: dict[str, str]) -> str:

@@ -1,0 +1,432 @@
+"""SpiffWorkflow's messages said in French: the catalogue of every refusal its parser gives a
+diagram we may be given (`parse_refusal`) and of the errors its run gives (`run_time_message`).
+
+Each line starts with the element's id (the studio points at it), names its kind and name, says
+what is wrong and what to do. A message the catalogue does not know keeps a French frame with
+SpiffWorkflow's text as a detail.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from engine.bpmn.elements import BPMN, Diagrams, Element, kind_of, one_line, with_id
+from engine.bpmn.schema_messages import schema_refusal
+
+Facts = Callable[[re.Match[str], Element, Diagrams], dict[str, str]]
+Locate = Callable[[re.Match[str], Diagrams], Element | None]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A message of SpiffWorkflow (`pattern`) and its French `text`.
+
+    The text may use `{what}` (the element's kind and name), the pattern's groups (`{0}`…) and
+    the `facts` read in the diagram. `locate` finds the element when SpiffWorkflow names none.
+    """
+
+    pattern: re.Pattern[str]
+    text: str
+    locate: Locate | None = None
+    facts: Facts | None = None
+
+
+def _entry(pattern: str, text: str, **options: Any) -> Entry:
+    return Entry(re.compile(pattern), text, **options)
+
+
+# --- what the diagram tells about the element ------------------------------------------------
+
+
+def _data_store_named(match: re.Match[str], diagrams: Diagrams) -> Element | None:
+    wanted = one_line(match.group(1))
+    for _name, root in diagrams.roots:
+        for node in root.iter(f"{{{BPMN}}}dataStore"):
+            if one_line(node.get("name") or "") == wanted:
+                return Element.of_node(node)
+    return None
+
+
+def _data_store_without(attribute: str) -> Locate:
+    def locate(_match: re.Match[str], diagrams: Diagrams) -> Element | None:
+        node = diagrams.find("dataStore", **{attribute: None})
+        if node is None:
+            return None
+        named = with_id(node)
+        return Element.of_node(named if named is not None else node)
+
+    return locate
+
+
+def _identifier_missing(local_name: str) -> Locate:
+    def locate(_match: re.Match[str], diagrams: Diagrams) -> Element | None:
+        node = diagrams.find(local_name, id=None)
+        return Element("", local_name, node.get("name") or "") if node is not None else None
+
+    return locate
+
+
+def _unresolved_data(direction: str) -> Facts:
+    """Which reference of the element's data associations is not a data object."""
+
+    def facts(_match: re.Match[str], element: Element, diagrams: Diagrams) -> dict[str, str]:
+        node = diagrams.by_id(element.id)
+        association = f"{{{BPMN}}}data{direction}Association"
+        side = f"{{{BPMN}}}{'sourceRef' if direction == 'Input' else 'targetRef'}"
+        refs = [
+            (ref.text or "").strip()
+            for child in ([] if node is None else node.iterchildren(association))
+            for ref in child.iterchildren(side)
+        ]
+        for ref in refs:
+            target = diagrams.by_id(ref)
+            if target is None:
+                return {"target": f"« {ref} », qui n'existe pas"}
+            if target.tag.rsplit("}", 1)[-1] not in ("dataObjectReference", "dataObject"):
+                return {"target": Element.of_node(target).definite}
+        return {"target": "un élément qui n'est pas un objet de données du processus"}
+
+    return facts
+
+
+def _flow_source(_match: re.Match[str], element: Element, diagrams: Diagrams) -> dict[str, str]:
+    flow = diagrams.by_id(element.id)
+    source = diagrams.by_id(flow.get("sourceRef", "")) if flow is not None else None
+    return {"gateway": Element.of_node(source).of if source is not None else "de la passerelle"}
+
+
+def _undefined_reference(
+    _match: re.Match[str], element: Element, diagrams: Diagrams
+) -> dict[str, str]:
+    node = diagrams.by_id(element.id)
+    kinds = {
+        "messageRef": ("au message", "message", "défini"),
+        "signalRef": ("au signal", "signal", "défini"),
+        "errorRef": ("à l'erreur", "error", "définie"),
+        "escalationRef": ("à l'escalade", "escalation", "définie"),
+    }
+    for definition in [] if node is None else node:
+        for attribute, (kind, tag, defined) in kinds.items():
+            ref = definition.get(attribute) if isinstance(definition.tag, str) else None
+            if ref and diagrams.by_id(ref) is None:
+                return {"kind": kind, "ref": ref, "kind_tag": tag, "defined": defined}
+    return {"kind": "à un message", "ref": "?", "kind_tag": "message", "defined": "défini"}
+
+
+def _count(match: re.Match[str], _element: Element, _diagrams: Diagrams) -> dict[str, str]:
+    count = int(match.group(1))
+    return {"count": "il n'en a aucun" if count == 0 else f"il en a {count}"}
+
+
+def _tag(_match: re.Match[str], element: Element, _diagrams: Diagrams) -> dict[str, str]:
+    return {"tag": element.tag.rsplit(":", 1)[-1] or "?"}
+
+
+_SUBPROCESS_ENTRIES = (
+    _entry(
+        r"Exactly one start event is required in a SubWorkflow Task; found (\d+)",
+        "{what} : le moteur le commence par son événement de début, il en faut un et un seul "
+        "({count}) ; placez dans le sous-processus un seul événement de début, sans "
+        "type, relié à sa première étape",
+        facts=_count,
+    ),
+    _entry(
+        r"A SubWorkflow Must contain an End event",
+        "{what} sans événement de fin : le moteur ne saurait pas quand il s'achève ; ajoutez un "
+        "événement de fin au bout de son chemin",
+    ),
+    _entry(
+        r'No "calledElement" attribute for Call Activity',
+        "{what} : elle ne dit pas quel processus appeler ; indiquez l'identifiant du processus "
+        "appelé (attribut calledElement, « Processus appelé » dans le studio)",
+    ),
+    _entry(
+        r"No start event found",
+        "{what} sans événement de début : le moteur ne saurait pas où commencer un dossier ; "
+        "ajoutez un événement de début relié à la première étape",
+    ),
+    _entry(
+        r"Duplicate process ID: (.*)",
+        "deux processus portent l'identifiant « {0} » : donnez à l'un d'eux un autre "
+        "identifiant (et mettez à jour ce qui l'appelle)",
+    ),
+)
+
+_TASK_ENTRIES = (
+    _entry(
+        r"A Service Task must have an operator",
+        "{what} : elle ne dit pas quel service appeler (opérateur "
+        "spiffworkflow:serviceTaskOperator) ; choisissez le service dans ses propriétés, ou "
+        "faites-en une tâche de script (un calcul) ou une tâche humaine (un formulaire)",
+    ),
+    _entry(
+        r"Multiple outgoing flows are not supported for tasks",
+        "{what} a plusieurs flux sortants : le moteur n'en suit qu'un depuis une activité ; "
+        "faites sortir un seul flux vers une passerelle, parallèle pour suivre tous les chemins, "
+        "exclusive (avec des conditions) pour en choisir un",
+    ),
+    _entry(
+        r"A loopMaximum or loopCondition must be specified for Loop Tasks",
+        "{what} en boucle sans nombre maximal de passages (loopMaximum) ni condition d'arrêt "
+        "(loopCondition) : elle tournerait sans fin ; indiquez l'un ou l'autre",
+    ),
+    _entry(
+        r"A multiinstance task must specify a cardinality or a loop input data reference",
+        "{what} multi-instance : elle ne dit pas combien d'instances lancer ; indiquez un "
+        "nombre (loopCardinality) ou la collection à parcourir (loopDataInputRef)",
+    ),
+    _entry(
+        r"A multiinstance task must specify exactly one of cardinality or loop input",
+        "{what} multi-instance : elle donne à la fois un nombre d'instances (loopCardinality) et "
+        "une collection à parcourir (loopDataInputRef) ; gardez l'un des deux",
+    ),
+    _entry(
+        r"The loop (input|output) data reference is missing from the IO specification",
+        "{what} multi-instance : la collection qu'elle parcourt (loopDataInputRef ou "
+        "loopDataOutputRef) n'est pas une donnée déclarée dans ses entrées et sorties "
+        "(ioSpecification) ; déclarez-la ou corrigez son nom",
+    ),
+    _entry(
+        r"Cancel Events may only be used with transactions",
+        "{what} porte un événement d'annulation, qui ne peut être attaché qu'à une "
+        "transaction ; faites-en une transaction ou utilisez un événement d'erreur",
+    ),
+    _entry(
+        r"When looking for a task spec, we found two items, perhaps a form has the same ID\? "
+        r"\((.*)\)",
+        "{what} : un de ses flux sortants mène à « {0} », qui n'est pas un élément de ce "
+        "processus (identifiant absent, en double, ou dans un autre participant) ; reliez le "
+        "flux à un élément du même processus",
+    ),
+    _entry(
+        r"There is no support implemented for this task type",
+        "{what} : le moteur n'exécute pas les éléments de ce type ({tag}) ; un flux y mène, "
+        "remplacez-le par une tâche, une passerelle ou un événement",
+        facts=_tag,
+    ),
+    _entry(
+        r"Non-default exclusive outgoing sequence flow without condition",
+        "{what} sort {gateway} sans condition et n'en est pas le flux par défaut : le moteur "
+        "ne saurait pas quand le suivre ; donnez-lui une condition ou faites-en le flux par "
+        "défaut de la passerelle",
+        facts=_flow_source,
+    ),
+)
+
+_EVENT_ENTRIES = (
+    _entry(
+        r"Time Specification Error\. Unknown Time Specification",
+        "{what} : la minuterie ne dit ni quand ni après combien de temps se déclencher ; "
+        'donnez-lui une date (timeDate, ex. "2026-03-01T09:00:00+01:00"), une durée '
+        '(timeDuration, ex. "P30D") ou un cycle (timeCycle, ex. "R3/P1D")',
+    ),
+    _entry(
+        r"raise_validation_exception\(\) got an unexpected keyword argument 'node'",
+        "{what} renvoie {kind} « {ref} », {defined} nulle part dans le fichier : "
+        "ajoutez-le au niveau du document (bpmn:{kind_tag}) ou choisissez-en un existant dans "
+        "les propriétés de l'événement",
+        facts=_undefined_reference,
+    ),
+)
+
+_DATA_ENTRIES = (
+    _entry(
+        r"Data Store with name ?(.*?) has no implementation",
+        "{what} : le moteur ne lit ni n'écrit aucun magasin de données ; retirez-le du "
+        "diagramme avec ses associations, ou gardez la donnée dans un objet de données du "
+        "processus",
+        locate=_data_store_named,
+    ),
+    _entry(
+        r"Data Store name is missing",
+        "{what} : le moteur ne lit ni n'écrit aucun magasin de données ; retirez-le du "
+        "diagramme avec ses associations, ou gardez la donnée dans un objet de données du "
+        "processus",
+        locate=_data_store_without("name"),
+    ),
+    _entry(
+        r"Data Store identifier is missing",
+        "{what} sans identifiant : donnez-lui un identifiant, ou retirez-le (le moteur ne lit ni "
+        "n'écrit aucun magasin de données)",
+        locate=_identifier_missing("dataStore"),
+    ),
+    _entry(
+        r"Cannot resolve dataInputAssociation",
+        "{what} lit {target} : le moteur ne lit que les objets de données du processus ; "
+        "reliez l'association à un objet de données ou supprimez-la",
+        facts=_unresolved_data("Input"),
+    ),
+    _entry(
+        r"Cannot resolve dataOutputAssociation",
+        "{what} écrit dans {target} : le moteur n'écrit que dans les objets de données du "
+        "processus ; reliez l'association à un objet de données ou supprimez-la",
+        facts=_unresolved_data("Output"),
+    ),
+    *(
+        _entry(
+            rf"{english} identifier is missing from bpmn xml",
+            "{what} sans identifiant : donnez-lui un identifiant (attribut id), les "
+            "événements le désignent par lui",
+            locate=_identifier_missing(local),
+        )
+        for english, local in (
+            ("Message", "message"),
+            ("Signal", "signal"),
+            ("Error", "error"),
+            ("Escalation", "escalation"),
+            ("Correlation", "correlationProperty"),
+        )
+    ),
+)
+
+_DECISION_ENTRIES = (
+    _entry(
+        r'No DMN Diagram available with id "([^"]*)"',
+        "{what} appelle la table de décision « {0} », introuvable dans les fichiers DMN du "
+        "modèle : ajoutez le fichier DMN ou corrigez l'identifiant de la décision",
+    ),
+    _entry(
+        r"Malformed Output Expression '(.*)'",
+        "une sortie de la table de décision n'est pas une expression valide ({0}) : écrivez une "
+        "valeur (un texte entre guillemets, un nombre…) ou une expression Python",
+    ),
+)
+
+PARSE_ENTRIES: tuple[Entry, ...] = (
+    *_SUBPROCESS_ENTRIES,
+    *_TASK_ENTRIES,
+    *_EVENT_ENTRIES,
+    *_DATA_ENTRIES,
+    *_DECISION_ENTRIES,
+)
+
+
+# --- the parser's refusals -------------------------------------------------------------------
+
+
+def parse_refusal(error: Exception, diagrams: Diagrams) -> str:
+    """A refusal of SpiffWorkflow's parser as one French line, `element-id: what to do`."""
+    filename = str(getattr(error, "file_name", "") or "")
+    line = getattr(error, "line_number", "") or ""
+    text = re.sub(r"\{[^}]*\}", "", english_text(error))
+    element = Element(
+        str(getattr(error, "id", "") or ""),
+        str(getattr(error, "tag", "") or ""),
+        str(getattr(error, "name", "") or ""),
+    )
+    schema = schema_refusal(text, filename, line, diagrams)
+    if schema is not None:
+        return schema
+    where = f" (ligne {line})" if line else ""
+    for entry in PARSE_ENTRIES:
+        match = entry.pattern.search(text)
+        if match is None:
+            continue
+        located = entry.locate(match, diagrams) if entry.locate else None
+        element = located or element
+        if not element.tag and element.id:
+            node = diagrams.by_id(element.id)
+            element = Element.of_node(node) if node is not None else element
+        facts = entry.facts(match, element, diagrams) if entry.facts else {}
+        groups = [one_line(group or "") for group in match.groups()]
+        french = entry.text.format(*groups, what=element.described, **facts)
+        return f"{element.id or filename or _last_file(diagrams)}: {french}{where}"
+    label = f"{element.described} : " if element.tag else ""
+    lead = element.id or filename or _last_file(diagrams)
+    return (
+        f"{lead}: {label}le moteur refuse cet élément sans que nous sachions encore le dire "
+        f"en français (détail : {text.rstrip('.')}){where}"
+    )
+
+
+def missing_process(process_id: str, diagrams: Diagrams) -> str:
+    """Why the process a model names is not among those the engine can run."""
+    node = diagrams.find("process", id=process_id)
+    if node is not None and node.get("isExecutable") == "false":
+        return (
+            f"{process_id}: {Element.of_node(node).described} marqué non exécutable "
+            '(isExecutable="false") : cochez « Exécutable » dans ses propriétés'
+        )
+    return f"Le processus « {process_id} » est introuvable dans les diagrammes."
+
+
+def english_text(error: BaseException) -> str:
+    """SpiffWorkflow's own words on one line (without the notes it appends, nor line breaks
+    that names typed in a shape carry)."""
+    return one_line(str(error.args[0]) if error.args else str(error))
+
+
+def _last_file(diagrams: Diagrams) -> str:
+    # Errors of a whole file (its data stores, messages) come while it is being added: the last.
+    return diagrams.roots[-1][0] if diagrams.roots else "diagramme"
+
+
+# --- errors while running --------------------------------------------------------------------
+
+RUN_ENTRIES: tuple[Entry, ...] = (
+    _entry(
+        r"No conditions satisfied (?:on gateway|for )",
+        "{what} : aucune condition de ses flux sortants n'est vraie pour ce dossier et elle n'a "
+        "pas de flux par défaut ; le dossier ne peut pas avancer. Ajoutez à la passerelle un "
+        "flux par défaut, ou des conditions qui couvrent tous les cas",
+    ),
+    _entry(
+        r"A data object could not be set; '([^']*)' not exist",
+        "{what} devait écrire l'objet de données « {0} » mais ne l'a pas produit : donnez-lui "
+        "une valeur dans cette étape (champ du formulaire ou variable du script du même nom)",
+    ),
+    _entry(
+        r"Missing data (?:input|ouput|output)",
+        "{what} attend une donnée déclarée dans ses entrées ou sorties (ioSpecification) que le "
+        "dossier ne contient pas : faites-la produire avant, ou retirez-la de ses données",
+    ),
+    _entry(
+        r"You are missing a required Data Input for a call activity",
+        "{what} appelle un processus qui attend une donnée d'entrée absente de ce dossier : "
+        "faites-la produire avant l'appel, ou retirez-la des entrées du processus appelé",
+    ),
+    _entry(
+        r"The Data Output was not available in the subprocess output",
+        "{what} : le processus appelé s'est achevé sans produire une donnée de sortie qu'il "
+        "déclare ; faites-la produire par le processus appelé, ou retirez-la de ses sorties",
+    ),
+    _entry(
+        r"Multiinstance (input|output) item (.*) already exists",
+        "{what} multi-instance : la donnée « {1} » propre à chaque instance existe déjà dans le "
+        "dossier ; donnez à l'élément de chaque instance un nom que le dossier n'utilise pas",
+    ),
+    _entry(
+        r"If (?:the input is not being updated in place|loop cardinality is specificied)",
+        "{what} multi-instance : la collection de sortie doit être vide (ou un dictionnaire) "
+        "avant le début des instances ; donnez-lui un autre nom ou videz-la",
+    ),
+    _entry(
+        r"^(?:Invalid duration|Invalid recurring interval|Invalid isoformat string.*|"
+        r"Unable to parse.*)$",
+        "{what} : la minuterie a reçu un texte qui n'est pas une date, une durée ou un cycle "
+        'ISO 8601 (ex. "P30D", "2026-03-01T09:00:00+01:00", "R3/P1D") ; corrigez son '
+        "expression ou la donnée qu'elle lit",
+    ),
+)
+
+
+def run_time_message(error: BaseException, task_spec: Any) -> str:
+    """An error SpiffWorkflow raised while running the element, as one French line."""
+    element = Element.of_spec(task_spec) if task_spec is not None else Element("processus")
+    text = english_text(error)
+    for entry in RUN_ENTRIES:
+        match = entry.pattern.search(text)
+        if match is None:
+            continue
+        groups = [one_line(group or "") for group in match.groups()]
+        return f"{element.id}: " + entry.text.format(*groups, what=element.described)
+    return (
+        f"{element.id}: erreur du moteur dans {element.described} "
+        f"({type(error).__name__} : {text[:300]})"
+    )
+
+
+__all__ = ["PARSE_ENTRIES", "RUN_ENTRIES", "Diagrams", "kind_of", "parse_refusal"]

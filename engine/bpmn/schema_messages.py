@@ -1,0 +1,197 @@
+"""The BPMN 2.0 schema's refusals (libxml2's English) said in French, naming the element at
+fault and what to do; and libxml2's syntax errors of a malformed file."""
+
+from __future__ import annotations
+
+import re
+
+from engine.bpmn.elements import Diagrams, Element, with_id
+
+_SCHEMA = re.compile(
+    r"Element '(?P<element>[\w:.-]+)'(?:, attribute '(?P<attribute>[\w:.-]+)')?: (?P<detail>.*)"
+)
+_QNAME = re.compile(r"\{[^}]*\}")
+
+# libxml2's words for a schema's refusal, each with its French and what to do.
+_DETAILS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), french)
+    for pattern, french in (
+        (
+            r"This element is not expected\. Expected is (?:one of )?\( (?P<expected>.*) \)",
+            "élément inattendu à cet endroit (attendu : {expected}) ; déplacez-le ou supprimez-le",
+        ),
+        (
+            r"This element is not expected",
+            "élément inattendu à cet endroit ; déplacez-le ou supprimez-le",
+        ),
+        (
+            r"Missing child element\(s\)\. Expected is (?:one of )?\( (?P<expected>.*) \)",
+            "élément enfant manquant (attendu : {expected}) ; ajoutez-le",
+        ),
+        (r"Missing child element", "élément enfant manquant ; ajoutez-le"),
+        (
+            r"The attribute '(?P<name>[^']*)' is required but missing",
+            "attribut « {name} » obligatoire et absent ; ajoutez-le",
+        ),
+        (
+            r"The attribute '(?P<name>[^']*)' is not allowed",
+            "attribut « {name} » non permis ici ; supprimez-le",
+        ),
+        (
+            r"The attribute is not allowed",
+            "attribut non permis ici ; supprimez-le",
+        ),
+        (
+            r"'(?P<value>[^']*)' is not a valid value of the atomic type 'xs:ID'",
+            "« {value} » n'est pas un identifiant valide, ou il est déjà pris par un autre "
+            "élément ; un identifiant commence par une lettre ou « _ », sans espace ni "
+            "« : », et il est unique dans le fichier",
+        ),
+        (
+            r"'(?P<value>[^']*)' is not a valid value of the atomic type 'xs:IDREF'",
+            "« {value} » ne désigne aucun élément du fichier ; corrigez la référence",
+        ),
+        (
+            r"'(?P<value>[^']*)' is not a valid value of the atomic type 'xs:QName'",
+            "« {value} » n'est pas une référence valide (préfixe:nom) ; corrigez-la",
+        ),
+        (
+            r"'(?P<value>[^']*)' is not a valid value of the (?:local |list )?(?:atomic )?type"
+            r"(?: '(?P<type>[^']*)')?",
+            "« {value} » n'est pas une valeur permise ici ; corrigez-la",
+        ),
+        (
+            r"\[facet 'enumeration'\] The value '(?P<value>[^']*)' is not an element of the set "
+            r"\{(?P<allowed>[^}]*)\}",
+            "« {value} » n'est pas une des valeurs permises ({allowed}) ; choisissez-en une",
+        ),
+        (
+            r"The QName value '(?P<value>[^']*)' has no corresponding namespace declaration",
+            "le préfixe de « {value} » n'est déclaré par aucun espace de noms (xmlns) ; "
+            "déclarez-le sur l'élément racine ou retirez le préfixe",
+        ),
+        (
+            r"No matching global element declaration available, but demanded by the strict "
+            r"wildcard",
+            "élément d'un autre outil (espace de noms inconnu du schéma BPMN) placé hors de "
+            "bpmn:extensionElements ; supprimez-le ou placez-le dans les extensions de l'élément",
+        ),
+        (
+            r"No match found for key-sequence \['(?P<value>[^']*)'\]",
+            "la référence « {value} » ne désigne aucun élément du fichier ; corrigez-la",
+        ),
+        (
+            r"Duplicate key-sequence \['(?P<value>[^']*)'\]",
+            "l'identifiant « {value} » est déjà pris par un autre élément ; "
+            "donnez-lui un identifiant unique",
+        ),
+        (
+            r"Character content other than whitespace is not allowed",
+            "texte non permis dans cet élément ; supprimez-le",
+        ),
+        (
+            r"Element content is not allowed",
+            "cet élément ne peut contenir que du texte ; retirez les éléments qu'il contient",
+        ),
+        (
+            r"No matching global declaration available for the validation root",
+            "ce fichier n'est pas un diagramme BPMN 2.0 (élément racine bpmn:definitions "
+            "attendu) ; exportez-le en BPMN 2.0",
+        ),
+    )
+)
+
+
+def schema_refusal(text: str, filename: str, line: object, diagrams: Diagrams) -> str | None:
+    """The French line for a schema refusal of SpiffWorkflow's validator, or None if not one."""
+    match = _SCHEMA.match(text)
+    if match is None:
+        return None
+    local = match["element"].rsplit(":", 1)[-1]
+    node = diagrams.at_line(filename, int(str(line)), local) if str(line).isdigit() else None
+    named = with_id(node)
+    attribute = match["attribute"]
+    where = f"élément {local}" + (f", attribut {attribute}" if attribute else "")
+    if named is not None and named is not node:
+        where += f" dans {Element.of_node(named).described}"
+    elif named is not None:
+        where = Element.of_node(named).described + (f", attribut {attribute}" if attribute else "")
+    lead = named.get("id") if named is not None else filename
+    suffix = f" (ligne {line})" if line else ""
+    return f"{lead}: non conforme au schéma BPMN 2.0 ({where}) : {_detail(match['detail'])}{suffix}"
+
+
+def _detail(detail: str) -> str:
+    detail = _QNAME.sub("", detail).strip().rstrip(".")
+    for pattern, french in _DETAILS:
+        found = pattern.search(detail)
+        if found:
+            values = {key: value or "" for key, value in found.groupdict().items()}
+            if "expected" in values:
+                values["expected"] = values["expected"].replace(
+                    "##other*", "une extension d'un autre outil"
+                )
+            return french.format(**values)
+    return (
+        "corrigez-le dans le modeleur ou réexportez le fichier en BPMN 2.0 "
+        f"(détail du validateur : {detail})"
+    )
+
+
+# libxml2's syntax errors, for a file that is not well-formed XML.
+_SYNTAX: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), french)
+    for pattern, french in (
+        (
+            r"xmlns:?(?P<prefix>[\w.-]*): '(?P<uri>[^']*)' is not a valid URI",
+            "l'espace de noms « {uri} » (xmlns:{prefix}) n'est pas une URI valide (pas "
+            "d'espace, pas d'accent) ; corrigez-la ou réexportez le fichier",
+        ),
+        (
+            r"Opening and ending tag mismatch: (?P<open>\S+) line (?P<at>\d+) and (?P<close>\S+)",
+            "la balise <{open}> ouverte ligne {at} est fermée par </{close}> ; "
+            "corrigez l'une des deux",
+        ),
+        (
+            r"Premature end of data in tag (?P<open>\S+) line (?P<at>\d+)",
+            "le fichier s'arrête avant la fin de <{open}> (ouverte ligne {at}) : il est tronqué ; "
+            "réexportez-le",
+        ),
+        (r"Document is empty", "le fichier est vide"),
+        (r"Start tag expected, '<' not found", "ce n'est pas un fichier XML"),
+        (
+            r"Extra content at the end of the document",
+            "du contenu suit la fin du document XML ; supprimez-le",
+        ),
+        (
+            r"Namespace prefix (?P<prefix>\S+) (?:on (?P<tag>\S+) )?is not defined",
+            "le préfixe « {prefix} » n'est déclaré par aucun espace de noms (xmlns:{prefix}) ; "
+            "déclarez-le sur l'élément racine",
+        ),
+        (
+            r"Attribute (?P<name>\S+) redefined",
+            "l'attribut « {name} » est écrit deux fois sur le même élément ; gardez-en un",
+        ),
+        (
+            r"attributes construct error|Couldn't find end of Start Tag",
+            "une balise est mal écrite (attribut sans guillemets ou balise non fermée)",
+        ),
+        (
+            r"(?:Input is not proper UTF-8|Char 0x[0-9A-F]+ out of allowed range)",
+            "le fichier contient des caractères illisibles pour son encodage ; "
+            "enregistrez-le en UTF-8",
+        ),
+    )
+)
+
+
+def syntax_refusal(message: str) -> str:
+    """libxml2's message for a malformed file, in French (its line kept)."""
+    line = re.search(r"line (\d+), column (\d+)", message)
+    where = f" (ligne {line.group(1)}, colonne {line.group(2)})" if line else ""
+    for pattern, french in _SYNTAX:
+        found = pattern.search(message)
+        if found:
+            values = {key: value or "" for key, value in found.groupdict().items()}
+            return french.format(**values) + where
+    return f"le fichier n'est pas un XML bien formé (détail : {message})"

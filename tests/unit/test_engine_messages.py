@@ -1,0 +1,565 @@
+"""Every message of SpiffWorkflow's catalogue (engine/bpmn/engine_messages.py) met with a real
+diagram that makes the real parser or engine say it: the line names the element (id, kind,
+name), says what to do, in French."""
+
+from __future__ import annotations
+
+import json
+import re
+from itertools import pairwise
+
+import pytest
+
+from engine.bpmn import spiff
+from engine.bpmn.engine_messages import PARSE_ENTRIES, RUN_ENTRIES
+from engine.core.errors import InventaireError
+from engine.definitions.checking import check_files
+from tools.miwg import english_part
+
+HEAD = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+  id="defs" targetNamespace="http://example.org/inventaire">
+"""
+
+
+def model(body: str, *, before: str = "", after: str = "", executable: str = "true") -> str:
+    """A diagram: `before` at the document's level, process `p` holding `body`."""
+    return (
+        f'{HEAD}{before}<bpmn:process id="p" name="Essai" isExecutable="{executable}">\n'
+        f"{body}\n</bpmn:process>\n{after}</bpmn:definitions>\n"
+    )
+
+
+def flow(*nodes: str) -> str:
+    """Sequence flows joining the given ids in order (f1, f2…)."""
+    return "".join(
+        f'<bpmn:sequenceFlow id="f{i}" sourceRef="{a}" targetRef="{b}" />'
+        for i, (a, b) in enumerate(pairwise(nodes), start=1)
+    )
+
+
+def around(element: str, element_id: str) -> str:
+    """start → the element → end."""
+    return (
+        '<bpmn:startEvent id="debut" />'
+        + element
+        + '<bpmn:endEvent id="fin" />'
+        + flow("debut", element_id, "fin")
+    )
+
+
+def files(bpmn: str, *extra: tuple[str, str]) -> dict[str, str]:
+    config = {"key": "p", "process_id": "p", "lanes": {}}
+    return {"process.json": json.dumps(config), "p.bpmn": bpmn, **dict(extra)}
+
+
+DMN_HEAD = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    '<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="d" name="D" '
+    'namespace="http://example.org/dmn">'
+)
+DECISION = (
+    '<decision id="{id}" name="Choisir"><decisionTable id="t_{id}">'
+    '<input id="i_{id}" label="x"><inputExpression id="e_{id}" typeRef="string"><text>x</text>'
+    "</inputExpression></input>"
+    '<output id="o_{id}" label="y" name="y" typeRef="string" />'
+    '<rule id="r_{id}"><inputEntry id="ie_{id}"><text>"a"</text></inputEntry>'
+    '<outputEntry id="oe_{id}"><text>{output}</text></outputEntry></rule>'
+    "</decisionTable></decision>"
+)
+BUSINESS_RULE = (
+    '<bpmn:businessRuleTask id="regle" name="Appliquer la règle"><bpmn:extensionElements>'
+    '<spiffworkflow:calledDecisionId xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core">'
+    "choisir</spiffworkflow:calledDecisionId></bpmn:extensionElements></bpmn:businessRuleTask>"
+)
+IO_INPUT = (
+    '<bpmn:ioSpecification><bpmn:dataInput id="montant" name="Montant" />'
+    "<bpmn:inputSet><bpmn:dataInputRefs>montant</bpmn:dataInputRefs></bpmn:inputSet>"
+    "<bpmn:outputSet /></bpmn:ioSpecification>"
+)
+
+# (entry: a piece of its SpiffWorkflow pattern; the model; what the line must say)
+PARSE_CASES: list[tuple[str, dict[str, str], list[str]]] = [
+    (
+        "Exactly one start event",
+        files(
+            model(
+                around(
+                    '<bpmn:subProcess id="sp" name="Vérifier"><bpmn:endEvent id="sp_fin" />'
+                    "</bpmn:subProcess>",
+                    "sp",
+                )
+            )
+        ),
+        ["sp: sous-processus « Vérifier »", "il n'en a aucun", "un seul événement de début"],
+    ),
+    (
+        "A SubWorkflow Must contain an End event",
+        files(
+            model(
+                around(
+                    '<bpmn:subProcess id="sp" name="Vérifier"><bpmn:startEvent id="sp_debut" />'
+                    "</bpmn:subProcess>",
+                    "sp",
+                )
+            )
+        ),
+        ["sp: sous-processus « Vérifier » sans événement de fin", "ajoutez un événement de fin"],
+    ),
+    (
+        'No "calledElement"',
+        files(model(around('<bpmn:callActivity id="appel" name="Instruire" />', "appel"))),
+        ["appel: activité d'appel « Instruire »", "indiquez l'identifiant du processus appelé"],
+    ),
+    (
+        "No start event found",
+        files(model('<bpmn:task id="t" name="Faire" />')),
+        ["p: processus « Essai » sans événement de début", "ajoutez un événement de début"],
+    ),
+    (
+        "is not executable",
+        files(model(around('<bpmn:task id="t" name="Faire" />', "t"), executable="false")),
+        ["p: processus « Essai » marqué non exécutable", "cochez « Exécutable »"],
+    ),
+    (
+        "Duplicate process ID",
+        files(
+            model(around('<bpmn:task id="t" name="Faire" />', "t")),
+            ("autre.bpmn", model(around('<bpmn:task id="t" name="Faire" />', "t"))),
+        ),
+        ["deux processus portent l'identifiant « p »", "donnez à l'un d'eux un autre"],
+    ),
+    (
+        "A Service Task must have an operator",
+        files(model(around('<bpmn:serviceTask id="payer" name="Payer" />', "payer"))),
+        ["payer: tâche de service « Payer »", "choisissez le service", "tâche de script"],
+    ),
+    (
+        "Multiple outgoing flows",
+        files(
+            model(
+                '<bpmn:startEvent id="debut" /><bpmn:task id="t" name="Trier" />'
+                '<bpmn:endEvent id="fin1" /><bpmn:endEvent id="fin2" />'
+                + flow("debut", "t", "fin1")
+                + '<bpmn:sequenceFlow id="f9" sourceRef="t" targetRef="fin2" />'
+            )
+        ),
+        ["t: tâche « Trier » a plusieurs flux sortants", "passerelle, parallèle"],
+    ),
+    (
+        "A loopMaximum or loopCondition",
+        files(
+            model(
+                around(
+                    '<bpmn:task id="t" name="Relancer"><bpmn:standardLoopCharacteristics />'
+                    "</bpmn:task>",
+                    "t",
+                )
+            )
+        ),
+        ["t: tâche « Relancer » en boucle", "indiquez l'un ou l'autre"],
+    ),
+    (
+        "a cardinality or a loop input",
+        files(
+            model(
+                around(
+                    '<bpmn:task id="t" name="Noter"><bpmn:multiInstanceLoopCharacteristics />'
+                    "</bpmn:task>",
+                    "t",
+                )
+            )
+        ),
+        ["t: tâche « Noter » multi-instance", "combien d'instances", "loopCardinality"],
+    ),
+    (
+        "exactly one of cardinality",
+        files(
+            model(
+                around(
+                    '<bpmn:task id="t" name="Noter"><bpmn:multiInstanceLoopCharacteristics>'
+                    "<bpmn:loopCardinality>3</bpmn:loopCardinality>"
+                    "<bpmn:loopDataInputRef>notes</bpmn:loopDataInputRef>"
+                    "</bpmn:multiInstanceLoopCharacteristics></bpmn:task>",
+                    "t",
+                )
+            )
+        ),
+        ["t: tâche « Noter » multi-instance", "gardez l'un des deux"],
+    ),
+    (
+        "The loop (input|output) data reference",
+        files(
+            model(
+                around(
+                    f'<bpmn:task id="t" name="Noter">{IO_INPUT}<bpmn:multiInstanceLoopCharacteristics>'
+                    "<bpmn:loopDataInputRef>notes</bpmn:loopDataInputRef>"
+                    "</bpmn:multiInstanceLoopCharacteristics></bpmn:task>",
+                    "t",
+                )
+            )
+        ),
+        ["t: tâche « Noter » multi-instance", "déclarez-la ou corrigez son nom"],
+    ),
+    (
+        "Cancel Events may only",
+        files(
+            model(
+                around('<bpmn:task id="t" name="Payer" />', "t")
+                + '<bpmn:boundaryEvent id="annule" name="Annulé" attachedToRef="t">'
+                "<bpmn:cancelEventDefinition /></bpmn:boundaryEvent>"
+            )
+        ),
+        ["t: tâche « Payer » porte un événement d'annulation", "qu'à une transaction"],
+    ),
+    (
+        "When looking for a task spec",
+        files(
+            model(
+                around('<bpmn:task id="t" name="Passer" />', "t").replace(
+                    'targetRef="fin"', 'targetRef="ailleurs"'
+                ),
+                after='<bpmn:process id="q" isExecutable="true"><bpmn:task id="ailleurs" />'
+                "</bpmn:process>",
+            )
+        ),
+        ["t: tâche « Passer »", "mène à « ailleurs »", "reliez le flux"],
+    ),
+    (
+        "There is no support implemented",
+        files(
+            model(
+                around('<bpmn:task id="t" name="Passer" />', "t").replace(
+                    'targetRef="fin"', 'targetRef="note"'
+                )
+                + '<bpmn:dataObjectReference id="note" name="Note" dataObjectRef="donnee" />'
+                '<bpmn:dataObject id="donnee" />'
+            )
+        ),
+        ["note: référence d'objet de données « Note »", "remplacez-le par une tâche"],
+    ),
+    (
+        "Non-default exclusive outgoing",
+        files(
+            model(
+                '<bpmn:startEvent id="debut" /><bpmn:exclusiveGateway id="g" name="Complet ?" />'
+                '<bpmn:endEvent id="fin1" /><bpmn:endEvent id="fin2" />'
+                + flow("debut", "g", "fin1")
+                + '<bpmn:sequenceFlow id="oui" name="Oui" sourceRef="g" targetRef="fin2" />'
+            )
+        ),
+        [
+            "f2: flux sans nom sort de la passerelle exclusive « Complet ? »",
+            "donnez-lui une condition",
+        ],
+    ),
+    (
+        "Unknown Time Specification",
+        files(
+            model(
+                around(
+                    '<bpmn:intermediateCatchEvent id="attente" name="Attendre">'
+                    "<bpmn:timerEventDefinition /></bpmn:intermediateCatchEvent>",
+                    "attente",
+                )
+            )
+        ),
+        ["attente: événement intermédiaire « Attendre »", 'timeDuration, ex. "P30D"'],
+    ),
+    (
+        "unexpected keyword argument 'node'",
+        files(
+            model(
+                around(
+                    '<bpmn:intermediateCatchEvent id="reponse" name="Réponse reçue">'
+                    '<bpmn:messageEventDefinition messageRef="inconnu" /></bpmn:intermediateCatchEvent>',
+                    "reponse",
+                )
+            )
+        ),
+        [
+            "reponse: événement intermédiaire « Réponse reçue » renvoie au message « inconnu »",
+            "défini nulle part",
+            "(bpmn:message)",
+        ],
+    ),
+    (
+        "Data Store with name",
+        files(
+            model(
+                around('<bpmn:task id="t" name="Payer" />', "t"),
+                before='<bpmn:dataStore id="paie" name="Paie" />',
+            )
+        ),
+        ["paie: magasin de données « Paie »", "retirez-le du diagramme"],
+    ),
+    (
+        "Data Store name is missing",
+        files(
+            model(
+                around('<bpmn:task id="t" name="Payer" />', "t"),
+                before='<bpmn:dataStore id="paie" />',
+            )
+        ),
+        ["paie: magasin de données sans nom", "retirez-le du diagramme"],
+    ),
+    (
+        "Data Store identifier is missing",
+        files(
+            model(
+                around('<bpmn:task id="t" name="Payer" />', "t"),
+                before='<bpmn:dataStore name="Paie" />',
+            )
+        ),
+        ["magasin de données « Paie » sans identifiant", "donnez-lui un identifiant"],
+    ),
+    (
+        "Cannot resolve dataInputAssociation",
+        files(
+            model(
+                around(
+                    '<bpmn:task id="t" name="Lire"><bpmn:dataInputAssociation id="a">'
+                    "<bpmn:sourceRef>registre</bpmn:sourceRef><bpmn:targetRef>t</bpmn:targetRef>"
+                    "</bpmn:dataInputAssociation></bpmn:task>",
+                    "t",
+                )
+                + '<bpmn:dataStoreReference id="registre" name="Registre" />'
+            )
+        ),
+        [
+            "t: tâche « Lire » lit la référence de magasin de données « Registre »",
+            "reliez l'association à un objet de données",
+        ],
+    ),
+    (
+        "Cannot resolve dataOutputAssociation",
+        files(
+            model(
+                around(
+                    '<bpmn:task id="t" name="Écrire"><bpmn:dataOutputAssociation id="a">'
+                    "<bpmn:targetRef>registre</bpmn:targetRef></bpmn:dataOutputAssociation></bpmn:task>",
+                    "t",
+                )
+                + '<bpmn:dataStoreReference id="registre" name="Registre" />'
+            )
+        ),
+        [
+            "t: tâche « Écrire » écrit dans la référence de magasin de données « Registre »",
+            "reliez l'association à un objet de données",
+        ],
+    ),
+    *[
+        (
+            f"{english} identifier is missing",
+            files(model(around('<bpmn:task id="t" name="Payer" />', "t"), before=element)),
+            [f"{kind} « Rappel » sans identifiant", "donnez-lui un identifiant"],
+        )
+        for english, element, kind in (
+            ("Message", '<bpmn:message name="Rappel" />', "message"),
+            ("Signal", '<bpmn:signal name="Rappel" />', "signal"),
+            ("Error", '<bpmn:error name="Rappel" />', "erreur"),
+            ("Escalation", '<bpmn:escalation name="Rappel" />', "escalade"),
+            (
+                "Correlation",
+                '<bpmn:message id="m" name="M" /><bpmn:correlationProperty name="Rappel">'
+                '<bpmn:correlationPropertyRetrievalExpression messageRef="m">'
+                "<bpmn:messagePath>x</bpmn:messagePath>"
+                "</bpmn:correlationPropertyRetrievalExpression></bpmn:correlationProperty>",
+                "propriété de corrélation",
+            ),
+        )
+    ],
+    (
+        "No DMN Diagram available",
+        files(model(around(BUSINESS_RULE, "regle"))),
+        [
+            "regle: tâche de décision « Appliquer la règle » appelle la table de décision "
+            "« choisir », introuvable",
+            "ajoutez le fichier DMN",
+        ],
+    ),
+    (
+        "Malformed Output Expression",
+        files(
+            model(around(BUSINESS_RULE, "regle")),
+            (
+                "choisir.dmn",
+                DMN_HEAD + DECISION.format(id="choisir", output="1 +") + "</definitions>",
+            ),
+        ),
+        ["une sortie de la table de décision n'est pas une expression valide (1 +)"],
+    ),
+]
+
+
+def _lines(model_files: dict[str, str]) -> list[str]:
+    return check_files(model_files)
+
+
+@pytest.mark.parametrize(
+    ("entry", "model_files", "expected"), PARSE_CASES, ids=[case[0] for case in PARSE_CASES]
+)
+def test_each_refusal_of_the_parser_reads_in_french(
+    entry: str, model_files: dict[str, str], expected: list[str]
+) -> None:
+    lines = _lines(model_files)
+    line = next((line for line in lines if expected[0] in line), None)
+    assert line is not None, lines
+    for words in expected:
+        assert words in line
+    assert english_part(line) is None, line
+    assert "diagramme refusé par le moteur" not in line
+
+
+def test_every_entry_of_the_catalogue_is_met_by_a_diagram() -> None:
+    covered = {case[0] for case in PARSE_CASES} | {case[0] for case in RUN_CASES}
+    for entry in (*PARSE_ENTRIES, *RUN_ENTRIES):
+        assert any(key in entry.pattern.pattern for key in covered), entry.pattern.pattern
+
+
+# --- running ----------------------------------------------------------------------------------
+
+SCRIPT_NS = 'xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core"'
+
+
+def _script(element_id: str, name: str, code: str, inner: str = "") -> str:
+    return (
+        f'<bpmn:scriptTask id="{element_id}" name="{name}">{inner}'
+        f"<bpmn:script>{code}</bpmn:script></bpmn:scriptTask>"
+    )
+
+
+RUN_CASES: list[tuple[str, str, list[str]]] = [
+    (
+        "No conditions satisfied",
+        model(
+            '<bpmn:startEvent id="debut" /><bpmn:inclusiveGateway id="g" name="Avis" />'
+            '<bpmn:endEvent id="fin1" />'
+            + flow("debut", "g")
+            + '<bpmn:sequenceFlow id="si" sourceRef="g" targetRef="fin1">'
+            '<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">False'
+            "</bpmn:conditionExpression></bpmn:sequenceFlow>"
+        ),
+        ["g: passerelle inclusive « Avis »", "aucune condition", "flux par défaut"],
+    ),
+    (
+        "A data object could not be set",
+        model(
+            around(
+                _script(
+                    "ecrire",
+                    "Écrire",
+                    "y = 1",
+                    '<bpmn:dataOutputAssociation id="a"><bpmn:targetRef>ref</bpmn:targetRef>'
+                    "</bpmn:dataOutputAssociation>",
+                ),
+                "ecrire",
+            )
+            + '<bpmn:dataObject id="dossier" name="Dossier" />'
+            '<bpmn:dataObjectReference id="ref" dataObjectRef="dossier" />'
+        ),
+        [
+            "ecrire: tâche de script « Écrire » devait écrire l'objet de données « dossier »",
+            "donnez-lui une valeur",
+        ],
+    ),
+    (
+        "Missing data (?:input",
+        model(around(_script("calcul", "Calculer", "y = 1", IO_INPUT), "calcul")),
+        ["calcul: tâche de script « Calculer » attend une donnée", "faites-la produire avant"],
+    ),
+    (
+        "Multiinstance (input|output) item",
+        model(
+            '<bpmn:startEvent id="debut" />'
+            + _script("prepare", "Préparer", "notes = [1, 2]\nnote = 0")
+            + '<bpmn:task id="noter" name="Noter"><bpmn:multiInstanceLoopCharacteristics>'
+            "<bpmn:loopDataInputRef>notes</bpmn:loopDataInputRef>"
+            '<bpmn:inputDataItem id="note" name="note" />'
+            "</bpmn:multiInstanceLoopCharacteristics></bpmn:task>"
+            '<bpmn:endEvent id="fin" />' + flow("debut", "prepare", "noter", "fin")
+        ),
+        ["noter: tâche « Noter » multi-instance", "la donnée « note »", "existe déjà"],
+    ),
+    (
+        "If (?:the input is not being updated",
+        model(
+            '<bpmn:startEvent id="debut" />'
+            + _script("prepare", "Préparer", "notes = [1, 2]\nsorties = [9]")
+            + '<bpmn:task id="noter" name="Noter"><bpmn:multiInstanceLoopCharacteristics>'
+            "<bpmn:loopDataInputRef>notes</bpmn:loopDataInputRef>"
+            "<bpmn:loopDataOutputRef>sorties</bpmn:loopDataOutputRef>"
+            '<bpmn:inputDataItem id="note" name="note" />'
+            '<bpmn:outputDataItem id="sortie" name="sortie" />'
+            "</bpmn:multiInstanceLoopCharacteristics></bpmn:task>"
+            '<bpmn:endEvent id="fin" />' + flow("debut", "prepare", "noter", "fin")
+        ),
+        ["noter: tâche « Noter » multi-instance", "la collection de sortie doit être vide"],
+    ),
+    (
+        "Invalid duration",
+        model(
+            '<bpmn:startEvent id="debut" />'
+            + _script("prepare", "Préparer", 'delai = "30 jours"')
+            + '<bpmn:intermediateCatchEvent id="attente" name="Attendre">'
+            '<bpmn:timerEventDefinition><bpmn:timeDuration xsi:type="bpmn:tFormalExpression">'
+            "delai</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>"
+            '<bpmn:endEvent id="fin" />' + flow("debut", "prepare", "attente", "fin")
+        ),
+        [
+            "attente: événement intermédiaire « Attendre » : la minuterie a reçu un texte",
+            "corrigez son expression",
+        ],
+    ),
+]
+
+CALLED = model(
+    '<bpmn:startEvent id="debut" /><bpmn:callActivity id="appel" name="Instruire" '
+    'calledElement="q" /><bpmn:endEvent id="fin" />' + flow("debut", "appel", "fin"),
+    after='<bpmn:process id="q" isExecutable="true">{io}<bpmn:startEvent id="q_debut" />'
+    '<bpmn:endEvent id="q_fin" /><bpmn:sequenceFlow id="qf" sourceRef="q_debut" '
+    'targetRef="q_fin" /></bpmn:process>',
+)
+RUN_CASES += [
+    (
+        "You are missing a required Data Input",
+        CALLED.replace("{io}", IO_INPUT),
+        ["appel: activité d'appel « Instruire » appelle un processus qui attend une donnée"],
+    ),
+    (
+        "The Data Output was not available",
+        CALLED.replace(
+            "{io}",
+            '<bpmn:ioSpecification><bpmn:dataOutput id="avis" name="Avis" /><bpmn:inputSet />'
+            "<bpmn:outputSet><bpmn:dataOutputRefs>avis</bpmn:dataOutputRefs></bpmn:outputSet>"
+            "</bpmn:ioSpecification>",
+        ),
+        [
+            "appel: activité d'appel « Instruire » : le processus appelé s'est achevé sans "
+            "produire une donnée de sortie"
+        ],
+    ),
+]
+
+
+def _run(bpmn: str) -> str:
+    parsed = spiff.parse_process({"p.bpmn": bpmn}, {}, "p")
+    workflow = spiff.new_workflow(parsed, spiff.ScriptEngine())
+    with pytest.raises(InventaireError) as raised:
+        spiff.run_engine(workflow)
+        for timer in spiff.waiting_timers(workflow):
+            spiff.fire_timer(workflow, timer.task_id)
+        spiff.run_engine(workflow)
+    return raised.value.user_message
+
+
+@pytest.mark.parametrize(("entry", "bpmn", "expected"), RUN_CASES, ids=[c[0] for c in RUN_CASES])
+def test_each_error_of_the_engine_reads_in_french(
+    entry: str, bpmn: str, expected: list[str]
+) -> None:
+    message = _run(bpmn)
+    for words in expected:
+        assert words in message, message
+    assert english_part(message) is None, message
+    assert re.match(r"^[\w-]+: ", message)
