@@ -193,7 +193,8 @@ PARSE_CASES: list[tuple[str, dict[str, str], list[str]]] = [
         files(
             model(
                 around(
-                    f'<bpmn:task id="t" name="Noter">{IO_INPUT}<bpmn:multiInstanceLoopCharacteristics>'
+                    f'<bpmn:task id="t" name="Noter">{IO_INPUT}'
+                    "<bpmn:multiInstanceLoopCharacteristics>"
                     "<bpmn:loopDataInputRef>notes</bpmn:loopDataInputRef>"
                     "</bpmn:multiInstanceLoopCharacteristics></bpmn:task>",
                     "t",
@@ -273,7 +274,8 @@ PARSE_CASES: list[tuple[str, dict[str, str], list[str]]] = [
             model(
                 around(
                     '<bpmn:intermediateCatchEvent id="reponse" name="Réponse reçue">'
-                    '<bpmn:messageEventDefinition messageRef="inconnu" /></bpmn:intermediateCatchEvent>',
+                    '<bpmn:messageEventDefinition messageRef="inconnu" />'
+                    "</bpmn:intermediateCatchEvent>",
                     "reponse",
                 )
             )
