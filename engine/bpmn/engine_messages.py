@@ -311,7 +311,7 @@ def parse_refusal(error: Exception, diagrams: Diagrams) -> str:
     """A refusal of SpiffWorkflow's parser as one French line, `element-id: what to do`."""
     filename = str(getattr(error, "file_name", "") or "")
     line = getattr(error, "line_number", "") or ""
-    text = re.sub(r"\{[^}]*\}", "", english_text(error))
+    text = re.sub(r"\{(?:https?:|urn:)[^}]*\}", "", english_text(error))  # namespaces
     element = Element(
         str(getattr(error, "id", "") or ""),
         str(getattr(error, "tag", "") or ""),

@@ -10,25 +10,20 @@ from engine.bpmn.elements import Diagrams, Element, with_id
 _SCHEMA = re.compile(
     r"Element '(?P<element>[\w:.-]+)'(?:, attribute '(?P<attribute>[\w:.-]+)')?: (?P<detail>.*)"
 )
-_QNAME = re.compile(r"\{[^}]*\}")
+_QNAME = re.compile(r"\{(?:https?:|urn:)[^}]*\}")
 
 # libxml2's words for a schema's refusal, each with its French and what to do.
-_DETAILS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+SCHEMA_DETAILS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern), french)
     for pattern, french in (
         (
-            r"This element is not expected\. Expected is (?:one of )?\( (?P<expected>.*) \)",
-            "élément inattendu à cet endroit (attendu : {expected}) ; déplacez-le ou supprimez-le",
+            r"This element is not expected(?:\. Expected is (?:one of )?\( (?P<expected>.*) \))?",
+            "élément inattendu à cet endroit{expected} ; déplacez-le ou supprimez-le",
         ),
         (
-            r"This element is not expected",
-            "élément inattendu à cet endroit ; déplacez-le ou supprimez-le",
+            r"Missing child element\(s\)(?:\. Expected is (?:one of )?\( (?P<expected>.*) \))?",
+            "élément enfant manquant{expected} ; ajoutez-le",
         ),
-        (
-            r"Missing child element\(s\)\. Expected is (?:one of )?\( (?P<expected>.*) \)",
-            "élément enfant manquant (attendu : {expected}) ; ajoutez-le",
-        ),
-        (r"Missing child element", "élément enfant manquant ; ajoutez-le"),
         (
             r"The attribute '(?P<name>[^']*)' is required but missing",
             "attribut « {name} » obligatoire et absent ; ajoutez-le",
@@ -38,18 +33,10 @@ _DETAILS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "attribut « {name} » non permis ici ; supprimez-le",
         ),
         (
-            r"The attribute is not allowed",
-            "attribut non permis ici ; supprimez-le",
-        ),
-        (
             r"'(?P<value>[^']*)' is not a valid value of the atomic type 'xs:ID'",
             "« {value} » n'est pas un identifiant valide, ou il est déjà pris par un autre "
             "élément ; un identifiant commence par une lettre ou « _ », sans espace ni "
             "« : », et il est unique dans le fichier",
-        ),
-        (
-            r"'(?P<value>[^']*)' is not a valid value of the atomic type 'xs:IDREF'",
-            "« {value} » ne désigne aucun élément du fichier ; corrigez la référence",
         ),
         (
             r"'(?P<value>[^']*)' is not a valid value of the atomic type 'xs:QName'",
@@ -73,25 +60,13 @@ _DETAILS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (
             r"No matching global element declaration available, but demanded by the strict "
             r"wildcard",
-            "élément d'un autre outil (espace de noms inconnu du schéma BPMN) placé hors de "
-            "bpmn:extensionElements ; supprimez-le ou placez-le dans les extensions de l'élément",
-        ),
-        (
-            r"No match found for key-sequence \['(?P<value>[^']*)'\]",
-            "la référence « {value} » ne désigne aucun élément du fichier ; corrigez-la",
-        ),
-        (
-            r"Duplicate key-sequence \['(?P<value>[^']*)'\]",
-            "l'identifiant « {value} » est déjà pris par un autre élément ; "
-            "donnez-lui un identifiant unique",
+            "élément d'un autre outil (espace de noms inconnu du schéma BPMN) à un endroit où le "
+            "schéma n'accepte que des éléments qu'il connaît ; supprimez-le, ou réexportez le "
+            "diagramme sans les extensions de cet outil",
         ),
         (
             r"Character content other than whitespace is not allowed",
             "texte non permis dans cet élément ; supprimez-le",
-        ),
-        (
-            r"Element content is not allowed",
-            "cet élément ne peut contenir que du texte ; retirez les éléments qu'il contient",
         ),
         (
             r"No matching global declaration available for the validation root",
@@ -113,7 +88,7 @@ def schema_refusal(text: str, filename: str, line: object, diagrams: Diagrams) -
     attribute = match["attribute"]
     where = f"élément {local}" + (f", attribut {attribute}" if attribute else "")
     if named is not None and named is not node:
-        where += f" dans {Element.of_node(named).described}"
+        where += f" dans {Element.of_node(named).definite}"
     elif named is not None:
         where = Element.of_node(named).described + (f", attribut {attribute}" if attribute else "")
     lead = named.get("id") if named is not None else filename
@@ -123,14 +98,13 @@ def schema_refusal(text: str, filename: str, line: object, diagrams: Diagrams) -
 
 def _detail(detail: str) -> str:
     detail = _QNAME.sub("", detail).strip().rstrip(".")
-    for pattern, french in _DETAILS:
+    for pattern, french in SCHEMA_DETAILS:
         found = pattern.search(detail)
         if found:
             values = {key: value or "" for key, value in found.groupdict().items()}
-            if "expected" in values:
-                values["expected"] = values["expected"].replace(
-                    "##other*", "une extension d'un autre outil"
-                )
+            if values.get("expected"):
+                expected = values["expected"].replace("##other*", "une extension d'un autre outil")
+                values["expected"] = f" (attendu : {expected})"
             return french.format(**values)
     return (
         "corrigez-le dans le modeleur ou réexportez le fichier en BPMN 2.0 "
@@ -139,7 +113,7 @@ def _detail(detail: str) -> str:
 
 
 # libxml2's syntax errors, for a file that is not well-formed XML.
-_SYNTAX: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+SYNTAX_ERRORS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern), french)
     for pattern, french in (
         (
@@ -148,7 +122,8 @@ _SYNTAX: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "d'espace, pas d'accent) ; corrigez-la ou réexportez le fichier",
         ),
         (
-            r"Opening and ending tag mismatch: (?P<open>\S+) line (?P<at>\d+) and (?P<close>\S+)",
+            r"Opening and ending tag mismatch: (?P<open>\S+) line (?P<at>\d+) "
+            r"and (?P<close>[^\s,]+)",
             "la balise <{open}> ouverte ligne {at} est fermée par </{close}> ; "
             "corrigez l'une des deux",
         ),
@@ -173,13 +148,13 @@ _SYNTAX: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "l'attribut « {name} » est écrit deux fois sur le même élément ; gardez-en un",
         ),
         (
-            r"attributes construct error|Couldn't find end of Start Tag",
-            "une balise est mal écrite (attribut sans guillemets ou balise non fermée)",
+            r"attributes construct error|Couldn't find end of Start Tag|AttValue: \" or ' expected",
+            "une balise est mal écrite (valeur d'attribut sans guillemets, ou balise non fermée)",
         ),
         (
-            r"(?:Input is not proper UTF-8|Char 0x[0-9A-F]+ out of allowed range)",
-            "le fichier contient des caractères illisibles pour son encodage ; "
-            "enregistrez-le en UTF-8",
+            r"Char 0x[0-9A-F]+ out of allowed range|PCDATA invalid Char value|"
+            r"invalid character in attribute value",
+            "le fichier contient un caractère de contrôle interdit en XML ; supprimez-le",
         ),
     )
 )
@@ -189,7 +164,7 @@ def syntax_refusal(message: str) -> str:
     """libxml2's message for a malformed file, in French (its line kept)."""
     line = re.search(r"line (\d+), column (\d+)", message)
     where = f" (ligne {line.group(1)}, colonne {line.group(2)})" if line else ""
-    for pattern, french in _SYNTAX:
+    for pattern, french in SYNTAX_ERRORS:
         found = pattern.search(message)
         if found:
             values = {key: value or "" for key, value in found.groupdict().items()}

@@ -3,6 +3,7 @@ repeats."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from engine.bpmn import spiff
@@ -12,6 +13,17 @@ from engine.definitions.code_names import expression_reads
 from engine.definitions.element_code import expression_refusal
 from engine.definitions.known_names import SANDBOX_NAMES
 
+# ISO 8601 text written bare where the engine reads an expression (P7D, R3/P1D, a date): the
+# modelers of other engines take the text as is, SpiffWorkflow evaluates it.
+_BARE_ISO = re.compile(
+    r"\s*(?:R\d*/)?(?:P[\dYMWDTHS.,]+|\d{4}-\d{2}-\d{2}[\dT:.+Z-]*)(?:/P[\dYMWDTHS.,]+)?\s*"
+)
+
+
+def unquoted_timer_text(expression: str) -> bool:
+    """Whether a timer's expression is ISO 8601 text without its quotes."""
+    return _BARE_ISO.fullmatch(expression) is not None
+
 
 def timer_problem(task_spec: Any) -> str | None:
     """A constant timer expression must give ISO 8601 text ("P30D", a date, "R3/…/P1D"), and a
@@ -20,8 +32,8 @@ def timer_problem(task_spec: Any) -> str | None:
     expression = getattr(event_definition, "expression", None)
     if not spiff.is_timer(task_spec) or not isinstance(expression, str):
         return None
-    if expression_refusal(expression):
-        return None  # reported as refused code
+    if expression_refusal(expression) or unquoted_timer_text(expression):
+        return None  # reported as refused code, or as text without its quotes
     if expression_reads(expression) - SANDBOX_NAMES:
         return None  # depends on process variables: checked when the dossier reaches it
     try:

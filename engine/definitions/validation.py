@@ -24,7 +24,7 @@ from engine.definitions.element_code import (
 )
 from engine.definitions.instruction_rules import instructions_problem
 from engine.definitions.known_names import KnownNames, known_names
-from engine.definitions.timer_rules import timer_problem
+from engine.definitions.timer_rules import timer_problem, unquoted_timer_text
 
 KNOWN_ROLES = {"demandeur", "recevabilite", "rapporteur", "commission"}
 
@@ -60,6 +60,12 @@ def _check_task_spec(
             yield f"{label} tâche humaine sans formulaire (formJsonSchemaFilename)"
         # A form named but unreadable is reported by its loading (engine.definitions.definition).
     for where, source in expressions(task_spec):
+        if where == "minuterie" and unquoted_timer_text(source):
+            yield (
+                f"{label} minuterie « {source.strip()} » : ce texte ISO 8601 est lu comme du "
+                f'code ; écrivez-le entre guillemets ("{source.strip()}")'
+            )
+            continue
         reason = expression_refusal(source)
         if reason:
             yield f"{label} condition ou expression refusée : {reason}"

@@ -565,3 +565,18 @@ def test_each_error_of_the_engine_reads_in_french(
         assert words in message, message
     assert english_part(message) is None, message
     assert re.match(r"^[\w-]+: ", message)
+
+
+def test_a_timer_written_as_bare_iso_text_is_told_to_take_quotes() -> None:
+    timer = (
+        '<bpmn:intermediateCatchEvent id="attente" name="Une semaine"><bpmn:timerEventDefinition>'
+        '<bpmn:timeDuration xsi:type="bpmn:tFormalExpression">P7D</bpmn:timeDuration>'
+        "</bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>"
+    )
+
+    lines = check_files(files(model(around(timer, "attente"))))
+
+    assert lines == [
+        "attente: « Une semaine » minuterie « P7D » : ce texte ISO 8601 est lu comme du code ; "
+        'écrivez-le entre guillemets ("P7D")'
+    ]

@@ -139,7 +139,7 @@ BAD_MODELS = {
     ),
     "called decision missing": (
         _business_rule("inconnue"),
-        "calcul: table de décision « inconnue » introuvable",
+        "calcul: tâche de décision « Calculer » appelle la table de décision « inconnue »",
     ),
     "called process missing": (
         _replace(
