@@ -10,11 +10,17 @@ BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 
 # Elements SpiffWorkflow 3.2 does not run (or runs wrongly): refused with the reason.
 UNSUPPORTED = {
-    "complexGateway": "passerelle complexe non exécutée par le moteur",
-    "adHocSubProcess": "sous-processus ad hoc non exécuté par le moteur",
-    "compensateEventDefinition": "la compensation n'est pas exécutée par le moteur",
-    "conditionalEventDefinition": "les événements conditionnels ne sont pas exécutés par le moteur",
-    "linkEventDefinition": "les événements de lien ne sont pas exécutés par le moteur",
+    "complexGateway": "passerelle complexe non exécutée par le moteur ; remplacez-la par une "
+    "passerelle inclusive (avec des conditions) ou parallèle",
+    "adHocSubProcess": "sous-processus ad hoc non exécuté par le moteur ; remplacez-le par un "
+    "sous-processus ordinaire dont les flux fixent l'ordre des tâches",
+    "compensateEventDefinition": "la compensation n'est pas exécutée par le moteur ; modélisez "
+    "l'annulation par des tâches sur le chemin qui la demande, ou retirez cet événement",
+    "conditionalEventDefinition": "les événements conditionnels ne sont pas exécutés par le "
+    "moteur ; testez la condition dans une passerelle exclusive, ou attendez un message ou une "
+    "minuterie",
+    "linkEventDefinition": "les événements de lien ne sont pas exécutés par le moteur ; reliez "
+    "les deux endroits par un flux",
 }
 
 

@@ -54,7 +54,7 @@ class KnownNames:
             if own:
                 yield (
                     f"{where} : nom inconnu « {name} » (seul cet élément l'affecte, "
-                    "après l'avoir lu)"
+                    "après l'avoir lu) ; donnez-lui une valeur avant de le lire"
                 )
             elif name in self.dossier_only:
                 yield (
@@ -64,7 +64,8 @@ class KnownNames:
             else:
                 yield (
                     f"{where} : nom inconnu « {name} » "
-                    "(ni champ de formulaire, ni variable du processus)"
+                    "(ni champ de formulaire, ni variable du processus) ; corrigez le nom, ou "
+                    "faites-le remplir par un formulaire ou un script d'une étape précédente"
                 )
 
 

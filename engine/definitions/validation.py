@@ -40,7 +40,8 @@ def validate_definition(definition: ProcessDefinition) -> list[str]:
     for lane, rule in definition.lanes.items():
         if rule.role not in KNOWN_ROLES:
             problems.append(
-                f"process.json: le couloir « {lane} » renvoie au rôle inconnu « {rule.role} »"
+                f"process.json: le couloir « {lane} » renvoie au rôle inconnu « {rule.role} » ; "
+                f"rôles connus : {', '.join(sorted(KNOWN_ROLES))}"
             )
     return list(dict.fromkeys(problems))
 
@@ -53,11 +54,17 @@ def _check_task_spec(
         lane = task_spec.lane
         if definition.lane_rule(lane) is None:
             where = f"« {lane} »" if lane else "aucun"
-            yield f"{label} tâche humaine hors d'un couloir associé à un rôle (couloir : {where})"
+            yield (
+                f"{label} tâche humaine hors d'un couloir associé à un rôle (couloir : {where}) ; "
+                "placez-la dans un couloir dont process.json donne le rôle (clé « lanes »)"
+            )
         properties = spiff.task_properties(task_spec)
         schema_file = properties.get("formJsonSchemaFilename")
         if not schema_file:
-            yield f"{label} tâche humaine sans formulaire (formJsonSchemaFilename)"
+            yield (
+                f"{label} tâche humaine sans formulaire (formJsonSchemaFilename) ; choisissez "
+                "dans ses propriétés le formulaire (JSON Schema du dossier forms/) qu'elle présente"
+            )
         # A form named but unreadable is reported by its loading (engine.definitions.definition).
     for where, source in expressions(task_spec):
         if where == "minuterie" and unquoted_timer_text(source):

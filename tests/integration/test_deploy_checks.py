@@ -26,7 +26,10 @@ from tests.models_fixtures import condition_after_task, script_after_task, timer
 from tests.support import Browser, text_of
 
 ROOT = Path(__file__).resolve().parents[2]
-UNKNOWN = "(ni champ de formulaire, ni variable du processus)"
+UNKNOWN = (
+    "(ni champ de formulaire, ni variable du processus) ; corrigez le nom, ou faites-le remplir "
+    "par un formulaire ou un script d'une étape précédente"
+)
 
 
 def _replace(files: dict[str, str], old: str, new: str, name: str | None = None) -> dict[str, str]:
@@ -281,7 +284,7 @@ BAD_NAMES = {
     "script reading a name before assigning it": (
         script_after_task("script_desordre", "b = a + 1\na = 1"),
         "calcul: « Calculer » script : nom inconnu « a » (seul cet élément l'affecte, "
-        "après l'avoir lu)",
+        "après l'avoir lu) ; donnez-lui une valeur avant de le lire",
     ),
     "script opening a file": (
         script_after_task("script_fichier", "contenu = open('/etc/passwd').read()"),
