@@ -103,17 +103,32 @@ def _undefined_reference(
 ) -> dict[str, str]:
     node = diagrams.by_id(element.id)
     kinds = {
-        "messageRef": ("au message", "message", "défini"),
-        "signalRef": ("au signal", "signal", "défini"),
-        "errorRef": ("à l'erreur", "error", "définie"),
-        "escalationRef": ("à l'escalade", "escalation", "définie"),
+        "messageRef": ("au message", "message", "e"),
+        "signalRef": ("au signal", "signal", "e"),
+        "errorRef": ("à l'erreur", "error", "a"),
+        "escalationRef": ("à l'escalade", "escalation", "a"),
     }
     for definition in [] if node is None else node:
-        for attribute, (kind, tag, defined) in kinds.items():
+        for attribute, (kind, tag, ending) in kinds.items():
             ref = definition.get(attribute) if isinstance(definition.tag, str) else None
             if ref and diagrams.by_id(ref) is None:
-                return {"kind": kind, "ref": ref, "kind_tag": tag, "defined": defined}
-    return {"kind": "à un message", "ref": "?", "kind_tag": "message", "defined": "défini"}
+                feminine = ending == "a"
+                return {
+                    "kind": kind,
+                    "ref": ref,
+                    "kind_tag": tag,
+                    "defined": "définie" if feminine else "défini",
+                    "it": "la" if feminine else "le",
+                    "one": "une" if feminine else "un",
+                }
+    return {
+        "kind": "à un message",
+        "ref": "?",
+        "kind_tag": "message",
+        "defined": "défini",
+        "it": "le",
+        "one": "un",
+    }
 
 
 def _count(match: re.Match[str], _element: Element, _diagrams: Diagrams) -> dict[str, str]:
@@ -141,7 +156,7 @@ _SUBPROCESS_ENTRIES = (
     _entry(
         r'No "calledElement" attribute for Call Activity',
         "{what} : elle ne dit pas quel processus appeler ; indiquez l'identifiant du processus "
-        "appelé (attribut calledElement, « Processus appelé » dans le studio)",
+        "appelé dans son attribut calledElement",
     ),
     _entry(
         r"No start event found",
@@ -158,9 +173,9 @@ _SUBPROCESS_ENTRIES = (
 _TASK_ENTRIES = (
     _entry(
         r"A Service Task must have an operator",
-        "{what} : elle ne dit pas quel service appeler (opérateur "
-        "spiffworkflow:serviceTaskOperator) ; choisissez le service dans ses propriétés, ou "
-        "faites-en une tâche de script (un calcul) ou une tâche humaine (un formulaire)",
+        "{what} : elle ne dit pas quel service appeler ; indiquez-le dans son extension "
+        "spiffworkflow:serviceTaskOperator, ou faites-en une tâche de script (un calcul) ou une "
+        "tâche humaine (un formulaire)",
     ),
     _entry(
         r"Multiple outgoing flows are not supported for tasks",
@@ -226,8 +241,8 @@ _EVENT_ENTRIES = (
     _entry(
         r"raise_validation_exception\(\) got an unexpected keyword argument 'node'",
         "{what} renvoie {kind} « {ref} », {defined} nulle part dans le fichier : "
-        "ajoutez-le au niveau du document (bpmn:{kind_tag}) ou choisissez-en un existant dans "
-        "les propriétés de l'événement",
+        "ajoutez-{it} au niveau du document (bpmn:{kind_tag}) ou choisissez-en {one} qui "
+        "existe",
         facts=_undefined_reference,
     ),
 )

@@ -93,7 +93,8 @@ def schema_refusal(text: str, filename: str, line: object, diagrams: Diagrams) -
         where = Element.of_node(named).described + (f", attribut {attribute}" if attribute else "")
     lead = named.get("id") if named is not None else filename
     suffix = f" (ligne {line})" if line else ""
-    return f"{lead}: non conforme au schéma BPMN 2.0 ({where}) : {_detail(match['detail'])}{suffix}"
+    schema = "DMN" if filename.endswith(".dmn") else "BPMN 2.0"
+    return f"{lead}: non conforme au schéma {schema} ({where}) : {_detail(match['detail'])}{suffix}"
 
 
 def _detail(detail: str) -> str:

@@ -133,7 +133,7 @@ PARSE_CASES: list[tuple[str, dict[str, str], list[str]]] = [
     (
         "A Service Task must have an operator",
         files(model(around('<bpmn:serviceTask id="payer" name="Payer" />', "payer"))),
-        ["payer: tâche de service « Payer »", "choisissez le service", "tâche de script"],
+        ["payer: tâche de service « Payer »", "indiquez-le dans son extension", "tâche de script"],
     ),
     (
         "Multiple outgoing flows",
