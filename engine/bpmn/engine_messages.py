@@ -357,6 +357,28 @@ def parse_refusal(error: Exception, diagrams: Diagrams) -> str:
     )
 
 
+def decisions_problem(filename: str, root: Any) -> str | None:
+    """A DMN file must hold exactly one decision: SpiffWorkflow's parser fails on the others
+    with a bare IndexError or AttributeError that names nothing."""
+    decisions = [
+        node.get("id") or "?"
+        for node in root
+        if isinstance(node.tag, str) and node.tag.rsplit("}", 1)[-1] == "decision"
+    ]
+    if not decisions:
+        return (
+            f"{filename}: le fichier DMN ne contient aucune décision : ajoutez-y une table de "
+            "décision ou retirez le fichier du modèle"
+        )
+    if len(decisions) > 1:
+        return (
+            f"{filename}: le fichier DMN contient {len(decisions)} décisions "
+            f"({', '.join(decisions)}) : le moteur n'en lit qu'une par fichier ; placez chaque "
+            "décision dans son propre fichier"
+        )
+    return None
+
+
 def missing_process(process_id: str, diagrams: Diagrams) -> str:
     """Why the process a model names is not among those the engine can run."""
     node = diagrams.find("process", id=process_id)

@@ -12,7 +12,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from engine.bpmn.elements import Diagrams
-from engine.bpmn.engine_messages import missing_process, parse_refusal
+from engine.bpmn.engine_messages import decisions_problem, missing_process, parse_refusal
 from engine.bpmn.schema_messages import syntax_refusal
 from engine.core import xml_safety
 from engine.core.errors import ProcessModelError
@@ -65,6 +65,8 @@ def parse_process(
     try:
         for name, text in dmn_files.items():
             diagrams.roots.append((name, root := parse_xml(text, name)))
+            if (problem := decisions_problem(name, root)) is not None:
+                raise ProcessModelError(problem)
             parser.add_dmn_xml(root, filename=name)
         for name, text in bpmn_files.items():
             diagrams.roots.append((name, root := parse_xml(text, name)))
@@ -78,7 +80,9 @@ def parse_process(
             _check_called_processes(sub, set(parser.get_process_ids()))
     except (ValidationException, SpiffWorkflowException) as error:
         raise ProcessModelError(parse_refusal(error, diagrams)) from None
-    except (KeyError, AttributeError, TypeError, ValueError) as error:
+    except ProcessModelError:
+        raise
+    except Exception as error:  # SpiffWorkflow's own faults on a diagram it cannot read
         raise ProcessModelError(
             f"Diagramme non exécutable : le moteur n'a pas pu le lire "
             f"(détail : {type(error).__name__} : {error})"

@@ -580,3 +580,22 @@ def test_a_timer_written_as_bare_iso_text_is_told_to_take_quotes() -> None:
         "attente: « Une semaine » minuterie « P7D » : ce texte ISO 8601 est lu comme du code ; "
         'écrivez-le entre guillemets ("P7D")'
     ]
+
+
+@pytest.mark.parametrize(
+    ("dmn", "expected"),
+    [
+        ("</definitions>", "vide.dmn: le fichier DMN ne contient aucune décision"),
+        (
+            DECISION.format(id="choisir", output='"b"')
+            + DECISION.format(id="autre", output='"c"')
+            + "</definitions>",
+            "vide.dmn: le fichier DMN contient 2 décisions (choisir, autre) : le moteur n'en lit "
+            "qu'une par fichier",
+        ),
+    ],
+)
+def test_a_dmn_file_holds_exactly_one_decision(dmn: str, expected: str) -> None:
+    lines = check_files(files(model(around(BUSINESS_RULE, "regle")), ("vide.dmn", DMN_HEAD + dmn)))
+
+    assert len(lines) == 1 and lines[0].startswith(expected), lines
