@@ -454,6 +454,8 @@ def run_time_message(error: BaseException, task_spec: Any) -> str:
     """An error SpiffWorkflow raised while running the element, as one French line."""
     element = Element.of_spec(task_spec) if task_spec is not None else Element("processus")
     text = english_text(error)
+    if _raised_reading_a_timer(error):
+        text = "Invalid duration"  # whatever SpiffWorkflow's timer parsing tripped on
     for entry in RUN_ENTRIES:
         match = entry.pattern.search(text)
         if match is None:
@@ -465,5 +467,18 @@ def run_time_message(error: BaseException, task_spec: Any) -> str:
         f"({type(error).__name__} : {text[:300]})"
     )
 
+
+def _raised_reading_a_timer(error: BaseException) -> bool:
+    """Whether SpiffWorkflow's timer code raised it: the text it was given is not ISO 8601 (a
+    number, a sentence), whatever its words (`invalid literal for int()`, `no attribute`)."""
+    trace = error.__traceback__
+    while trace is not None:
+        if trace.tb_frame.f_code.co_filename.endswith(_TIMER_MODULE):
+            return True
+        trace = trace.tb_next
+    return False
+
+
+_TIMER_MODULE = "/".join(("event_definitions", "timer.py"))
 
 __all__ = ["PARSE_ENTRIES", "RUN_ENTRIES", "Diagrams", "kind_of", "parse_refusal"]

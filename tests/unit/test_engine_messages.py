@@ -599,3 +599,25 @@ def test_a_dmn_file_holds_exactly_one_decision(dmn: str, expected: str) -> None:
     lines = check_files(files(model(around(BUSINESS_RULE, "regle")), ("vide.dmn", DMN_HEAD + dmn)))
 
     assert len(lines) == 1 and lines[0].startswith(expected), lines
+
+
+@pytest.mark.parametrize(
+    ("kind", "value"),
+    [("timeCycle", '"toutes les semaines"'), ("timeDuration", "5"), ("timeDate", '"demain"')],
+)
+def test_a_timer_given_text_it_cannot_read_names_the_timer(kind: str, value: str) -> None:
+    message = _run(
+        model(
+            '<bpmn:startEvent id="debut" />'
+            + _script("prepare", "Préparer", f"delai = {value}")
+            + '<bpmn:intermediateCatchEvent id="attente" name="Attendre">'
+            f'<bpmn:timerEventDefinition><bpmn:{kind} xsi:type="bpmn:tFormalExpression">'
+            f"delai</bpmn:{kind}></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>"
+            '<bpmn:endEvent id="fin" />' + flow("debut", "prepare", "attente", "fin")
+        )
+    )
+
+    assert message.startswith(
+        "attente: événement intermédiaire « Attendre » : la minuterie a reçu un texte qui n'est "
+        "pas une date, une durée ou un cycle ISO 8601"
+    ), message
