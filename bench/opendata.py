@@ -35,7 +35,7 @@ from bench import database
 from bench.report import Report, progress
 from engine.core.models import RegisterEntry
 from engine.register.opendata.export import export_csv, export_xml
-from engine.register.opendata.importer import category_of, entry_values
+from engine.register.opendata.importer import NO_CATEGORY, entry_values
 from engine.register.opendata.reading import Fiche, read_fiche
 from engine.register.publication import public_content
 
@@ -192,7 +192,8 @@ def _rows(templates: list[Fiche], start: int, stop: int) -> Iterator[dict[str, A
             values
             | common
             | {
-                "categorie": category_of(fiche),
+                "categorie": NO_CATEGORY,
+                "registre": "rs",
                 "autorite_legitime": None,
                 "content": content,
                 "source": "import",

@@ -6,7 +6,10 @@ from dataclasses import dataclass
 
 from engine.core.models import RoleName, User
 
-REVIEWER_ROLES = frozenset({RoleName.RECEVABILITE, RoleName.RAPPORTEUR, RoleName.COMMISSION})
+# Who works on dossiers: the CNCP's reviewers and France compétences' director general.
+REVIEWER_ROLES = frozenset(
+    {RoleName.RECEVABILITE, RoleName.RAPPORTEUR, RoleName.COMMISSION, RoleName.DIRECTEUR_GENERAL}
+)
 STAFF_ROLES = REVIEWER_ROLES | {RoleName.ADMIN, RoleName.PROPRIETAIRE}
 
 

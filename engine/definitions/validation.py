@@ -26,7 +26,8 @@ from engine.definitions.instruction_rules import instructions_problem
 from engine.definitions.known_names import KnownNames, known_names
 from engine.definitions.timer_rules import timer_problem, unquoted_timer_text
 
-KNOWN_ROLES = {"demandeur", "recevabilite", "rapporteur", "commission"}
+# The roles a lane may name: those that work on dossiers.
+KNOWN_ROLES = {"demandeur", "recevabilite", "rapporteur", "commission", "directeur_general"}
 
 
 def validate_definition(definition: ProcessDefinition) -> list[str]:

@@ -77,7 +77,12 @@ def for_new_items(
 
 
 def for_publication(
-    session: Session, instance: Instance, numero: str, start: datetime, end: datetime | None
+    session: Session,
+    instance: Instance,
+    numero: str,
+    start: datetime,
+    end: datetime | None,
+    template: str = "publication",
 ) -> list[NewJob]:
     context = {
         "reference": instance.reference or "",
@@ -89,7 +94,7 @@ def for_publication(
         "aujourdhui": french_date(utcnow()),
     } | _service_values(session, instance)
     return [
-        _email(instance, "publication", to, context, "publication")
+        _email(instance, template, to, context, "publication")
         for to in addressees(session, instance, "demandeur", {}, None)
     ]
 

@@ -10,7 +10,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from engine.core.models import REGISTER_STATUS_LABELS, RegisterEntry, RegisterStatus
+from engine.core.models import (
+    REGISTER_STATUS_LABELS,
+    REGISTRE_LABELS,
+    RegisterEntry,
+    RegisterStatus,
+    Registre,
+)
 from engine.register.fiche_fields import FicheField, code_fields, descriptive_fields
 from engine.register.publication import CATEGORY_LABELS
 
@@ -45,6 +51,9 @@ class HistoryEvent:
 class Fiche:
     numero: str
     intitule: str
+    registre: str
+    registre_label: str
+    # "" for a Répertoire spécifique entry: it has none (its TYPE_ENREGISTREMENT is a field).
     categorie: str
     categorie_label: str
     statut: str
@@ -82,6 +91,8 @@ def find_fiche(session: Session, numero: str) -> Fiche | None:
     return Fiche(
         numero=entry.numero,
         intitule=entry.intitule,
+        registre=entry.registre,
+        registre_label=registre_label(entry.registre),
         categorie=entry.categorie,
         categorie_label=CATEGORY_LABELS.get(entry.categorie, entry.categorie),
         statut=entry.statut,
@@ -101,6 +112,12 @@ def find_fiche(session: Session, numero: str) -> Fiche | None:
         next=following,
         history=_history(entry, previous, following),
     )
+
+
+def registre_label(registre: str) -> str:
+    """*Inventaire* or *Répertoire spécifique*."""
+    known = {member.value for member in Registre}
+    return REGISTRE_LABELS[Registre(registre)] if registre in known else registre
 
 
 def statut_label(statut: str) -> str:
@@ -200,7 +217,12 @@ def _history(
     entry: RegisterEntry, previous: ChainLink | None, following: tuple[ChainLink, ...]
 ) -> tuple[HistoryEvent, ...]:
     events: list[HistoryEvent] = []
-    decision = "Décision d'enregistrement" if entry.source == "import" else "Recensement prononcé"
+    # An RS entry is *enregistrée* (by France compétences), an Inventaire entry *recensée*.
+    decision = (
+        "Décision d'enregistrement au Répertoire spécifique"
+        if entry.registre == Registre.RS
+        else "Recensement prononcé"
+    )
     renews = f"Renouvellement de la certification {previous.numero}" if previous else None
     events.append(HistoryEvent(entry.date_decision, decision, renews))
     if entry.debut_validite is not None:

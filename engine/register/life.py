@@ -6,6 +6,10 @@
   prefilled from the entry and linked to it; once recensed, the new entry follows the old one.
 - Retrait: the commission opens a dossier of the `retrait` process about the entry; its
   service task `retirer_inventaire` queues the job that makes the entry *Retirée*.
+
+Each register has its own procedures (PROCESSES): an entry of the Répertoire spécifique is
+renewed by `enregistrement-rs` and withdrawn by `retrait-rs` (France compétences), never by the
+CNCP's Inventaire procedures.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from engine.core.models import (
     Organisation,
     RegisterEntry,
     RegisterStatus,
+    Registre,
     WorkItem,
     WorkItemStatus,
 )
@@ -44,12 +49,25 @@ from engine.workflow.actions.starting import start_instance
 from engine.workflow.lookup import form_of
 
 RETRAIT_KEY = "retrait"
+# The processes that renew and withdraw an entry, per register.
+RENEWAL_PROCESSES = {Registre.INVENTAIRE: "recensement", Registre.RS: "enregistrement-rs"}
+RETRAIT_PROCESSES = {Registre.INVENTAIRE: RETRAIT_KEY, Registre.RS: "retrait-rs"}
+
+
+def renewal_process(entry: RegisterEntry) -> str:
+    """The process a renewal of this entry opens: its own register's."""
+    return RENEWAL_PROCESSES[Registre(entry.registre)]
+
+
+def retrait_process(entry: RegisterEntry) -> str:
+    """The process that withdraws this entry: its own register's."""
+    return RETRAIT_PROCESSES[Registre(entry.registre)]
 
 
 def entry_by_numero(session: Session, numero: str) -> RegisterEntry:
     entry = session.scalar(select(RegisterEntry).where(RegisterEntry.numero == numero[:20]))
     if entry is None:
-        raise NotFound(f"Aucune certification n'a le numéro « {numero[:20]} » à l'Inventaire.")
+        raise NotFound(f"Aucune certification n'a le numéro « {numero[:20]} » au registre.")
     return entry
 
 
@@ -131,7 +149,7 @@ def start_retrait(session: Session, actor: Actor, numero: str) -> Instance:
     instance = start_instance(
         session,
         actor,
-        RETRAIT_KEY,
+        retrait_process(entry),
         organisation_id=organisation.id if organisation else None,
         title=title,
         start_data={
@@ -148,7 +166,7 @@ def start_retrait(session: Session, actor: Actor, numero: str) -> Instance:
 def _retrait_refusal(session: Session, actor: Actor, entry: RegisterEntry) -> access.Refusal | None:
     """`access.refusal_to_start_retrait` with what it reads: the retrait process, the retrait
     of this entry in progress."""
-    version = get_latest_version(session, RETRAIT_KEY)
+    version = get_latest_version(session, retrait_process(entry))
 
     def running() -> str | None:
         return session.scalar(
@@ -182,7 +200,8 @@ def retrait_job(run: JobRun) -> str:
         )
     ):
         jobs.cancel(job, "certification retirée")
-    summary = f"Certification {entry.numero} retirée de l'Inventaire."
+    where = "du Répertoire spécifique" if entry.registre == Registre.RS else "de l'Inventaire"
+    summary = f"Certification {entry.numero} retirée {where}."
     audit.record(session, run.job.instance_id, SYSTEM, "registre", summary)
     if entry.instance_id is not None:
         audit.record(session, entry.instance_id, SYSTEM, "registre", summary)
@@ -200,6 +219,7 @@ def start_renewal(session: Session, actor: Actor, numero: str) -> Instance:
     instance = start_instance(
         session,
         actor,
+        renewal_process(entry),
         start_data={
             "renouvellement_de": entry.numero,
             "fin_validite_precedente": moment_to_date(end).isoformat() if end else None,
@@ -279,19 +299,26 @@ def publish_job(run: JobRun) -> str:
     if instance is None:
         return "Dossier introuvable : rien à publier."
     entry = publish(session, instance, dict(run.job.payload or {}))
+    rs = entry.registre == Registre.RS
+    where = "au Répertoire spécifique" if rs else "à l'Inventaire"
     audit.record(
         session,
         instance.id,
         SYSTEM,
         "publication",
-        f"Certification publiée à l'Inventaire sous le numéro {entry.numero}.",
+        f"Certification publiée {where} sous le numéro {entry.numero}.",
     )
     schedule_fin_validite(session, entry)
     if entry.debut_validite is not None:
         jobs.enqueue(
             session,
             notifications.for_publication(
-                session, instance, entry.numero, entry.debut_validite, entry.fin_validite
+                session,
+                instance,
+                entry.numero,
+                entry.debut_validite,
+                entry.fin_validite,
+                "rs_publication" if rs else "publication",
             ),
         )
-    return f"Publiée sous le numéro {entry.numero}."
+    return f"Publiée {where} sous le numéro {entry.numero}."

@@ -12,7 +12,14 @@ from sqlalchemy.orm import Session
 from engine.core.clock import utcnow
 from engine.core.counter import next_value
 from engine.core.errors import ExecutionError
-from engine.core.models import Instance, Organisation, OrganisationKind, RegisterEntry, Submission
+from engine.core.models import (
+    Instance,
+    Organisation,
+    OrganisationKind,
+    RegisterEntry,
+    Registre,
+    Submission,
+)
 from engine.definitions.definition import definition_for
 from engine.definitions.rules import process_rules
 from engine.register.opendata.fiche import JURY_LABELS, JURY_OF_WAY, moment_to_date
@@ -22,6 +29,9 @@ CATEGORY_LABELS = {
     "B": "B – norme de marché",
     "C": "C – utilité économique ou sociale",
 }
+# Our RS numbers start past France compétences' own (RS1… to about RS7000 in 2026), so that an
+# import of their fiches never meets one of ours; a number already taken is skipped.
+RS_NUMBERS_FROM = 90000
 _CODES = re.compile(r"[,;\s]+")
 _NAMES = re.compile(r"[;\n]+")
 PUBLIC_FIELDS = (
@@ -48,13 +58,21 @@ def publish(session: Session, instance: Instance, data: dict[str, Any]) -> Regis
     organisation = (
         session.get(Organisation, instance.organisation_id) if instance.organisation_id else None
     )
+    rs = data.get("registre") == Registre.RS
+    content = public_content(filed, years, now)
+    if rs:
+        content["type_enregistrement"] = "Enregistrement sur demande"
     entry = RegisterEntry(
-        numero=f"INV{next_value(session, 'register'):05d}",
+        numero=_rs_numero(session) if rs else f"INV{next_value(session, 'register'):05d}",
+        registre=Registre.RS if rs else Registre.INVENTAIRE,
         intitule=str(filed.get("intitule") or instance.title)[:500],
-        categorie=str(data.get("categorie_retenue") or filed.get("categorie") or "C")[:1],
+        # The Répertoire spécifique has no category.
+        categorie=""
+        if rs
+        else str(data.get("categorie_retenue") or filed.get("categorie") or "C")[:1],
         certificateurs={"certificateurs": _certifiers(filed, organisation)},
         autorite_legitime=_legitimate_authority(organisation),
-        content=public_content(filed, years, now),
+        content=content,
         date_decision=now,
         debut_validite=now,
         fin_validite=_add_years(now, years),
@@ -66,6 +84,14 @@ def publish(session: Session, instance: Instance, data: dict[str, Any]) -> Regis
     session.add(entry)
     session.flush()
     return entry
+
+
+def _rs_numero(session: Session) -> str:
+    """The next free RS number of ours (RS90001…)."""
+    while True:
+        numero = f"RS{RS_NUMBERS_FROM + next_value(session, 'register-rs')}"
+        if session.scalar(select(RegisterEntry.id).where(RegisterEntry.numero == numero)) is None:
+            return numero
 
 
 def _chain_renewal(session: Session, entry: RegisterEntry, renewed: object) -> None:

@@ -1,7 +1,8 @@
 """Full-text search of the public register, with the database's own engine.
 
 Migration 0005 keeps, per entry, a narrow row of `register_search` (catégorie, statut,
-autorité légitime, date de décision: the names 0008 gave them) and the words: SQLite's FTS5
+autorité légitime, date de décision: the names 0008 gave them; the registre since 0009) and the
+words: SQLite's FTS5
 table `register_search_text` (ranked by bm25 over the number, title, certifiers and
 competences), PostgreSQL's `register_search.document` (GIN; ranked by ts_rank over `head`:
 number, title, certifiers).
@@ -26,8 +27,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import Session
 
-from engine.core.models import RegisterEntry, RegisterStatus
-from engine.register.fiche_page import certifier_names, statut_label
+from engine.core.models import RegisterEntry, RegisterStatus, Registre
+from engine.register.fiche_page import certifier_names, registre_label, statut_label
 from engine.register.publication import CATEGORY_LABELS
 
 SORTS = ("pertinence", "date")
@@ -51,6 +52,7 @@ _search = sa.table(
     sa.column("statut", sa.String),
     sa.column("autorite", sa.String),
     sa.column("date_decision", sa.DateTime),
+    sa.column("registre", sa.String),
     sa.column("head"),
     sa.column("document"),
 )
@@ -76,6 +78,9 @@ class RegisterHit:
     numero: str
     intitule: str
     certificateurs: tuple[str, ...]
+    registre: str
+    registre_label: str
+    # "" for a Répertoire spécifique entry: it has no category.
     categorie: str
     categorie_label: str
     statut: str
@@ -114,6 +119,7 @@ def search(
     categorie: str | None = None,
     statut: str | None = None,
     autorite: str | None = None,
+    registre: str | None = None,
     sort: str = "pertinence",
     page: int = 1,
     per_page: int = PER_PAGE,
@@ -123,7 +129,7 @@ def search(
     words = words_of(query or "")
     sort = "date" if not words else sort if sort in SORTS else "pertinence"
     per_page = max(1, min(per_page, MAX_PER_PAGE))
-    filters = _filters(categorie, statut, autorite)
+    filters = _filters(categorie, statut, autorite, registre)
     found: Finder
     if not words:
         found = _listing
@@ -286,9 +292,13 @@ def _counted(
     return [int(row.entry_id) for row in rows], total, page, pages
 
 
-def _filters(categorie: str | None, statut: str | None, autorite: str | None) -> dict[str, str]:
+def _filters(
+    categorie: str | None, statut: str | None, autorite: str | None, registre: str | None
+) -> dict[str, str]:
     """register_search's columns to compare, for the values that can match at all."""
     filters: dict[str, str] = {}
+    if registre in {member.value for member in Registre}:
+        filters["registre"] = registre
     if categorie in CATEGORY_LABELS:
         filters["categorie"] = categorie
     if statut in {member.value for member in RegisterStatus}:
@@ -321,6 +331,7 @@ def _hits(session: Session, ids: list[int]) -> list[RegisterHit]:
             RegisterEntry.numero,
             RegisterEntry.intitule,
             RegisterEntry.certificateurs,
+            RegisterEntry.registre,
             RegisterEntry.categorie,
             RegisterEntry.statut,
             RegisterEntry.autorite_legitime,
@@ -338,6 +349,8 @@ def _hit(row: sa.Row[Any]) -> RegisterHit:
         numero=row.numero,
         intitule=row.intitule,
         certificateurs=certifier_names(row.certificateurs),
+        registre=row.registre,
+        registre_label=registre_label(row.registre),
         categorie=row.categorie,
         categorie_label=CATEGORY_LABELS.get(row.categorie, row.categorie),
         statut=row.statut,

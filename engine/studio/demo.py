@@ -50,6 +50,7 @@ ACCOUNTS = (
     DemoAccount("rapporteur@example.org", "Rémi Rapporteur", ("rapporteur",)),
     DemoAccount("rapporteur2@example.org", "Rachida Rapporteure", ("rapporteur",)),
     DemoAccount("commission@example.org", "Camille Commission", ("commission",)),
+    DemoAccount("directeur.general@example.org", "Dominique Directrice", ("directeur_general",)),
     DemoAccount("proprietaire@example.org", "Pierre Propriétaire", ("proprietaire",)),
     DemoAccount("admin@example.org", "Alice Admin", ("admin",)),
 )

@@ -36,7 +36,7 @@ def scripts_for(session: Session, instance: Instance) -> spiff.ScriptEngine:
 def service_job(name: str, instance: Instance, data: dict[str, Any]) -> NewJob:
     """The job behind each service task operator of the diagrams (docs/process-model.md)."""
     if name == "publier_inventaire":
-        kept = ("duree_annees", "categorie_retenue", "renouvellement_de")
+        kept = ("duree_annees", "categorie_retenue", "renouvellement_de", "registre")
         return NewJob(
             kind=JobKind.PUBLICATION,
             key=f"publication:{instance.id}",

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from flask import g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from engine.core.models import REGISTER_STATUS_LABELS
+from engine.core.models import REGISTER_STATUS_LABELS, REGISTRE_LABELS
 from engine.register.fiche_page import NUMERO, find_fiche
 from engine.register.life import entry_actions
 from engine.register.publication import CATEGORY_LABELS
@@ -26,6 +26,7 @@ def index() -> str:
     args = request.args
     form = {
         "q": args.get("q", "")[:MAX_QUERY_CHARS],
+        "registre": _one_of(args.get("registre"), REGISTRE_LABELS),
         "categorie": _one_of(args.get("categorie"), CATEGORY_LABELS),
         "statut": _one_of(_current_statut(args.get("statut")), REGISTER_STATUS_LABELS),
         "autorite": args.get("autorite", "")[:300],
@@ -37,6 +38,7 @@ def index() -> str:
         categorie=form["categorie"] or None,
         statut=form["statut"] or None,
         autorite=form["autorite"] or None,
+        registre=form["registre"] or None,
         sort=form["tri"],
         page=args.get("page", 1, type=int) or 1,
     )
@@ -47,6 +49,7 @@ def index() -> str:
         form=form,
         result=result,
         params=params,
+        registres=[(str(registre), label) for registre, label in REGISTRE_LABELS.items()],
         categories=list(CATEGORY_LABELS.items()),
         statuses=[(str(status), label) for status, label in REGISTER_STATUS_LABELS.items()],
         authorities=[(value, value) for value in authorities(db())],
@@ -59,9 +62,7 @@ def fiche(numero: str) -> Response | str | tuple[str, int]:
     found = find_fiche(db(), numero)
     if found is None:
         shown = f" « {numero} »" if NUMERO.fullmatch(numero) else ""
-        return error_page(
-            404, f"Aucune certification ne porte le numéro{shown} dans le registre de l'Inventaire."
-        )
+        return error_page(404, f"Aucune certification ne porte le numéro{shown} dans le registre.")
     if found.numero != numero:  # inv00042 → INV00042: one address per certification
         return redirect(url_for("registre.fiche", numero=found.numero), 301)
     actions = entry_actions(db(), g.get("actor"), found.numero)

@@ -32,7 +32,13 @@ from engine.core.models.jobs import (
     JobStatus,
 )
 from engine.core.models.processes import ProcessDraft, ProcessVersion, ProcessVersionStatus
-from engine.core.models.register import REGISTER_STATUS_LABELS, RegisterEntry, RegisterStatus
+from engine.core.models.register import (
+    REGISTER_STATUS_LABELS,
+    REGISTRE_LABELS,
+    RegisterEntry,
+    RegisterStatus,
+    Registre,
+)
 from engine.core.models.sessions import LoginThrottle, UserSession
 
 __all__ = [
@@ -42,6 +48,7 @@ __all__ = [
     "NAMING_CONVENTION",
     "ORGANISATION_KIND_LABELS",
     "REGISTER_STATUS_LABELS",
+    "REGISTRE_LABELS",
     "ROLE_LABELS",
     "AuditEvent",
     "Base",
@@ -62,6 +69,7 @@ __all__ = [
     "ProcessVersionStatus",
     "RegisterEntry",
     "RegisterStatus",
+    "Registre",
     "Role",
     "RoleName",
     "Submission",

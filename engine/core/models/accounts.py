@@ -33,6 +33,8 @@ class RoleName(StrEnum):
     RAPPORTEUR = "rapporteur"
     COMMISSION = "commission"
     PROPRIETAIRE = "proprietaire"
+    # France compétences' director general decides on the Répertoire spécifique.
+    DIRECTEUR_GENERAL = "directeur_general"
     ADMIN = "admin"
 
 
@@ -42,6 +44,7 @@ ROLE_LABELS = {
     RoleName.RAPPORTEUR: "Rapporteur",
     RoleName.COMMISSION: "Formation restreinte / commission",
     RoleName.PROPRIETAIRE: "Propriétaire du processus",
+    RoleName.DIRECTEUR_GENERAL: "Directeur général de France compétences",
     RoleName.ADMIN: "Administrateur",
 }
 

@@ -28,6 +28,23 @@ REGISTER_STATUS_LABELS = {
 }
 
 
+class Registre(StrEnum):
+    """Which register an entry belongs to (docs/glossary.md)."""
+
+    # The CNCP's former Inventaire (former article L. 335-6 code de l'éducation): INV numbers,
+    # categories A/B/C.
+    INVENTAIRE = "inventaire"
+    # France compétences' Répertoire spécifique (L. 6113-6 code du travail): RS numbers, no
+    # category.
+    RS = "rs"
+
+
+REGISTRE_LABELS = {
+    Registre.INVENTAIRE: "Inventaire",
+    Registre.RS: "Répertoire spécifique",
+}
+
+
 class RegisterEntry(Base):
     """One certification of the public register (France compétences' fiche, our fields)."""
 
@@ -41,6 +58,7 @@ class RegisterEntry(Base):
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     numero: Mapped[str] = mapped_column(String(20), unique=True)
     intitule: Mapped[str] = mapped_column(String(500))
+    # A, B or C for an Inventaire entry; "" for a Répertoire spécifique entry (it has none).
     categorie: Mapped[str] = mapped_column(String(1))
     # {"certificateurs": [{"nom", "siret", "etat"}…]}
     certificateurs: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -60,5 +78,9 @@ class RegisterEntry(Base):
     numero_precedent: Mapped[str | None] = mapped_column(String(20))
     # "inventaire" (published by the procedure) or "import" (France compétences' export).
     source: Mapped[str] = mapped_column(String(16), default="inventaire")
+    # The register the entry belongs to (Registre): an import brings RS fiches.
+    registre: Mapped[str] = mapped_column(
+        String(16), default=Registre.INVENTAIRE, server_default=Registre.INVENTAIRE.value
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

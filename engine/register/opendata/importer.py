@@ -21,10 +21,9 @@ fiche is left untouched, so importing the same file twice changes nothing. Impor
 What the fiche does not say:
 - statut: *Retirée* when ETAT_FICHE says the fiche was withdrawn or unpublished, or when ACTIF
   is « Non » before DATE_FIN_ENREGISTREMENT; *Échue* when that date has come; *Active* otherwise;
-- category: the Répertoire spécifique has none. "A" (obligation réglementaire) for a fiche
-  registered *de droit* (TYPE_ENREGISTREMENT « Enregistrement de droit »: the habilitations
-  that law or regulation requires), "C" (utilité économique ou sociale) for the others. Set when
-  the entry is created, never changed by a later import;
+- register and category: the export's fiches are Répertoire spécifique fiches (`registre =
+  "rs"`), which have no category: `categorie` stays empty (the categories A/B/C belong to the
+  former Inventaire), TYPE_ENREGISTREMENT is kept and shown as given;
 - renewal chains: ANCIENNES_CERTIFICATIONS gives `numero_precedent` (its first number); a fiche
   listed in another's NOUVELLES_CERTIFICATIONS gets that one as `numero_precedent` when its own
   fiche names none; `precedente_id` is resolved at the end, whatever the order of the fiches,
@@ -46,7 +45,7 @@ from sqlalchemy import Table, bindparam, exists, select, update
 from sqlalchemy.orm import Session
 
 from engine.core.clock import utcnow
-from engine.core.models import RegisterEntry, RegisterStatus
+from engine.core.models import RegisterEntry, RegisterStatus, Registre
 from engine.register.life import schedule_fin_validite
 from engine.register.opendata.entry import SOURCE_IMPORT
 from engine.register.opendata.import_file import (
@@ -64,7 +63,6 @@ __all__ = [
     "ImportRefused",
     "ImportReport",
     "SkippedFiche",
-    "category_of",
     "entry_values",
     "import_fiches",
     "statut_of",
@@ -75,8 +73,8 @@ __all__ = [
 # issue's 200 MB file is refused; the CLI's --max-size changes it.
 DEFAULT_MAX_BYTES = 150 * 1024 * 1024
 BATCH = 500
-CATEGORY_DE_DROIT = "A"
-CATEGORY_DEFAULT = "C"
+# A Répertoire spécifique fiche has no category.
+NO_CATEGORY = ""
 
 
 def import_fiches(
@@ -142,7 +140,8 @@ def _write(
             session.add(
                 RegisterEntry(
                     numero=fiche.numero,
-                    categorie=category_of(fiche),
+                    categorie=NO_CATEGORY,
+                    registre=Registre.RS,
                     autorite_legitime=None,
                     source=SOURCE_IMPORT,
                     created_at=now,
@@ -214,11 +213,6 @@ def statut_of(fiche: Fiche, now: datetime) -> tuple[RegisterStatus, str | None]:
 
 def _motif_retrait(what: str) -> str:
     return f"Retirée selon l'export de France compétences ({what})."
-
-
-def category_of(fiche: Fiche) -> str:
-    kind = str(fiche.content.get("type_enregistrement") or "").lower()
-    return CATEGORY_DE_DROIT if "de droit" in kind else CATEGORY_DEFAULT
 
 
 def _update(entry: RegisterEntry, values: dict[str, Any], now: datetime) -> bool:
