@@ -65,7 +65,7 @@ def db_engine(database_url: str) -> Iterator[Engine]:
     factory = make_session_factory(engine)
     with factory() as session:
         demo.create_accounts(session)
-        for folder in ("recensement", "retrait"):
+        for folder in ("recensement", "retrait", "enregistrement-rs", "retrait-rs"):
             deployment.deploy(session, definition.read_folder(PROCESSES / folder))
         session.commit()
     yield engine

@@ -30,33 +30,42 @@ REVIEWER_OF = {
     "recevabilite": "recevabilite@example.org",
     "rapporteur": "rapporteur@example.org",
     "commission": "commission@example.org",
+    "directeur_general": "directeur.general@example.org",
 }
 NAME_OF = {account.email: account.name for account in ACCOUNTS}
-_definitions = [
-    build_definition(read_folder(PROCESSES / name)) for name in ("recensement", "retrait")
-]
+# The Inventaire's procedures (the default), and France compétences' for the RS.
+INVENTAIRE = ("recensement", "retrait")
+RS = ("enregistrement-rs", "retrait-rs")
+_definitions = {name: build_definition(read_folder(PROCESSES / name)) for name in INVENTAIRE + RS}
 
 
-def _owner(task: str) -> ProcessDefinition:
-    """The process whose diagram has this task (recensement, or the retrait)."""
-    found = next((item for item in _definitions if item.task_spec(task) is not None), None)
+def _owner(task: str, processes: tuple[str, ...] = INVENTAIRE) -> ProcessDefinition:
+    """The process among `processes` whose diagram has this task."""
+    found = next(
+        (
+            _definitions[name]
+            for name in processes
+            if _definitions[name].task_spec(task) is not None
+        ),
+        None,
+    )
     assert found is not None, task
     return found
 
 
-def title_of(task: str) -> str:
-    return str(_owner(task).task_spec(task).bpmn_name)
+def title_of(task: str, processes: tuple[str, ...] = INVENTAIRE) -> str:
+    return str(_owner(task, processes).task_spec(task).bpmn_name)
 
 
-def form_of(task: str) -> FormDefinition:
-    definition = _owner(task)
+def form_of(task: str, processes: tuple[str, ...] = INVENTAIRE) -> FormDefinition:
+    definition = _owner(task, processes)
     form = definition.form_for(definition.task_spec(task))
     assert form is not None, task
     return form
 
 
-def role_of(task: str) -> str:
-    definition = _owner(task)
+def role_of(task: str, processes: tuple[str, ...] = INVENTAIRE) -> str:
+    definition = _owner(task, processes)
     rule = definition.lane_rule(definition.task_spec(task).lane)
     assert rule is not None
     return rule.role
@@ -90,9 +99,16 @@ def option_value(page_html: str, label: str) -> str:
 class Walker:
     """One dossier walked by the users of each lane, each in their own browser."""
 
-    def __init__(self, new_browser: Callable[[], Browser], organisation: str) -> None:
+    def __init__(
+        self,
+        new_browser: Callable[[], Browser],
+        organisation: str,
+        processes: tuple[str, ...] = INVENTAIRE,
+    ) -> None:
         self.new_browser = new_browser
         self.organisation = organisation
+        # The procedures the dossier's tasks belong to (the first one is filed by a submitter).
+        self.processes = processes
         self.browsers: dict[str, Browser] = {}
         self.dossier_id: int | None = None
         self.reference: str | None = None
@@ -116,9 +132,9 @@ class Walker:
     def step(self, task: str, data: dict[str, Any], timer: str | None = None) -> None:
         if timer is not None:
             self.pass_time(timer)
-        elif task == "saisir_demande":
-            self.deposer(data)
-        elif role_of(task) == "demandeur":
+        elif task in _definitions[self.processes[0]].depot_tasks():
+            self.deposer(data, task)
+        elif role_of(task, self.processes) == "demandeur":
             self.complete_as_demandeur(task, data)
         else:
             self.complete_as_reviewer(task, data)
@@ -136,16 +152,20 @@ class Walker:
         if has_pending_timer(sessions, self.dossier_id, element):
             pass_time_until(sessions, self.dossier_id, element)
 
-    def deposer(self, data: dict[str, Any]) -> None:
-        created = self.demandeur.post("/demandes/nouvelle", from_page="/demandes/")
+    def deposer(self, data: dict[str, Any], task: str = "saisir_demande") -> None:
+        created = self.demandeur.post(
+            "/demandes/nouvelle", {"processus": self.processes[0]}, from_page="/demandes/"
+        )
         assert created.status_code == 302
-        self.deposer_brouillon(location_id(created, r"/demandes/(\d+)/saisie"), data)
+        self.deposer_brouillon(location_id(created, r"/demandes/(\d+)/saisie"), data, task)
 
-    def deposer_brouillon(self, dossier_id: int, data: dict[str, Any]) -> None:
+    def deposer_brouillon(
+        self, dossier_id: int, data: dict[str, Any], task: str = "saisir_demande"
+    ) -> None:
         """Fill the filing form's pages of a draft dossier with `data` and file it (its dépôt)."""
         browser = self.demandeur
         self.dossier_id = dossier_id
-        form = form_of("saisir_demande")
+        form = form_of(task, self.processes)
         pages = list(form.pages)
         for index, page in enumerate(pages):
             url = f"/demandes/{self.dossier_id}/saisie/{page.id}"
@@ -166,7 +186,7 @@ class Walker:
     def complete_as_demandeur(self, task: str, data: dict[str, Any]) -> None:
         browser = self.demandeur
         page = browser.get(f"/demandes/{self.dossier_id}")
-        title = title_of(task)
+        title = title_of(task, self.processes)
         assert title in text_of(page), "the dossier page says what is expected"
         match = re.search(
             rf'href="(/demandes/{self.dossier_id}/taches/(\d+))"', page.get_data(as_text=True)
@@ -176,12 +196,12 @@ class Walker:
         shown = browser.get(url)
         assert shown.status_code == 200
         response = browser.post(
-            url, as_posted(form_of(task), data), content_type="multipart/form-data"
+            url, as_posted(form_of(task, self.processes), data), content_type="multipart/form-data"
         )
         assert response.status_code == 302, text_of(response)[:2000]
 
     def reviewer_for(self, task: str) -> str:
-        role = role_of(task)
+        role = role_of(task, self.processes)
         return self.rapporteur if role == "rapporteur" else REVIEWER_OF[role]
 
     def complete_as_reviewer(self, task: str, data: dict[str, Any]) -> None:
@@ -199,7 +219,7 @@ class Walker:
         assert claimed.status_code == 302
         shown = browser.get(url)
         assert "Vous avez pris en charge cette tâche." in text_of(shown)
-        posted = as_posted(form_of(task), data, shown.get_data(as_text=True))
+        posted = as_posted(form_of(task, self.processes), data, shown.get_data(as_text=True))
         response = browser.post(url, posted, content_type="multipart/form-data")
         assert response.status_code == 302, text_of(response)[:3000]
         if task == "designer_rapporteur":

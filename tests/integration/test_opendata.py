@@ -227,9 +227,9 @@ def test_status_category_and_dates_of_imported_fiches(session: Session) -> None:
     assert register["RS5568"].statut == "active"
     assert register["RS6232"].source == "import"
     assert register["RS6232"].autorite_legitime is None
-    # Registered « de droit » (an obligation): A; on request: C.
-    assert register["RS5719"].categorie == "A"
-    assert register["RS6547"].categorie == "C"
+    # Répertoire spécifique fiches: no category (none is invented), whatever their type.
+    assert register["RS5719"].categorie == "" and register["RS5719"].registre == "rs"
+    assert register["RS6547"].categorie == "" and register["RS6547"].registre == "rs"
     decision = register["RS6232"].date_decision
     assert decision is not None and moment_to_date(decision).isoformat() == "2023-01-25"
     assert register["RS5719"].date_decision is None  # the fiche has no DATE_DECISION
@@ -294,7 +294,7 @@ def test_csv_has_a_header_and_one_row_per_entry(session: Session) -> None:
     row = rows["RS6232"]
     assert row["intitule"].startswith("Repérage de l’amiante")
     assert row["statut"] == "Échue"
-    assert row["categorie"] == "C"
+    assert row["categorie"] == ""
     assert row["certificateurs"] == "ADXF2 | ADX FORMATION | ADX FORMATION"
     assert row["siret_certificateurs"] == "93905426800023 | 84210466300039 | 84210466300013"
     assert (row["date_decision"], row["date_fin_enregistrement"]) == ("2023-01-25", "2026-01-25")
@@ -305,7 +305,7 @@ def test_csv_has_a_header_and_one_row_per_entry(session: Session) -> None:
     assert row["voies_acces"] == "Formation continue | Candidature individuelle"
     # A cell a spreadsheet would run as a formula (« - Analyser… ») is kept as text.
     assert row["competences_attestees"].startswith("'- Analyser la commande")
-    assert rows["RS5719"]["categorie_libelle"] == "A – obligation réglementaire"
+    assert rows["RS5719"]["categorie_libelle"] == ""
 
 
 # --- an entry of our procedure ---------------------------------------------------------------

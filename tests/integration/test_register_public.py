@@ -99,7 +99,8 @@ def register(session: Session) -> dict[str, RegisterEntry]:
             session,
             "RS6232",
             "Repérage de l'amiante dans le domaine des navires",
-            categorie="C",
+            categorie="",
+            registre="rs",
             certifiers=[("ADX Formation", "44455566600077"), ("Marine Diagnostic", None)],
             content={
                 "competences_attestees": [
@@ -158,7 +159,7 @@ def test_search_by_a_word_of_the_title(client: FlaskClient, register: object) ->
     assert "1 certification trouvée" in page
     assert "Repérage de l'amiante dans le domaine des navires" in page
     assert "ADX Formation, Marine Diagnostic" in page
-    assert "Retirée" in page and "Catégorie C – utilité économique ou sociale" in page
+    assert "Retirée" in page and "Répertoire spécifique" in page
     assert "Décision du 25/01/2023" in page
 
 
@@ -352,7 +353,7 @@ def test_search_form_works_without_javascript(client: FlaskClient, register: obj
     assert 'value="amiante"' in body
     for name in ("categorie", "statut", "autorite", "tri"):
         assert f'<label class="fr-label" for="{name}">' in body
-    assert "<title>Recherche « amiante » – Registre de l'Inventaire – Inventaire</title>" in body
+    assert "<title>Recherche « amiante » – Registre des certifications – Inventaire</title>" in body
 
 
 # --- the index follows the register -------------------------------------------------------

@@ -8,7 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from engine.core.errors import Conflict, ExecutionError, FormInvalid, ScriptError
+from engine.core.errors import Conflict, ExecutionError, FormInvalid, NotFound, ScriptError
 from engine.core.models import RoleName, WorkItem, WorkItemStatus
 from engine.definitions.definition import definition_for, get_latest_version
 from engine.definitions.forms import FormDefinition, FormPage
@@ -28,6 +28,11 @@ from web.formrender import build_form_view
 from web.taskpage import PROCESS_FAILURE, Page, keep_process_failure, render_task, submit_task
 
 REQUEST_PROCESS = "recensement"
+# What a submitter may file, per process: the Inventaire's request, the RS's (France compétences).
+REQUEST_PROCESSES = {
+    "recensement": "Nouvelle demande",
+    "enregistrement-rs": "Nouvelle demande d'enregistrement au Répertoire spécifique",
+}
 
 
 @bp.get("/")
@@ -40,13 +45,25 @@ def index() -> str:
         "demandes/index.html",
         found=found,
         start_refusal=access.refusal_to_start(actor, definition),
+        requests=[(key, label) for key, label in REQUEST_PROCESSES.items() if _deployed(key)],
     )
+
+
+def _deployed(key: str) -> bool:
+    try:
+        get_latest_version(db(), key)
+    except NotFound:
+        return False
+    return True
 
 
 @bp.post("/nouvelle")
 @allowed(access.may_use_submitter_space)
 def create() -> Response:
-    instance = starting.start_instance(db(), current_actor(), REQUEST_PROCESS)
+    key = request.form.get("processus", REQUEST_PROCESS)
+    if key not in REQUEST_PROCESSES:
+        abort(404)
+    instance = starting.start_instance(db(), current_actor(), key)
     db().commit()
     flash("Votre demande est créée à l'état de brouillon.", "success")
     return redirect(url_for("demandes.saisie", instance_id=instance.id))
