@@ -70,6 +70,13 @@ DOSSIERS = (
     ("ajournement", 6, "ministere"),
     ("mandataire", 1, "certificateur"),
 )
+# The same for France compétences' Répertoire spécifique, filed by the certifier itself.
+RS_DOSSIERS = (
+    ("favorable", 1, "certificateur"),
+    ("favorable", 3, "certificateur"),
+    ("favorable", None, "certificateur"),
+    ("refus", None, "certificateur"),
+)
 
 
 def has_data(session: Session) -> bool:
@@ -105,20 +112,23 @@ def create_accounts(session: Session) -> dict[str, Organisation]:
 def load(session: Session, processes_dir: Path, store: documents.DocumentStore) -> int:
     """Create the demo; returns the number of dossiers created. The caller commits."""
     organisations = create_accounts(session)
-    folder = processes_dir / "recensement"
-    deploy(session, read_folder(folder), actor_id=None)
-    scenarios = {item.name: item for item in scenario.load_scenarios(folder)}
     count = 0
-    for name, steps, organisation_key in DOSSIERS:
-        played = scenarios.get(name)
-        if played is None:
+    for key, dossiers in (("recensement", DOSSIERS), ("enregistrement-rs", RS_DOSSIERS)):
+        folder = processes_dir / key
+        if not folder.is_dir():
             continue
-        organisation = organisations[organisation_key]
-        pick = scenario.actor_picker(session, organisation)
-        instance = scenario.start(session, organisation)
-        for step in played.steps[: steps if steps is not None else len(played.steps)]:
-            scenario.play_step(session, store, instance, step, pick)
-        count += 1
+        deploy(session, read_folder(folder), actor_id=None)
+        scenarios = {item.name: item for item in scenario.load_scenarios(folder)}
+        for name, steps, organisation_key in dossiers:
+            played = scenarios.get(name)
+            if played is None:
+                continue
+            organisation = organisations[organisation_key]
+            pick = scenario.actor_picker(session, organisation)
+            instance = scenario.start(session, organisation, key=key)
+            for step in played.steps[: steps if steps is not None else len(played.steps)]:
+                scenario.play_step(session, store, instance, step, pick)
+            count += 1
     if REGISTER_SAMPLE.is_file():  # absent from an installed package: the register starts empty
         import_fiches(session, REGISTER_SAMPLE)
     return count

@@ -18,6 +18,7 @@ README_ACCOUNTS = [
     "rapporteur@example.org",
     "rapporteur2@example.org",
     "commission@example.org",
+    "directeur.general@example.org",
     "proprietaire@example.org",
     "admin@example.org",
 ]
@@ -30,7 +31,7 @@ def test_demo_command_creates_accounts_and_dossiers(tmp_path: Path) -> None:
     environment = {"INVENTAIRE_DATABASE_URL": url, "INVENTAIRE_UPLOAD_DIR": str(tmp_path / "p")}
     result = CliRunner().invoke(main, ["demo"], env=environment)
     assert result.exit_code == 0, result.output
-    assert "Données de démonstration créées (12 dossiers," in result.output
+    assert "Données de démonstration créées (16 dossiers," in result.output
     again = CliRunner().invoke(main, ["demo"], env=environment)
     assert again.exit_code == 1 and "rien n'est créé" in again.output
 
@@ -44,7 +45,9 @@ def test_demo_command_creates_accounts_and_dossiers(tmp_path: Path) -> None:
     engine.dispose()
     # The recensed dossier is published and the emails of the steps played are in the outbox.
     assert "INV00001" in published
-    assert sum(numero.startswith("RS") for numero in published) == 8  # the real fiches
+    # The real fiches, and the RS registration the demo walked to its end.
+    assert sum(numero.startswith("RS") for numero in published) == 9
+    assert "RS90001" in published
     assert outbox
     assert {
         "Brouillon",
@@ -55,4 +58,6 @@ def test_demo_command_creates_accounts_and_dossiers(tmp_path: Path) -> None:
         "Recensée",
         "Refusée",
         "Irrecevable",
+        "Examen par la commission de la certification professionnelle",
+        "Enregistrée au Répertoire spécifique",
     } <= labels

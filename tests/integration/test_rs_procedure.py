@@ -215,3 +215,33 @@ def test_the_rs_procedure_is_offered_to_submitters(browser_factory: NewBrowser) 
     browser.login("mandataire@example.org")
     page = text_of(browser.get("/demandes/"))
     assert "Nouvelle demande d'enregistrement au Répertoire spécifique" in page
+
+
+@pytest.mark.parametrize(
+    ("key", "title", "scenario"),
+    [
+        (
+            "enregistrement-rs",
+            "Enregistrement au Répertoire spécifique",
+            "Avis conforme défavorable, puis refus motivé du directeur général",
+        ),
+        (
+            "retrait-rs",
+            "Retrait d'une certification du Répertoire spécifique",
+            "Retrait du Répertoire spécifique après les observations du certificateur",
+        ),
+    ],
+)
+def test_the_studio_runs_the_rs_scenarios(
+    browser: Browser, restore: None, key: str, title: str, scenario: str
+) -> None:
+    browser.login("proprietaire@example.org")
+    assert title in text_of(browser.get("/studio/"))
+    verdict = browser.client.post(
+        f"/studio/api/{key}/brouillon/verification",
+        headers={"X-CSRFToken": browser.csrf(f"/studio/{key}/")},
+    ).get_json()
+    assert verdict == {"deployable": True, "problems": []}
+    tried = text_of(browser.post(f"/studio/{key}/scenarios", from_page=f"/studio/{key}/"))
+    assert "Tous les scénarios passent" in tried
+    assert scenario in tried
