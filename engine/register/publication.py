@@ -60,8 +60,9 @@ def publish(session: Session, instance: Instance, data: dict[str, Any]) -> Regis
     )
     rs = data.get("registre") == Registre.RS
     content = public_content(filed, years, now)
-    if rs:
+    if rs:  # the certifier files itself: no autorité légitime, no mandate
         content["type_enregistrement"] = "Enregistrement sur demande"
+        content.pop("mandat", None)
     entry = RegisterEntry(
         numero=_rs_numero(session) if rs else f"INV{next_value(session, 'register'):05d}",
         registre=Registre.RS if rs else Registre.INVENTAIRE,
@@ -71,7 +72,7 @@ def publish(session: Session, instance: Instance, data: dict[str, Any]) -> Regis
         if rs
         else str(data.get("categorie_retenue") or filed.get("categorie") or "C")[:1],
         certificateurs={"certificateurs": _certifiers(filed, organisation)},
-        autorite_legitime=_legitimate_authority(organisation),
+        autorite_legitime=None if rs else _legitimate_authority(organisation),
         content=content,
         date_decision=now,
         debut_validite=now,

@@ -87,6 +87,8 @@ def test_a_certifier_registers_a_certification_through_its_four_users(
     assert "enregistrée au Répertoire spécifique par France compétences" in fiche
     assert "Commission nationale de la certification professionnelle" not in fiche
     assert "Type d'enregistrement Enregistrement sur demande" in fiche
+    # No autorité légitime nor mandate: the RS has none.
+    assert "Autorité légitime" not in fiche and "Mandat" not in fiche
     entry = session.scalar(select(RegisterEntry).where(RegisterEntry.numero == numero))
     assert entry is not None and entry.registre == "rs" and entry.categorie == ""
     assert entry.fin_validite is not None and entry.debut_validite is not None
