@@ -22,15 +22,14 @@ def fill_0008(engine: Engine) -> None:
     with engine.begin() as connection:
         connection.execute(
             moments(
-                "INSERT INTO register_entry (id, numero, intitule, categorie, certificateurs, "
+                "INSERT INTO register_entry (numero, intitule, categorie, certificateurs, "
                 "content, date_decision, statut, source, created_at, updated_at) "
-                "VALUES (:id, :numero, :intitule, :categorie, '{}', '{}', :decided, 'active', "
+                "VALUES (:numero, :intitule, :categorie, '{}', '{}', :decided, 'active', "
                 ":source, :decided, :decided)",
                 "decided",
             ),
             [
                 {
-                    "id": 1,
                     "numero": "RS5719",
                     "intitule": "Premiers secours en équipe",
                     "categorie": "A",
@@ -38,7 +37,6 @@ def fill_0008(engine: Engine) -> None:
                     "decided": DECIDED,
                 },
                 {
-                    "id": 2,
                     "numero": "INV00001",
                     "intitule": "Habilitation électrique",
                     "categorie": "B",
