@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from bench import database
 from bench.report import Report, progress
 from engine.core.models import RegisterEntry
+from engine.register.filing import certifiers_of
 from engine.register.opendata.export import export_csv, export_xml
 from engine.register.opendata.importer import NO_CATEGORY, entry_values
 from engine.register.opendata.reading import Fiche, read_fiche
@@ -145,15 +146,7 @@ def _published() -> list[dict[str, Any]]:
             {
                 "intitule": filed["intitule"],
                 "categorie": filed.get("categorie", "C"),
-                "certificateurs": {
-                    "certificateurs": [
-                        {
-                            "siret": filed.get("siret_certificateur") or "13002526500013",
-                            "nom": filed["certificateurs"],
-                            "etat": "Actif",
-                        }
-                    ]
-                },
+                "certificateurs": {"certificateurs": certifiers_of(filed)},
                 "autorite_legitime": "CPNE de la métallurgie",
                 "content": public_content(filed, 5, now),
                 "date_decision": now,

@@ -42,6 +42,7 @@ from engine.definitions.definition import definition_for, get_latest_version
 from engine.emails import notifications
 from engine.jobs import JobKind, NewJob
 from engine.jobs.api import JobRun
+from engine.register.filing import certifier_fields
 from engine.register.opendata.fiche import moment_to_date
 from engine.register.publication import dossier_values, publish
 from engine.workflow import access
@@ -281,14 +282,11 @@ def prefill(
     values = dossier_values(session, entry.instance_id) if entry.instance_id else {}
     if not values:
         certifiers = (entry.certificateurs or {}).get("certificateurs", [])
-        values = dict(entry.content or {}) | {
-            "intitule": entry.intitule,
-            "categorie": entry.categorie,
-            "certificateurs": ", ".join(str(c.get("nom", "")) for c in certifiers if c.get("nom")),
-            "siret_certificateur": next(
-                (str(c["siret"]) for c in certifiers if c.get("siret")), None
-            ),
-        }
+        values = (
+            dict(entry.content or {})
+            | {"intitule": entry.intitule, "categorie": entry.categorie}
+            | certifier_fields(certifiers if isinstance(certifiers, list) else [])
+        )
     return {name: value for name, value in values.items() if name in names and value is not None}
 
 

@@ -22,7 +22,14 @@ from engine.core.models import (
 )
 from engine.definitions.definition import definition_for
 from engine.definitions.rules import process_rules
-from engine.register.opendata.fiche import JURY_LABELS, JURY_OF_WAY, moment_to_date
+from engine.register.filing import (
+    certifiers_of,
+    juries_of,
+    mandating_authority,
+    partners_of,
+    promotions_of,
+    validity_of,
+)
 
 CATEGORY_LABELS = {
     "A": "A – obligation réglementaire",
@@ -33,10 +40,11 @@ CATEGORY_LABELS = {
 # import of their fiches never meets one of ours; a number already taken is skipped.
 RS_NUMBERS_FROM = 90000
 _CODES = re.compile(r"[,;\s]+")
-_NAMES = re.compile(r"[;\n]+")
+TYPE_ENREGISTREMENT = "Enregistrement sur demande"  # every recensement answers a demande
 PUBLIC_FIELDS = (
     "objectifs_contexte",
     "competences_attestees",
+    "niveau_maitrise_competences",
     "modalites_evaluation",
     "prerequis",
     "voies_acces",
@@ -59,7 +67,10 @@ def publish(session: Session, instance: Instance, data: dict[str, Any]) -> Regis
         session.get(Organisation, instance.organisation_id) if instance.organisation_id else None
     )
     rs = data.get("registre") == Registre.RS
-    content = public_content(filed, years, now)
+    categorie = (
+        "" if rs else str(data.get("categorie_retenue") or filed.get("categorie") or "C")[:1]
+    )
+    content = public_content(filed, years, now, categorie=categorie)
     if rs:  # the certifier files itself: no autorité légitime, no mandate
         content["type_enregistrement"] = "Enregistrement sur demande"
         content.pop("mandat", None)
@@ -68,11 +79,11 @@ def publish(session: Session, instance: Instance, data: dict[str, Any]) -> Regis
         registre=Registre.RS if rs else Registre.INVENTAIRE,
         intitule=str(filed.get("intitule") or instance.title)[:500],
         # The Répertoire spécifique has no category.
-        categorie=""
-        if rs
-        else str(data.get("categorie_retenue") or filed.get("categorie") or "C")[:1],
+        categorie=categorie,
         certificateurs={"certificateurs": _certifiers(filed, organisation)},
-        autorite_legitime=None if rs else _legitimate_authority(organisation),
+        autorite_legitime=None
+        if rs
+        else _legitimate_authority(organisation, mandating_authority(filed)),
         content=content,
         date_decision=now,
         debut_validite=now,
@@ -104,48 +115,49 @@ def _chain_renewal(session: Session, entry: RegisterEntry, renewed: object) -> N
     entry.precedente_id = previous.id if previous is not None else None
 
 
-def public_content(filed: dict[str, Any], years: int, now: datetime) -> dict[str, Any]:
+def public_content(
+    filed: dict[str, Any], years: int, now: datetime, *, categorie: str | None = None
+) -> dict[str, Any]:
     """What the register shows of a dossier, under the keys of an open-data fiche
-    (engine/opendata/fiche.py), so that an entry exports as a complete FICHE."""
+    (register/opendata/fiche.py), so that an entry exports as a complete FICHE. A question the
+    form never asked (partial validation…) gets no value: the fiche then has no element for it.
+    The dates follow the type: an *enregistrement sur demande* has a DATE_DECISION, no
+    DATE_EFFET nor DATE_DE_PUBLICATION (as France compétences' fiches of that type)."""
     content: dict[str, Any] = {key: filed[key] for key in PUBLIC_FIELDS if filed.get(key)}
     for key in ("codes_rome", "formacodes", "codes_nsf"):
         if key in content:
             content[key] = [{"code": code} for code in _CODES.split(str(content[key])) if code]
-    ways = filed.get("voies_acces")
-    juries = {JURY_OF_WAY[way] for way in ways or () if way in JURY_OF_WAY}
-    return content | {
-        "mandat": bool(filed.get("depot_par_mandataire")),
-        "etat_fiche": "Publiée",
-        "type_enregistrement": "Enregistrement sur demande",
-        "existence_partenaires": False,
-        "validation_partielle": False,
-        "duree_enregistrement": years,
-        "date_de_publication": moment_to_date(now).isoformat(),
-        # Apprenticeship has no SI_JURY_* element in the Répertoire spécifique's fiche.
-        **{tag.lower(): {"actif": tag in juries} for tag in JURY_LABELS},
-    }
+    regulation = filed.get("texte_reglementaire")
+    if (categorie or filed.get("categorie")) == "A" and isinstance(regulation, str):
+        content["reglementations_activites"] = regulation.strip()
+    if isinstance(filed.get("existence_partenaires"), bool):
+        content["existence_partenaires"] = filed["existence_partenaires"]
+    partners, promotions = partners_of(filed), promotions_of(filed)
+    if partners:
+        content["partenaires"] = partners
+    if promotions:
+        content["statistiques_promotions"] = promotions
+    return (
+        content
+        | validity_of(filed)
+        | {
+            "mandat": bool(filed.get("depot_par_mandataire")),
+            "type_enregistrement": TYPE_ENREGISTREMENT,
+            "duree_enregistrement": years,
+            # Apprenticeship has no SI_JURY_* element in the fiche: the form does not offer it.
+            **juries_of(filed),
+        }
+    )
 
 
 def _certifiers(filed: dict[str, Any], organisation: Organisation | None) -> list[dict[str, Any]]:
-    """Every certifier named on the form (one per line or separated by « ; »), active; the
-    SIRET given goes to the first, else a mandated certifier's own SIRET to its own name."""
-    names = [name.strip() for name in _NAMES.split(str(filed.get("certificateurs") or ""))]
-    certifier = (
-        organisation
-        if organisation is not None and organisation.kind == OrganisationKind.CERTIFICATEUR
-        else None
-    )
-    if not any(names) and certifier is not None:
-        names = [certifier.name]
-    items: list[dict[str, Any]] = [{"nom": name, "etat": "Actif"} for name in names if name]
-    siret = str(filed.get("siret_certificateur") or "").strip()
-    if items and siret:
-        items[0] = {"siret": siret} | items[0]
-    elif certifier is not None and certifier.siret:
-        for index, item in enumerate(items):
-            if item["nom"].casefold() == certifier.name.casefold():
-                items[index] = {"siret": certifier.siret} | item
-    return items
+    """Every certifier named on the form with its own SIRET; none named: the mandated
+    certifier that filed, with its SIRET."""
+    items = certifiers_of(filed)
+    if items or organisation is None or organisation.kind != OrganisationKind.CERTIFICATEUR:
+        return items
+    siret = {"siret": organisation.siret} if organisation.siret else {}
+    return [siret | {"nom": organisation.name, "etat": "Actif"}]
 
 
 def dossier_values(session: Session, instance_id: int) -> dict[str, Any]:
@@ -159,11 +171,15 @@ def dossier_values(session: Session, instance_id: int) -> dict[str, Any]:
     return values
 
 
-def _legitimate_authority(organisation: Organisation | None) -> str | None:
+def _legitimate_authority(organisation: Organisation | None, mandant: str | None) -> str | None:
+    """Who asked: the authority a mandated certifier named for this request (else, for a
+    dossier filed before the form asked, the one its organisation records), or the filer."""
     if organisation is None:
-        return None
-    if organisation.kind == OrganisationKind.CERTIFICATEUR and organisation.mandant is not None:
-        return f"{organisation.mandant.name} (mandat donné à {organisation.name})"
+        return mandant
+    if organisation.kind == OrganisationKind.CERTIFICATEUR:
+        mandant = mandant or (organisation.mandant.name if organisation.mandant else None)
+        if mandant:
+            return f"{mandant} (mandat donné à {organisation.name})"
     return organisation.name
 
 

@@ -270,14 +270,17 @@ def test_retiree_when_the_export_says_so(session: Session, tmp_path: Path) -> No
     assert exported["RS9003"].findtext("ACTIF") == "Oui"
 
 
-def test_elements_we_do_not_keep_are_reported(session: Session, tmp_path: Path) -> None:
+def test_elements_we_do_not_model_are_kept_and_reported(session: Session, tmp_path: Path) -> None:
     extra = "<CORRESPONDANCES><CORRESPONDANCE>RS1</CORRESPONDANCE></CORRESPONDANCES>"
     report = imported(session, write_export(tmp_path, fiche("RS9001", extra=extra)))
     assert report.created == 1
-    assert dict(report.ignored_elements) == {"CORRESPONDANCES": 1}
+    assert dict(report.kept_elements) == {"CORRESPONDANCES": 1}
+    assert not report.ignored_elements
     assert summary(report)[-1] == (
-        "Éléments non repris dans le registre : CORRESPONDANCES (1 fiche)."
+        "Éléments gardés tels quels, sans être affichés, et réexportés : CORRESPONDANCES (1 fiche)."
     )
+    exported = fiches_by_numero(exported_xml(session))["RS9001"]
+    assert exported.findtext("CORRESPONDANCES/CORRESPONDANCE") == "RS1"
 
 
 # --- CSV -------------------------------------------------------------------------------------
@@ -341,7 +344,8 @@ def test_an_entry_published_by_the_procedure_exports_as_a_fiche(
     assert element.findtext("ETAT_FICHE") == "Publiée"
     assert element.findtext("ACTIF") == "Oui"
     assert element.findtext("DATE_DECISION") == today
-    assert element.findtext("DATE_DE_PUBLICATION") == today
+    # Fiches « sur demande » of France compétences have neither (RS6232 of the sample).
+    assert element.find("DATE_DE_PUBLICATION") is None and element.find("DATE_EFFET") is None
     assert element.findtext("DUREE_ENREGISTREMENT") == "5"
     assert element.findtext("DATE_FIN_ENREGISTREMENT") == today[:6] + str(int(today[6:]) + 5)
     assert element.findtext("TYPE_ENREGISTREMENT") == "Enregistrement sur demande"
@@ -371,7 +375,10 @@ def test_an_entry_published_by_the_procedure_exports_as_a_fiche(
 
     row = next(row for row in exported_csv(session) if row["numero"] == entry.numero)
     assert row["categorie"] == "B"
-    assert "mandat donné à" in row["autorite_legitime"]
+    assert row["autorite_legitime"] == (
+        "Commission paritaire nationale de l'emploi du bâtiment "
+        "(mandat donné à Certif'Pro Formation)"
+    )
     assert row["modalites_evaluation"].startswith("Test théorique")
 
     # Our own export imported back: the procedure's entry is never replaced by an import.

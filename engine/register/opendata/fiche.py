@@ -13,6 +13,12 @@ sample `rs-open-data-sample.xml`), each with its shape and where a register entr
   `prerequis`, FORMACODES → `formacodes`, CODES_NSF → `codes_nsf`, CODES_ROME → `codes_rome`;
   the others are the element's name in lower case (OBJECTIFS_CONTEXTE → `objectifs_contexte`).
 
+An element of the format that none of these models (CORRESPONDANCES, CCN_1, CODES_IDCC,
+SI_JURY_CA…), or a child we do not model inside a group (NOM_COMMERCIAL in a CERTIFICATEUR), is
+kept as it came: its XML under `RAW_KEY` (of `content`, or of the group's dict), each with the
+tag of the modelled element it followed (`RAW_AFTER`, "" for the first), so that the export writes
+it back where the format puts it.
+
 Values in `content`: text as it is in the file, JJ/MM/AAAA dates as ISO text (AAAA-MM-JJ),
 Oui/Non as booleans, counts as integers, repeated groups (FORMACODES/FORMACODE…) as lists of
 small dicts keyed by the `Field.key` of each child, single groups (SI_JURY_FI…) as one dict.
@@ -31,6 +37,8 @@ from enum import StrEnum
 from engine.core.clock import PARIS, as_utc
 
 VERSION_FLUX = "4.1"
+RAW_KEY = "autres_elements"  # [{"apres": tag, "xml": "<TAG>…</TAG>"}…]
+RAW_AFTER, RAW_XML = "apres", "xml"
 OUI, NON = "Oui", "Non"
 
 
@@ -186,6 +194,8 @@ ELEMENTS: tuple[Element, ...] = (
     Element("DATE_DERNIER_JO", "date_dernier_jo", Kind.DATE),
     Element("DATE_DECISION", "decision_at", Kind.DATE, store=Store.COLUMN),
     Element("DUREE_ENREGISTREMENT", "duree_enregistrement", Kind.INT),
+    # The certification's validity for its holders, in years (text: kept as written).
+    Element("DUREE_VALIDITE", "duree_validite"),
     Element(
         "STATISTIQUES_PROMOTIONS",
         "statistiques_promotions",
@@ -201,6 +211,7 @@ ELEMENTS: tuple[Element, ...] = (
     Element("TYPE_ENREGISTREMENT", "type_enregistrement"),
     Element("OBJECTIFS_CONTEXTE", "objectifs_contexte"),
     Element("NIVEAU_MAITRISE_COMPETENCES", "niveau_maitrise_competences"),
+    Element("MODALITES_RENOUVELLEMENT", "modalites_renouvellement"),
     Element("VALIDATION_PARTIELLE", "validation_partielle", Kind.BOOL),
     Element("ACTIF", "status", Kind.BOOL, store=Store.STATUS),
     Element("PREREQUIS_ENTREE_FORMATION", "prerequis_entree_formation"),

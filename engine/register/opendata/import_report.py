@@ -35,6 +35,8 @@ class ImportReport:
     links: int = 0  # precedente_id resolved by this import
     # Paths of the elements we do not keep → in how many fiches they appeared.
     ignored_elements: Counter[str] = field(default_factory=Counter)
+    # Paths of the elements we do not model, kept as they came (exported back).
+    kept_elements: Counter[str] = field(default_factory=Counter)
 
     @property
     def imported(self) -> int:
@@ -60,6 +62,12 @@ def summary(report: ImportReport) -> list[str]:
     if report.skipped:
         lines.append("Fiches ignorées :")
         lines.extend(f"  {skipped.message}" for skipped in report.skipped)
+    if report.kept_elements:
+        kept = ", ".join(
+            f"{path} ({_count(count, 'fiche', 'fiches')})"
+            for path, count in sorted(report.kept_elements.items())
+        )
+        lines.append(f"Éléments gardés tels quels, sans être affichés, et réexportés : {kept}.")
     if report.ignored_elements:
         kept_out = ", ".join(
             f"{path} ({_count(count, 'fiche', 'fiches')})"

@@ -1,7 +1,8 @@
 """Reading one `<FICHE>` of France compétences' open-data export (fiche.py says where each
 element goes): `read_fiche` turns it into the values of a register entry, refusing what is not
 valid (`FicheInvalid` names the element and says why, in French). An empty element counts as
-absent.
+absent. An element we do not model is kept as it came, with the element it followed
+(fiche.RAW_KEY), so that writing the fiche gives it back.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from lxml import etree
 from engine.register.opendata.fiche import (
     BY_TAG,
     ELEMENTS,
+    RAW_AFTER,
+    RAW_KEY,
+    RAW_XML,
     Element,
     Field,
     Kind,
@@ -55,6 +59,7 @@ class Fiche:
     actif: bool | None
     content: dict[str, Any]
     ignored: tuple[str, ...] = ()  # paths of the elements we do not keep
+    kept: tuple[str, ...] = ()  # paths of the elements kept as they came (not modelled)
 
     @property
     def anciennes(self) -> list[str]:
@@ -75,16 +80,21 @@ def read_fiche(element: etree._Element) -> Fiche:
     """The values of a `<FICHE>`; raises FicheInvalid on the first element at fault."""
     values: dict[str, Any] = {}
     ignored: list[str] = []
+    kept: list[str] = []
+    raw: list[dict[str, str]] = []
+    after = ""
     for child in element:
         if not isinstance(child.tag, str):
             continue  # comments and processing instructions
         spec = BY_TAG.get(child.tag)
         if spec is None:
-            ignored.append(child.tag)
+            raw.append(_raw(child, after))
+            kept.append(child.tag)
             continue
+        after = spec.tag
         if spec.tag in values:
             raise FicheInvalid(spec.tag, "l'élément apparaît plusieurs fois dans la fiche")
-        value = _read_element(spec, child, ignored)
+        value = _read_element(spec, child, ignored, kept)
         if value is not None:
             values[spec.tag] = value
 
@@ -105,6 +115,8 @@ def read_fiche(element: etree._Element) -> Fiche:
     for spec in ELEMENTS:
         if spec.store == Store.CONTENT and spec.tag in values:
             content[spec.key] = values[spec.tag]
+    if raw:
+        content[RAW_KEY] = raw
     return Fiche(
         numero=numero,
         intitule=intitule,
@@ -115,16 +127,19 @@ def read_fiche(element: etree._Element) -> Fiche:
         actif=values.get("ACTIF"),
         content=content,
         ignored=tuple(ignored),
+        kept=tuple(kept),
     )
 
 
-def _read_element(spec: Element, element: etree._Element, ignored: list[str]) -> Any:
+def _read_element(
+    spec: Element, element: etree._Element, ignored: list[str], kept: list[str]
+) -> Any:
     if spec.is_leaf:
         if _has_children(element):
             raise FicheInvalid(spec.tag, "une valeur simple est attendue, pas des sous-éléments")
         return _leaf(spec.tag, spec.kind, element.text)
     if spec.item is None:
-        return _group(spec.tag, spec.fields, element, ignored) or None
+        return _group(spec.tag, spec.fields, element, kept) or None
     items: list[Any] = []
     for child in element:
         if not isinstance(child.tag, str):
@@ -133,7 +148,7 @@ def _read_element(spec: Element, element: etree._Element, ignored: list[str]) ->
             ignored.append(f"{spec.tag}/{child.tag}")
             continue
         path = f"{spec.tag}/{spec.item}"
-        group = _group(path, spec.fields, child, ignored)
+        group = _group(path, spec.fields, child, kept)
         if spec.flat:
             value = group.get(spec.fields[0].key)
             if value is not None:
@@ -144,17 +159,21 @@ def _read_element(spec: Element, element: etree._Element, ignored: list[str]) ->
 
 
 def _group(
-    path: str, fields: tuple[Field, ...], element: etree._Element, ignored: list[str]
+    path: str, fields: tuple[Field, ...], element: etree._Element, kept: list[str]
 ) -> dict[str, Any]:
     by_tag = {item.tag: item for item in fields}
     group: dict[str, Any] = {}
+    raw: list[dict[str, str]] = []
+    after = ""
     for child in element:
         if not isinstance(child.tag, str):
             continue
         item = by_tag.get(child.tag)
         if item is None:
-            ignored.append(f"{path}/{child.tag}")
+            raw.append(_raw(child, after))
+            kept.append(f"{path}/{child.tag}")
             continue
+        after = item.tag
         child_path = f"{path}/{child.tag}"
         if item.key in group:
             raise FicheInvalid(child_path, "l'élément apparaît plusieurs fois dans son groupe")
@@ -163,7 +182,15 @@ def _group(
         value = _leaf(child_path, item.kind, child.text)
         if value is not None:
             group[item.key] = value
+    if raw:
+        group[RAW_KEY] = raw
     return group
+
+
+def _raw(element: etree._Element, after: str) -> dict[str, str]:
+    """An element we do not model, as it came, and the modelled element it followed."""
+    xml = etree.tostring(element, encoding="unicode", with_tail=False)
+    return {RAW_AFTER: after, RAW_XML: xml}
 
 
 def _leaf(path: str, kind: Kind, text: str | None) -> Any:

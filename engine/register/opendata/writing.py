@@ -1,6 +1,13 @@
 """Writing the `<FICHE>` of a register entry, published by our procedure or imported, its
 elements in the export's order (fiche.py). Reading a fiche (reading.py) then writing it gives
-back the same value for every element `fiche.ELEMENTS` keeps.
+back every element and value: those `fiche.ELEMENTS` models, and the others kept as they came,
+written back after the element they followed.
+
+An entry of ours says what a real fiche of its TYPE_ENREGISTREMENT says: an *enregistrement sur
+demande* has a DATE_DECISION and no DATE_EFFET nor DATE_DE_PUBLICATION; an *enregistrement de
+droit* the reverse. Its ID_FICHE is taken in a range France compétences' numbering (a few tens
+of thousands) never reaches, so it never equals an imported fiche's. A withdrawn entry of ours
+is no longer *Publiée*.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from lxml import etree
 from engine.core.models import RegisterStatus
 from engine.register.opendata.entry import (
     CODE_KEYS,
+    SOURCE_IMPORT,
     EntryData,
     anciennes_of,
     codes_of,
@@ -25,6 +33,10 @@ from engine.register.opendata.entry import (
 from engine.register.opendata.fiche import (
     BY_TAG,
     ELEMENTS,
+    FICHE_ORDER,
+    RAW_AFTER,
+    RAW_KEY,
+    RAW_XML,
     Element,
     Kind,
     format_bool,
@@ -35,6 +47,16 @@ from engine.register.opendata.fiche import (
 )
 
 ETAT_PUBLIEE = "Publiée"
+ETAT_RETIREE = "Dépubliée/Archivée"  # France compétences' word for a fiche no longer published
+OWN_ID_FICHE_BASE = 9_000_000_000  # ID_FICHE of an entry of ours: this + its id
+SUR_DEMANDE = "Enregistrement sur demande"
+# The dates a fiche of each TYPE_ENREGISTREMENT carries (the others it has not).
+DATES_OF_TYPE = {
+    SUR_DEMANDE: frozenset({"DATE_DECISION"}),
+    "Enregistrement de droit": frozenset({"DATE_EFFET", "DATE_DE_PUBLICATION"}),
+}
+TYPED_DATES = frozenset().union(*DATES_OF_TYPE.values())
+_RAW_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 
 
 def write_fiche(entry: EntryData) -> etree._Element:
@@ -66,7 +88,35 @@ def write_fiche(entry: EntryData) -> etree._Element:
                     fiche.remove(group)
         elif value.__class__ is list:
             _write_items(fiche, BY_TAG[tag], value)
+    raw = content.get(RAW_KEY)
+    if raw.__class__ is list and raw:
+        _put_raw(fiche, raw, _ORDER)
     return fiche
+
+
+_ORDER = {tag: index for index, tag in enumerate(FICHE_ORDER)}
+
+
+def _put_raw(parent: etree._Element, raw: list[Any], order: dict[str, int]) -> None:
+    """The elements kept as they came, each after the element it followed (`order` ranks the
+    parent's modelled children; "" is before them all): where the format puts it."""
+    ranked = [(order.get(child.tag, -1), 0, index, child) for index, child in enumerate(parent)]
+    for index, item in enumerate(raw):
+        element = _raw_element(item)
+        if element is not None:
+            ranked.append((order.get(str(item.get(RAW_AFTER) or ""), -1), 1, index, element))
+    ranked.sort(key=lambda rank: rank[:3])
+    for _order, _kind, _index, child in ranked:
+        parent.append(child)  # appending a child moves it: the parent ends in this order
+
+
+def _raw_element(item: Any) -> etree._Element | None:
+    if not isinstance(item, dict) or not isinstance(item.get(RAW_XML), str):
+        return None
+    try:
+        return etree.fromstring(item[RAW_XML], _RAW_PARSER)
+    except etree.XMLSyntaxError:
+        return None  # an export never fails on a value written by hand
 
 
 Plan = tuple[tuple[str, str, "Reader | None", Kind, "Fields", str | None], ...]
@@ -91,17 +141,46 @@ def _codes_reader(key: str) -> Reader:
     return lambda _entry, content: codes_of(content, key)
 
 
+def _id_fiche(entry: EntryData, content: dict[str, Any]) -> str | None:
+    if entry.source == SOURCE_IMPORT:
+        return content.get("id_fiche")  # as it came, or none
+    return str(OWN_ID_FICHE_BASE + entry.id)
+
+
+def _etat_fiche(entry: EntryData, content: dict[str, Any]) -> str:
+    stored = content.get("etat_fiche")
+    if entry.source == SOURCE_IMPORT and stored:
+        return str(stored)
+    return ETAT_RETIREE if entry.statut == RegisterStatus.RETIREE else ETAT_PUBLIEE
+
+
+def _typed_date(tag: str, read: Reader) -> Reader:
+    """A date an entry of ours carries only when fiches of its type do (imported: as came)."""
+
+    def value(entry: EntryData, content: dict[str, Any]) -> Any:
+        if entry.source != SOURCE_IMPORT:
+            kind = str(content.get("type_enregistrement") or SUR_DEMANDE)
+            if tag not in DATES_OF_TYPE.get(kind, TYPED_DATES):
+                return None
+        return read(entry, content)
+
+    return value
+
+
 # Elements whose value is not content[spec.key] as it is.
 _FROM_ENTRY: dict[str, Reader] = {
-    "ID_FICHE": lambda entry, content: content.get("id_fiche") or str(entry.id),
+    "ID_FICHE": _id_fiche,
     "NUMERO_FICHE": lambda entry, _content: entry.numero,
     "INTITULE": lambda entry, _content: entry.intitule,
-    "ETAT_FICHE": lambda _entry, content: content.get("etat_fiche") or ETAT_PUBLIEE,
+    "ETAT_FICHE": _etat_fiche,
     "ANCIENNES_CERTIFICATIONS": lambda entry, _content: anciennes_of(entry),
     "NOUVELLES_CERTIFICATIONS": lambda entry, _content: nouvelles_of(entry),
     "CERTIFICATEURS": lambda entry, _content: (entry.certificateurs or {}).get("certificateurs"),
-    "DATE_DECISION": lambda entry, _content: _date_of(entry.date_decision),
-    "DATE_EFFET": lambda entry, _content: _date_of(entry.debut_validite),
+    "DATE_DECISION": _typed_date("DATE_DECISION", lambda e, _c: _date_of(e.date_decision)),
+    "DATE_EFFET": _typed_date("DATE_EFFET", lambda e, _c: _date_of(e.debut_validite)),
+    "DATE_DE_PUBLICATION": _typed_date(
+        "DATE_DE_PUBLICATION", lambda _e, content: content.get("date_de_publication")
+    ),
     "DATE_FIN_ENREGISTREMENT": lambda entry, _content: _date_of(entry.fin_validite),
     "ACTIF": lambda entry, _content: entry.statut == RegisterStatus.ACTIVE,
     "DUREE_ENREGISTREMENT": lambda entry, _content: duration_of(entry),
@@ -155,6 +234,9 @@ def _write_fields(parent: etree._Element, fields: Fields, values: dict[str, Any]
             child.text = text
         except ValueError:  # a character XML cannot carry (a control character typed by hand)
             child.text = xml_text(text)
+    raw = values.get(RAW_KEY)
+    if raw.__class__ is list and raw:
+        _put_raw(parent, raw, {field[1]: index for index, field in enumerate(fields)})
 
 
 def _leaf_text(kind: Kind, value: Any) -> str | None:
