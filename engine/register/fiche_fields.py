@@ -25,6 +25,8 @@ FIELD_LABELS = {
     "reglementations_activites": "Réglementation d'activités",
     "existence_partenaires": "Partenaires",
     "partenaires": "Organismes partenaires",
+    "duree_validite": "Durée de validité pour le titulaire (années)",
+    "modalites_renouvellement": "Modalités de renouvellement pour le titulaire",
     "abrege": "Abrégé",
     "nomenclature_europe": "Niveau dans la nomenclature européenne",
     "type_enregistrement": "Type d'enregistrement",
@@ -60,6 +62,7 @@ NOT_FIELDS = {
     "id_fiche",
     "etat_fiche",
     "status",
+    "autres_elements",  # elements of an imported fiche kept as they came (XML), not shown
 }
 # Labels of the keys inside grouped values (a jury, a partner, a promotion's figures).
 PART_LABELS = {
@@ -77,6 +80,12 @@ PART_LABELS = {
     "date_publication_jo": "Publié au Journal officiel le",
     "annee": "Année",
     "nombre_certifies": "Nombre de certifiés",
+}
+# Coded values of the fiche's groups, in words (HABILITATION_PARTENAIRE).
+VALUE_LABELS = {
+    "HABILITATION_FORMER": "préparer à la certification",
+    "HABILITATION_ORGANISER": "organiser l'évaluation",
+    "HABILITATION_ORGA_FORM": "préparer à la certification et organiser l'évaluation",
 }
 # Groups read as "code – libellé" (FORMACODE, ROME, NSF, ABREGE…).
 CODE_PARTS = {"code", "libelle", "intitule", "numero"}
@@ -127,7 +136,12 @@ def _ways(content: dict[str, Any]) -> FicheField | None:
     label = FIELD_LABELS["voies_acces"]
     ways = content.get("voies_acces")
     if isinstance(ways, list):
-        named = tuple(WAY_LABELS.get(str(way), str(way)) for way in ways if way)
+        juries = {way: content.get(key) for key, way in JURY_WAYS.items()}
+        named = tuple(
+            WAY_LABELS.get(str(way), str(way)) + _jury_text(juries.get(str(way)))
+            for way in ways
+            if way
+        )
         return FicheField("voies_acces", label, items=named) if named else None
     if isinstance(ways, str):
         return _field("voies_acces", label, ways)
@@ -135,9 +149,13 @@ def _ways(content: dict[str, Any]) -> FicheField | None:
     for key, way in JURY_WAYS.items():
         jury = content.get(key)
         if isinstance(jury, dict) and jury.get("actif") is True:
-            composition = _scalar(jury.get("composition"))
-            items.append(WAY_LABELS[way] + (f" – jury : {composition}" if composition else ""))
+            items.append(WAY_LABELS[way] + _jury_text(jury))
     return FicheField("voies_acces", label, items=tuple(items)) if items else None
+
+
+def _jury_text(jury: Any) -> str:
+    composition = _scalar(jury.get("composition")) if isinstance(jury, dict) else ""
+    return f" – jury : {composition}" if composition else ""
 
 
 def code_fields(content: Any) -> tuple[FicheField, ...]:
@@ -199,5 +217,6 @@ def _scalar(value: Any) -> str:
     if isinstance(value, str) and (date := ISO_DATE.fullmatch(value.strip())):
         return f"{date[3]}/{date[2]}/{date[1]}"  # imported dates are kept as AAAA-MM-JJ
     if isinstance(value, str | int | float):
-        return str(value).strip()
+        text = str(value).strip()
+        return VALUE_LABELS.get(text, text)
     return ""

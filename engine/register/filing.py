@@ -17,11 +17,6 @@ HABILITATIONS = {
     "évaluer": "HABILITATION_ORGANISER",
     "préparer et évaluer": "HABILITATION_ORGA_FORM",
 }
-HABILITATION_LABELS = {
-    "HABILITATION_FORMER": "Préparer à la certification",
-    "HABILITATION_ORGANISER": "Organiser l'évaluation",
-    "HABILITATION_ORGA_FORM": "Préparer à la certification et organiser l'évaluation",
-}
 _YEAR_LINE = re.compile(r"^\s*(\d{4})\s*:\s*(\d{1,7})\s*$")
 _OLD_NAMES = re.compile(r"[;\n]+")
 
