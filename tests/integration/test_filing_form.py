@@ -24,7 +24,9 @@ from tests.walk import Walker, as_posted, form_of
 
 NewBrowser = Callable[[], Browser]
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "rs-open-data-sample.xml"
-DECLARATION = "Je certifie exactes les informations de cette demande et conformes les pièces jointes"
+DECLARATION = (
+    "Je certifie exactes les informations de cette demande et conformes les pièces jointes"
+)
 
 
 def published(new_browser: NewBrowser, name: str) -> tuple[Walker, str]:
@@ -97,7 +99,12 @@ def test_the_published_fiche_says_what_the_form_asked(
         for p in fiche.iterfind("PARTENAIRES/PARTENAIRE")
     ]
     assert partners == [
-        ("Centre de formation Exemple Électricité", "52345678900039", "HABILITATION_FORMER", "Actif"),
+        (
+            "Centre de formation Exemple Électricité",
+            "52345678900039",
+            "HABILITATION_FORMER",
+            "Actif",
+        ),
         ("Lycée professionnel Exemple", "19750001200018", "HABILITATION_ORGA_FORM", "Actif"),
     ]
     # The jury of each open route, none for a closed one.
