@@ -67,7 +67,7 @@ def test_the_published_fiche_says_what_the_form_asked(
     session.commit()
     imported_ids = set(session.scalars(select(RegisterEntry.content["id_fiche"].as_string())))
 
-    walker, numero = published(browser_factory, "favorable")
+    _walker, numero = published(browser_factory, "favorable")
     filed = data_of("favorable", "saisir_demande")
     public = browser_factory()
     fiche = downloaded_fiche(public, numero)
