@@ -118,3 +118,54 @@ def validity_of(filed: dict[str, Any]) -> dict[str, Any]:
 
 def _text(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
+
+
+_WORDS_OF_HABILITATION = {code: word for word, code in HABILITATIONS.items()}
+_CODE_KEYS = ("codes_rome", "formacodes", "codes_nsf")
+
+
+def form_values(content: dict[str, Any], certifiers: list[Any]) -> dict[str, Any]:
+    """The filing form's values a fiche gives back (a renewal's prefill when no dossier is
+    left): the reverse of what this module makes of the form."""
+    values: dict[str, Any] = dict(certifier_fields(certifiers))
+    for key in _CODE_KEYS:
+        codes = content.get(key)
+        if isinstance(codes, list):
+            values[key] = ", ".join(
+                str(item["code"]) for item in codes if isinstance(item, dict) and item.get("code")
+            )
+    partners = [
+        f"{item['nom']} ; {item['siret']} ; {_WORDS_OF_HABILITATION[item['habilitation']]}"
+        for item in content.get("partenaires") or []
+        if isinstance(item, dict)
+        and item.get("nom")
+        and item.get("siret")
+        and item.get("habilitation") in _WORDS_OF_HABILITATION
+        and item.get("etat_habilitation", ETAT_ACTIF) == ETAT_ACTIF
+    ]
+    values["partenaires"] = "\n".join(partners) or None
+    if isinstance(content.get("existence_partenaires"), bool) or partners:
+        values["existence_partenaires"] = bool(partners)
+    promotions = [
+        f"{item['annee']} : {item['nombre_certifies']}"
+        for item in content.get("statistiques_promotions") or []
+        if isinstance(item, dict) and "annee" in item and "nombre_certifies" in item
+    ]
+    values["certifies_par_annee"] = "\n".join(promotions) or None
+    ways = [
+        way
+        for way, tag in JURY_OF_WAY.items()
+        if isinstance(content.get(tag.lower()), dict) and content[tag.lower()].get("actif") is True
+    ]
+    if ways and not isinstance(content.get("voies_acces"), list):
+        values["voies_acces"] = ways
+    for way, tag in JURY_OF_WAY.items():
+        jury = content.get(tag.lower())
+        if isinstance(jury, dict) and isinstance(jury.get("composition"), str):
+            values[f"jury_{way}"] = jury["composition"]
+    years = str(content.get("duree_validite") or "")
+    if years.isdigit():
+        values |= {"validite_limitee": True, "duree_validite_annees": int(years)}
+    if isinstance(content.get("reglementations_activites"), str):
+        values["texte_reglementaire"] = content["reglementations_activites"]
+    return values

@@ -42,7 +42,7 @@ from engine.definitions.definition import definition_for, get_latest_version
 from engine.emails import notifications
 from engine.jobs import JobKind, NewJob
 from engine.jobs.api import JobRun
-from engine.register.filing import certifier_fields
+from engine.register.filing import form_values
 from engine.register.opendata.fiche import moment_to_date
 from engine.register.publication import dossier_values, publish
 from engine.workflow import access
@@ -285,7 +285,7 @@ def prefill(
         values = (
             dict(entry.content or {})
             | {"intitule": entry.intitule, "categorie": entry.categorie}
-            | certifier_fields(certifiers if isinstance(certifiers, list) else [])
+            | form_values(entry.content or {}, certifiers if isinstance(certifiers, list) else [])
         )
     return {name: value for name, value in values.items() if name in names and value is not None}
 

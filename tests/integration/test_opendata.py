@@ -404,6 +404,11 @@ def test_an_older_entry_of_ours_still_exports_its_codes_and_ways(session: Sessio
                 "codes_rome": "F1604, N1101",
                 "voies_acces": ["vae"],
                 "competences_attestees": "Souder.",
+                # What the publication stored then for questions its form never asked.
+                "validation_partielle": False,
+                "existence_partenaires": False,
+                "etat_fiche": "Publiée",
+                "date_de_publication": "2025-03-10",
             },
             date_decision=moment,
             debut_validite=moment,
@@ -422,6 +427,10 @@ def test_an_older_entry_of_ours_still_exports_its_codes_and_ways(session: Sessio
     assert element.findtext("CERTIFICATEURS/CERTIFICATEUR/NOM_CERTIFICATEUR") == "Organisme"
     assert element.find("CERTIFICATEURS/CERTIFICATEUR/SIRET_CERTIFICATEUR") is None
     assert element.findtext("CAPACITES_ATTESTEES") == "Souder."
+    # No « Non » for what was never asked; the dates of an « enregistrement sur demande ».
+    for absent in ("VALIDATION_PARTIELLE", "EXISTENCE_PARTENAIRES", "DATE_DE_PUBLICATION"):
+        assert element.find(absent) is None, absent
+    assert element.findtext("DATE_DECISION") == "10/03/2025"
 
 
 # --- bad files -------------------------------------------------------------------------------

@@ -124,3 +124,18 @@ def test_the_every_element_file_holds_every_element_we_know() -> None:
     [fiche] = etree.parse(str(EVERY_ELEMENT)).getroot().iterfind("FICHE")
     tags = {child.tag for child in fiche if isinstance(child.tag, str)}
     assert tags == KNOWN_V41
+
+
+def test_a_fiche_in_the_range_of_our_own_ids_is_skipped(session: Session, tmp_path: Path) -> None:
+    path = tmp_path / "export.xml"
+    path.write_text(
+        "<FICHES><VERSION_FLUX>4.1</VERSION_FLUX><FICHE><ID_FICHE>9000000005</ID_FICHE>"
+        "<NUMERO_FICHE>RS9950</NUMERO_FICHE><INTITULE>Titre</INTITULE></FICHE></FICHES>",
+        encoding="utf-8",
+    )
+    report = import_fiches(session, path, now=NOW)
+    assert report.created == 0
+    assert [skipped.message for skipped in report.skipped] == [
+        "Fiche RS9950 ignorée — élément ID_FICHE : cet identifiant est dans la plage réservée "
+        "aux fiches publiées par la procédure de l'Inventaire (à partir de 9\u202f000\u202f000\u202f000)."
+    ]

@@ -39,6 +39,9 @@ from engine.core.clock import PARIS, as_utc
 VERSION_FLUX = "4.1"
 RAW_KEY = "autres_elements"  # [{"apres": tag, "xml": "<TAG>…</TAG>"}…]
 RAW_AFTER, RAW_XML = "apres", "xml"
+# ID_FICHE of an entry of ours: this + its row id; France compétences' ids are far below it
+# (tens of thousands), and an import refuses a fiche whose ID_FICHE is in this range.
+OWN_ID_FICHE_BASE = 9_000_000_000
 OUI, NON = "Oui", "Non"
 
 

@@ -34,6 +34,7 @@ from engine.register.opendata.fiche import (
     BY_TAG,
     ELEMENTS,
     FICHE_ORDER,
+    OWN_ID_FICHE_BASE,
     RAW_AFTER,
     RAW_KEY,
     RAW_XML,
@@ -48,7 +49,6 @@ from engine.register.opendata.fiche import (
 
 ETAT_PUBLIEE = "Publiée"
 ETAT_RETIREE = "Dépubliée/Archivée"  # France compétences' word for a fiche no longer published
-OWN_ID_FICHE_BASE = 9_000_000_000  # ID_FICHE of an entry of ours: this + its id
 SUR_DEMANDE = "Enregistrement sur demande"
 # The dates a fiche of each TYPE_ENREGISTREMENT carries (the others it has not).
 DATES_OF_TYPE = {
@@ -167,8 +167,25 @@ def _typed_date(tag: str, read: Reader) -> Reader:
     return value
 
 
+def _asked(tag: str) -> Reader:
+    """An answer to a question of our form: an entry of ours published before the form asked
+    it (its content still has the `validation_partielle` it was given then) has none, and a
+    partial validation is never asked. Imported: as it came."""
+
+    def value(entry: EntryData, content: dict[str, Any]) -> Any:
+        if entry.source != SOURCE_IMPORT and (
+            tag == "VALIDATION_PARTIELLE" or "validation_partielle" in content
+        ):
+            return None
+        return content.get(BY_TAG[tag].key)
+
+    return value
+
+
 # Elements whose value is not content[spec.key] as it is.
 _FROM_ENTRY: dict[str, Reader] = {
+    "EXISTENCE_PARTENAIRES": _asked("EXISTENCE_PARTENAIRES"),
+    "VALIDATION_PARTIELLE": _asked("VALIDATION_PARTIELLE"),
     "ID_FICHE": _id_fiche,
     "NUMERO_FICHE": lambda entry, _content: entry.numero,
     "INTITULE": lambda entry, _content: entry.intitule,
