@@ -216,25 +216,26 @@ def test_the_submitters_pages_refuse_bad_input_and_bad_pieces(
         f"{base}/valeur_ajoutee",
         {
             "valeur_ajoutee": "Reconnue par les employeurs de la branche.",
-            "nombre_certifies_par_an": "beaucoup",
+            "certifies_par_annee": "2024 : beaucoup",
             "_action": "suivant",
         },
-        "Nombre de certifiés par an : Saisissez un nombre entier.",
+        "Nombre de certifiés par année : Une ligne par année, l'année puis le nombre, "
+        "par exemple « 2024 : 37 ».",
     )
-    assert kept(numbers, "nombre_certifies_par_an", "beaucoup")
+    assert kept(numbers, "certifies_par_annee", "2024 : beaucoup")
     assert kept(numbers, "valeur_ajoutee", "Reconnue par les employeurs de la branche.")
 
     long_title = refused(
         browser,
         f"{base}/identification",
-        {"intitule": HUGE, "certificateurs": "Institut de soudure", "_action": "suivant"},
+        {"intitule": HUGE, "certificateur_1_nom": "Institut de soudure", "_action": "suivant"},
         "Ce texte dépasse la longueur autorisée (300 caractères au plus).",
     )
-    assert kept(long_title, "certificateurs", "Institut de soudure")
+    assert kept(long_title, "certificateur_1_nom", "Institut de soudure")
     refused(
         browser,
         f"{base}/identification",
-        {"siret_certificateur": "1234", "contact_courriel": "pas une adresse"},
+        {"certificateur_1_siret": "1234", "contact_courriel": "pas une adresse"},
         "Saisissez une adresse électronique valide (ex. nom@domaine.fr).",
     )
     refused(
@@ -325,7 +326,9 @@ def test_the_depot_of_an_incomplete_demand_stores_nothing(
     assert after.documents == before.documents
     session.rollback()
     item = session.scalar(select(WorkItem).where(WorkItem.instance_id == dossier_id))
-    assert item is not None and item.draft == {"modalites_evaluation": typed}
+    # The page's unticked declaration is kept as such: it is ticked when filing.
+    assert item is not None
+    assert item.draft == {"modalites_evaluation": typed, "declaration_exactitude": False}
 
     # With bad input on the page, not even the draft is written.
     before = after

@@ -113,8 +113,12 @@ def test_empty_elements_comments_and_unknown_children() -> None:
         )
     )
     assert fiche.date_decision is None
-    assert fiche.content["formacodes"] == [{"code": "1"}]
-    assert fiche.ignored == ("FORMACODES/FORMACODE/RANG", "FORMACODES/AUTRE")
+    # An unknown child of a group is kept as it came, after the field it followed.
+    assert fiche.content["formacodes"] == [
+        {"code": "1", "autres_elements": [{"apres": "CODE", "xml": "<RANG>2</RANG>"}]}
+    ]
+    assert fiche.kept == ("FORMACODES/FORMACODE/RANG",)
+    assert fiche.ignored == ("FORMACODES/AUTRE",)  # beside the items of a list: not kept
 
 
 def test_odd_stored_values_never_break_an_export() -> None:
@@ -134,7 +138,7 @@ def test_odd_stored_values_never_break_an_export() -> None:
     assert [code.text for code in written.iterfind("FORMACODES/FORMACODE/CODE")] == ["31234"]
     for absent in ("DATE_LIMITE_DELIVRANCE", "DUREE_ENREGISTREMENT", "SI_JURY_FI", "PARTENAIRES"):
         assert written.find(absent) is None, absent
-    assert written.findtext("ID_FICHE") == "7"
+    assert written.findtext("ID_FICHE") == "9000000007"  # ours: never an imported fiche's
     assert written.findtext("ACTIF") == "Oui"
 
 

@@ -14,7 +14,6 @@ from lxml import etree
 
 from engine.core import xml_safety
 from engine.core.errors import InventaireError
-from engine.register.opendata.fiche import OWN_ID_FICHE_BASE
 from engine.register.opendata.import_report import ImportReport, SkippedFiche
 from engine.register.opendata.reading import Fiche, FicheInvalid, numero_of, read_fiche
 
@@ -112,18 +111,6 @@ def _fiche(
     except FicheInvalid as error:
         report.skipped.append(
             SkippedFiche(position, numero_of(element), error.element, error.reason)
-        )
-        return None
-    own = fiche.content.get("id_fiche")
-    if isinstance(own, str) and int(own) >= OWN_ID_FICHE_BASE:
-        report.skipped.append(
-            SkippedFiche(
-                position,
-                fiche.numero,
-                "ID_FICHE",
-                "cet identifiant est dans la plage réservée aux fiches publiées par la "
-                "procédure de l'Inventaire (à partir de 9\u202f000\u202f000\u202f000)",
-            )
         )
         return None
     first = seen.get(fiche.numero)

@@ -48,6 +48,7 @@ from engine.core.clock import utcnow
 from engine.core.models import RegisterEntry, RegisterStatus, Registre
 from engine.register.life import schedule_fin_validite
 from engine.register.opendata.entry import SOURCE_IMPORT
+from engine.register.opendata.fiche import OWN_ID_FICHE_BASE
 from engine.register.opendata.import_file import (
     ImportRefused,
     check_root,
@@ -136,7 +137,17 @@ def _write(
     for position, fiche in batch:
         values = entry_values(fiche, now)
         entry = existing.get(fiche.numero)
-        if entry is None:
+        if entry is None and _our_id_fiche(fiche):
+            report.skipped.append(
+                SkippedFiche(
+                    position,
+                    fiche.numero,
+                    "ID_FICHE",
+                    "cet identifiant est dans la plage réservée aux fiches publiées par la "
+                    "procédure de l'Inventaire (à partir de 9\u202f000\u202f000\u202f000)",
+                )
+            )
+        elif entry is None:
             session.add(
                 RegisterEntry(
                     numero=fiche.numero,
@@ -173,6 +184,12 @@ def _write(
         )
     ):
         schedule_fin_validite(session, entry)
+
+
+def _our_id_fiche(fiche: Fiche) -> bool:
+    """An ID_FICHE in the range of ours (writing.py): imported, it could meet one of ours."""
+    own = fiche.content.get("id_fiche")
+    return isinstance(own, str) and int(own) >= OWN_ID_FICHE_BASE
 
 
 def entry_values(fiche: Fiche, now: datetime) -> dict[str, Any]:
