@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine import jobs
+from engine.bpmn import spiff
 from engine.core.actor import Actor
 from engine.core.models import (
     AuditEvent,
@@ -22,11 +24,14 @@ from engine.core.models import (
     WorkItem,
     WorkItemStatus,
 )
-from engine.definitions.definition import definition_for
+from engine.definitions.definition import ProcessDefinition, definition_for
 from engine.definitions.forms import FormDefinition
+from engine.jobs import JobKind
 from engine.people.accounts import user_names
 from engine.workflow import access
 from engine.workflow.lookup import get_instance
+from engine.workflow.state import load_workflow
+from engine.workflow.task_page import render_instructions
 
 # What a submitter reads of the trail: their own actions and the dossier's steps.
 PUBLIC_KINDS = frozenset({"creation", "depot", "statut", "fin"})
@@ -74,6 +79,13 @@ class WorkItemView:
     may_act: bool
     # Its page opens to this reader (to act on it, or to hand it over).
     may_open: bool
+    # A deadline on the task (an interrupting timer on its boundary): when it falls due and the
+    # status the dossier then takes (e.g. « Classée sans suite »).
+    deadline: datetime | None = None
+    deadline_outcome: str | None = None
+    # What the task asks, in the process owner's words (its instructions, filled in); only for
+    # a submitter's task, shown at the top of their dossier page.
+    instructions: str = ""
 
 
 @dataclass(frozen=True)
@@ -189,11 +201,14 @@ def dossier_view(session: Session, actor: Actor, instance_id: int) -> DossierVie
         timeline=timeline,
         filed=filed,
         pieces=pieces,
-        open_items=[
-            _item_view(item, instance, actor, users)
-            for item in items
-            if not submitter_only or item.role == RoleName.DEMANDEUR
-        ],
+        open_items=_open_items(
+            session,
+            instance,
+            definition,
+            actor,
+            users,
+            [item for item in items if not submitter_only or item.role == RoleName.DEMANDEUR],
+        ),
         register_numero=entry,
     )
 
@@ -206,8 +221,67 @@ def _demandeur_ids(session: Session, instance: Instance) -> set[int | None]:
     )
 
 
+def _open_items(
+    session: Session,
+    instance: Instance,
+    definition: ProcessDefinition,
+    actor: Actor,
+    users: dict[int, str],
+    items: list[WorkItem],
+) -> list[WorkItemView]:
+    if not items:
+        return []
+    deadlines: dict[str, tuple[datetime, str | None]] = {}
+    for job in jobs.pending_for(session, instance.id, JobKind.TIMER):
+        timer = definition.task_spec(str((job.payload or {}).get("element", "")))
+        found = spiff.deadline_of(timer) if timer is not None else None
+        if found is not None and (found[0] not in deadlines or job.run_at < deadlines[found[0]][0]):
+            deadlines[found[0]] = (job.run_at, found[1])
+    asked = _instructions(session, instance, definition, items)
+    return [
+        _item_view(
+            item,
+            instance,
+            actor,
+            users,
+            deadline=deadlines.get(item.task_spec),
+            instructions=asked.get(item.task_id, ""),
+        )
+        for item in items
+    ]
+
+
+def _instructions(
+    session: Session, instance: Instance, definition: ProcessDefinition, items: list[WorkItem]
+) -> dict[str, str]:
+    """The submitters' tasks' instructions, filled from the process data (by task id)."""
+    wanted = [
+        item
+        for item in items
+        if item.role == RoleName.DEMANDEUR
+        and item.task_spec not in definition.depot_tasks()
+        and spiff.task_instructions(definition.task_spec(item.task_spec))
+    ]
+    if not wanted:
+        return {}
+    workflow = load_workflow(session, instance, definition)
+    found: dict[str, str] = {}
+    for item in wanted:
+        task = spiff.find_task(workflow, item.task_id)
+        if task is not None:
+            text = spiff.task_instructions(task.task_spec)
+            found[item.task_id] = render_instructions(text, dict(task.data))
+    return found
+
+
 def _item_view(
-    item: WorkItem, instance: Instance, actor: Actor, users: dict[int, str]
+    item: WorkItem,
+    instance: Instance,
+    actor: Actor,
+    users: dict[int, str],
+    *,
+    deadline: tuple[datetime, str | None] | None = None,
+    instructions: str = "",
 ) -> WorkItemView:
     return WorkItemView(
         id=item.id,
@@ -221,4 +295,7 @@ def _item_view(
         assignee=users.get(item.assignee_id) if item.assignee_id else None,
         may_act=access.may_act(actor, item, instance),
         may_open=access.may_read_task(actor, item),
+        deadline=deadline[0] if deadline else None,
+        deadline_outcome=deadline[1] if deadline else None,
+        instructions=instructions,
     )
