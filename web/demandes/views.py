@@ -74,6 +74,17 @@ def _draft_item(instance_id: int) -> WorkItem:
     return item
 
 
+def _filing_pages(instance_id: int) -> set[str]:
+    """The ids of the filing form's pages, for a dossier filed already."""
+    definition = definition_for(db(), _instance_version(instance_id))
+    return {
+        page.id
+        for spec_id in definition.depot_tasks()
+        if (form := definition.form_for(definition.task_spec(spec_id))) is not None
+        for page in form.pages
+    }
+
+
 def _pages(form: FormDefinition) -> list[FormPage]:
     return list(form.pages)
 
@@ -125,6 +136,8 @@ def saisie(instance_id: int, page_id: str | None) -> Page:
         item = _draft_item(instance_id)
     except Filed:
         # Nothing left to type: the dossier's page says where the request stands.
+        if page_id is not None and page_id not in _filing_pages(instance_id):
+            abort(404)
         return redirect(url_for("demandes.dossier", instance_id=instance_id))
     context = task_context(db(), actor, item.id)
     access.enforce(db(), context.refusal)
