@@ -42,13 +42,14 @@ def test_an_irrecevabilite_reads_as_a_letter(browser_factory: NewBrowser) -> Non
 def test_a_refusal_reads_as_a_letter(browser_factory: NewBrowser) -> None:
     _walker, page = played(browser_factory, "refus")
     text = text_of(page)
-    motivation = data_of("refus", "prononcer_decision")["motivation_decision"]
+    motivation = data_of("refus", "prononcer_refus")["motivation_decision"]
     assert (
         "La commission a refusé le recensement de votre certification pour le motif suivant : "
         f"{motivation}"
     ) in text
     assert "Votre demande a été déclarée recevable" in text
     for label in ("Refuser", "Déclarer recevable", "Prononcer le recensement"):
+        # "Refuser" covers *Refuser le recensement*, the button after an avis défavorable.
         assert label not in text, label
 
 
