@@ -116,14 +116,14 @@ class Inbox:
 
 
 def inbox(site: Site, path: str, count: int, warmup: int = 3) -> Inbox:
-    """GET the reviewer's corbeille `count` times (after `warmup` untimed ones)."""
+    """GET the reviewer's bannette `count` times (after `warmup` untimed ones)."""
     browser = site.browser(REVIEWER)
     server: list[float] = []
     cpu: list[float] = []
     size = 0
     for index in range(count + warmup):
         response = browser.get(path)
-        if response.status_code != 200 or "Corbeille" not in response.get_data(as_text=True):
+        if response.status_code != 200 or "Bannette" not in response.get_data(as_text=True):
             raise RuntimeError(f"GET {path}: HTTP {response.status_code}")
         if index >= warmup:
             server.append(site.timer.last)
@@ -141,7 +141,7 @@ class HttpWalk:
 
 def walk_http(env: Env, site: Site, name: str = TWO_ROUNDS) -> HttpWalk:
     """The scenario walked by its users through HTTP (tests/walk.py): each user logged in
-    once beforehand; every page a user opens on the way (dossier, corbeille, task page,
+    once beforehand; every page a user opens on the way (dossier, bannette, task page,
     form pages) counts, as do the uploads of the pieces."""
     played = env.scenarios[name]
     walker = Walker(site.new_browser, played.organisation)

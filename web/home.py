@@ -17,7 +17,7 @@ def index() -> Response | str:
         if access.may_use_submitter_space(actor):
             return redirect(url_for("demandes.index"))
         if access.may_use_inbox(actor):
-            return redirect(url_for("instruction.corbeille"))
+            return redirect(url_for("instruction.inbox"))
         if access.may_open_studio(actor):
             return redirect(url_for("studio.index"))
         if access.may_open_administration(actor):

@@ -73,3 +73,39 @@ def _strongly_connected(specs: list[Any]) -> list[list[Any]]:
                 if len(component) > 1 or node in node.outputs:
                     result.append(component)
     return result
+
+
+def deadline_of(timer_spec: Any) -> tuple[str, str | None] | None:
+    """For an interrupting timer on an activity's boundary (a deadline that ends the task): the
+    activity's id and the first `statut` the process reaches after it (None when it sets none);
+    None for any other element."""
+    if not getattr(timer_spec, "cancel_activity", False) or not timer_spec.inputs:
+        return None
+    split = timer_spec.inputs[0]
+    activity = next(
+        (
+            spec
+            for spec in split.outputs
+            if spec is not timer_spec and not hasattr(spec, "cancel_activity")
+        ),
+        None,
+    )
+    if activity is None:
+        return None
+    return activity.bpmn_id, _next_status(timer_spec)
+
+
+def _next_status(spec: Any) -> str | None:
+    seen: set[int] = set()
+    todo = list(spec.outputs)
+    while todo:
+        current = todo.pop(0)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        properties = getattr(current, "extensions", {}) or {}
+        status = (properties.get("properties") or {}).get("statut")
+        if status:
+            return str(status)
+        todo.extend(current.outputs)
+    return None

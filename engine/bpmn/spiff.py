@@ -10,7 +10,7 @@ Behind it: `parsing` (diagrams into specs), `serialization` (specs and spec-less
 
 from __future__ import annotations
 
-from engine.bpmn.analysis import all_task_specs, cycles
+from engine.bpmn.analysis import all_task_specs, cycles, deadline_of
 from engine.bpmn.parsing import ParsedProcess, parse_process, parse_xml
 from engine.bpmn.rebase import VersionMove, apply_move, plan_move
 from engine.bpmn.running import (
@@ -70,6 +70,7 @@ __all__ = [
     "complete_human_task",
     "current_data",
     "cycles",
+    "deadline_of",
     "dump_spec",
     "dump_state",
     "find_task",

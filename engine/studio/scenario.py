@@ -105,7 +105,9 @@ def actor_picker(session: Session, organisation: Organisation) -> ActorPicker:
     """The user a scenario step runs as: the lane's role, the dossier's organisation."""
 
     def pick(item: WorkItem) -> Actor:
-        if item.assignee_id is not None:
+        if item.claimed_by_id is not None:  # arrived taken (designated, or coming back)
+            user = session.get(User, item.claimed_by_id)
+        elif item.assignee_id is not None:
             user = session.get(User, item.assignee_id)
         else:
             scope = organisation.id if item.organisation_id is not None else None
@@ -181,7 +183,7 @@ def play_step(
             f"{', '.join(waiting) or 'aucune'} (statut : {instance.status_label})."
         )
     actor = pick(item)
-    if item.organisation_id is None:
+    if item.organisation_id is None and item.claimed_by_id != actor.id:
         claims.claim(session, actor, item.id)
     data = _materialize(session, store, instance, item, step.data, actor)
     completing.complete_work_item(session, actor, item.id, data)

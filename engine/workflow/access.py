@@ -64,7 +64,7 @@ def may_use_submitter_space(actor: Actor) -> bool:
 
 
 def may_use_inbox(actor: Actor) -> bool:
-    """*Corbeille* and the reviewers' task pages: recevabilité, rapporteurs, commission."""
+    """*Bannette* and the reviewers' task pages: recevabilité, rapporteurs, commission."""
     return actor.is_reviewer
 
 
@@ -294,7 +294,7 @@ def may_be_designated(
 
 
 def inbox_filter(actor: Actor) -> ColumnElement[bool]:
-    """The *Corbeille*: open work items the actor may take (`may_work_on`, not taken by
+    """The *Bannette*: open work items the actor may take (`may_work_on`, not taken by
     someone else) as a condition on `work_item` rows."""
     if actor.id is None or not actor.roles:
         return false()

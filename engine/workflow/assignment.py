@@ -1,5 +1,11 @@
 """Project a workflow's ready human tasks into `work_item` rows (lane → role, designated user);
-the status they give is engine.workflow.status's."""
+the status they give is engine.workflow.status's.
+
+A new reviewer's task arrives already taken when its holder is known, to spare them
+*Prendre en charge*: the designated person (a lane's `assignee_variable`, e.g. the rapporteur),
+else the agent who last completed the same task in this dossier (a loop coming back: the agent
+who asked for complements gets the answered dossier back), while they still hold its role.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +15,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.bpmn import spiff
-from engine.core.actor import Actor
+from engine.core import audit
+from engine.core.actor import SYSTEM, Actor
 from engine.core.clock import utcnow
 from engine.core.errors import ProcessModelError
-from engine.core.models import Instance, WorkItem, WorkItemStatus, as_id
+from engine.core.models import Instance, User, WorkItem, WorkItemStatus, as_id
 from engine.definitions.definition import ProcessDefinition
+from engine.workflow.access import may_hold
 
 
 def project(
@@ -49,6 +57,18 @@ def project(
         if task_id in known:
             continue
         item = _new_item(instance, definition, task, task_id)
+        taker = _taker(session, instance, item)
+        if taker is not None:
+            item.claimed_by_id = taker.id
+            item.claimed_at = now
+            audit.record(
+                session,
+                instance.id,
+                SYSTEM,
+                "attribution",
+                f"« {item.task_title} » attribuée d'office à {taker.name}.",
+                task_spec=item.task_spec,
+            )
         session.add(item)
         result.append(item)
     return result
@@ -86,3 +106,27 @@ def _new_item(
         status=WorkItemStatus.OPEN,
         created_at=utcnow(),
     )
+
+
+def _taker(session: Session, instance: Instance, item: WorkItem) -> User | None:
+    """Who gets a new reviewer's task already taken (see the module's docstring), or None."""
+    if item.organisation_id is not None:
+        return None  # a submitter's task stays open to the whole organisation
+    candidate = item.assignee_id
+    if candidate is None:
+        candidate = session.scalar(
+            select(WorkItem.completed_by_id)
+            .where(
+                WorkItem.instance_id == instance.id,
+                WorkItem.task_spec == item.task_spec,
+                WorkItem.status == WorkItemStatus.COMPLETED,
+            )
+            .order_by(WorkItem.id.desc())
+            .limit(1)
+        )
+    if candidate is None:
+        return None
+    user = session.get(User, candidate)
+    if user is None or not user.active or not may_hold(Actor.from_user(user), item.role, None):
+        return None
+    return user

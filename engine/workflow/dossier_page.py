@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -9,6 +10,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine import jobs
+from engine.bpmn import spiff
 from engine.core.actor import Actor
 from engine.core.models import (
     AuditEvent,
@@ -22,11 +25,14 @@ from engine.core.models import (
     WorkItem,
     WorkItemStatus,
 )
-from engine.definitions.definition import definition_for
+from engine.definitions.definition import ProcessDefinition, definition_for
 from engine.definitions.forms import FormDefinition
+from engine.jobs import JobKind
 from engine.people.accounts import user_names
 from engine.workflow import access
 from engine.workflow.lookup import get_instance
+from engine.workflow.state import load_workflow
+from engine.workflow.task_page import DECISION_WIDGETS, render_instructions
 
 # What a submitter reads of the trail: their own actions and the dossier's steps.
 PUBLIC_KINDS = frozenset({"creation", "depot", "statut", "fin"})
@@ -48,6 +54,9 @@ class FiledForm:
     submitted_by: str
     form: FormDefinition | None
     data: dict[str, Any]
+    # For a submitter reading a reviewer's answers: the decision addressed to them (the form's
+    # `ui:messageDemandeur`), shown instead of the answers.
+    message: str | None = None
 
 
 @dataclass(frozen=True)
@@ -58,6 +67,8 @@ class PieceView:
     content_type: str
     uploaded_at: datetime
     field: str | None
+    # What the piece is: the title of the form field it was given in (« Mandat »…).
+    label: str | None = None
 
 
 @dataclass(frozen=True)
@@ -74,6 +85,13 @@ class WorkItemView:
     may_act: bool
     # Its page opens to this reader (to act on it, or to hand it over).
     may_open: bool
+    # A deadline on the task (an interrupting timer on its boundary): when it falls due and the
+    # status the dossier then takes (e.g. « Classée sans suite »).
+    deadline: datetime | None = None
+    deadline_outcome: str | None = None
+    # What the task asks, in the process owner's words (its instructions, filled in); only for
+    # a submitter's task, shown at the top of their dossier page.
+    instructions: str = ""
 
 
 @dataclass(frozen=True)
@@ -141,27 +159,36 @@ def dossier_view(session: Session, actor: Actor, instance_id: int) -> DossierVie
         return users.get(actor_id or 0, "Système")
 
     shown_to_submitter = definition.tasks_shown_to_submitter()
-    timeline = [
-        TimelineEntry(event.at, who(event.actor_id), event.kind, event.summary)
-        for event in events
-        if not submitter_only or event.kind in PUBLIC_KINDS or event.actor_id in demandeur_ids
-    ]
+    timeline = grouped_drafts(
+        [
+            TimelineEntry(event.at, who(event.actor_id), event.kind, event.summary)
+            for event in events
+            if not submitter_only or event.kind in PUBLIC_KINDS or event.actor_id in demandeur_ids
+        ]
+    )
     filed = [
-        FiledForm(
-            title=row.task_title,
-            task_spec=row.task_spec,
-            submitted_at=row.submitted_at,
-            submitted_by=who(row.submitted_by_id),
-            form=definition.forms.get(row.form),
-            data=row.data,
+        _filed(
+            row,
+            definition,
+            who,
+            addressed=submitter_only and row.submitted_by_id not in demandeur_ids,
         )
         for row in submissions
         if not submitter_only
         or row.submitted_by_id in demandeur_ids
         or row.task_spec in shown_to_submitter
     ]
+    labels = field_titles(definition)
     pieces = [
-        PieceView(doc.id, doc.name, doc.size, doc.content_type, doc.uploaded_at, doc.field)
+        PieceView(
+            doc.id,
+            doc.name,
+            doc.size,
+            doc.content_type,
+            doc.uploaded_at,
+            doc.field,
+            labels.get(doc.field or ""),
+        )
         for doc, uploader_organisation in session.execute(
             select(Document, User.organisation_id)
             .outerjoin(User, User.id == Document.uploaded_by_id)
@@ -189,12 +216,104 @@ def dossier_view(session: Session, actor: Actor, instance_id: int) -> DossierVie
         timeline=timeline,
         filed=filed,
         pieces=pieces,
-        open_items=[
-            _item_view(item, instance, actor, users)
-            for item in items
-            if not submitter_only or item.role == RoleName.DEMANDEUR
-        ],
+        open_items=_open_items(
+            session,
+            instance,
+            definition,
+            actor,
+            users,
+            [item for item in items if not submitter_only or item.role == RoleName.DEMANDEUR],
+        ),
         register_numero=entry,
+    )
+
+
+# Saving a draft and adding its pieces, one after the other: one line of the history.
+DRAFT_KINDS = frozenset({"brouillon", "piece"})
+
+
+def grouped_drafts(entries: list[TimelineEntry]) -> list[TimelineEntry]:
+    """Consecutive draft saves and pieces added by the same person become one entry (newest
+    first, as the history reads): « Brouillon enregistré (4 fois) ; pièces ajoutées : … »."""
+    result: list[TimelineEntry] = []
+    run: list[TimelineEntry] = []
+
+    def flush() -> None:
+        if len(run) == 1:
+            result.append(run[0])
+        elif run:
+            result.append(_draft_line(run))
+        run.clear()
+
+    for entry in entries:
+        if entry.kind in DRAFT_KINDS and (not run or run[0].actor == entry.actor):
+            run.append(entry)
+            continue
+        flush()
+        if entry.kind in DRAFT_KINDS:
+            run.append(entry)
+        else:
+            result.append(entry)
+    flush()
+    return result
+
+
+def _draft_line(run: list[TimelineEntry]) -> TimelineEntry:
+    saves = sum(1 for entry in run if entry.kind == "brouillon")
+    pieces = [
+        entry.summary.removeprefix("Pièce ajoutée : ").rstrip(".")
+        for entry in reversed(run)
+        if entry.kind == "piece"
+    ]
+    parts = []
+    if saves:
+        parts.append("Brouillon enregistré" + (f" ({saves} fois)" if saves > 1 else ""))
+    if pieces:
+        parts.append(
+            ("pièces ajoutées : " if len(pieces) > 1 else "pièce ajoutée : ") + ", ".join(pieces)
+        )
+    text = " ; ".join(parts)
+    return TimelineEntry(run[0].at, run[0].actor, "brouillon", text[0].upper() + text[1:] + ".")
+
+
+def field_titles(definition: ProcessDefinition) -> dict[str, str]:
+    """The title of every field of the process's forms, by name (a piece's label)."""
+    titles: dict[str, str] = {}
+    for form in definition.forms.values():
+        for spec in form.fields:
+            titles.setdefault(spec.name, spec.title)
+    return titles
+
+
+def _filed(
+    row: Submission,
+    definition: ProcessDefinition,
+    who: Callable[[int | None], str],
+    *,
+    addressed: bool,
+) -> FiledForm:
+    """A filed form; `addressed`: a reviewer's answers read by the submitter, who reads the
+    decision written for them, never the reviewers' choices (*Refuser*, *Déclarer irrecevable*)."""
+    form = definition.forms.get(row.form)
+    data = dict(row.data)
+    message = None
+    if addressed and form is not None:
+        if form.submitter_message:
+            message = render_instructions(form.submitter_message, data)
+        else:
+            data = {
+                name: value
+                for name, value in data.items()
+                if name not in form or form.get_field(name).widget not in DECISION_WIDGETS
+            }
+    return FiledForm(
+        title=row.task_title,
+        task_spec=row.task_spec,
+        submitted_at=row.submitted_at,
+        submitted_by=who(row.submitted_by_id),
+        form=form,
+        data=data,
+        message=message,
     )
 
 
@@ -206,8 +325,67 @@ def _demandeur_ids(session: Session, instance: Instance) -> set[int | None]:
     )
 
 
+def _open_items(
+    session: Session,
+    instance: Instance,
+    definition: ProcessDefinition,
+    actor: Actor,
+    users: dict[int, str],
+    items: list[WorkItem],
+) -> list[WorkItemView]:
+    if not items:
+        return []
+    deadlines: dict[str, tuple[datetime, str | None]] = {}
+    for job in jobs.pending_for(session, instance.id, JobKind.TIMER):
+        timer = definition.task_spec(str((job.payload or {}).get("element", "")))
+        found = spiff.deadline_of(timer) if timer is not None else None
+        if found is not None and (found[0] not in deadlines or job.run_at < deadlines[found[0]][0]):
+            deadlines[found[0]] = (job.run_at, found[1])
+    asked = _instructions(session, instance, definition, items)
+    return [
+        _item_view(
+            item,
+            instance,
+            actor,
+            users,
+            deadline=deadlines.get(item.task_spec),
+            instructions=asked.get(item.task_id, ""),
+        )
+        for item in items
+    ]
+
+
+def _instructions(
+    session: Session, instance: Instance, definition: ProcessDefinition, items: list[WorkItem]
+) -> dict[str, str]:
+    """The submitters' tasks' instructions, filled from the process data (by task id)."""
+    wanted = [
+        item
+        for item in items
+        if item.role == RoleName.DEMANDEUR
+        and item.task_spec not in definition.depot_tasks()
+        and spiff.task_instructions(definition.task_spec(item.task_spec))
+    ]
+    if not wanted:
+        return {}
+    workflow = load_workflow(session, instance, definition)
+    found: dict[str, str] = {}
+    for item in wanted:
+        task = spiff.find_task(workflow, item.task_id)
+        if task is not None:
+            text = spiff.task_instructions(task.task_spec)
+            found[item.task_id] = render_instructions(text, dict(task.data))
+    return found
+
+
 def _item_view(
-    item: WorkItem, instance: Instance, actor: Actor, users: dict[int, str]
+    item: WorkItem,
+    instance: Instance,
+    actor: Actor,
+    users: dict[int, str],
+    *,
+    deadline: tuple[datetime, str | None] | None = None,
+    instructions: str = "",
 ) -> WorkItemView:
     return WorkItemView(
         id=item.id,
@@ -221,4 +399,7 @@ def _item_view(
         assignee=users.get(item.assignee_id) if item.assignee_id else None,
         may_act=access.may_act(actor, item, instance),
         may_open=access.may_read_task(actor, item),
+        deadline=deadline[0] if deadline else None,
+        deadline_outcome=deadline[1] if deadline else None,
+        instructions=instructions,
     )

@@ -1,4 +1,4 @@
-"""The *Corbeille*: a reviewer's tasks taken, then their roles' tasks nobody took yet."""
+"""The *Bannette*: a reviewer's tasks taken, then their roles' tasks nobody took yet."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ class Inbox:
 def inbox(
     session: Session, actor: Actor, *, step: str = "", order: str = "ancien", page: int = 1
 ) -> Inbox:
-    """One page of the actor's corbeille (`access.inbox_filter`), filtered by step, oldest or
+    """One page of the actor's bannette (`access.inbox_filter`), filtered by step, oldest or
     most recent first; and the steps with their counts."""
     # One pass over the covering index ix_work_item_counts: per step, mine and unclaimed.
     counted = session.execute(

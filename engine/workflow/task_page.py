@@ -12,8 +12,8 @@ from engine.bpmn import spiff
 from engine.core.actor import Actor
 from engine.core.directory import users_with_role
 from engine.core.errors import InventaireError, NotFound
-from engine.core.models import Instance, Submission, WorkItem, WorkItemStatus
-from engine.definitions.definition import definition_for
+from engine.core.models import Instance, RoleName, Submission, WorkItem, WorkItemStatus
+from engine.definitions.definition import ProcessDefinition, definition_for
 from engine.definitions.forms import FormDefinition
 from engine.workflow import access
 from engine.workflow.lookup import form_of, item_with_instance
@@ -77,7 +77,7 @@ def task_context(
                 spiff.task_instructions(task.task_spec), process_data
             )
     if for_display:
-        values = _prefill(session, instance, item, form, process_data)
+        values = _prefill(session, instance, item, form, process_data, definition)
         # Only the people the form may designate (the same rule as when it is submitted).
         choices = {
             name: [
@@ -124,13 +124,20 @@ def _prefill(
     item: WorkItem,
     form: FormDefinition,
     process_data: dict[str, Any],
+    definition: ProcessDefinition,
 ) -> dict[str, Any]:
-    """A draft first; else the last answers to this same form (a loop comes back to it).
+    """A draft first; else the last answers to this same form (a loop comes back to it), else
+    the process variables of the same names.
 
-    Decisions (choices) are never prefilled: a second round must be decided afresh.
+    What a round decides starts empty: the decisions (choices), the fields shown only with a
+    decision (the complements asked, a motive), and a submitter's answer to a request
+    (*Compléter la demande*: each round answers a new request; the earlier ones are shown
+    read-only beside it). The filing form keeps its prefill (a renewal's values).
     """
     if item.draft:
         return dict(item.draft)
+    if item.role == RoleName.DEMANDEUR and item.task_spec not in definition.depot_tasks():
+        return {}
     last = session.scalar(
         select(Submission)
         .where(Submission.instance_id == instance.id, Submission.form == (item.form or ""))
@@ -138,9 +145,10 @@ def _prefill(
         .limit(1)
     )
     previous = dict(last.data) if last is not None else {}
+    decisions = {field.name for field in form.fields if field.widget in DECISION_WIDGETS}
     values: dict[str, Any] = {}
     for field in form.fields:
-        if field.widget in DECISION_WIDGETS:
+        if field.name in decisions or set(field.visible_if or {}) & decisions:
             continue
         if field.name in previous:
             values[field.name] = previous[field.name]

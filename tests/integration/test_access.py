@@ -155,14 +155,16 @@ def test_only_the_designated_rapporteur_sees_and_instructs(
     task_id = open_item(session, walker.dossier_id, "instruire_demande")
     item = session.get(WorkItem, task_id)
     assert item is not None and item.assignee_id == user_id(session, "rapporteur@example.org")
+    # The instruction arrives already taken by the designated rapporteur.
+    assert item.claimed_by_id == item.assignee_id
     url = f"/instruction/taches/{task_id}"
     report = data_of("favorable", "instruire_demande")
 
     other = logged_in(browser_factory, "rapporteur2@example.org")
     designated = walker.as_user("rapporteur@example.org")
-    for claimed in (False, True):
-        if claimed:
-            assert designated.post(f"{url}/prendre", from_page=url).status_code == 302
+    for claimed in (True, False):
+        if not claimed:
+            assert designated.post(f"{url}/liberer", from_page=url).status_code == 302
         before = snapshot(session, walker.dossier_id)
         inbox = other.get("/instruction/")
         assert inbox.status_code == 200

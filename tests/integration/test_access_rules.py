@@ -35,7 +35,7 @@ REFUSED = (403, 404, 409)
 EMAILS = [account.email for account in ACCOUNTS]
 SPACES = {
     "Mes demandes": "/demandes/",
-    "Corbeille": "/instruction/",
+    "Bannette": "/instruction/",
     "Studio": "/studio/",
     "Administration": "/admin/",
 }

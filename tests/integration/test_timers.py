@@ -132,7 +132,8 @@ def test_complements_answered_in_time_cancel_the_deadline(
     assert {job.status for job in timers} == {JobStatus.CANCELLED}
 
     run_worker_at(sessions, deadline + timedelta(days=1))
-    assert walker.status_seen_by_demandeur() == "Déposée"
+    # Back with the agent who asked for the complements, already taken: not closed.
+    assert walker.status_seen_by_demandeur() == "En examen de recevabilité"
 
 
 def test_session_date_releases_the_commission_task(

@@ -23,7 +23,7 @@ from web.auth import allowed, current_actor
 from web.database import db
 from web.demandes import bp
 from web.errors import error_page
-from web.formdata import read_form
+from web.formdata import document_store, read_form
 from web.formrender import build_form_view
 from web.taskpage import PROCESS_FAILURE, Page, keep_process_failure, render_task, submit_task
 
@@ -69,8 +69,13 @@ def create() -> Response:
     return redirect(url_for("demandes.saisie", instance_id=instance.id))
 
 
+class Filed(Exception):
+    """The dossier has no open draft any more: it was filed (the browser's Back after
+    *Déposer la demande* comes here)."""
+
+
 def _draft_item(instance_id: int) -> WorkItem:
-    """The open draft task of the dossier (the first form), or 404."""
+    """The open draft task of the dossier (the first form); Filed when it was filed."""
     actor = current_actor()
     instance = get_instance(db(), actor, instance_id)
     depot = definition_for(db(), instance.process_version_id).depot_tasks()
@@ -82,8 +87,19 @@ def _draft_item(instance_id: int) -> WorkItem:
         )
     )
     if item is None:
-        abort(404)
+        raise Filed()
     return item
+
+
+def _filing_pages(instance_id: int) -> set[str]:
+    """The ids of the filing form's pages, for a dossier filed already."""
+    definition = definition_for(db(), _instance_version(instance_id))
+    return {
+        page.id
+        for spec_id in definition.depot_tasks()
+        if (form := definition.form_for(definition.task_spec(spec_id))) is not None
+        for page in form.pages
+    }
 
 
 def _pages(form: FormDefinition) -> list[FormPage]:
@@ -133,7 +149,13 @@ def _render_page(
 @allowed(access.may_use_submitter_space)
 def saisie(instance_id: int, page_id: str | None) -> Page:
     actor = current_actor()
-    item = _draft_item(instance_id)
+    try:
+        item = _draft_item(instance_id)
+    except Filed:
+        # Nothing left to type: the dossier's page says where the request stands.
+        if page_id is not None and page_id not in _filing_pages(instance_id):
+            abort(404)
+        return redirect(url_for("demandes.dossier", instance_id=instance_id))
     context = task_context(db(), actor, item.id)
     access.enforce(db(), context.refusal)
     pages = _pages(context.form)
@@ -175,6 +197,10 @@ def saisie(instance_id: int, page_id: str | None) -> Page:
         )
     if action == "deposer":
         return _deposer(context, page, merged)
+    target = action.removeprefix("page:")
+    if action.startswith("page:") and target in ids:
+        # A page tag: the page's input is saved like *Page suivante*, then the page asked.
+        return redirect(url_for("demandes.saisie", instance_id=instance_id, page_id=target))
     flash("Brouillon enregistré.", "success")
     return redirect(url_for("demandes.saisie", instance_id=instance_id, page_id=page_id))
 
@@ -213,6 +239,33 @@ def _deposer(context: TaskContext, page: FormPage, data: dict[str, Any]) -> Page
         return _render_page(context, page, data, {}, alert=PROCESS_FAILURE, status=422)
     flash(result.message, "success")
     return redirect(url_for("demandes.dossier", instance_id=context.instance_id))
+
+
+@bp.route("/<int:instance_id>/supprimer", methods=["GET", "POST"])
+@allowed(access.may_use_submitter_space)
+def supprimer(instance_id: int) -> Page:
+    """*Supprimer le brouillon*: a confirmation page, then the deletion (never filed dossiers)."""
+    actor = current_actor()
+    try:
+        item = _draft_item(instance_id)
+    except Filed:
+        return error_page(409, "Cette demande a été déposée : elle ne peut plus être supprimée.")
+    context = task_context(db(), actor, item.id, for_display=False)
+    access.enforce(db(), context.refusal)
+    if request.method == "GET":
+        view = dossier_view(db(), actor, instance_id)
+        return render_template("demandes/supprimer.html", dossier=view)
+    try:
+        keys = drafts.delete_draft(db(), actor, item.id)
+        db().commit()
+    except Conflict as error:
+        db().rollback()
+        return error_page(409, error.user_message)
+    store = document_store()
+    for key in keys:
+        store.path_for(key).unlink(missing_ok=True)
+    flash("Le brouillon a été supprimé.", "success")
+    return redirect(url_for("demandes.index"))
 
 
 @bp.get("/<int:instance_id>")

@@ -1,4 +1,4 @@
-"""Reviewers: the Corbeille, task pages, claiming, designation, decisions."""
+"""Reviewers: the Bannette, task pages, claiming, designation, decisions."""
 
 from __future__ import annotations
 

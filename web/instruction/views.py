@@ -25,16 +25,16 @@ def _page_number() -> int:
     return request.args.get("page", 1, type=int) or 1
 
 
-@bp.get("/")
+@bp.get("/", endpoint="inbox")
 @allowed(access.may_use_inbox)
-def corbeille() -> str:
+def inbox_page() -> str:
     """My work items and my roles' unclaimed ones; filter by step, sort by age."""
     step = request.args.get("etape", "")[:100]
     order = request.args.get("tri", "ancien")
     order = order if order in ORDERS else "ancien"
     found = inbox(db(), current_actor(), step=step, order=order, page=_page_number())
     return render_template(
-        "instruction/corbeille.html",
+        "instruction/bannette.html",
         page=found.page,
         steps=found.steps,
         step=step,
@@ -59,7 +59,7 @@ def tache(work_item_id: int) -> Page:
         "instruction/tache.html",
         actor,
         work_item_id,
-        lambda _result: url_for("instruction.corbeille"),
+        lambda _result: url_for("instruction.inbox"),
         context,
     )
 
@@ -69,10 +69,10 @@ def _claim_action(work_item_id: int, action: str) -> Response | tuple[str, int]:
     try:
         if action == "prendre":
             claims.claim(db(), actor, work_item_id)
-            message = "Tâche prise en charge : elle n'apparaît plus que dans votre corbeille."
+            message = "Tâche prise en charge : elle n'apparaît plus que dans votre bannette."
         elif action == "liberer":
             claims.release(db(), actor, work_item_id)
-            message = "Tâche libérée : elle retourne dans la corbeille de votre rôle."
+            message = "Tâche libérée : elle retourne dans la bannette de votre rôle."
         else:
             user_id = as_id(request.form.get("utilisateur"))
             if user_id is None:
@@ -92,7 +92,7 @@ def _claim_action(work_item_id: int, action: str) -> Response | tuple[str, int]:
         return redirect(url_for("instruction.tache", work_item_id=work_item_id))
     flash(message, "success")
     if action == "liberer":
-        return redirect(url_for("instruction.corbeille"))
+        return redirect(url_for("instruction.inbox"))
     return redirect(url_for("instruction.tache", work_item_id=work_item_id))
 
 

@@ -47,6 +47,11 @@ class FormDefinition:
         )
         self._by_name = {spec.name: spec for spec in self.fields}
         self.submit_label = submit_label(self.ui)
+        # What the submitter reads of a reviewer's answers (a Jinja text over the form's values,
+        # e.g. « Votre demande a été déclarée irrecevable pour le motif suivant : … »), instead
+        # of the reviewer's choices.
+        message = self.ui.get("ui:messageDemandeur")
+        self.submitter_message: str | None = message if isinstance(message, str) else None
         self.validator = compile_validator(self.schema)
         self._conditions = _compile_conditions(self.schema)
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from engine.core import audit
 from engine.core.actor import Actor
 from engine.core.clock import utcnow
-from engine.core.errors import FormInvalid
-from engine.core.models import WorkItem
+from engine.core.errors import Conflict, FormInvalid
+from engine.core.models import Document, Instance, WorkItem
 from engine.definitions.definition import definition_for
 from engine.definitions.forms import validate
 from engine.workflow.actions.form_checks import check_references, update_title
@@ -48,3 +49,32 @@ def save_draft(
     )
     flush_or_conflict(session)
     return item
+
+
+def delete_draft(session: Session, actor: Actor, work_item_id: int) -> list[str]:
+    """*Supprimer le brouillon*: a dossier never filed disappears with its pieces (their storage
+    keys are returned, for the caller to remove the files once committed).
+
+    Only one who may fill its form may delete it (its organisation's submitters); the trail keeps
+    an event without dossier saying who deleted what.
+    """
+    item, instance = open_item_for(session, actor, work_item_id)
+    definition = definition_for(session, instance.process_version_id)
+    if item.task_spec not in definition.depot_tasks() or instance.date_depot is not None:
+        raise Conflict("Cette demande a été déposée : elle ne peut plus être supprimée.")
+    keys = list(
+        session.scalars(select(Document.storage_key).where(Document.instance_id == instance.id))
+    )
+    audit.record(
+        session,
+        None,
+        actor,
+        "brouillon_supprime",
+        f"Brouillon supprimé : « {instance.title or 'Demande sans intitulé'} ».",
+        details={"dossier": instance.id, "organisation": instance.organisation_id},
+    )
+    # The rows that hang on the dossier go with it (ON DELETE CASCADE on every such table).
+    session.execute(delete(Instance).where(Instance.id == instance.id))
+    session.expunge(item)
+    session.expunge(instance)
+    return keys
