@@ -29,6 +29,20 @@ def _add_days(value: date | datetime | str, days: int) -> str:
     return (value + timedelta(days=days)).isoformat()
 
 
+def _add_months(value: date | datetime | str, months: int) -> str:
+    """The same day `months` months later (the month's last day when it has none), ISO text."""
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    day = value if not isinstance(value, datetime) else value.date()
+    year, month = divmod(day.year * 12 + day.month - 1 + int(months), 12)
+    for candidate in range(day.day, 27, -1):
+        try:
+            return date(year, month + 1, candidate).isoformat()
+        except ValueError:
+            continue
+    return date(year, month + 1, min(day.day, 28)).isoformat()
+
+
 def _paris_time(day: date | datetime | str, wall_clock: str = "09:00") -> str:
     """A day at a Paris wall-clock time, as ISO text with its offset (summer or winter time).
 
@@ -54,6 +68,7 @@ HELPERS: dict[str, Any] = {
     "aujourdhui": _today,
     "maintenant": _now,
     "ajouter_jours": _add_days,
+    "ajouter_mois": _add_months,
     "heure_de_paris": _paris_time,
     "duree_en_jours": _days,
     "True": True,
