@@ -25,6 +25,7 @@ REGISTER_START_VARIABLES = frozenset(
         "demande_audition",
         "delai_observations_jours",
         "delai_limite_delivrance_mois",
+        "date_limite_delivrance",
         "renouvellement_de",
         "fin_validite_precedente",
     }

@@ -198,6 +198,7 @@ def test_imported_fiches_become_echues_on_their_end_date(
     from sqlalchemy import select
 
     from engine.core.models import RegisterEntry, RegisterStatus
+    from engine.register.life import echeance
     from engine.register.opendata.importer import import_fiches
     from tests.clock import as_utc
 
@@ -210,7 +211,8 @@ def test_imported_fiches_become_echues_on_their_end_date(
     assert active, "the sample has fiches still valid"
     first = min(active, key=lambda entry: as_utc(entry.fin_validite or datetime.max))
     end = due_time_of_entry(sessions_of(app), first.numero)
-    assert end == as_utc(first.fin_validite or datetime.max)
+    # Due the day after its end date, at midnight in Paris.
+    assert end == echeance(as_utc(first.fin_validite or datetime.max))
     # Re-importing keeps one job per fiche.
     import_fiches(session, sample)
     session.commit()
