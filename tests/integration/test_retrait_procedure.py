@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import date, datetime
 
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.core.clock import PARIS
 from engine.core.models import Email, RegisterEntry
+from engine.register.life import add_months
 from tests.dossiers import SCENARIOS
 from tests.support import Browser, pdf, text_of
 from tests.walk import Walker
@@ -213,8 +216,27 @@ def test_the_postal_branch_an_agent_works_and_the_default_deadline(
         "statuer_retrait",
         {"decision_retrait": "retrait", "motivation_retrait": "Le jury reste non conforme."},
     )
+    # The decision is notified by post: the agent reads what the letter must say.
+    inbox = agent.get("/instruction/?etape=notifier_decision_courrier").get_data(as_text=True)
+    task = re.search(rf'href="(/instruction/taches/\d+)">{retrait.reference}<', inbox)
+    assert task, "the agent finds the decision to notify by post"
+    url = task.group(1)
+    assert agent.post(f"{url}/prendre", from_page=url).status_code == 302
+    letter = text_of(agent.get(url))
+    deadline = add_months(datetime.now(PARIS).date(), 6)
+    limite = french(deadline)
+    assert "Motifs : Le jury reste non conforme." in letter
+    assert "recours gracieux" in letter and "R. 421-1" in letter
+    assert limite in letter or deadline.isoformat() in letter  # dates in instructions: ISO today
+    notified = agent.post(
+        url, {"date_notification_courrier": "2027-02-01"}, content_type="multipart/form-data"
+    )
+    assert notified.status_code == 302, text_of(notified)[:2000]
     walker.run_jobs()
     fiche = text_of(browser_factory().get(f"/registre/{numero}"))
     assert "Certification retirée du registre le" in fiche
-    limite = re.search(r"attestations délivrées jusqu'au (\d{2}/\d{2}/\d{4})", fiche)
-    assert limite, fiche[:3000]
+    assert f"attestations délivrées jusqu'au {limite}" in fiche
+
+
+def french(day: date) -> str:
+    return day.strftime("%d/%m/%Y")
