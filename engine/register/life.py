@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from engine import jobs
 from engine.core import audit
 from engine.core.actor import SYSTEM, Actor
-from engine.core.clock import french_date, utcnow
+from engine.core.clock import add_months_to_date, french_date, utcnow
 from engine.core.errors import NotFound
 from engine.core.models import (
     REGISTER_STATUS_LABELS,
@@ -46,7 +46,6 @@ from engine.register.publication import dossier_values, publish
 from engine.workflow import access
 from engine.workflow.actions.starting import start_instance
 from engine.workflow.lookup import form_of
-from engine.workflow.renewal import months_before
 
 RETRAIT_KEY = "retrait"
 
@@ -94,15 +93,10 @@ def is_past_end(fin: datetime | None, now: datetime) -> bool:
     return fin is not None and now >= echeance(fin)
 
 
-def add_months(day: date, months: int) -> date:
-    """The same day `months` months later (the month's last day when it has no such day)."""
-    return months_before(day, -months)
-
-
 def limite_delivrance(day: date, rules: ProcessRules) -> date:
     """The date until which attestations may still be delivered after `day` (an end of
     validity, a withdrawal): `delai_limite_delivrance_mois` months later."""
-    return add_months(day, rules.delai_limite_delivrance_mois)
+    return add_months_to_date(day, rules.delai_limite_delivrance_mois)
 
 
 def set_limite_delivrance(entry: RegisterEntry, day: date) -> None:

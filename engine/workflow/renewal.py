@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
-from engine.core.clock import PARIS, utcnow
+from engine.core.clock import PARIS, add_months_to_date, utcnow
 from engine.definitions.rules import ProcessRules
-
-
-def months_before(end: date, months: int) -> date:
-    """The same day `months` months earlier (the month's last day when it has no such day)."""
-    index = end.year * 12 + end.month - 1 - months
-    year, month = divmod(index, 12)
-    for day in range(end.day, 27, -1):
-        try:
-            return date(year, month + 1, day)
-        except ValueError:
-            continue
-    return date(year, month + 1, min(end.day, 28))
 
 
 def renewal_warning(
@@ -35,7 +23,7 @@ def renewal_warning(
         return None
     months = (rules or ProcessRules()).seuil_renouvellement_mois
     today = (now or utcnow()).astimezone(PARIS).date()
-    if today < months_before(end, months):
+    if today < add_months_to_date(end, -months):
         return None
     when = end.strftime("%d/%m/%Y")
     if end < today:

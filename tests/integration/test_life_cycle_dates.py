@@ -16,10 +16,9 @@ from freezegun import freeze_time
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.core.clock import PARIS
+from engine.core.clock import PARIS, add_months_to_date
 from engine.core.models import RegisterEntry
 from engine.definitions import definition, deployment
-from engine.register.life import add_months
 from engine.register.opendata.fiche import moment_to_date
 from tests.clock import run_worker_at
 from tests.dossiers import SCENARIOS
@@ -69,7 +68,7 @@ def test_an_entry_is_active_on_its_end_date_and_echue_the_next_day(
 
     # The fiche says until when attestations may be delivered: the end date plus 6 months.
     fiche = text_of(public.get(f"/registre/{numero}"))
-    limite = add_months(end, 6)
+    limite = add_months_to_date(end, 6)
     assert f"Date limite de délivrance des attestations {french(limite)}" in fiche
     export = public.get("/registre/export.xml").get_data(as_text=True)
     assert f"<DATE_LIMITE_DELIVRANCE>{french(limite)}</DATE_LIMITE_DELIVRANCE>" in export
@@ -117,7 +116,7 @@ def test_the_renewal_warning_follows_the_process_threshold(
     # The process owner sets 5 months (France compétences advises 7, the default).
     recensement_threshold(5)
 
-    six_months_before = paris(add_months(end, -6), 10)
+    six_months_before = paris(add_months_to_date(end, -6), 10)
     with freeze_time(six_months_before):
         certifier = browser_factory()
         certifier.login(DEMANDEUR_OF[FAVORABLE.organisation])
@@ -129,7 +128,7 @@ def test_the_renewal_warning_follows_the_process_threshold(
         draft = text_of(certifier.get(f"/demandes/{renewal_id}/saisie/identification"))
         assert "Vous déposez ce renouvellement moins de" not in draft
 
-    with freeze_time(paris(add_months(end, -4), 10)):
+    with freeze_time(paris(add_months_to_date(end, -4), 10)):
         certifier = browser_factory()
         certifier.login(DEMANDEUR_OF[FAVORABLE.organisation])
         draft = text_of(certifier.get(f"/demandes/{renewal_id}/saisie/identification"))

@@ -14,9 +14,8 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.core.clock import PARIS
+from engine.core.clock import PARIS, add_months_to_date
 from engine.core.models import Email, RegisterEntry
-from engine.register.life import add_months
 from tests.dossiers import SCENARIOS
 from tests.support import Browser, pdf, text_of
 from tests.walk import Walker
@@ -223,7 +222,7 @@ def test_the_postal_branch_an_agent_works_and_the_default_deadline(
     url = task.group(1)
     assert agent.post(f"{url}/prendre", from_page=url).status_code == 302
     letter = text_of(agent.get(url))
-    deadline = add_months(datetime.now(PARIS).date(), 6)
+    deadline = add_months_to_date(datetime.now(PARIS).date(), 6)
     limite = french(deadline)
     assert "Motifs : Le jury reste non conforme." in letter
     assert "recours gracieux" in letter and "R. 421-1" in letter

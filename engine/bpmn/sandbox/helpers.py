@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from engine.core.clock import PARIS, utcnow
+from engine.core.clock import PARIS, add_months_to_date, utcnow
 
 
 def _today() -> date:
@@ -33,14 +33,8 @@ def _add_months(value: date | datetime | str, months: int) -> str:
     """The same day `months` months later (the month's last day when it has none), ISO text."""
     if isinstance(value, str):
         value = date.fromisoformat(value[:10])
-    day = value if not isinstance(value, datetime) else value.date()
-    year, month = divmod(day.year * 12 + day.month - 1 + int(months), 12)
-    for candidate in range(day.day, 27, -1):
-        try:
-            return date(year, month + 1, candidate).isoformat()
-        except ValueError:
-            continue
-    return date(year, month + 1, min(day.day, 28)).isoformat()
+    day = value.date() if isinstance(value, datetime) else value
+    return add_months_to_date(day, int(months)).isoformat()
 
 
 def _paris_time(day: date | datetime | str, wall_clock: str = "09:00") -> str:
