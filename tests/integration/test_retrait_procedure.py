@@ -82,7 +82,7 @@ def test_a_delay_under_the_process_value_is_refused_and_the_grounds_are_listed(
         "Demande du certificateur",
     ):
         assert ground in page
-    assert "Au moins 30 jours (règle du processus)" in page
+    assert "Au moins le délai que fixe la règle du processus" in page
 
     motif = "Aucune session d'évaluation depuis deux ans."
     refused = commission.post(
