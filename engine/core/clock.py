@@ -4,7 +4,7 @@ one Paris zone, and French dates as people read them."""
 from __future__ import annotations
 
 from calendar import monthrange
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 # The procedure's time: deadlines, session dates and every date shown are Paris time.
@@ -42,3 +42,11 @@ def add_months(moment: datetime, months: int) -> datetime:
     year, month = local.year + index // 12, index % 12 + 1
     day = min(local.day, monthrange(year, month)[1])
     return local.replace(year=year, month=month, day=day)
+
+
+def add_months_to_date(day: date, months: int) -> date:
+    """A calendar date `months` months later (earlier when negative), or the month's last day
+    when it has no such day (31 August + 6 months → 28 or 29 February)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return day.replace(year=year, month=month, day=min(day.day, monthrange(year, month)[1]))

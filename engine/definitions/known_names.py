@@ -22,6 +22,10 @@ REGISTER_START_VARIABLES = frozenset(
         "intitule_certification",
         "fin_validite",
         "certificateur_connu",
+        "demande_audition",
+        "delai_observations_jours",
+        "delai_limite_delivrance_mois",
+        "date_limite_delivrance",
         "renouvellement_de",
         "fin_validite_precedente",
     }

@@ -39,10 +39,23 @@ class ProcessRules:
     duree_max_annees: int = 5
     # None: the process owner states no implicit decision (none is announced).
     silence_vaut: SilenceRule | None = None
+    # Months before the end of validity from which a renewal is late (France compétences
+    # advises filing at least seven months before).
+    seuil_renouvellement_mois: int = 7
+    # Days given to a certifier to present observations before a withdrawal (R. 6113-17: not
+    # fewer than thirty).
+    delai_observations_jours: int = 30
+    # Months after the end of validity (or a withdrawal) during which attestations may still be
+    # delivered to candidates already engaged (DATE_LIMITE_DELIVRANCE).
+    delai_limite_delivrance_mois: int = 6
 
     def bounds(self) -> dict[str, int]:
-        """The values a form may take a bound from (`"maximumRegle": "duree_max_annees"`)."""
-        return {"duree_max_annees": self.duree_max_annees}
+        """The values a form may take a bound from (`"maximumRegle": "duree_max_annees"`,
+        `"minimumRegle": "delai_observations_jours"`)."""
+        return {
+            "duree_max_annees": self.duree_max_annees,
+            "delai_observations_jours": self.delai_observations_jours,
+        }
 
 
 def process_rules(definition: ProcessDefinition) -> ProcessRules:
@@ -65,7 +78,28 @@ def rules_from_config(config: Mapping[str, Any]) -> ProcessRules:
             "process.json : « regles.duree_max_annees » doit être un nombre entier d'années "
             "(1 au moins)."
         )
-    return ProcessRules(duree_max_annees=years, silence_vaut=_silence(raw.get("silence_vaut")))
+    return ProcessRules(
+        duree_max_annees=years,
+        silence_vaut=_silence(raw.get("silence_vaut")),
+        **{name: _count(raw, name, default) for name, default in _COUNTS.items()},
+    )
+
+
+# The whole numbers among the rules (name → default), each 0 or more.
+_COUNTS = {
+    "seuil_renouvellement_mois": ProcessRules.seuil_renouvellement_mois,
+    "delai_observations_jours": ProcessRules.delai_observations_jours,
+    "delai_limite_delivrance_mois": ProcessRules.delai_limite_delivrance_mois,
+}
+
+
+def _count(raw: Mapping[str, Any], name: str, default: int) -> int:
+    value = raw.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ProcessModelError(
+            f"process.json : « regles.{name} » doit être un nombre entier positif."
+        )
+    return int(value)
 
 
 def service_from_config(config: Mapping[str, Any]) -> ServiceContact:

@@ -57,6 +57,7 @@ CODE_LABELS = {"codes_rome": "Codes ROME", "formacodes": "Formacodes", "codes_ns
 # Shown elsewhere on the page (mandate, renewal chain), or the import's bookkeeping.
 NOT_FIELDS = {
     "mandat",
+    "date_limite_delivrance",  # beside the dates of validity
     "nouvelles_certifications",
     "anciennes_certifications",
     "id_fiche",

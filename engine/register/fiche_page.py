@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,6 +18,8 @@ from engine.core.models import (
     Registre,
 )
 from engine.register.fiche_fields import FicheField, code_fields, descriptive_fields
+from engine.register.life import LIMITE_DELIVRANCE, echeance
+from engine.register.opendata.fiche import date_to_moment
 from engine.register.publication import CATEGORY_LABELS
 
 # Register numbers: INV00042 (ours), RS6232 (France compétences'); anything else is no entry.
@@ -66,6 +68,10 @@ class Fiche:
     fin_validite: datetime | None
     statut_change_le: datetime | None
     motif_retrait: str | None
+    # The first day the entry is no longer valid (the day after its end date).
+    echue_le: datetime | None
+    # Until when attestations may still be delivered (DATE_LIMITE_DELIVRANCE).
+    date_limite_delivrance: datetime | None
     imported: bool
     fields: tuple[FicheField, ...]
     codes: tuple[FicheField, ...]
@@ -105,6 +111,8 @@ def find_fiche(session: Session, numero: str) -> Fiche | None:
         fin_validite=entry.fin_validite,
         statut_change_le=entry.statut_change_le,
         motif_retrait=entry.motif_retrait,
+        echue_le=echeance(entry.fin_validite) if entry.fin_validite else None,
+        date_limite_delivrance=_limite_delivrance(entry.content),
         imported=entry.source == "import",
         fields=descriptive_fields(entry.content),
         codes=code_fields(entry.content),
@@ -118,6 +126,14 @@ def registre_label(registre: str) -> str:
     """*Inventaire* or *Répertoire spécifique*."""
     known = {member.value for member in Registre}
     return REGISTRE_LABELS[Registre(registre)] if registre in known else registre
+
+
+def _limite_delivrance(content: Any) -> datetime | None:
+    value = content.get(LIMITE_DELIVRANCE) if isinstance(content, dict) else None
+    try:
+        return date_to_moment(date.fromisoformat(str(value)[:10])) if value else None
+    except ValueError:
+        return None
 
 
 def statut_label(statut: str) -> str:
@@ -228,7 +244,8 @@ def _history(
     if entry.debut_validite is not None:
         events.append(HistoryEvent(entry.debut_validite, "Début de validité"))
     if entry.statut == RegisterStatus.ECHUE:
-        at = entry.statut_change_le or entry.fin_validite
+        ended = echeance(entry.fin_validite) if entry.fin_validite else None
+        at = entry.statut_change_le or ended
         events.append(HistoryEvent(at, "Fin de validité : certification échue"))
     if entry.statut == RegisterStatus.RETIREE:
         reason = f"Motif : {entry.motif_retrait}" if entry.motif_retrait else None

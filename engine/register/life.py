@@ -1,7 +1,9 @@
 """The life of a register entry after its publication: fin de validité, renewal, retrait.
 
-- Fin de validité: each active entry has a job due at its end date that makes it *Échue*
-  (never a scan at read time).
+- Fin de validité: the end date is the last day of validity; each active entry has a job due
+  at the start (Paris time) of the next day that makes it *Échue* (never a scan at read time).
+  Attestations may still be delivered until the date limite de délivrance (the end date plus
+  the process value `delai_limite_delivrance_mois`), kept in the entry's content.
 - Renewal: a submitter of the certifier's organisation opens a new recensement dossier,
   prefilled from the entry and linked to it; once recensed, the new entry follows the old one.
 - Retrait: the commission opens a dossier of the `retrait` process about the entry; its
@@ -15,6 +17,7 @@ CNCP's Inventaire procedures.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -23,7 +26,7 @@ from sqlalchemy.orm import Session
 from engine import jobs
 from engine.core import audit
 from engine.core.actor import SYSTEM, Actor
-from engine.core.clock import french_date, utcnow
+from engine.core.clock import add_months_to_date, french_date, utcnow
 from engine.core.errors import NotFound
 from engine.core.models import (
     REGISTER_STATUS_LABELS,
@@ -39,11 +42,12 @@ from engine.core.models import (
     WorkItemStatus,
 )
 from engine.definitions.definition import definition_for, get_latest_version
+from engine.definitions.rules import ProcessRules, process_rules
 from engine.emails import notifications
 from engine.jobs import JobKind, NewJob
 from engine.jobs.api import JobRun
 from engine.register.filing import form_values
-from engine.register.opendata.fiche import moment_to_date
+from engine.register.opendata.fiche import date_to_moment, moment_to_date
 from engine.register.publication import dossier_values, publish
 from engine.workflow import access
 from engine.workflow.actions.starting import start_instance
@@ -93,14 +97,38 @@ def certifier_organisation(session: Session, entry: RegisterEntry) -> Organisati
 
 # --- fin de validité --------------------------------------------------------------------------
 
+# Where an entry keeps its date limite de délivrance (DATE_LIMITE_DELIVRANCE, as AAAA-MM-JJ).
+LIMITE_DELIVRANCE = "date_limite_delivrance"
+
+
+def echeance(fin: datetime) -> datetime:
+    """When an entry whose last day of validity is `fin` becomes *Échue*: the start of the next
+    day, Paris time."""
+    return date_to_moment(moment_to_date(fin) + timedelta(days=1))
+
+
+def is_past_end(fin: datetime | None, now: datetime) -> bool:
+    """Whether an entry ending on `fin` is past its end at `now` (the end date is still valid)."""
+    return fin is not None and now >= echeance(fin)
+
+
+def limite_delivrance(day: date, rules: ProcessRules) -> date:
+    """The date until which attestations may still be delivered after `day` (an end of
+    validity, a withdrawal): `delai_limite_delivrance_mois` months later."""
+    return add_months_to_date(day, rules.delai_limite_delivrance_mois)
+
+
+def set_limite_delivrance(entry: RegisterEntry, day: date) -> None:
+    entry.content = dict(entry.content or {}) | {LIMITE_DELIVRANCE: day.isoformat()}
+
 
 def fin_validite_key(numero: str) -> str:
     return f"fin-validite:{numero}:"
 
 
 def schedule_fin_validite(session: Session, entry: RegisterEntry) -> None:
-    """The job that makes an active entry *Échue* on its end date (a new end date, after a
-    re-import, gets its own job; the former one then finds nothing to do)."""
+    """The job that makes an active entry *Échue* the day after its end date (a new end date,
+    after a re-import, gets its own job; the former one then finds nothing to do)."""
     if entry.statut != RegisterStatus.ACTIVE or entry.fin_validite is None:
         return
     fin = moment_to_date(entry.fin_validite).isoformat()
@@ -113,14 +141,14 @@ def schedule_fin_validite(session: Session, entry: RegisterEntry) -> None:
                 label=f"Fin de validité de {entry.numero}",
                 instance_id=entry.instance_id,
                 payload={"numero": entry.numero, "fin": fin},
-                run_at=entry.fin_validite,
+                run_at=echeance(entry.fin_validite),
             )
         ],
     )
 
 
 def fin_validite_job(run: JobRun) -> str:
-    """The entry's end date has come: it becomes *Échue*, unless that date changed since."""
+    """The entry's end date has passed: it becomes *Échue*, unless that date changed since."""
     session = run.session
     payload = run.job.payload or {}
     entry = entry_by_numero(session, str(payload.get("numero", "")))
@@ -147,6 +175,7 @@ def start_retrait(session: Session, actor: Actor, numero: str) -> Instance:
     access.enforce(session, _retrait_refusal(session, actor, entry))
     title = f"Retrait de {entry.numero} — {entry.intitule}"
     organisation = certifier_organisation(session, entry)
+    rules = process_rules(definition_for(session, get_latest_version(session, RETRAIT_KEY).id))
     instance = start_instance(
         session,
         actor,
@@ -158,6 +187,13 @@ def start_retrait(session: Session, actor: Actor, numero: str) -> Instance:
             "intitule_certification": entry.intitule,
             "fin_validite": french_date(entry.fin_validite),
             "certificateur_connu": organisation is not None,
+            # Until the certifier answers: no hearing asked.
+            "demande_audition": False,
+            # The process values the forms and timers start from (process.json, "regles").
+            "delai_observations_jours": rules.delai_observations_jours,
+            "delai_limite_delivrance_mois": rules.delai_limite_delivrance_mois,
+            # Set by the decision, else by the rule (script « Fixer la date limite »).
+            "date_limite_delivrance": None,
         },
     )
     instance.reference = f"RET-{entry.numero}-{instance.id}"[:20]
@@ -194,6 +230,9 @@ def retrait_job(run: JobRun) -> str:
     entry.statut_change_le = now
     entry.updated_at = now
     entry.motif_retrait = str(payload.get("motif", ""))[:10000]
+    limite = _date_or_none(payload.get(LIMITE_DELIVRANCE))
+    if limite is not None:
+        set_limite_delivrance(entry, limite)
     for job in session.scalars(
         select(Job).where(
             Job.idempotency_key.startswith(fin_validite_key(entry.numero)),
@@ -207,6 +246,13 @@ def retrait_job(run: JobRun) -> str:
     if entry.instance_id is not None:
         audit.record(session, entry.instance_id, SYSTEM, "registre", summary)
     return summary
+
+
+def _date_or_none(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
 
 
 # --- renewal ----------------------------------------------------------------------------------
@@ -306,6 +352,9 @@ def publish_job(run: JobRun) -> str:
         "publication",
         f"Certification publiée {where} sous le numéro {entry.numero}.",
     )
+    if entry.fin_validite is not None and LIMITE_DELIVRANCE not in (entry.content or {}):
+        rules = process_rules(definition_for(session, instance.process_version_id))
+        set_limite_delivrance(entry, limite_delivrance(moment_to_date(entry.fin_validite), rules))
     schedule_fin_validite(session, entry)
     if entry.debut_validite is not None:
         jobs.enqueue(

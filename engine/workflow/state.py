@@ -51,7 +51,11 @@ def service_job(name: str, instance: Instance, data: dict[str, Any]) -> NewJob:
             key=f"retrait:{instance.id}",
             label=f"Retrait de {numero} de l'Inventaire",
             instance_id=instance.id,
-            payload={"numero": numero, "motif": data.get("motivation_retrait") or ""},
+            payload={
+                "numero": numero,
+                "motif": data.get("motivation_retrait") or "",
+                "date_limite_delivrance": data.get("date_limite_delivrance"),
+            },
         )
     raise ExecutionError(f"Service inconnu : « {name} ».")
 

@@ -15,6 +15,7 @@ from engine.core.errors import InventaireError, NotFound
 from engine.core.models import Instance, RoleName, Submission, WorkItem, WorkItemStatus
 from engine.definitions.definition import ProcessDefinition, definition_for
 from engine.definitions.forms import FormDefinition
+from engine.definitions.rules import process_rules
 from engine.workflow import access
 from engine.workflow.lookup import form_of, item_with_instance
 from engine.workflow.renewal import renewal_warning
@@ -114,7 +115,7 @@ def task_context(
         user_choices=choices,
         holders=holders,
         renewal_of=process_data.get("renouvellement_de") or None,
-        renewal_warning=renewal_warning(process_data),
+        renewal_warning=renewal_warning(process_data, rules=process_rules(definition)),
     )
 
 

@@ -63,7 +63,7 @@ def test_fiche_page(page: Page, live_server: str, register: None) -> None:
     page.click("text=Habilitation électrique des opérateurs")
     page.wait_for_url("**/registre/INV00001")
     main = page.inner_text("main")
-    assert "Certification échue depuis le 15/03/2024" in main
+    assert "Certification échue depuis le 16/03/2024" in main  # the day after its end date
     assert "Renouvelée par : INV00002" in main
     assert violations(page) == [], "fiche"
     page.goto(f"{live_server}/registre/INV00002")

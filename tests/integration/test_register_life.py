@@ -142,7 +142,10 @@ def test_the_commission_retire_a_certification_through_the_retrait_process(
     retrait.dossier_id = int(dossier.group(1))
     retrait.reference = reference.group(1)
     motif = "Le décret imposant cette compétence a été abrogé."
-    retrait.step("engager_retrait", {"motif_retrait": motif, "delai_observations_jours": 20})
+    retrait.step(
+        "engager_retrait",
+        {"motif_categorie": "obsolescence", "motif_retrait": motif, "delai_observations_jours": 30},
+    )
 
     # The certifier is told and answers within the delay.
     sessions = sessions_of(app)
@@ -179,11 +182,11 @@ def test_a_renewal_filed_late_warns_the_submitter() -> None:
     now = datetime(2026, 11, 27, tzinfo=UTC)
     data = {"renouvellement_de": "INV00042", "fin_validite_precedente": "2027-01-15"}
     warning = renewal_warning(data, now)
-    assert warning is not None and "moins de 3 mois avant la fin de validité" in warning
+    assert warning is not None and "moins de 7 mois avant la fin de validité" in warning
     assert "15/01/2027" in warning
-    assert renewal_warning(data | {"fin_validite_precedente": "2027-06-01"}, now) is None
+    assert renewal_warning(data | {"fin_validite_precedente": "2027-07-01"}, now) is None
     expired = renewal_warning(data | {"fin_validite_precedente": "2026-10-01"}, now)
-    assert expired is not None and "est échue depuis le 01/10/2026" in expired
+    assert expired is not None and "a pris fin le 01/10/2026" in expired
     assert renewal_warning({}, now) is None
 
 
@@ -195,6 +198,7 @@ def test_imported_fiches_become_echues_on_their_end_date(
     from sqlalchemy import select
 
     from engine.core.models import RegisterEntry, RegisterStatus
+    from engine.register.life import echeance
     from engine.register.opendata.importer import import_fiches
     from tests.clock import as_utc
 
@@ -207,7 +211,8 @@ def test_imported_fiches_become_echues_on_their_end_date(
     assert active, "the sample has fiches still valid"
     first = min(active, key=lambda entry: as_utc(entry.fin_validite or datetime.max))
     end = due_time_of_entry(sessions_of(app), first.numero)
-    assert end == as_utc(first.fin_validite or datetime.max)
+    # Due the day after its end date, at midnight in Paris.
+    assert end == echeance(as_utc(first.fin_validite or datetime.max))
     # Re-importing keeps one job per fiche.
     import_fiches(session, sample)
     session.commit()

@@ -487,7 +487,7 @@ def test_fiche_of_a_retiree_imported_certification(client: FlaskClient, register
     assert "Date de retrait 02/09/2025" in page
     assert "Certificateurs ADX Formation (SIRET 44455566600077) Marine Diagnostic" in page
     assert "Rédiger le rapport de repérage" in page
-    assert "Date limite de délivrance 25/07/2026" in page
+    assert "Date limite de délivrance des attestations 25/07/2026" in page
     assert (
         "Voies d'accès à la certification Formation continue – jury : "
         "Trois professionnels du secteur Secteurs" in page
@@ -503,7 +503,7 @@ def test_fiche_history_and_renewal_chain(client: FlaskClient, register: object) 
     old = client.get("/registre/INV00002")
     page = text_of(old)
     assert "Échue" in page
-    assert "Certification échue depuis le 10/05/2024" in page
+    assert "Certification échue depuis le 11/05/2024" in page  # the day after its end date
     history = page[page.index("Historique") : page.index("Renouvellements")]
     assert history.index("10/05/2018 Recensement prononcé") < history.index(
         "11/05/2024 Fin de validité : certification échue"

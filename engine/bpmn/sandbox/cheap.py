@@ -49,6 +49,7 @@ CHEAP_CALLS = frozenset(
         "duree_en_jours",
         "heure_de_paris",
         "ajouter_jours",
+        "ajouter_mois",
         "aujourdhui",
         "maintenant",
     }

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from engine.core.clock import PARIS, utcnow
+from engine.core.clock import PARIS, add_months_to_date, utcnow
 
 
 def _today() -> date:
@@ -27,6 +27,14 @@ def _add_days(value: date | datetime | str, days: int) -> str:
     if isinstance(value, str):
         value = date.fromisoformat(value[:10])
     return (value + timedelta(days=days)).isoformat()
+
+
+def _add_months(value: date | datetime | str, months: int) -> str:
+    """The same day `months` months later (the month's last day when it has none), ISO text."""
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    day = value.date() if isinstance(value, datetime) else value
+    return add_months_to_date(day, int(months)).isoformat()
 
 
 def _paris_time(day: date | datetime | str, wall_clock: str = "09:00") -> str:
@@ -54,6 +62,7 @@ HELPERS: dict[str, Any] = {
     "aujourdhui": _today,
     "maintenant": _now,
     "ajouter_jours": _add_days,
+    "ajouter_mois": _add_months,
     "heure_de_paris": _paris_time,
     "duree_en_jours": _days,
     "True": True,

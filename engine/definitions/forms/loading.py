@@ -91,21 +91,25 @@ def load_form_from_texts(
 
 
 def _apply_rule_bounds(filename: str, schema: dict[str, Any], bounds: Mapping[str, int]) -> None:
-    """One value for the process and its forms: the rule's value becomes the field's maximum."""
+    """One value for the process and its forms: the rule's value becomes the field's maximum
+    (`maximumRegle`) or minimum (`minimumRegle`)."""
     properties = schema.get("properties")
     if not isinstance(properties, dict):
         return
     for name, prop in properties.items():
-        if not isinstance(prop, dict) or "maximumRegle" not in prop:
+        if not isinstance(prop, dict):
             continue
-        rule = prop["maximumRegle"]
-        if rule not in bounds:
-            raise ProcessModelError(
-                f"Le formulaire « {filename} » : champ « {name} » : « maximumRegle » nomme une "
-                f"règle inconnue ({rule!r} ; connues : {', '.join(sorted(bounds))}).",
-                path=filename,
-            )
-        prop["maximum"] = bounds[rule]
+        for key, bound in (("maximumRegle", "maximum"), ("minimumRegle", "minimum")):
+            if key not in prop:
+                continue
+            rule = prop[key]
+            if rule not in bounds:
+                raise ProcessModelError(
+                    f"Le formulaire « {filename} » : champ « {name} » : « {key} » nomme une "
+                    f"règle inconnue ({rule!r} ; connues : {', '.join(sorted(bounds))}).",
+                    path=filename,
+                )
+            prop[bound] = bounds[rule]
 
 
 def _read_text(path: Path) -> bytes:

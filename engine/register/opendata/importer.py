@@ -46,7 +46,7 @@ from sqlalchemy.orm import Session
 
 from engine.core.clock import utcnow
 from engine.core.models import RegisterEntry, RegisterStatus, Registre
-from engine.register.life import schedule_fin_validite
+from engine.register.life import is_past_end, schedule_fin_validite
 from engine.register.opendata.entry import SOURCE_IMPORT
 from engine.register.opendata.fiche import OWN_ID_FICHE_BASE
 from engine.register.opendata.import_file import (
@@ -217,7 +217,7 @@ def statut_of(fiche: Fiche, now: datetime) -> tuple[RegisterStatus, str | None]:
     said = f"ETAT_FICHE « {etat} »"
     if "retir" in lowered:
         return RegisterStatus.RETIREE, _motif_retrait(said)
-    if fiche.fin_validite is not None and fiche.fin_validite <= now:
+    if is_past_end(fiche.fin_validite, now):
         return RegisterStatus.ECHUE, None
     if any(word in lowered for word in ("dépubli", "depubli", "archiv")):
         return RegisterStatus.RETIREE, _motif_retrait(said)
