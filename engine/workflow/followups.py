@@ -34,8 +34,9 @@ def after_change(
 ) -> None:
     """`timers_before`: the ids of the timers waiting before the action, when the caller knows
     them (then no query is needed to find the jobs to cancel)."""
-    # No flush on the way: the caller's final flush writes the new state under its version
-    # check, so a lost race is the caller's Conflict, not an error from a query here.
+    # Called once the caller's flush has written the new state under its version check: a
+    # lost race is the caller's Conflict before any job row is written or locked (two
+    # completions of one task enqueue the same keys; the second would wait on the first's).
     with session.no_autoflush:
         if timers_before is None:
             planned = schedule_timers(session, instance, workflow)

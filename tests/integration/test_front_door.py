@@ -14,22 +14,18 @@ import pytest
 from flask import Flask
 from freezegun import freeze_time
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 from werkzeug.routing import Rule
 from werkzeug.test import TestResponse
 
 from engine.core.models import Email, User
 from engine.people import accounts
 from tests.clock import run_worker_at
+from tests.recensed import sessions_of
 from tests.support import PASSWORD, Browser, text_of
 
 NewBrowser = Callable[[], Browser]
 WRONG = "pas-le-bon-mot-de-passe"
-
-
-def sessions_of(app: Flask) -> sessionmaker[Session]:
-    factory: sessionmaker[Session] = app.extensions["db_sessions"]
-    return factory
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ fiche and in the open data, the renewal warning from the process's threshold."""
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -14,7 +13,7 @@ import pytest
 from flask import Flask
 from freezegun import freeze_time
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from engine.core.clock import PARIS, add_months_to_date
 from engine.core.models import RegisterEntry
@@ -22,27 +21,13 @@ from engine.definitions import definition, deployment
 from engine.register.opendata.fiche import moment_to_date
 from tests.clock import run_worker_at
 from tests.dossiers import SCENARIOS
+from tests.recensed import recensed, sessions_of
 from tests.support import Browser, location_id, text_of
-from tests.walk import DEMANDEUR_OF, Walker
+from tests.walk import DEMANDEUR_OF
 
 NewBrowser = Callable[[], Browser]
 FAVORABLE = SCENARIOS["favorable"]
 PROCESSES = Path(__file__).resolve().parents[2] / "processes"
-
-
-def sessions_of(app: Flask) -> sessionmaker[Session]:
-    factory: sessionmaker[Session] = app.extensions["db_sessions"]
-    return factory
-
-
-def recensed(new_browser: NewBrowser) -> tuple[Walker, str]:
-    walker = Walker(new_browser, FAVORABLE.organisation)
-    walker.play(FAVORABLE)
-    walker.run_jobs()
-    page = text_of(walker.demandeur.get(f"/demandes/{walker.dossier_id}"))
-    match = re.search(r"Numéro à l'Inventaire (INV\d{5})", page)
-    assert match, page[:2000]
-    return walker, match.group(1)
 
 
 def end_date(session: Session, numero: str) -> date:

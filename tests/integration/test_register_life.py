@@ -15,27 +15,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine.workflow.renewal import renewal_warning
 from tests.clock import run_worker_at
 from tests.dossiers import SCENARIOS, data_of
+from tests.recensed import recensed, sessions_of
 from tests.support import Browser, location_id, text_of
 from tests.walk import Walker
 
 NewBrowser = Callable[[], Browser]
 FAVORABLE = SCENARIOS["favorable"]
-
-
-def sessions_of(app: Flask) -> sessionmaker[Session]:
-    factory: sessionmaker[Session] = app.extensions["db_sessions"]
-    return factory
-
-
-def recensed(new_browser: NewBrowser) -> tuple[Walker, str]:
-    """A dossier walked to Recensée, published by the worker: its walker and register number."""
-    walker = Walker(new_browser, FAVORABLE.organisation)
-    walker.play(FAVORABLE)
-    walker.run_jobs()
-    page = text_of(walker.demandeur.get(f"/demandes/{walker.dossier_id}"))
-    match = re.search(r"Numéro à l'Inventaire (INV\d{5})", page)
-    assert match, page[:2000]
-    return walker, match.group(1)
 
 
 def test_recensed_found_downloaded_expired_then_renewed_and_chained(

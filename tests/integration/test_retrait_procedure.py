@@ -17,21 +17,12 @@ from sqlalchemy.orm import Session
 from engine.core.clock import PARIS, add_months_to_date
 from engine.core.models import Email, RegisterEntry
 from tests.dossiers import SCENARIOS
+from tests.recensed import recensed
 from tests.support import Browser, pdf, text_of
 from tests.walk import Walker
 
 NewBrowser = Callable[[], Browser]
 FAVORABLE = SCENARIOS["favorable"]
-
-
-def recensed(new_browser: NewBrowser) -> tuple[Walker, str]:
-    walker = Walker(new_browser, FAVORABLE.organisation)
-    walker.play(FAVORABLE)
-    walker.run_jobs()
-    page = text_of(walker.demandeur.get(f"/demandes/{walker.dossier_id}"))
-    match = re.search(r"Numéro à l'Inventaire (INV\d{5})", page)
-    assert match, page[:2000]
-    return walker, match.group(1)
 
 
 def open_retrait(walker: Walker, numero: str) -> tuple[Walker, Browser, str]:

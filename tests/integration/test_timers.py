@@ -11,20 +11,16 @@ from datetime import UTC, datetime, timedelta
 
 from flask import Flask
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from engine.core.models import Email, Job, JobStatus
 from tests.clock import due_time, run_worker_at
 from tests.dossiers import SCENARIOS, data_of, walk_until
+from tests.recensed import sessions_of
 from tests.support import Browser, text_of
 from tests.walk import DEMANDEUR_OF, Walker
 
 NewBrowser = Callable[[], Browser]
-
-
-def sessions_of(app: Flask) -> sessionmaker[Session]:
-    factory: sessionmaker[Session] = app.extensions["db_sessions"]
-    return factory
 
 
 def emails_to(session: Session, instance_id: int | None, recipient: str) -> list[Email]:

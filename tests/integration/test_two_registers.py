@@ -16,9 +16,8 @@ from engine.core.models import Instance, ProcessVersion, RegisterEntry
 from engine.register import search as register_search
 from engine.register.opendata.importer import import_fiches
 from engine.studio.demo import REGISTER_SAMPLE
-from tests.dossiers import SCENARIOS
+from tests.recensed import recensed
 from tests.support import Browser, text_of
-from tests.walk import Walker
 
 NewBrowser = Callable[[], Browser]
 RESULT = re.compile(r'href="/registre/((?:INV|RS)\d+)"')
@@ -27,17 +26,6 @@ RESULT = re.compile(r'href="/registre/((?:INV|RS)\d+)"')
 def imported(session: Session, path: Path = REGISTER_SAMPLE) -> None:
     import_fiches(session, path)
     session.commit()
-
-
-def recensed(new_browser: NewBrowser) -> tuple[Walker, str]:
-    """An Inventaire entry, recensed by the CNCP's procedure through HTTP and published."""
-    walker = Walker(new_browser, "ministere")
-    walker.play(SCENARIOS["favorable"])
-    walker.run_jobs()
-    page = text_of(walker.demandeur.get(f"/demandes/{walker.dossier_id}"))
-    match = re.search(r"Numéro à l'Inventaire (INV\d{5})", page)
-    assert match, page[:2000]
-    return walker, match.group(1)
 
 
 def test_an_imported_rs_fiche_has_no_invented_category(

@@ -99,6 +99,7 @@ def complete_work_item(
     )
     if instance.status == InstanceStatus.COMPLETED:
         audit.record(session, instance.id, actor, "fin", f"Dossier clos : {instance.status_label}.")
+    flush_or_conflict(session, instance_id=instance.id)
     followups.after_change(
         session,
         instance,
@@ -108,6 +109,5 @@ def complete_work_item(
         new_items=new_items,
         timers_before=timers_before,
     )
-    flush_or_conflict(session, instance_id=instance.id)
     messages.append(f"Statut du dossier : {instance.status_label}.")
     return ActionResult(instance.id, instance.reference, instance.status_label, " ".join(messages))

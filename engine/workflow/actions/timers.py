@@ -49,6 +49,7 @@ def fire_timer(session: Session, instance_id: int, task_id: str) -> str:
         audit.record(
             session, instance.id, SYSTEM, "fin", f"Dossier clos : {instance.status_label}."
         )
+    flush_or_conflict(session, instance_id=instance.id)
     followups.after_change(
         session,
         instance,
@@ -58,5 +59,4 @@ def fire_timer(session: Session, instance_id: int, task_id: str) -> str:
         new_items=new_items,
         timers_before=timers_before,
     )
-    flush_or_conflict(session, instance_id=instance.id)
     return f"Échéance « {title} » : statut du dossier {instance.status_label}."
