@@ -155,6 +155,7 @@ def _published() -> list[dict[str, Any]]:
                 "statut": "active",
                 "motif_retrait": None,
                 "source": "inventaire",
+                "registre": "inventaire",
             }
         )
     return entries
