@@ -33,17 +33,7 @@ from engine.workflow import access
 from engine.workflow.lookup import get_instance
 from engine.workflow.state import load_workflow
 from engine.workflow.task_page import DECISION_WIDGETS, render_instructions
-
-# What a submitter reads of the trail: their own actions and the dossier's steps.
-PUBLIC_KINDS = frozenset({"creation", "depot", "statut", "fin"})
-
-
-@dataclass(frozen=True)
-class TimelineEntry:
-    at: datetime
-    actor: str
-    kind: str
-    summary: str
+from engine.workflow.timeline import PUBLIC_KINDS, TimelineEntry, grouped_drafts
 
 
 @dataclass(frozen=True)
@@ -226,54 +216,6 @@ def dossier_view(session: Session, actor: Actor, instance_id: int) -> DossierVie
         ),
         register_numero=entry,
     )
-
-
-# Saving a draft and adding its pieces, one after the other: one line of the history.
-DRAFT_KINDS = frozenset({"brouillon", "piece"})
-
-
-def grouped_drafts(entries: list[TimelineEntry]) -> list[TimelineEntry]:
-    """Consecutive draft saves and pieces added by the same person become one entry (newest
-    first, as the history reads): « Brouillon enregistré (4 fois) ; pièces ajoutées : … »."""
-    result: list[TimelineEntry] = []
-    run: list[TimelineEntry] = []
-
-    def flush() -> None:
-        if len(run) == 1:
-            result.append(run[0])
-        elif run:
-            result.append(_draft_line(run))
-        run.clear()
-
-    for entry in entries:
-        if entry.kind in DRAFT_KINDS and (not run or run[0].actor == entry.actor):
-            run.append(entry)
-            continue
-        flush()
-        if entry.kind in DRAFT_KINDS:
-            run.append(entry)
-        else:
-            result.append(entry)
-    flush()
-    return result
-
-
-def _draft_line(run: list[TimelineEntry]) -> TimelineEntry:
-    saves = sum(1 for entry in run if entry.kind == "brouillon")
-    pieces = [
-        entry.summary.removeprefix("Pièce ajoutée : ").rstrip(".")
-        for entry in reversed(run)
-        if entry.kind == "piece"
-    ]
-    parts = []
-    if saves:
-        parts.append("Brouillon enregistré" + (f" ({saves} fois)" if saves > 1 else ""))
-    if pieces:
-        parts.append(
-            ("pièces ajoutées : " if len(pieces) > 1 else "pièce ajoutée : ") + ", ".join(pieces)
-        )
-    text = " ; ".join(parts)
-    return TimelineEntry(run[0].at, run[0].actor, "brouillon", text[0].upper() + text[1:] + ".")
 
 
 def field_titles(definition: ProcessDefinition) -> dict[str, str]:
