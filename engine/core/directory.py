@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from engine.core.models import Role, User, UserRole
 
 
 def users_with_role(
-    session: Session, role: str, *, organisation_id: int | None = None
+    session: Session, role: str, *, organisation_id: int | None = None, roles: bool = True
 ) -> list[User]:
-    """The active holders of a role (of one organisation, when given), by name."""
+    """The active holders of a role (of one organisation, when given), by name. `roles=False`
+    when only their names and addresses are read: no second query for their roles."""
     query = (
         select(User)
         .join(UserRole, UserRole.user_id == User.id)
@@ -21,4 +22,6 @@ def users_with_role(
     )
     if organisation_id is not None:
         query = query.where(User.organisation_id == organisation_id)
+    if not roles:
+        query = query.options(lazyload(User.roles))
     return list(session.scalars(query))

@@ -66,7 +66,7 @@ def for_new_items(
             continue
         context = _dossier_context(session, instance, workflow, dict(task.data)) | {
             "tache": item.task_title,
-            "attribuee": item.assignee_id is not None,
+            "attribuee": item.assignee_id is not None or item.claimed_by_id is not None,
         }
         if item.role == RoleName.DEMANDEUR:  # a submitter's task opens from their dossier
             context["lien"] = context["lien_demandeur"]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from engine.core.directory import users_with_role
 from engine.core.models import Instance, RoleName, Submission, User, WorkItem, as_id
@@ -20,7 +20,10 @@ CONTACT_FIELD = "contact_courriel"
 RECIPIENT_LABELS = {
     "demandeur": "Le demandeur (auteur du dossier)",
     "rapporteur": "Le rapporteur désigné",
-    "file": "La personne à qui la tâche est attribuée, sinon chaque membre de son équipe",
+    "file": (
+        "La personne à qui la tâche est attribuée ou qui la détient déjà, "
+        "sinon chaque membre de son équipe"
+    ),
     "organisation": "Les demandeurs de l'organisation du dossier (le certificateur d'un retrait)",
     "compte": "Le titulaire du compte (hors procédure)",
 }
@@ -103,17 +106,22 @@ def recipients(
         if instance.organisation_id is None:
             return []
         return users_with_role(
-            session, RoleName.DEMANDEUR, organisation_id=instance.organisation_id
+            session, RoleName.DEMANDEUR, organisation_id=instance.organisation_id, roles=False
         )
     if item is None:
         return []
+    if item.claimed_by_id is not None:  # arrived already taken: its holder only
+        return _active(session, item.claimed_by_id)
     if item.assignee_id is not None:
         return _active(session, item.assignee_id)
     if item.organisation_id is None and item.role == RoleName.DEMANDEUR:
         return []  # a submitters' task belongs to one organisation
-    return users_with_role(session, item.role, organisation_id=item.organisation_id)
+    return users_with_role(session, item.role, organisation_id=item.organisation_id, roles=False)
 
 
 def _active(session: Session, user_id: int | None) -> list[User]:
-    user = session.get(User, user_id) if user_id is not None else None
+    # An email needs a name and an address, not the roles (loaded only if read).
+    user = (
+        session.get(User, user_id, options=[lazyload(User.roles)]) if user_id is not None else None
+    )
     return [user] if user is not None and user.active else []

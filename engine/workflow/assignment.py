@@ -57,7 +57,7 @@ def project(
         if task_id in known:
             continue
         item = _new_item(instance, definition, task, task_id)
-        taker = _taker(session, instance, item)
+        taker = _taker(session, instance, workflow, item)
         if taker is not None:
             item.claimed_by_id = taker.id
             item.claimed_at = now
@@ -108,12 +108,13 @@ def _new_item(
     )
 
 
-def _taker(session: Session, instance: Instance, item: WorkItem) -> User | None:
+def _taker(session: Session, instance: Instance, workflow: Any, item: WorkItem) -> User | None:
     """Who gets a new reviewer's task already taken (see the module's docstring), or None."""
     if item.organisation_id is not None:
         return None  # a submitter's task stays open to the whole organisation
     candidate = item.assignee_id
-    if candidate is None:
+    # The workflow in memory says whether the task was done before: most are not, no query.
+    if candidate is None and spiff.has_completed(workflow, item.task_spec):
         candidate = session.scalar(
             select(WorkItem.completed_by_id)
             .where(

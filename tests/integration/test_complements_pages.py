@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.core.models import Job, JobStatus, WorkItem
+from engine.people import accounts
 from tests.dossiers import SCENARIOS, open_item, user_id
 from tests.support import Browser, text_of
 from tests.walk import Walker
@@ -33,6 +34,15 @@ def walk_steps(walker: Walker, count: int) -> None:
 
 
 def test_complements_rounds(browser_factory: NewBrowser, session: Session) -> None:
+    # A colleague holds the recevabilité's role too: a task already taken is not theirs.
+    accounts.create_user(
+        session,
+        email="collegue.recevabilite@example.org",
+        name="Claire Collègue",
+        password="un mot de passe",
+        roles=["recevabilite"],
+    )
+    session.commit()
     walker = Walker(browser_factory, "ministere")
     walk_steps(walker, 2)  # filed, then complements asked by the recevabilité
 
@@ -64,6 +74,16 @@ def test_complements_rounds(browser_factory: NewBrowser, session: Session) -> No
     reviewer = walker.as_user("recevabilite@example.org")
     shown = reviewer.get(f"/instruction/taches/{returned.id}")
     assert "Vous avez pris en charge cette tâche." in text_of(shown)
+    # Only its holder is told it is back, and told it is theirs.
+    told = session.scalars(
+        select(Job.payload).where(
+            Job.instance_id == walker.dossier_id,
+            Job.payload["template"].as_string() == "tache_en_attente",
+            Job.idempotency_key.contains(returned.task_id),
+        )
+    ).all()
+    assert [payload["to"] for payload in told] == ["recevabilite@example.org"]
+    assert "est arrivée dans votre bannette" in told[0]["body"]
     assert textarea(shown.get_data(as_text=True), "complements_demandes") == ""
 
     # recevable, rapporteur designated: the instruction is already the rapporteur's.

@@ -142,6 +142,13 @@ def test_odd_stored_values_never_break_an_export() -> None:
     assert written.findtext("ACTIF") == "Oui"
 
 
+def test_markup_characters_come_back_as_typed() -> None:
+    typed = "Gestion & paie <niveau 2>\r\n« 10 % »"
+    written = write_fiche(entry(intitule=typed, content={"formacodes": [{"code": "1<2"}]}))
+    assert written.findtext("INTITULE") == typed
+    assert written.findtext("FORMACODES/FORMACODE/CODE") == "1<2"
+
+
 def test_the_chain_by_number_is_exported_both_ways() -> None:
     written = write_fiche(
         entry(

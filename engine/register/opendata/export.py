@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import IO
 
-from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -30,10 +29,14 @@ from engine.register.opendata.entry import (
     nouvelles_of,
 )
 from engine.register.opendata.fiche import JURY_LABELS, VERSION_FLUX, moment_to_date
-from engine.register.opendata.writing import write_fiche
+from engine.register.opendata.writing import fiche_xml
 from engine.register.publication import CATEGORY_LABELS
 
 BATCH = 200
+XML_HEAD = (
+    "<?xml version='1.0' encoding='UTF-8' standalone='no'?>\n<FICHES>\n"
+    f"  <VERSION_FLUX>{VERSION_FLUX}</VERSION_FLUX>"
+)
 CSV_SEPARATOR = ";"
 MULTI_SEPARATOR = " | "
 
@@ -64,17 +67,16 @@ def export_xml(session: Session, out: IO[bytes]) -> int:
     """Write the register as `<FICHES><VERSION_FLUX>4.1</VERSION_FLUX><FICHE>…` (UTF-8);
     returns the number of fiches."""
     count = 0
-    with etree.xmlfile(out, encoding="UTF-8") as xml:
-        xml.write_declaration(standalone=False)
-        with xml.element("FICHES"):
-            version = etree.Element("VERSION_FLUX")
-            version.text = VERSION_FLUX
-            xml.write("\n  ", version)
-            for entry in register_entries(session):
-                # One fiche per line: indenting each one costs an eighth of the export's time.
-                xml.write("\n  ", write_fiche(entry))
-                count += 1
-            xml.write("\n")
+    out.write(XML_HEAD.encode())
+    pending: list[str] = []
+    for entry in register_entries(session):
+        # One fiche per line: indenting each one costs an eighth of the export's time.
+        pending.append("\n  " + fiche_xml(entry))
+        count += 1
+        if len(pending) == BATCH:
+            out.write("".join(pending).encode())
+            pending.clear()
+    out.write(("".join(pending) + "\n</FICHES>").encode())
     return count
 
 
