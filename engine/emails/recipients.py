@@ -8,14 +8,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, lazyload
 
 from engine.core.directory import users_with_role
-from engine.core.models import Instance, RoleName, Submission, User, WorkItem, as_id
+from engine.core.models import Instance, RoleName, User, WorkItem, as_id
 
 # The field of the filing form that names the person to contact about the dossier.
 CONTACT_FIELD = "contact_courriel"
+CONTACT_MAX = 254  # the column's size, an address's longest
 
 RECIPIENT_LABELS = {
     "demandeur": "Le demandeur (auteur du dossier)",
@@ -59,34 +59,23 @@ def addressees(
     submitter_side = kind in SUBMITTER_SIDE or (
         kind == "file" and item is not None and item.role == RoleName.DEMANDEUR
     )
-    contact = contact_address(session, instance) if submitter_side else None
+    contact = contact_address(instance) if submitter_side else None
     if contact and all(a.email.casefold() != contact.casefold() for a in found):
         found.append(Addressee(contact, "", None))
     return found
 
 
-def contact_address(session: Session, instance: Instance) -> str | None:
-    """The latest contact address filed on the dossier, the submission being written included
-    (read without flushing: the action flushes once, at its end)."""
-    with session.no_autoflush:
-        rows = list(
-            session.scalars(
-                select(Submission.data)
-                .where(Submission.instance_id == instance.id)
-                .order_by(Submission.id)
-            )
-        )
-    rows += [
-        row.data
-        for row in session.new
-        if isinstance(row, Submission) and row.instance_id == instance.id
-    ]
-    found = None
-    for data in rows:
-        value = (data or {}).get(CONTACT_FIELD)
-        if isinstance(value, str) and "@" in value:
-            found = value.strip()
-    return found
+def contact_address(instance: Instance) -> str | None:
+    """The latest contact address filed on the dossier (kept on it by the completion that
+    files it, `remember_contact`)."""
+    return instance.contact_courriel
+
+
+def remember_contact(instance: Instance, data: dict[str, Any]) -> None:
+    """Keep the contact address a completion files (an address, not any text)."""
+    value = data.get(CONTACT_FIELD)
+    if isinstance(value, str) and "@" in value and len(value.strip()) <= CONTACT_MAX:
+        instance.contact_courriel = value.strip()
 
 
 def recipients(

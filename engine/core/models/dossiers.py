@@ -48,6 +48,9 @@ class Instance(Base):
     error_message: Mapped[str | None] = mapped_column(Text)
     lock_version: Mapped[int] = mapped_column(Integer, default=1)
     date_depot: Mapped[datetime | None] = mapped_column()
+    # The latest contact address filed (the form's `contact_courriel`): letters to the
+    # submitter's side go to it too, without reading the submissions.
+    contact_courriel: Mapped[str | None] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -16,6 +16,7 @@ from engine.core.errors import Conflict, FormInvalid
 from engine.core.models import InstanceStatus, Submission
 from engine.definitions.definition import definition_for
 from engine.definitions.forms import prune_hidden, split_for_storage, validate
+from engine.emails.recipients import remember_contact
 from engine.workflow import followups
 from engine.workflow.actions.form_checks import check_references, update_title
 from engine.workflow.conflicts import conflict_message, flush_or_conflict
@@ -61,6 +62,7 @@ def complete_work_item(
         instance.date_depot = now
         messages.append(f"Votre demande est déposée sous la référence {instance.reference}.")
     update_title(definition, instance, data)
+    remember_contact(instance, data)
     item.claimed_by_id = item.claimed_by_id or actor.id
     # Everything below is written by one flush at the end: one UPDATE of the instance (state,
     # status, lock version) instead of two, the inserts batched by the unit of work.
