@@ -179,7 +179,7 @@ class Walker:
             assert response.status_code == 302, text_of(response)[:2000]
         assert response.headers["Location"].endswith(f"/demandes/{self.dossier_id}")
         page = browser.get(f"/demandes/{self.dossier_id}")
-        match = re.search(r"déposée sous la référence (INV-\d{4}-\d{5})", text_of(page))
+        match = re.search(r"déposée sous la référence ([A-Z][A-Z0-9-]*-\d{4}-\d{5})", text_of(page))
         assert match, text_of(page)[:1500]
         self.reference = match.group(1)
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from engine.bpmn import spiff
 from engine.bpmn.bpmn_rules import check_bpmn_xml
+from engine.core.counter import INVENTAIRE_PREFIX
 from engine.core.errors import NotFound, ProcessModelError
 from engine.core.models import ProcessVersion
 from engine.definitions.folders import PROCESS_FILE
@@ -28,6 +29,7 @@ from engine.definitions.forms import FormDefinition, load_form_from_texts
 from engine.definitions.rules import (
     ProcessRules,
     ServiceContact,
+    reference_prefix_from_config,
     rules_from_config,
     service_from_config,
 )
@@ -60,6 +62,8 @@ class ProcessDefinition:
     # read them through engine.definitions.rules.
     rules: ProcessRules = field(default_factory=ProcessRules)
     service: ServiceContact = field(default_factory=ServiceContact)
+    # What its dossiers' references start with (process.json "prefixe_reference"): INV-2026-…
+    reference_prefix: str = INVENTAIRE_PREFIX
     version_id: int | None = None
     version: int | None = None
     _specs: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
@@ -133,6 +137,7 @@ def build_definition(
         raise ProcessModelError(f"{PROCESS_FILE} : clé manquante ou invalide ({error}).") from None
     rules = rules_from_config(config)
     service = service_from_config(config)
+    reference_prefix = reference_prefix_from_config(config)
     if parsed is None:
         bpmn = {name: text for name, text in files.items() if name.endswith(".bpmn")}
         dmn = {name: text for name, text in files.items() if name.endswith(".dmn")}
@@ -160,6 +165,7 @@ def build_definition(
         start_role=str(config.get("start_role", "demandeur")),
         rules=rules,
         service=service,
+        reference_prefix=reference_prefix,
     )
 
 

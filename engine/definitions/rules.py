@@ -1,13 +1,16 @@
-"""The legal values a process owner sets for a procedure (process.json, key "regles"), and the
-service that handles its dossiers (key "service"). Each value has the default the issue gives;
-code reads them here, never as constants of its own."""
+"""The legal values a process owner sets for a procedure (process.json, key "regles"), the
+service that handles its dossiers (key "service") and the prefix of their references (key
+"prefixe_reference"). Each value has the default the issue gives; code reads them here, never as
+constants of its own."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from engine.core.counter import INVENTAIRE_PREFIX
 from engine.core.errors import ProcessModelError
 from engine.core.settings import ServiceContact
 
@@ -133,3 +136,27 @@ def _silence(raw: Any) -> SilenceRule | None:
             "« nature » (« rejet » ou « acceptation »)."
         )
     return SilenceRule(delai_mois=months, nature=nature)
+
+
+# A reference is PREFIXE-AAAA-NNNNN in a column of 20 characters: 8 for the prefix leaves room
+# for a million dossiers a year. Capitals, digits and inner hyphens: it reads in a letter.
+REFERENCE_PREFIX = re.compile(r"[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*")
+REFERENCE_PREFIX_MAX = 8
+
+
+def reference_prefix_from_config(config: Mapping[str, Any]) -> str:
+    """The "prefixe_reference" of a process.json: what its dossiers' references start with
+    (INV, the Inventaire's, by default)."""
+    prefix = config.get("prefixe_reference", INVENTAIRE_PREFIX)
+    if (
+        not isinstance(prefix, str)
+        or len(prefix) > REFERENCE_PREFIX_MAX
+        or REFERENCE_PREFIX.fullmatch(prefix) is None
+    ):
+        raise ProcessModelError(
+            "process.json\u00a0: «\u00a0prefixe_reference\u00a0» doit commencer par une lettre "
+            "majuscule et ne contenir que des majuscules, des chiffres et des tirets "
+            f"({REFERENCE_PREFIX_MAX} caractères au plus), par exemple «\u00a0INV\u00a0» ou "
+            "«\u00a0RS-DEM\u00a0»."
+        )
+    return prefix

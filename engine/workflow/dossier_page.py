@@ -25,8 +25,10 @@ from engine.core.models import (
     WorkItem,
     WorkItemStatus,
 )
+from engine.core.settings import settings_of
 from engine.definitions.definition import ProcessDefinition, definition_for
 from engine.definitions.forms import FormDefinition
+from engine.definitions.rules import process_service
 from engine.jobs import JobKind
 from engine.people.accounts import user_names
 from engine.workflow import access
@@ -103,6 +105,10 @@ class DossierView:
     pieces: list[PieceView] = field(default_factory=list)
     open_items: list[WorkItemView] = field(default_factory=list)
     register_numero: str | None = None
+    # The procedure (« Enregistrement au Répertoire spécifique ») and the service in charge, as
+    # the acknowledgement names them.
+    process_title: str = ""
+    service: str = ""
 
 
 def dossier_view(session: Session, actor: Actor, instance_id: int) -> DossierView:
@@ -215,6 +221,8 @@ def dossier_view(session: Session, actor: Actor, instance_id: int) -> DossierVie
             [item for item in items if not submitter_only or item.role == RoleName.DEMANDEUR],
         ),
         register_numero=entry,
+        process_title=definition.title,
+        service=process_service(definition).overridden_by(settings_of(session).service).nom,
     )
 
 

@@ -169,7 +169,8 @@ class Document(Base):
 
 
 class Counter(Base):
-    """Monotonic counters for references (INV-2026-00042) and register numbers, never reused."""
+    """Monotonic counters for references (INV-2026-00042, RS-DEM-2026-00007) and register numbers,
+    never reused."""
 
     __tablename__ = "counter"
 

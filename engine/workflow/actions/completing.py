@@ -58,7 +58,7 @@ def complete_work_item(
     now = utcnow()
     messages = []
     if properties.get("depot") == "true" and instance.reference is None:
-        instance.reference = dossier_reference(session, now.year)
+        instance.reference = dossier_reference(session, now.year, definition.reference_prefix)
         instance.date_depot = now
         messages.append(f"Votre demande est déposée sous la référence {instance.reference}.")
     update_title(definition, instance, data)
