@@ -609,7 +609,7 @@ def test_cli_imports_and_exports_the_register(cli: Any, session: Session, tmp_pa
     written = cli("register", "export", "--format", "csv", "--output", str(target))
     assert written.exit_code == 0, written.output
     lines = target.read_text(encoding="utf-8").splitlines()
-    assert lines[0].startswith("numero;intitule;statut;categorie;")
+    assert lines[0].startswith("numero;intitule;statut;registre;registre_libelle;categorie;")
     assert len(lines) == 9
     assert [path.name for path in tmp_path.iterdir() if path.name.startswith(".export-")] == []
     target.chmod(0o640)

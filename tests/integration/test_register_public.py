@@ -605,6 +605,19 @@ def test_download_the_register_as_csv(client: FlaskClient, register: object) -> 
     assert sorted(by_numero) == ["INV00001", "INV00002", "INV00003", "RS6232"]
     assert by_numero["INV00002"]["intitule"] == "Conduite d'engins de chantier"
     assert by_numero["RS6232"]["certificateurs"] == "ADX Formation | Marine Diagnostic"
+    # Each row says its register, as a code and as its name.
+    header = list(rows[0])
+    assert header[header.index("statut") + 1 : header.index("categorie")] == [
+        "registre",
+        "registre_libelle",
+    ]
+    assert (by_numero["RS6232"]["registre"], by_numero["RS6232"]["registre_libelle"]) == (
+        "rs",
+        "Répertoire spécifique",
+    )
+    for numero in ("INV00001", "INV00002", "INV00003"):
+        row = by_numero[numero]
+        assert (row["registre"], row["registre_libelle"]) == ("inventaire", "Inventaire")
 
 
 def test_downloads_of_an_empty_register(client: FlaskClient) -> None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from engine.core.models import Registre
 from engine.register.opendata.fiche import JURY_OF_WAY, moment_to_date
 
 SOURCE_IMPORT = "import"  # register_entry.source of the fiches imported from an export
@@ -31,6 +32,7 @@ ENTRY_COLUMNS = (
     "statut",
     "numero_precedent",
     "source",
+    "registre",
 )
 
 
@@ -51,6 +53,7 @@ class EntryData:
     statut: str
     numero_precedent: str | None
     source: str
+    registre: str = Registre.INVENTAIRE
     successors: tuple[str, ...] = field(default=())
 
     @classmethod

@@ -18,7 +18,13 @@ from typing import IO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.core.models import REGISTER_STATUS_LABELS, RegisterEntry, RegisterStatus
+from engine.core.models import (
+    REGISTER_STATUS_LABELS,
+    REGISTRE_LABELS,
+    RegisterEntry,
+    RegisterStatus,
+    Registre,
+)
 from engine.register.opendata.entry import (
     ENTRY_COLUMNS,
     EntryData,
@@ -129,6 +135,14 @@ def _statut(entry: EntryData) -> str:
         return entry.statut
 
 
+def _registre(entry: EntryData) -> str:
+    """*Inventaire* or *Répertoire spécifique*."""
+    try:
+        return REGISTRE_LABELS[Registre(entry.registre)]
+    except ValueError:
+        return entry.registre
+
+
 def _duration(entry: EntryData) -> str:
     years = duration_of(entry)
     return "" if years is None else str(years)
@@ -139,6 +153,9 @@ CSV_COLUMNS: tuple[tuple[str, Callable[[EntryData], str]], ...] = (
     ("numero", lambda e: e.numero),
     ("intitule", lambda e: e.intitule),
     ("statut", _statut),
+    # The register (inventaire, rs) and its name: an INV and an RS entry are not of one kind.
+    ("registre", lambda e: e.registre),
+    ("registre_libelle", _registre),
     ("categorie", lambda e: e.categorie),
     ("categorie_libelle", lambda e: CATEGORY_LABELS.get(e.categorie, "")),
     ("autorite_legitime", lambda e: e.autorite_legitime or ""),
