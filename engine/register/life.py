@@ -30,6 +30,8 @@ from engine.core.clock import add_months_to_date, french_date, utcnow
 from engine.core.errors import NotFound
 from engine.core.models import (
     REGISTER_STATUS_LABELS,
+    REGISTRE_A,
+    REGISTRE_DE,
     Instance,
     InstanceStatus,
     Job,
@@ -40,6 +42,7 @@ from engine.core.models import (
     Registre,
     WorkItem,
     WorkItemStatus,
+    registre_of,
 )
 from engine.definitions.definition import definition_for, get_latest_version
 from engine.definitions.rules import ProcessRules, process_rules
@@ -175,7 +178,9 @@ def start_retrait(session: Session, actor: Actor, numero: str) -> Instance:
     access.enforce(session, _retrait_refusal(session, actor, entry))
     title = f"Retrait de {entry.numero} — {entry.intitule}"
     organisation = certifier_organisation(session, entry)
-    rules = process_rules(definition_for(session, get_latest_version(session, RETRAIT_KEY).id))
+    # The process values of the entry's own register's retrait (retrait-rs for an RS entry).
+    version = get_latest_version(session, retrait_process(entry))
+    rules = process_rules(definition_for(session, version.id))
     instance = start_instance(
         session,
         actor,
@@ -240,8 +245,7 @@ def retrait_job(run: JobRun) -> str:
         )
     ):
         jobs.cancel(job, "certification retirée")
-    where = "du Répertoire spécifique" if entry.registre == Registre.RS else "de l'Inventaire"
-    summary = f"Certification {entry.numero} retirée {where}."
+    summary = f"Certification {entry.numero} retirée {REGISTRE_DE[registre_of(entry.registre)]}."
     audit.record(session, run.job.instance_id, SYSTEM, "registre", summary)
     if entry.instance_id is not None:
         audit.record(session, entry.instance_id, SYSTEM, "registre", summary)
@@ -343,8 +347,7 @@ def publish_job(run: JobRun) -> str:
     if instance is None:
         return "Dossier introuvable : rien à publier."
     entry = publish(session, instance, dict(run.job.payload or {}))
-    rs = entry.registre == Registre.RS
-    where = "au Répertoire spécifique" if rs else "à l'Inventaire"
+    where = REGISTRE_A[registre_of(entry.registre)]
     audit.record(
         session,
         instance.id,
@@ -365,7 +368,7 @@ def publish_job(run: JobRun) -> str:
                 entry.numero,
                 entry.debut_validite,
                 entry.fin_validite,
-                "rs_publication" if rs else "publication",
+                "rs_publication" if entry.registre == Registre.RS else "publication",
             ),
         )
     return f"Publiée {where} sous le numéro {entry.numero}."

@@ -20,6 +20,7 @@ from engine.core.directory import users_with_role
 from engine.core.errors import Conflict, Forbidden, InventaireError, NotFound
 from engine.core.models import (
     REGISTER_STATUS_LABELS,
+    REGISTRE_DE,
     Instance,
     InstanceStatus,
     RegisterEntry,
@@ -28,6 +29,7 @@ from engine.core.models import (
     User,
     WorkItem,
     WorkItemStatus,
+    registre_of,
 )
 from engine.definitions.definition import ProcessDefinition
 from engine.workflow.conflicts import conflict_message
@@ -328,9 +330,11 @@ def refusal_to_renew(
             "Seul le certificateur de cette certification peut en demander le renouvellement.",
         )
     if entry.statut == RegisterStatus.RETIREE:
+        # Its own register: an RS entry was never in the Inventaire.
+        where = REGISTRE_DE[registre_of(entry.registre)]
         return Refusal(
             Conflict,
-            f"{entry.numero} a été retirée de l'Inventaire : elle ne peut être renouvelée.",
+            f"{entry.numero} a été retirée {where}\u00a0: elle ne peut être renouvelée.",
         )
     return None
 

@@ -12,7 +12,7 @@ from engine.bpmn import spiff
 from engine.core.actor import Actor
 from engine.core.clock import utcnow
 from engine.core.errors import ExecutionError
-from engine.core.models import Instance, InstanceStatus, WorkItem
+from engine.core.models import REGISTRE_A, Instance, InstanceStatus, WorkItem, registre_of
 from engine.definitions.definition import ProcessDefinition, definition_for
 from engine.jobs import JobKind, NewJob
 from engine.workflow import assignment
@@ -37,10 +37,11 @@ def service_job(name: str, instance: Instance, data: dict[str, Any]) -> NewJob:
     """The job behind each service task operator of the diagrams (docs/process-model.md)."""
     if name == "publier_inventaire":
         kept = ("duree_annees", "categorie_retenue", "renouvellement_de", "registre")
+        where = REGISTRE_A[registre_of(data.get("registre"))]
         return NewJob(
             kind=JobKind.PUBLICATION,
             key=f"publication:{instance.id}",
-            label=f"Publication à l'Inventaire ({instance.reference})",
+            label=f"Publication {where} ({instance.reference})",
             instance_id=instance.id,
             payload={key: data.get(key) for key in kept},
         )
@@ -49,7 +50,8 @@ def service_job(name: str, instance: Instance, data: dict[str, Any]) -> NewJob:
         return NewJob(
             kind=JobKind.RETRAIT,
             key=f"retrait:{instance.id}",
-            label=f"Retrait de {numero} de l'Inventaire",
+            # The retrait of either register (retrait, retrait-rs): its job names neither.
+            label=f"Retrait de {numero} du registre",
             instance_id=instance.id,
             payload={
                 "numero": numero,

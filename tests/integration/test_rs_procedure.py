@@ -79,6 +79,11 @@ def test_a_certifier_registers_a_certification_through_its_four_users(
         "directeur.general@example.org",
     }
     assert walker.status_seen_by_demandeur() == "Enregistrée au Répertoire spécifique"
+    # The administrator reads what the worker did, in the register's words.
+    admin = walker.as_user("admin@example.org")
+    jobs = text_of(admin.get(f"/admin/dossiers/{walker.dossier_id}/travaux"))
+    assert f"Publication au Répertoire spécifique ({walker.reference})" in jobs
+    assert "Publication à l'Inventaire" not in jobs
 
     # The public fiche: an RS entry, no category, signed by nobody but France compétences.
     fiche = text_of(browser_factory().get(f"/registre/{numero}"))

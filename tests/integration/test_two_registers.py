@@ -134,3 +134,44 @@ def test_an_inventaire_entry_is_still_withdrawn_by_the_cncp(
     assert "Engager un retrait" not in text_of(services.get(f"/registre/{numero}"))
     commission = walker.as_user("commission@example.org")
     assert "Engager un retrait" in text_of(commission.get(f"/registre/{numero}"))
+
+
+# SIRETs of the demo's organisations: the ministry's, the certifier's (engine/studio/demo.py).
+MINISTRY_SIRET, CERTIFIER_SIRET = "11000201100044", "52345678900012"
+
+
+def test_a_withdrawn_entry_is_said_withdrawn_from_its_own_register(
+    session: Session, browser_factory: NewBrowser
+) -> None:
+    """Renewing a withdrawn entry is refused, naming the register it was withdrawn from."""
+    for numero, registre, siret in (
+        ("INV09003", "inventaire", MINISTRY_SIRET),
+        ("RS90003", "rs", CERTIFIER_SIRET),
+    ):
+        session.add(
+            RegisterEntry(
+                numero=numero,
+                intitule="Conduite de grues à tour",
+                categorie="C" if registre == "inventaire" else "",
+                registre=registre,
+                certificateurs={"certificateurs": [{"nom": "Certificateur", "siret": siret}]},
+                content={},
+                statut="retiree",
+            )
+        )
+    session.commit()
+    cases = {
+        "INV09003": ("demandeur@example.org", "de l'Inventaire"),
+        "RS90003": ("mandataire@example.org", "du Répertoire spécifique"),
+    }
+    for numero, (email, where) in cases.items():
+        certifier = browser_factory()
+        certifier.login(email)
+        fiche = f"/registre/{numero}"
+        assert "Demander le renouvellement" not in text_of(certifier.get(fiche))
+        refused = certifier.post(f"{fiche}/renouvellement", from_page=fiche)
+        assert refused.status_code == 409
+        page = text_of(refused)
+        # (text_of reads every space as a plain one)
+        assert f"{numero} a été retirée {where} : elle ne peut être renouvelée." in page
+    assert "retirée de l'Inventaire" not in text_of(refused)

@@ -34,10 +34,13 @@ from engine.core.models.jobs import (
 from engine.core.models.processes import ProcessDraft, ProcessVersion, ProcessVersionStatus
 from engine.core.models.register import (
     REGISTER_STATUS_LABELS,
+    REGISTRE_A,
+    REGISTRE_DE,
     REGISTRE_LABELS,
     RegisterEntry,
     RegisterStatus,
     Registre,
+    registre_of,
 )
 from engine.core.models.sessions import LoginThrottle, UserSession
 
@@ -48,6 +51,8 @@ __all__ = [
     "NAMING_CONVENTION",
     "ORGANISATION_KIND_LABELS",
     "REGISTER_STATUS_LABELS",
+    "REGISTRE_A",
+    "REGISTRE_DE",
     "REGISTRE_LABELS",
     "ROLE_LABELS",
     "AuditEvent",
@@ -80,4 +85,5 @@ __all__ = [
     "WorkItem",
     "WorkItemStatus",
     "as_id",
+    "registre_of",
 ]

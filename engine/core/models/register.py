@@ -43,6 +43,15 @@ REGISTRE_LABELS = {
     Registre.INVENTAIRE: "Inventaire",
     Registre.RS: "Répertoire spécifique",
 }
+# The register after « de » and « à », as a sentence names it: « retirée de l'Inventaire »,
+# « publiée au Répertoire spécifique ».
+REGISTRE_DE = {Registre.INVENTAIRE: "de l'Inventaire", Registre.RS: "du Répertoire spécifique"}
+REGISTRE_A = {Registre.INVENTAIRE: "à l'Inventaire", Registre.RS: "au Répertoire spécifique"}
+
+
+def registre_of(value: object) -> Registre:
+    """An entry's register; a value we do not know (written by hand) reads as the Inventaire."""
+    return Registre.RS if value == Registre.RS else Registre.INVENTAIRE
 
 
 class RegisterEntry(Base):
