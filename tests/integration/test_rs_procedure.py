@@ -17,6 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.core.models import Email, Instance, RegisterEntry
+from engine.register.opendata.importer import import_fiches
+from engine.studio.demo import REGISTER_SAMPLE
 from engine.studio.scenario import load_scenarios
 from tests.clock import run_worker_at
 from tests.support import Browser, text_of
@@ -29,7 +31,11 @@ RETRAIT = {s.name: s for s in load_scenarios(PROCESSES / "retrait-rs")}
 
 def test_the_required_rs_scenarios_exist() -> None:
     assert {"favorable", "refus", "irrecevable"} <= set(ENREGISTREMENT)
-    assert {"retrait_apres_observations", "maintien_sans_observations"} <= set(RETRAIT)
+    assert {
+        "retrait_apres_observations",
+        "maintien_sans_observations",
+        "retrait_certificateur_sans_compte",
+    } <= set(RETRAIT)
 
 
 @pytest.mark.parametrize("folder", ["enregistrement-rs", "retrait-rs"])
@@ -252,3 +258,38 @@ def test_the_studio_runs_the_rs_scenarios(
     tried = text_of(browser.post(f"/studio/{key}/scenarios", from_page=f"/studio/{key}/"))
     assert "Tous les scénarios passent" in tried
     assert scenario in tried
+
+
+def test_a_fiche_whose_certifier_has_no_account_is_withdrawn_as_its_scenario_says(
+    browser_factory: NewBrowser, session: Session
+) -> None:
+    """The scenario `retrait_certificateur_sans_compte` of retrait-rs, played from a real
+    imported fiche whose certifier has no account: the report goes by post, the delay runs,
+    the commission and the director general decide, the fiche reads *Retirée*."""
+    import_fiches(session, REGISTER_SAMPLE)
+    session.commit()
+    scenario = RETRAIT["retrait_certificateur_sans_compte"]
+    numero = str(scenario.start_data["numero_inventaire"])
+    services = browser_factory()
+    services.login("rapporteur@example.org")
+    opened = services.post(f"/registre/{numero}/retrait", from_page=f"/registre/{numero}")
+    assert opened.status_code == 302
+    shown = services.get(opened.headers["Location"])
+    # What the scenario starts from is what the fiche gives.
+    assert (
+        f"Certification {numero} du Répertoire spécifique : "
+        f"{scenario.start_data['intitule_certification']} "
+        f"(validité jusqu'au {scenario.start_data['fin_validite']})."
+    ) in text_of(shown)
+    dossier = re.search(r"/instruction/dossiers/(\d+)", shown.get_data(as_text=True))
+    reference = re.search(rf"(RET-{numero}-\d+)", text_of(shown))
+    assert dossier and reference
+    retrait = Walker(browser_factory, scenario.organisation, RS)
+    retrait.browsers["rapporteur@example.org"] = services
+    retrait.dossier_id = int(dossier.group(1))
+    retrait.reference = reference.group(1)
+    retrait.play(scenario)
+    retrait.run_jobs()
+    fiche = text_of(browser_factory().get(f"/registre/{numero}"))
+    assert "Certification retirée du registre le" in fiche
+    assert str(scenario.steps[-1].data["motivation_retrait"]) in fiche

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from click.testing import CliRunner
 
 from engine.studio.scenario import load_scenarios
 from tests.support import Browser, text_of
-from tests.walk import PROCESS, Walker
+from tests.walk import PROCESS, PROCESSES, Walker
 
 SCENARIOS = {scenario.name: scenario for scenario in load_scenarios(PROCESS)}
 REQUIRED = {
@@ -73,3 +74,27 @@ def test_scenarios_run_reports_a_failing_scenario(tmp_path: Path) -> None:
         "ÉCHEC" in result.output
         and "statut attendu « Recensée », obtenu « Refusée »" in result.output
     )
+
+
+@pytest.mark.parametrize(
+    ("folder", "numbers"), [("retrait", r"INV\d{5}"), ("retrait-rs", r"RS\d+")]
+)
+def test_a_retrait_scenario_withdraws_an_entry_of_its_own_register(
+    folder: str, numbers: str
+) -> None:
+    """The CNCP withdraws Inventaire entries, France compétences RS ones: each scenario's
+    entry is of its process's register, a certifier without an account included."""
+    scenarios = load_scenarios(PROCESSES / folder)
+    entries = {scenario.name: scenario.start_data["numero_inventaire"] for scenario in scenarios}
+    assert all(re.fullmatch(numbers, str(numero)) for numero in entries.values()), entries
+    postal = [s.name for s in scenarios if s.start_data.get("certificateur_connu") is False]
+    assert "retrait_certificateur_sans_compte" in postal
+
+
+def test_scenarios_run_command_passes_the_retrait_scenarios() -> None:
+    from web.cli import main
+
+    count = len(load_scenarios(PROCESSES / "retrait"))
+    result = CliRunner().invoke(main, ["scenarios", "run", str(PROCESSES / "retrait")])
+    assert result.exit_code == 0, result.output
+    assert f"{count} passed, 0 failed" in result.output
