@@ -565,3 +565,103 @@ def test_the_start_values_the_check_knows_are_those_a_new_dossier_holds(session:
         given = json.loads(path.read_text(encoding="utf-8")).get("donnees_initiales", {})
         assert set(given) <= REGISTER_START_VARIABLES, path
     session.rollback()
+
+
+# --- a date that may be past only when a box is ticked ----------------------------------------
+
+NOT_PAST_TODO = (
+    "donnez le nom de la case à cocher (champ booléen) du même formulaire qui autorise une date "
+    "passée, ou retirez cette option."
+)
+
+
+def _not_past_unless(files: dict[str, str], name: object) -> dict[str, str]:
+    """The recensement with `notPastUnless` of the session date naming `name`."""
+    ui_name = "forms/inscrire_ordre_du_jour.ui.json"
+    ui = json.loads(files[ui_name])
+    ui["date_seance"]["ui:options"]["notPastUnless"] = name
+    return {**files, ui_name: json.dumps(ui, ensure_ascii=False)}
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        (
+            "seance_tenu",
+            "inscrire_ordre_du_jour: champ «\u00a0date_seance\u00a0»\u00a0: "
+            "«\u00a0ui:options.notPastUnless\u00a0» nomme «\u00a0seance_tenu\u00a0», qui n'est "
+            f"pas un autre champ du formulaire\u202f; {NOT_PAST_TODO}",
+        ),
+        (
+            "date_seance",
+            "inscrire_ordre_du_jour: champ «\u00a0date_seance\u00a0»\u00a0: "
+            "«\u00a0ui:options.notPastUnless\u00a0» nomme «\u00a0date_seance\u00a0», qui n'est "
+            f"pas un autre champ du formulaire\u202f; {NOT_PAST_TODO}",
+        ),
+    ],
+)
+def test_a_not_past_exception_naming_no_box_of_the_form_is_refused_everywhere(
+    browser: Browser,
+    session: Session,
+    tmp_path: Path,
+    restore: None,
+    name: str,
+    expected: str,
+) -> None:
+    """The same verdict from the command, the studio's *Valider* and a deployment."""
+    from web.cli import main
+
+    files = _not_past_unless(read_folder(ROOT / "processes" / "recensement"), name)
+    for file_name, text in files.items():
+        target = tmp_path / file_name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+    result = CliRunner().invoke(main, ["processes", "check", str(tmp_path)])
+    assert result.exit_code == 1
+    assert expected in result.output.splitlines()
+
+    browser.login("proprietaire@example.org")
+    draft = browser.get("/studio/api/recensement/brouillon").get_json()
+    saved = browser.client.put(
+        "/studio/api/recensement/brouillon",
+        json={"files": files, "lock_version": draft["lock_version"]},
+        headers={"X-CSRFToken": browser.csrf("/studio/recensement/")},
+    )
+    assert saved.status_code == 200
+    checked = browser.post("/studio/recensement/verification", from_page="/studio/recensement/")
+    page = text_of(checked)
+    assert "n'est pas déployable" in page
+    # (text_of reads every space as a plain one)
+    assert f"nomme « {name} », qui n'est pas un autre champ du formulaire" in page
+
+    with pytest.raises(ProcessModelError) as refused:
+        deploy(session, files)
+    assert expected in refused.value.problems
+
+
+def test_a_not_past_exception_naming_a_field_that_is_no_box_is_refused() -> None:
+    files = condition_after_task("date_a_venir", 'continuer == "oui"')
+    schema = json.loads(files["forms/tour.schema.json"])
+    schema["properties"]["seance"] = {"type": "string", "title": "Séance", "format": "date"}
+    files["forms/tour.schema.json"] = json.dumps(schema)
+    files["forms/tour.ui.json"] = json.dumps(
+        {"seance": {"ui:options": {"notPast": True, "notPastUnless": "continuer"}}}
+    )
+    files = _replace(
+        files,
+        '<spiffworkflow:property name="formJsonSchemaFilename" value="tour.schema.json" />',
+        '<spiffworkflow:property name="formJsonSchemaFilename" value="tour.schema.json" />'
+        '<spiffworkflow:property name="formUiSchemaFilename" value="tour.ui.json" />',
+    )
+    assert (
+        "saisie: champ «\u00a0seance\u00a0»\u00a0: «\u00a0ui:options.notPastUnless\u00a0» nomme "
+        "«\u00a0continuer\u00a0», un champ de type «\u00a0string\u00a0» et non une case à "
+        f"cocher\u202f; {NOT_PAST_TODO}"
+    ) in check_files(files)
+    # Naming a box of the form is deployable.
+    schema["properties"]["seance_tenue"] = {"type": "boolean", "title": "Séance tenue"}
+    files["forms/tour.schema.json"] = json.dumps(schema)
+    files["forms/tour.ui.json"] = json.dumps(
+        {"seance": {"ui:options": {"notPast": True, "notPastUnless": "seance_tenue"}}}
+    )
+    assert check_files(files) == []

@@ -116,6 +116,7 @@ def build_fields(
         if spec is not None:
             specs[name] = spec
     _check_visibility(specs, problems)
+    _check_not_past(specs, problems)
     return specs
 
 
@@ -289,6 +290,31 @@ def _check_visibility(specs: Mapping[str, FieldSpec], problems: list[str]) -> No
                     f"champ « {spec.name} » : « ui:visibleIf » porte sur « {other} », "
                     "qui n'est pas un autre champ du formulaire."
                 )
+
+
+def _check_not_past(specs: Mapping[str, FieldSpec], problems: list[str]) -> None:
+    """`ui:options.notPastUnless` names the box that lets a past date through (« La séance
+    s'est déjà tenue »): a misspelt name would refuse every past date for good."""
+    for spec in specs.values():
+        unless = spec.options.get("notPastUnless")
+        if unless is None:
+            continue
+        other = specs.get(unless) if isinstance(unless, str) else None
+        where = f"champ «\u00a0{spec.name}\u00a0»\u00a0: «\u00a0ui:options.notPastUnless\u00a0»"
+        todo = (
+            "donnez le nom de la case à cocher (champ booléen) du même formulaire qui autorise "
+            "une date passée, ou retirez cette option"
+        )
+        if other is None or other is spec:
+            problems.append(
+                f"{where} nomme «\u00a0{unless}\u00a0», qui n'est pas un autre champ du "
+                f"formulaire\u202f; {todo}."
+            )
+        elif other.json_type != "boolean":
+            problems.append(
+                f"{where} nomme «\u00a0{unless}\u00a0», un champ de type "
+                f"«\u00a0{other.json_type}\u00a0» et non une case à cocher\u202f; {todo}."
+            )
 
 
 def build_pages(
