@@ -118,7 +118,7 @@ def imported(session: Session, path: Path, **options: Any) -> Any:
 def test_the_sample_exports_back_with_every_element_and_value(session: Session) -> None:
     report = imported(session, SAMPLE)
     assert (report.read, report.created, report.updated, report.unchanged) == (8, 8, 0, 0)
-    assert report.skipped == [] and not report.ignored_elements
+    assert report.skipped == [] and not report.kept_elements
     assert report.version_flux == "4.1"
 
     data = exported_xml(session)
@@ -275,7 +275,6 @@ def test_elements_we_do_not_model_are_kept_and_reported(session: Session, tmp_pa
     report = imported(session, write_export(tmp_path, fiche("RS9001", extra=extra)))
     assert report.created == 1
     assert dict(report.kept_elements) == {"CORRESPONDANCES": 1}
-    assert not report.ignored_elements
     assert summary(report)[-1] == (
         "Éléments gardés tels quels, sans être affichés, et réexportés : CORRESPONDANCES (1 fiche)."
     )

@@ -17,7 +17,7 @@ from engine.register.opendata.fiche import (
     parse_date,
 )
 from engine.register.opendata.reading import FicheInvalid, read_fiche
-from engine.register.opendata.writing import write_fiche
+from engine.register.opendata.writing import fiche_xml, write_fiche
 
 
 def entry(**changes: Any) -> EntryData:
@@ -117,8 +117,82 @@ def test_empty_elements_comments_and_unknown_children() -> None:
     assert fiche.content["formacodes"] == [
         {"code": "1", "autres_elements": [{"apres": "CODE", "xml": "<RANG>2</RANG>"}]}
     ]
-    assert fiche.kept == ("FORMACODES/FORMACODE/RANG",)
-    assert fiche.ignored == ("FORMACODES/AUTRE",)  # beside the items of a list: not kept
+    # Beside the items of a list: kept too, with its container and the items before it.
+    assert fiche.kept == ("FORMACODES/FORMACODE/RANG", "FORMACODES/AUTRE")
+    assert fiche.content["autres_elements"] == [
+        {"apres": "FORMACODE", "xml": "<AUTRE/>", "dans": "FORMACODES", "rang": 1}
+    ]
+
+
+def children(fiche: etree._Element, tag: str) -> list[str]:
+    """The children of a list element of a written fiche, as XML."""
+    container = fiche.find(tag)
+    assert container is not None, tag
+    return [etree.tostring(child, encoding="unicode") for child in container]
+
+
+def test_what_a_list_holds_beside_its_items_is_written_back_in_place() -> None:
+    fiche = read_fiche(
+        element(
+            "<INTITULE>T</INTITULE>"
+            "<ANCIENNES_CERTIFICATIONS>"
+            "<ANCIENNE_CERTIFICATION><ID_FICHE_ANCIENNE_CERTIFICATION>RS1"
+            "</ID_FICHE_ANCIENNE_CERTIFICATION><FIN>2024</FIN></ANCIENNE_CERTIFICATION>"
+            "<ANCIENNE_CERTIFICATION><ID_FICHE_ANCIENNE_CERTIFICATION>RS2"
+            "</ID_FICHE_ANCIENNE_CERTIFICATION></ANCIENNE_CERTIFICATION>"
+            "<ANCIENNE_CERTIFICATION><FIN>2023</FIN></ANCIENNE_CERTIFICATION>"
+            "</ANCIENNES_CERTIFICATIONS>"
+            '<FORMACODES><DEBUT/><FORMACODE><CODE>1</CODE></FORMACODE><ENTRE a="1">x</ENTRE>'
+            "<ENTRE2/><FORMACODE><CODE>2</CODE></FORMACODE><FIN/></FORMACODES>"
+            "<CODES_ROME><SEUL>r</SEUL></CODES_ROME>"
+        )
+    )
+    # The values stay values: an item with a child of its own keeps its number in the list.
+    assert fiche.anciennes == ["RS1", "RS2"]
+    assert "codes_rome" not in fiche.content
+    written = write_fiche(entry(source="import", content=fiche.content))
+    assert children(written, "FORMACODES") == [
+        "<DEBUT/>",
+        "<FORMACODE><CODE>1</CODE></FORMACODE>",
+        '<ENTRE a="1">x</ENTRE>',
+        "<ENTRE2/>",
+        "<FORMACODE><CODE>2</CODE></FORMACODE>",
+        "<FIN/>",
+    ]
+    assert children(written, "ANCIENNES_CERTIFICATIONS") == [
+        "<ANCIENNE_CERTIFICATION><ID_FICHE_ANCIENNE_CERTIFICATION>RS1"
+        "</ID_FICHE_ANCIENNE_CERTIFICATION><FIN>2024</FIN></ANCIENNE_CERTIFICATION>",
+        "<ANCIENNE_CERTIFICATION><ID_FICHE_ANCIENNE_CERTIFICATION>RS2"
+        "</ID_FICHE_ANCIENNE_CERTIFICATION></ANCIENNE_CERTIFICATION>",
+        "<ANCIENNE_CERTIFICATION><FIN>2023</FIN></ANCIENNE_CERTIFICATION>",
+    ]
+    # A list holding only what we do not model is written back all the same.
+    assert children(written, "CODES_ROME") == ["<SEUL>r</SEUL>"]
+    # The same text as lxml's tree of it: writing as text changed nothing.
+    assert fiche_xml(entry(source="import", content=fiche.content)) == etree.tostring(
+        written, encoding="unicode"
+    )
+
+
+def test_kept_places_written_by_hand_never_break_an_export() -> None:
+    content = {
+        "formacodes": [{"code": "1"}],
+        "autres_elements": [
+            {"dans": "FORMACODES", "rang": 7, "xml": "<LOIN/>"},
+            {"dans": "FORMACODES", "rang": True, "xml": "<BOOL/>"},
+            {"dans": "FORMACODES", "rang": 0, "xml": "<pas du XML"},
+            {"dans": "INTITULE", "rang": 0, "xml": "<DANS_UNE_FEUILLE/>"},
+            {"dans": "CODES_NSF", "rang": 0, "remplace": True, "xml": "<SEUL/>"},
+        ],
+    }
+    written = write_fiche(entry(content=content))
+    assert children(written, "FORMACODES") == [
+        "<FORMACODE><CODE>1</CODE></FORMACODE>",
+        "<LOIN/>",
+        "<BOOL/>",
+    ]
+    assert children(written, "CODES_NSF") == ["<SEUL/>"]
+    assert written.findtext("INTITULE") == "Titre"
 
 
 def test_odd_stored_values_never_break_an_export() -> None:

@@ -17,7 +17,11 @@ An element of the format that none of these models (CORRESPONDANCES, CCN_1, CODE
 SI_JURY_CA…), or a child we do not model inside a group (NOM_COMMERCIAL in a CERTIFICATEUR), is
 kept as it came: its XML under `RAW_KEY` (of `content`, or of the group's dict), each with the
 tag of the modelled element it followed (`RAW_AFTER`, "" for the first), so that the export writes
-it back where the format puts it.
+it back where the format puts it. A child we do not model beside the items of a list (an AUTRE
+inside FORMACODES, next to its FORMACODE items) is kept under `content[RAW_KEY]` too, with its
+container (`RAW_IN`) and the number of items before it (`RAW_RANK`); an item of a list of values
+(ANCIENNE_CERTIFICATION) holding a child we do not model is kept whole there, its value still in
+the list, and written back in its place (`RAW_REPLACES`). Nothing a fiche holds is dropped.
 
 Values in `content`: text as it is in the file, JJ/MM/AAAA dates as ISO text (AAAA-MM-JJ),
 Oui/Non as booleans, counts as integers, repeated groups (FORMACODES/FORMACODE…) as lists of
@@ -39,6 +43,9 @@ from engine.core.clock import PARIS, as_utc
 VERSION_FLUX = "4.1"
 RAW_KEY = "autres_elements"  # [{"apres": tag, "xml": "<TAG>…</TAG>"}…]
 RAW_AFTER, RAW_XML = "apres", "xml"
+# Kept inside a list: {"dans": "FORMACODES", "apres": "FORMACODE", "rang": 1, "xml": "<AUTRE/>"}
+# (after the first item), "remplace": true when it is an item itself, written instead of it.
+RAW_IN, RAW_RANK, RAW_REPLACES = "dans", "rang", "remplace"
 # ID_FICHE of an entry of ours: this + its row id; France compétences' ids are far below it
 # (tens of thousands), and an import refuses a fiche whose ID_FICHE is in this range.
 OWN_ID_FICHE_BASE = 9_000_000_000

@@ -125,7 +125,6 @@ def _fiche(
         )
         return None
     seen[fiche.numero] = position
-    report.ignored_elements.update(set(fiche.ignored))
     report.kept_elements.update(set(fiche.kept))
     return fiche
 

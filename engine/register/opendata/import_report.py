@@ -33,8 +33,6 @@ class ImportReport:
     unchanged: int = 0
     skipped: list[SkippedFiche] = field(default_factory=list)
     links: int = 0  # precedente_id resolved by this import
-    # Paths of the elements we do not keep → in how many fiches they appeared.
-    ignored_elements: Counter[str] = field(default_factory=Counter)
     # Paths of the elements we do not model, kept as they came (exported back).
     kept_elements: Counter[str] = field(default_factory=Counter)
 
@@ -68,10 +66,4 @@ def summary(report: ImportReport) -> list[str]:
             for path, count in sorted(report.kept_elements.items())
         )
         lines.append(f"Éléments gardés tels quels, sans être affichés, et réexportés : {kept}.")
-    if report.ignored_elements:
-        kept_out = ", ".join(
-            f"{path} ({_count(count, 'fiche', 'fiches')})"
-            for path, count in sorted(report.ignored_elements.items())
-        )
-        lines.append(f"Éléments non repris dans le registre : {kept_out}.")
     return lines

@@ -11,8 +11,8 @@ that is not well-formed XML is refused whole.
 
 Each fiche is validated (NUMERO_FICHE and INTITULE present, dates that exist, Oui/Non, counts,
 no element twice); an invalid fiche is skipped and reported with its NUMERO_FICHE and the
-element at fault, the others are imported. Elements the register does not keep are counted in
-the report, never an error.
+element at fault, the others are imported. Elements the register does not model are kept as
+they came (written back by the export) and counted in the report, never an error.
 
 Idempotent: entries are matched by number (`numero`); an entry whose values are those of the
 fiche is left untouched, so importing the same file twice changes nothing. Imported entries have

@@ -2,7 +2,7 @@
 element goes): `read_fiche` turns it into the values of a register entry, refusing what is not
 valid (`FicheInvalid` names the element and says why, in French). An empty element counts as
 absent. An element we do not model is kept as it came, with the element it followed
-(fiche.RAW_KEY), so that writing the fiche gives it back.
+(fiche.RAW_KEY), so that writing the fiche gives it back: nothing a fiche holds is dropped.
 """
 
 from __future__ import annotations
@@ -18,7 +18,10 @@ from engine.register.opendata.fiche import (
     BY_TAG,
     ELEMENTS,
     RAW_AFTER,
+    RAW_IN,
     RAW_KEY,
+    RAW_RANK,
+    RAW_REPLACES,
     RAW_XML,
     Element,
     Field,
@@ -58,7 +61,6 @@ class Fiche:
     fin_validite: datetime | None
     actif: bool | None
     content: dict[str, Any]
-    ignored: tuple[str, ...] = ()  # paths of the elements we do not keep
     kept: tuple[str, ...] = ()  # paths of the elements kept as they came (not modelled)
 
     @property
@@ -79,9 +81,8 @@ def numero_of(element: etree._Element) -> str | None:
 def read_fiche(element: etree._Element) -> Fiche:
     """The values of a `<FICHE>`; raises FicheInvalid on the first element at fault."""
     values: dict[str, Any] = {}
-    ignored: list[str] = []
     kept: list[str] = []
-    raw: list[dict[str, str]] = []
+    raw: list[dict[str, Any]] = []
     after = ""
     for child in element:
         if not isinstance(child.tag, str):
@@ -94,7 +95,7 @@ def read_fiche(element: etree._Element) -> Fiche:
         after = spec.tag
         if spec.tag in values:
             raise FicheInvalid(spec.tag, "l'élément apparaît plusieurs fois dans la fiche")
-        value = _read_element(spec, child, ignored, kept)
+        value = _read_element(spec, child, raw, kept)
         if value is not None:
             values[spec.tag] = value
 
@@ -126,14 +127,14 @@ def read_fiche(element: etree._Element) -> Fiche:
         fin_validite=_moment(values.get("DATE_FIN_ENREGISTREMENT")),
         actif=values.get("ACTIF"),
         content=content,
-        ignored=tuple(ignored),
         kept=tuple(kept),
     )
 
 
 def _read_element(
-    spec: Element, element: etree._Element, ignored: list[str], kept: list[str]
+    spec: Element, element: etree._Element, raw: list[dict[str, Any]], kept: list[str]
 ) -> Any:
+    """The value of a child of FICHE; what a list holds beside its items goes to `raw`."""
     if spec.is_leaf:
         if _has_children(element):
             raise FicheInvalid(spec.tag, "une valeur simple est attendue, pas des sous-éléments")
@@ -141,20 +142,30 @@ def _read_element(
     if spec.item is None:
         return _group(spec.tag, spec.fields, element, kept) or None
     items: list[Any] = []
+    after = ""
     for child in element:
         if not isinstance(child.tag, str):
             continue
         if child.tag != spec.item:
-            ignored.append(f"{spec.tag}/{child.tag}")
+            # Beside the items: kept with its place among them.
+            raw.append(_raw(child, after) | {RAW_IN: spec.tag, RAW_RANK: len(items)})
+            kept.append(f"{spec.tag}/{child.tag}")
             continue
+        after = spec.item
         path = f"{spec.tag}/{spec.item}"
         group = _group(path, spec.fields, child, kept)
-        if spec.flat:
-            value = group.get(spec.fields[0].key)
-            if value is not None:
-                items.append(value)
-        elif group:
-            items.append(group)
+        if not spec.flat:
+            if group:
+                items.append(group)
+            continue
+        value = group.get(spec.fields[0].key)
+        if RAW_KEY in group:
+            # A list of values cannot hold what the item has beside its value: the item is kept
+            # whole, written back instead of the value's own item.
+            place = {RAW_IN: spec.tag, RAW_RANK: len(items), RAW_REPLACES: value is not None}
+            raw.append(_raw(child, after) | place)
+        if value is not None:
+            items.append(value)
     return items or None
 
 
@@ -163,7 +174,7 @@ def _group(
 ) -> dict[str, Any]:
     by_tag = {item.tag: item for item in fields}
     group: dict[str, Any] = {}
-    raw: list[dict[str, str]] = []
+    raw: list[dict[str, Any]] = []
     after = ""
     for child in element:
         if not isinstance(child.tag, str):
@@ -187,7 +198,7 @@ def _group(
     return group
 
 
-def _raw(element: etree._Element, after: str) -> dict[str, str]:
+def _raw(element: etree._Element, after: str) -> dict[str, Any]:
     """An element we do not model, as it came, and the modelled element it followed."""
     xml = etree.tostring(element, encoding="unicode", with_tail=False)
     return {RAW_AFTER: after, RAW_XML: xml}

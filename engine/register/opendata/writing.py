@@ -1,7 +1,7 @@
 """Writing the `<FICHE>` of a register entry, published by our procedure or imported, its
 elements in the export's order (fiche.py). Reading a fiche (reading.py) then writing it gives
 back every element and value: those `fiche.ELEMENTS` models, and the others kept as they came,
-written back after the element they followed.
+written back after the element they followed (inside a list: after the items they followed).
 
 An entry of ours says what a real fiche of its TYPE_ENREGISTREMENT says: an *enregistrement sur
 demande* has a DATE_DECISION and no DATE_EFFET nor DATE_DE_PUBLICATION; an *enregistrement de
@@ -37,7 +37,10 @@ from engine.register.opendata.fiche import (
     FICHE_ORDER,
     OWN_ID_FICHE_BASE,
     RAW_AFTER,
+    RAW_IN,
     RAW_KEY,
+    RAW_RANK,
+    RAW_REPLACES,
     RAW_XML,
     Element,
     Kind,
@@ -74,11 +77,18 @@ def fiche_xml(entry: EntryData) -> str:
     content = entry.content or {}
     tags: list[str] = []
     parts: list[str] = []
+    raw = content.get(RAW_KEY)
+    # What was kept inside a list, by the list's tag: only a fiche that had some pays for it.
+    inside: dict[str, list[Any]] | None = None
+    if raw.__class__ is list and raw:
+        raw, inside = _kept_inside(raw)
     # The plan is a tuple per element: the loop reads no dataclass attribute.
     for tag, key, special, kind, fields, item in _plan():
         value = special(entry, content) if special is not None else content.get(key)
         if value is None or value == "" or value == [] or value == {}:
-            continue
+            if inside is None or item is None or tag not in inside:
+                continue
+            value = []  # a list holding only what was kept beside its items
         if not fields:
             text = value if kind is Kind.TEXT and value.__class__ is str else None
             if text is None or text.isspace():
@@ -94,17 +104,29 @@ def fiche_xml(entry: EntryData) -> str:
                 continue
             written = f"<{tag}>{inner}</{tag}>"
         elif value.__class__ is list:
-            written = _items_xml(BY_TAG[tag], value)
+            written = _items_xml(BY_TAG[tag], value, inside.get(tag) if inside else None)
             if not written:
                 continue
         else:
             continue
         tags.append(tag)
         parts.append(written)
-    raw = content.get(RAW_KEY)
     if raw.__class__ is list and raw:
         parts = _with_raw(tags, parts, raw, _ORDER)
     return "<FICHE>" + "".join(parts) + "</FICHE>"
+
+
+def _kept_inside(raw: list[Any]) -> tuple[list[Any], dict[str, list[Any]] | None]:
+    """The elements kept as children of the fiche, and those kept inside a list, by its tag."""
+    top: list[Any] = []
+    inside: dict[str, list[Any]] = {}
+    for item in raw:
+        container = item.get(RAW_IN) if isinstance(item, dict) else None
+        if isinstance(container, str) and container:
+            inside.setdefault(container, []).append(item)
+        else:
+            top.append(item)
+    return top, inside or None
 
 
 _ORDER = {tag: index for index, tag in enumerate(FICHE_ORDER)}
@@ -239,22 +261,46 @@ _FROM_ENTRY: dict[str, Reader] = {
 }
 
 
-def _items_xml(spec: Element, items: list[Any]) -> str:
-    """A list of groups (FORMACODES/FORMACODE…); "" when none has a value."""
+def _items_xml(spec: Element, items: list[Any], kept: list[Any] | None = None) -> str:
+    """A list of groups (FORMACODES/FORMACODE…), with the elements `kept` beside its items;
+    "" when it has nothing to write."""
     item_tag = spec.item or ""
     fields = _FIELDS[spec.tag]
     first_key = spec.fields[0].key
     written: list[str] = []
     for item in items:
         values = {first_key: item} if spec.flat else item
-        if values.__class__ is not dict:
-            continue
-        inner = _fields_xml(fields, values)
+        inner = _fields_xml(fields, values) if values.__class__ is dict else ""
         if inner:
             written.append(f"<{item_tag}>{inner}</{item_tag}>")
+        elif kept:
+            written.append("")  # one place per stored item: the kept elements' ranks count them
+    if kept:
+        written = _with_kept_items(written, kept)
     if not written:
         return ""
     return f"<{spec.tag}>{''.join(written)}</{spec.tag}>"
+
+
+def _with_kept_items(written: list[str], kept: list[Any]) -> list[str]:
+    """The items (one per stored item, "" for one without a value) with the elements kept
+    beside them, each after the number of items it followed; a kept item in its item's place."""
+    places = list(written)
+    ranked: list[tuple[int, int, int, str]] = []
+    for index, item in enumerate(kept):
+        element = _raw_element(item)
+        if element is None:
+            continue
+        rank = item.get(RAW_RANK)
+        if rank.__class__ is not int or not 0 <= rank <= len(places):
+            rank = len(places)  # a place written by hand that does not exist: at the end
+        if item.get(RAW_REPLACES) is True and rank < len(places):
+            places[rank] = element
+        else:
+            ranked.append((rank, 0, index, element))
+    ranked.extend((index, 1, 0, part) for index, part in enumerate(places))
+    ranked.sort(key=lambda place: place[:3])
+    return [part for _rank, _kind, _index, part in ranked if part]
 
 
 # (key, tag, kind, is text) of each group's fields: the hot loop reads tuples.
