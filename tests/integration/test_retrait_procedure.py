@@ -10,16 +10,20 @@ import re
 from collections.abc import Callable
 from datetime import date, datetime
 
+import pytest
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.core.clock import PARIS, add_months_to_date
 from engine.core.models import Email, RegisterEntry
+from engine.definitions.definition import build_definition
+from engine.definitions.folders import read_folder
+from engine.workflow.task_page import render_instructions
 from tests.dossiers import SCENARIOS
 from tests.recensed import recensed
 from tests.support import Browser, pdf, text_of
-from tests.walk import Walker
+from tests.walk import PROCESSES, Walker
 
 NewBrowser = Callable[[], Browser]
 FAVORABLE = SCENARIOS["favorable"]
@@ -109,6 +113,14 @@ def test_the_certifier_asks_to_be_heard_then_the_withdrawal_is_notified_with_app
     # The certifier answers and asks to be heard.
     page = text_of(walker.demandeur.get(f"/demandes/{retrait.dossier_id}"))
     assert "Présenter des observations" in page and motif in page
+    # What the commission engaged, as a sentence addressed to the certifier (text_of reads
+    # every space as a plain one), never the commission's choices nor its buttons.
+    assert (
+        "La commission envisage de retirer votre certification de l'Inventaire pour le motif "
+        "suivant : fraude ou fausses déclarations." in page
+    )
+    assert "Vous disposez de 30 jours pour présenter vos observations écrites" in page
+    assert not {"Fraude ou fausses déclarations", "Informer le certificateur"} & words_in(page)
     retrait.step(
         "presenter_observations",
         {"observations": "Nous contestons ces faits.", "demande_audition": True},
@@ -119,6 +131,9 @@ def test_the_certifier_asks_to_be_heard_then_the_withdrawal_is_notified_with_app
         {"date_audition": "2031-03-14", "modalites_audition": "À 14 h, salle 2."},
     )
     walker.run_jobs()
+    page = text_of(walker.demandeur.get(f"/demandes/{retrait.dossier_id}"))
+    assert "La commission vous entendra le 14/03/2031. Modalités : À 14 h, salle 2." in page
+    assert "Date de l'audition" not in page
     convocation = email_seen_by_admin(browser_factory, session, "retrait_audition")
     assert "La commission vous entendra le 14/03/2031" in convocation
     assert "À 14 h, salle 2." in convocation
@@ -150,6 +165,19 @@ def test_the_certifier_asks_to_be_heard_then_the_withdrawal_is_notified_with_app
     assert "Certification retirée du registre le" in fiche
     assert "attestations délivrées jusqu'au 30/09/2031" in fiche
     assert "Date limite de délivrance des attestations 30/09/2031" in fiche
+
+    # The certifier's dossier reads the decision, not the commission's form.
+    page = text_of(walker.demandeur.get(f"/demandes/{retrait.dossier_id}"))
+    assert (
+        "La commission a retiré votre certification de l'Inventaire pour les motifs suivants : "
+        "Attestations délivrées sans évaluation, faits reconnus." in page
+    )
+    assert (
+        "Les candidats déjà engagés peuvent encore l'obtenir : attestations délivrées "
+        "jusqu'au 30/09/2031." in page
+    )
+    shown = words_in(page)
+    assert not {"Retirer la certification de l'Inventaire", "Motifs de la décision"} & shown
 
 
 def test_the_postal_branch_an_agent_works_and_the_default_deadline(
@@ -228,5 +256,72 @@ def test_the_postal_branch_an_agent_works_and_the_default_deadline(
     assert f"attestations délivrées jusqu'au {limite}" in fiche
 
 
+def words_in(page: str) -> set[str]:
+    """The reviewers' labels a page shows (to check that a certifier's page has none)."""
+    labels = (
+        "Fraude ou fausses déclarations",
+        "Informer le certificateur",
+        "Retirer la certification de l'Inventaire",
+        "Maintenir la certification",
+        "Motifs de la décision",
+    )
+    return {label for label in labels if label in page}
+
+
 def french(day: date) -> str:
     return day.strftime("%d/%m/%Y")
+
+
+@pytest.mark.parametrize(
+    ("folder", "form", "data", "expected"),
+    [
+        (
+            "retrait",
+            "statuer_retrait",
+            {"decision_retrait": "maintien", "motivation_retrait": "Le jury a été recomposé."},
+            "La commission a décidé de maintenir votre certification à l'Inventaire\u00a0: "
+            "Le jury a été recomposé.",
+        ),
+        (
+            "retrait",
+            "statuer_retrait",
+            {"decision_retrait": "retrait", "motivation_retrait": "Obsolète."},
+            "La commission a retiré votre certification de l'Inventaire pour les motifs "
+            "suivants\u00a0: Obsolète.\n\nLa fiche de la certification indique jusqu'à quelle "
+            "date les candidats déjà engagés peuvent encore l'obtenir.",
+        ),
+        (
+            "retrait",
+            "engager_retrait",
+            {"motif_categorie": "autre", "motif_retrait": "Faits.", "delai_observations_jours": 45},
+            "La commission envisage de retirer votre certification de l'Inventaire pour le motif "
+            "exposé ci-dessous.\n\nFaits.\n\nVous disposez de 45 jours pour présenter vos "
+            "observations écrites et, si vous le souhaitez, demander à être entendu.",
+        ),
+        (
+            "retrait-rs",
+            "statuer_retrait",
+            {"decision_retrait": "maintien", "motivation_retrait": "Le manquement a cessé."},
+            "Le directeur général de France compétences a décidé de maintenir votre certification "
+            "au Répertoire spécifique\u00a0: Le manquement a cessé.",
+        ),
+        (
+            "retrait-rs",
+            "engager_retrait",
+            {"fondement_retrait": "atteinte_candidats", "motif_retrait": "Faits."},
+            "France compétences envisage de retirer votre certification du Répertoire "
+            "spécifique\u00a0: des atteintes graves et avérées à l'intégrité physique ou morale "
+            "des candidats ont été constatées.\n\nFaits.\n\nVous disposez de 30 jours pour "
+            "présenter vos observations écrites et, si vous le souhaitez, demander à être entendu "
+            "(article R.\u00a06113-17 du code du travail).",
+        ),
+    ],
+)
+def test_each_decision_reads_as_a_sentence_to_the_certifier(
+    folder: str, form: str, data: dict[str, object], expected: str
+) -> None:
+    """Every branch of the withdrawals' messages, in French typography, from the form's values."""
+    definition = build_definition(read_folder(PROCESSES / folder))
+    message = definition.forms[f"{form}.schema.json"].submitter_message
+    assert message is not None
+    assert render_instructions(message, dict(data)) == expected

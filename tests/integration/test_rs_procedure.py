@@ -189,6 +189,26 @@ def test_the_services_withdraw_an_rs_entry_after_the_commission_and_the_director
     for step in RETRAIT["retrait_apres_observations"].steps:
         retrait.step(step.task, step.data, step.timer)
     walker.run_jobs()
+    # The certifier's dossier reads what was engaged and decided as sentences addressed to it
+    # (text_of reads every space as a plain one), never the reviewers' choices nor buttons.
+    page = text_of(walker.demandeur.get(f"/demandes/{retrait.dossier_id}"))
+    assert (
+        "France compétences envisage de retirer votre certification du Répertoire spécifique : "
+        "les critères d'enregistrement ne sont plus respectés (articles R. 6113-9 et "
+        "R. 6113-11 du code du travail)." in page
+    )
+    decided = RETRAIT["retrait_apres_observations"].steps[-1].data["motivation_retrait"]
+    assert (
+        "Le directeur général de France compétences a retiré votre certification du Répertoire "
+        f"spécifique pour les motifs suivants : {decided}" in page
+    )
+    for label in (
+        "Retirer la certification du Répertoire spécifique",
+        "Critères d'enregistrement non respectés",
+        "Informer le certificateur",
+        "Signer la décision",
+    ):
+        assert label not in page, label
     fiche = text_of(browser_factory().get(f"/registre/{numero}"))
     assert "Certification retirée du registre le" in fiche
     motivation = RETRAIT["retrait_apres_observations"].steps[-1].data["motivation_retrait"]
