@@ -4,7 +4,9 @@ cycles of its sequence flows."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NamedTuple
+
+from SpiffWorkflow.bpmn.specs.defaults import EndEvent
 
 from engine.bpmn.parsing import ParsedProcess
 
@@ -75,10 +77,19 @@ def _strongly_connected(specs: list[Any]) -> list[list[Any]]:
     return result
 
 
-def deadline_of(timer_spec: Any) -> tuple[str, str | None] | None:
-    """For an interrupting timer on an activity's boundary (a deadline that ends the task): the
-    activity's id and the first `statut` the process reaches after it (None when it sets none);
-    None for any other element."""
+class DeadlineOutcome(NamedTuple):
+    """What an interrupting timer on an activity's boundary does: the activity it ends, the
+    first `statut` the process reaches after it (None when it sets none), and whether that
+    status is at an end event (the dossier is then closed)."""
+
+    activity: str
+    status: str | None
+    closes: bool
+
+
+def deadline_of(timer_spec: Any) -> DeadlineOutcome | None:
+    """For an interrupting timer on an activity's boundary (a deadline that ends the task): what
+    it ends and leads to; None for any other element."""
     if not getattr(timer_spec, "cancel_activity", False) or not timer_spec.inputs:
         return None
     split = timer_spec.inputs[0]
@@ -92,10 +103,11 @@ def deadline_of(timer_spec: Any) -> tuple[str, str | None] | None:
     )
     if activity is None:
         return None
-    return activity.bpmn_id, _next_status(timer_spec)
+    status, closes = _next_status(timer_spec)
+    return DeadlineOutcome(activity.bpmn_id, status, closes)
 
 
-def _next_status(spec: Any) -> str | None:
+def _next_status(spec: Any) -> tuple[str | None, bool]:
     seen: set[int] = set()
     todo = list(spec.outputs)
     while todo:
@@ -106,6 +118,6 @@ def _next_status(spec: Any) -> str | None:
         properties = getattr(current, "extensions", {}) or {}
         status = (properties.get("properties") or {}).get("statut")
         if status:
-            return str(status)
+            return str(status), isinstance(current, EndEvent)
         todo.extend(current.outputs)
-    return None
+    return None, False

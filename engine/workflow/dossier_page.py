@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import jobs
 from engine.bpmn import spiff
 from engine.core.actor import Actor
 from engine.core.models import (
@@ -29,12 +28,16 @@ from engine.core.settings import settings_of
 from engine.definitions.definition import ProcessDefinition, definition_for
 from engine.definitions.forms import FormDefinition
 from engine.definitions.rules import process_service
-from engine.jobs import JobKind
 from engine.people.accounts import user_names
 from engine.workflow import access
 from engine.workflow.lookup import get_instance
 from engine.workflow.state import load_workflow
-from engine.workflow.task_page import DECISION_WIDGETS, render_instructions
+from engine.workflow.task_page import (
+    DECISION_WIDGETS,
+    Deadline,
+    render_instructions,
+    task_deadlines,
+)
 from engine.workflow.timeline import PUBLIC_KINDS, TimelineEntry, grouped_drafts
 
 
@@ -79,8 +82,7 @@ class WorkItemView:
     may_open: bool
     # A deadline on the task (an interrupting timer on its boundary): when it falls due and the
     # status the dossier then takes (e.g. « Classée sans suite »).
-    deadline: datetime | None = None
-    deadline_outcome: str | None = None
+    deadline: Deadline | None = None
     # What the task asks, in the process owner's words (its instructions, filled in); only for
     # a submitter's task, shown at the top of their dossier page.
     instructions: str = ""
@@ -285,12 +287,7 @@ def _open_items(
 ) -> list[WorkItemView]:
     if not items:
         return []
-    deadlines: dict[str, tuple[datetime, str | None]] = {}
-    for job in jobs.pending_for(session, instance.id, JobKind.TIMER):
-        timer = definition.task_spec(str((job.payload or {}).get("element", "")))
-        found = spiff.deadline_of(timer) if timer is not None else None
-        if found is not None and (found[0] not in deadlines or job.run_at < deadlines[found[0]][0]):
-            deadlines[found[0]] = (job.run_at, found[1])
+    deadlines = task_deadlines(session, instance, definition)
     asked = _instructions(session, instance, definition, items)
     return [
         _item_view(
@@ -334,7 +331,7 @@ def _item_view(
     actor: Actor,
     users: dict[int, str],
     *,
-    deadline: tuple[datetime, str | None] | None = None,
+    deadline: Deadline | None = None,
     instructions: str = "",
 ) -> WorkItemView:
     return WorkItemView(
@@ -349,7 +346,6 @@ def _item_view(
         assignee=users.get(item.assignee_id) if item.assignee_id else None,
         may_act=access.may_act(actor, item, instance),
         may_open=access.may_read_task(actor, item),
-        deadline=deadline[0] if deadline else None,
-        deadline_outcome=deadline[1] if deadline else None,
+        deadline=deadline,
         instructions=instructions,
     )

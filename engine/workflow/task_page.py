@@ -1,13 +1,16 @@
-"""What a task page needs: the work item, its form, the values to prefill, the instructions."""
+"""What a task page needs: the work item, its form, the values to prefill, the instructions, its
+deadline."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine import jobs
 from engine.bpmn import spiff
 from engine.core.actor import Actor
 from engine.core.directory import users_with_role
@@ -16,12 +19,40 @@ from engine.core.models import Instance, RoleName, Submission, WorkItem, WorkIte
 from engine.definitions.definition import ProcessDefinition, definition_for
 from engine.definitions.forms import FormDefinition
 from engine.definitions.rules import process_rules
+from engine.jobs import JobKind
 from engine.workflow import access
 from engine.workflow.lookup import form_of, item_with_instance
 from engine.workflow.renewal import renewal_warning
 from engine.workflow.state import load_workflow
 
 DECISION_WIDGETS = frozenset({"radio", "select"})
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A task's deadline (an interrupting timer on its boundary): when it falls due, the status
+    the dossier then takes (« Classée sans suite »), and whether that closes the dossier."""
+
+    due: datetime
+    outcome: str | None = None
+    closes: bool = False
+
+
+def task_deadlines(
+    session: Session, instance: Instance, definition: ProcessDefinition
+) -> dict[str, Deadline]:
+    """The deadline of each task of the dossier that has one running, by task (BPMN id): read
+    from the timers' jobs, the earliest when a task has several."""
+    found: dict[str, Deadline] = {}
+    for job in jobs.pending_for(session, instance.id, JobKind.TIMER):
+        timer = definition.task_spec(str((job.payload or {}).get("element", "")))
+        outcome = spiff.deadline_of(timer) if timer is not None else None
+        if outcome is None:
+            continue
+        known = found.get(outcome.activity)
+        if known is None or job.run_at < known.due:
+            found[outcome.activity] = Deadline(job.run_at, outcome.status, outcome.closes)
+    return found
 
 
 @dataclass(frozen=True)
@@ -50,6 +81,8 @@ class TaskContext:
     # A renewal: the entry renewed, and the warning when filed less than 3 months before its end.
     renewal_of: str | None = None
     renewal_warning: str | None = None
+    # By when it must be done, shown at the top of its page as on the dossier's.
+    deadline: Deadline | None = None
 
 
 def task_context(
@@ -69,7 +102,9 @@ def task_context(
     instructions = ""
     values: dict[str, Any] = {}
     choices: dict[str, list[tuple[str, str]]] = {}
+    deadline = None
     if for_display and item.status == WorkItemStatus.OPEN:
+        deadline = task_deadlines(session, instance, definition).get(item.task_spec)
         workflow = load_workflow(session, instance, definition)
         task = spiff.find_task(workflow, item.task_id)
         if task is not None:
@@ -116,6 +151,7 @@ def task_context(
         holders=holders,
         renewal_of=process_data.get("renouvellement_de") or None,
         renewal_warning=renewal_warning(process_data, rules=process_rules(definition)),
+        deadline=deadline,
     )
 
 

@@ -61,10 +61,15 @@ def test_complements_rounds(browser_factory: NewBrowser, session: Session) -> No
     assert f"À faire au plus tard le {datetime_fr(due)}." in page
     assert "Sans réponse à cette date, le dossier est clos : « Classée sans suite »." in page
 
-    # The first round starts empty.
+    # The first round starts empty; its page says by when, as the dossier's does.
     item = open_item(session, walker.dossier_id, "completer_demande")
     url = f"/demandes/{walker.dossier_id}/taches/{item}"
-    assert textarea(walker.demandeur.get(url).get_data(as_text=True), "reponse") == ""
+    task_page = walker.demandeur.get(url)
+    assert textarea(task_page.get_data(as_text=True), "reponse") == ""
+    shown = text_of(task_page)
+    assert f"À faire au plus tard le {datetime_fr(due)}." in shown
+    assert "Sans réponse à cette date, le dossier est clos : « Classée sans suite »." in shown
+    assert shown.index("À faire au plus tard") < shown.index("Envoyer les compléments")
     walk_steps_from(walker, 2, 3)
 
     # Back at the recevabilité: already taken by the agent who asked; the request starts empty.

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.core.clock import PARIS, add_months_to_date
-from engine.core.models import Email, RegisterEntry
+from engine.core.models import Email, Job, JobStatus, RegisterEntry
 from engine.definitions.definition import build_definition
 from engine.definitions.folders import read_folder
 from engine.workflow.task_page import render_instructions
@@ -24,6 +24,7 @@ from tests.dossiers import SCENARIOS
 from tests.recensed import recensed
 from tests.support import Browser, pdf, text_of
 from tests.walk import PROCESSES, Walker
+from web.filters import datetime_fr
 
 NewBrowser = Callable[[], Browser]
 FAVORABLE = SCENARIOS["favorable"]
@@ -121,6 +122,20 @@ def test_the_certifier_asks_to_be_heard_then_the_withdrawal_is_notified_with_app
     )
     assert "Vous disposez de 30 jours pour présenter vos observations écrites" in page
     assert not {"Fraude ou fausses déclarations", "Informer le certificateur"} & words_in(page)
+    # By when, on the dossier and on the task's own page; the delay's end does not close the
+    # dossier: the commission goes on without the observations.
+    due = datetime_fr(timer_due(session, "delai_observations_echu"))
+    task_url = re.search(
+        rf'href="(/demandes/{retrait.dossier_id}/taches/\d+)"',
+        walker.demandeur.get(f"/demandes/{retrait.dossier_id}").get_data(as_text=True),
+    )
+    assert task_url
+    for shown in (page, text_of(walker.demandeur.get(task_url.group(1)))):
+        assert (
+            f"À faire au plus tard le {due}. Sans réponse à cette date, le dossier passe au "
+            in shown
+        )
+        assert "le dossier est clos" not in shown
     retrait.step(
         "presenter_observations",
         {"observations": "Nous contestons ces faits.", "demande_audition": True},
@@ -211,6 +226,13 @@ def test_the_postal_branch_an_agent_works_and_the_default_deadline(
     assert task, "the agent finds the observations to record"
     url = task.group(1)
     assert agent.post(f"{url}/prendre", from_page=url).status_code == 302
+    # Its page says by when (the delay of the letter's timer) and what happens then.
+    page = text_of(agent.get(url))
+    assert (
+        f"À faire au plus tard le {datetime_fr(timer_due(session, 'delai_courrier_echu'))}." in page
+    )
+    assert "Sans réponse à cette date, le dossier passe au statut « " in page
+    assert "le dossier est clos" not in page
     recorded = agent.post(
         url,
         {
@@ -254,6 +276,16 @@ def test_the_postal_branch_an_agent_works_and_the_default_deadline(
     fiche = text_of(browser_factory().get(f"/registre/{numero}"))
     assert "Certification retirée du registre le" in fiche
     assert f"attestations délivrées jusqu'au {limite}" in fiche
+
+
+def timer_due(session: Session, element: str) -> datetime:
+    """When the waiting timer `element` fires (its job's due time)."""
+    session.rollback()
+    return session.scalars(
+        select(Job.run_at).where(
+            Job.status == JobStatus.PENDING, Job.payload["element"].as_string() == element
+        )
+    ).one()
 
 
 def words_in(page: str) -> set[str]:
