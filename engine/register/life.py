@@ -110,6 +110,21 @@ def echeance(fin: datetime) -> datetime:
     return date_to_moment(moment_to_date(fin) + timedelta(days=1))
 
 
+def kept_withdrawn(entry: RegisterEntry, values: dict[str, Any]) -> dict[str, Any]:
+    """An entry's new values (a re-import) with its withdrawal kept: a withdrawal is a decision,
+    so a *Retirée* entry stays *Retirée* whatever its dates or a later export say (a new
+    registration gets a new number), with the decision's motive and its date limite de
+    délivrance when the new values give none."""
+    if entry.statut != RegisterStatus.RETIREE:
+        return values
+    kept = values | {"statut": RegisterStatus.RETIREE, "motif_retrait": entry.motif_retrait}
+    limite = (entry.content or {}).get(LIMITE_DELIVRANCE)
+    content = values.get("content")
+    if limite and isinstance(content, dict) and not content.get(LIMITE_DELIVRANCE):
+        kept["content"] = content | {LIMITE_DELIVRANCE: limite}
+    return kept
+
+
 def is_past_end(fin: datetime | None, now: datetime) -> bool:
     """Whether an entry ending on `fin` is past its end at `now` (the end date is still valid)."""
     return fin is not None and now >= echeance(fin)

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from flask.testing import FlaskClient
 from lxml import etree
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -32,6 +33,7 @@ from engine.register.opendata.reading import read_fiche
 from engine.register.publication import publish
 from engine.studio import scenario
 from engine.workflow import documents
+from tests.support import text_of
 from tests.walk import PROCESS
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "rs-open-data-sample.xml"
@@ -268,6 +270,44 @@ def test_retiree_when_the_export_says_so(session: Session, tmp_path: Path) -> No
     assert exported["RS9001"].findtext("ACTIF") == "Non"
     assert exported["RS9002"].findtext("ETAT_FICHE") == "Dépubliée/Archivée"
     assert exported["RS9003"].findtext("ACTIF") == "Oui"
+
+
+def test_a_withdrawn_fiche_stays_withdrawn_after_its_end_date(
+    session: Session, tmp_path: Path, client: FlaskClient
+) -> None:
+    """*Retirée* is a decision: neither the end date nor a later export makes it *Échue*."""
+    ended = "<DATE_FIN_ENREGISTREMENT>31/12/2025</DATE_FIN_ENREGISTREMENT><ACTIF>Non</ACTIF>"
+    archived = fiche("RS9101", extra=ended).replace("Publiée", "Dépubliée/Archivée")
+    imported(session, write_export(tmp_path, archived))  # in July 2026, after its end
+    page = text_of(client.get("/registre/RS9101"))
+    assert "Certification retirée du registre le" in page
+    assert (
+        "Motif : Retirée selon l'export de France compétences "
+        "(ETAT_FICHE « Dépubliée/Archivée »)." in page
+    )
+    assert "Certification échue" not in page and "Échue" not in page
+
+    # An entry withdrawn by France compétences' decision, then its fiche imported again after
+    # its end date, from an export that still says « Publiée » or already « Dépubliée ».
+    valid = "<DATE_FIN_ENREGISTREMENT>31/12/2026</DATE_FIN_ENREGISTREMENT><ACTIF>Oui</ACTIF>"
+    imported(session, write_export(tmp_path, fiche("RS9102", extra=valid)))
+    entry = entries(session)["RS9102"]
+    assert entry.statut == "active"
+    motif = "Le contrôle des épreuves n'est plus assuré (article R. 6113-11 du code du travail)."
+    entry.statut = "retiree"
+    entry.motif_retrait = motif
+    entry.content = dict(entry.content) | {"date_limite_delivrance": "2027-03-31"}
+    session.commit()
+    later = datetime(2027, 6, 1, 12, tzinfo=UTC)
+    for etat in ("Publiée", "Dépubliée/Archivée"):
+        again = fiche("RS9102", extra=valid).replace("Publiée", etat)
+        imported(session, write_export(tmp_path, again), now=later)
+        assert entries(session)["RS9102"].statut == "retiree"
+        page = text_of(client.get("/registre/RS9102"))
+        assert "Certification retirée du registre le" in page, etat
+        assert f"Motif : {motif}" in page
+        assert "attestations délivrées jusqu'au 31/03/2027" in page
+        assert "Certification échue" not in page and "Échue" not in page
 
 
 def test_elements_we_do_not_model_are_kept_and_reported(session: Session, tmp_path: Path) -> None:

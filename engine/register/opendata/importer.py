@@ -19,8 +19,10 @@ fiche is left untouched, so importing the same file twice changes nothing. Impor
 `source = "import"`; a number that belongs to an entry published by our procedure is skipped.
 
 What the fiche does not say:
-- statut: *Retirée* when ETAT_FICHE says the fiche was withdrawn or unpublished, or when ACTIF
-  is « Non » before DATE_FIN_ENREGISTREMENT; *Échue* when that date has come; *Active* otherwise;
+- statut: *Retirée* when ETAT_FICHE says the fiche was withdrawn or unpublished, whatever its
+  dates, or when ACTIF is « Non » before DATE_FIN_ENREGISTREMENT; *Échue* when that date has
+  come; *Active* otherwise. An entry already *Retirée* stays so, with its motive
+  (`life.kept_withdrawn`): a withdrawal is a decision no later export undoes;
 - register and category: the export's fiches are Répertoire spécifique fiches (`registre =
   "rs"`), which have no category: `categorie` stays empty (the categories A/B/C belong to the
   former Inventaire), TYPE_ENREGISTREMENT is kept and shown as given;
@@ -46,7 +48,7 @@ from sqlalchemy.orm import Session
 
 from engine.core.clock import utcnow
 from engine.core.models import RegisterEntry, RegisterStatus, Registre
-from engine.register.life import is_past_end, schedule_fin_validite
+from engine.register.life import is_past_end, kept_withdrawn, schedule_fin_validite
 from engine.register.opendata.entry import SOURCE_IMPORT
 from engine.register.opendata.fiche import OWN_ID_FICHE_BASE
 from engine.register.opendata.import_file import (
@@ -172,7 +174,7 @@ def _write(
                     "l'Inventaire, que l'import ne remplace pas",
                 )
             )
-        elif _update(entry, values, now):
+        elif _update(entry, kept_withdrawn(entry, values), now):
             report.updated += 1
         else:
             report.unchanged += 1
@@ -215,12 +217,11 @@ def statut_of(fiche: Fiche, now: datetime) -> tuple[RegisterStatus, str | None]:
     etat = str(fiche.content.get("etat_fiche") or "")
     lowered = etat.lower()
     said = f"ETAT_FICHE « {etat} »"
-    if "retir" in lowered:
+    # Withdrawn (our export writes « Dépubliée/Archivée » for it): whatever the dates say.
+    if any(word in lowered for word in ("retir", "dépubli", "depubli", "archiv")):
         return RegisterStatus.RETIREE, _motif_retrait(said)
     if is_past_end(fiche.fin_validite, now):
         return RegisterStatus.ECHUE, None
-    if any(word in lowered for word in ("dépubli", "depubli", "archiv")):
-        return RegisterStatus.RETIREE, _motif_retrait(said)
     if fiche.actif is False:
         return RegisterStatus.RETIREE, _motif_retrait(
             "ACTIF « Non » avant la date de fin d'enregistrement"
