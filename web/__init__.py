@@ -64,6 +64,7 @@ def create_app(
     from web.home import bp as home_bp
     from web.instruction import bp as instruction_bp
     from web.links import WebLinks
+    from web.messagerie import views as messagerie
     from web.pieces import bp as pieces_bp
     from web.registre import bp as registre_bp
     from web.studio import bp as studio_bp
@@ -90,6 +91,7 @@ def create_app(
     errors.init_app(app)
     filters.init_app(app)
     security_headers.init_app(app)
+    messagerie.init_app(app)
     if app.config["TRUSTED_PROXIES"]:
         proxies = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
@@ -101,6 +103,7 @@ def create_app(
         demandes_bp,
         instruction_bp,
         pieces_bp,
+        messagerie.bp,
         admin_bp,
         studio_bp,
         registre_bp,

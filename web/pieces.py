@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Blueprint, send_file
 from werkzeug.wrappers import Response
 
@@ -19,12 +21,17 @@ def download(document_id: int) -> Response:
     document, path = documents.get_for_download(
         db(), document_store(), current_actor(), document_id
     )
+    return send_piece(path, document.name, document.content_type, document.sha256)
+
+
+def send_piece(path: Path, name: str, content_type: str, sha256: str) -> Response:
+    """A stored file as a download under its name, never cached outside the user's browser."""
     response = send_file(
         path,
-        mimetype=document.content_type,
+        mimetype=content_type,
         as_attachment=True,
-        download_name=document.name,
-        etag=document.sha256,
+        download_name=name,
+        etag=sha256,
         max_age=0,
     )
     response.headers["X-Content-Type-Options"] = "nosniff"

@@ -31,6 +31,9 @@ from engine.jobs import JobKind, NewJob
 
 DEFAULT_TASK_TEMPLATE = "tache_en_attente"
 ACCOUNT_LOCK_TEMPLATE = "connexions_suspendues"
+# A message of the messagerie: to the submitter's side, or to the agents.
+MESSAGE_TO_SUBMITTER = "message_demandeur"
+MESSAGE_TO_AGENTS = "message_instruction"
 
 
 def for_completed_tasks(
@@ -111,6 +114,28 @@ def for_reassignment(session: Session, instance: Instance, item: WorkItem, targe
     } | _service_values(session, instance)
     to = Addressee(target.email, target.name, target.id)
     return _email(instance, DEFAULT_TASK_TEMPLATE, to, context, f"{item.task_id}:reattribution")
+
+
+def for_message(
+    session: Session, instance: Instance, message_id: int, to_submitter: bool, author: Actor
+) -> list[NewJob]:
+    """A message of the dossier's messagerie: its other side is told there is one, with a link
+    to the dossier, never what it says (an email leaves the platform; the message does not)."""
+    name = MESSAGE_TO_SUBMITTER if to_submitter else MESSAGE_TO_AGENTS
+    links = settings_of(session).links
+    context = {
+        "reference": instance.reference or "",
+        "intitule": instance.title,
+        "statut": instance.status_label,
+        "aujourdhui": french_date(utcnow()),
+        "lien_demandeur": links.dossier(instance.id, submitter=True),
+        "lien_instruction": links.dossier(instance.id, submitter=False),
+    } | _service_values(session, instance)
+    return [
+        _email(instance, name, to, context, f"message-{message_id}")
+        for to in addressees(session, instance, template(name).recipient, {}, None)
+        if to.user_id is None or to.user_id != author.id
+    ]
 
 
 def for_account_lock(session: Session, user: User, until: datetime, failures: int) -> NewJob:

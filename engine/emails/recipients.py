@@ -8,10 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, lazyload
 
 from engine.core.directory import users_with_role
-from engine.core.models import Instance, RoleName, User, WorkItem, as_id
+from engine.core.models import Instance, RoleName, User, WorkItem, WorkItemStatus, as_id
+from engine.definitions.definition import ProcessDefinition, definition_for
 
 # The field of the filing form that names the person to contact about the dossier.
 CONTACT_FIELD = "contact_courriel"
@@ -26,9 +28,17 @@ RECIPIENT_LABELS = {
     ),
     "organisation": "Les demandeurs de l'organisation du dossier (le certificateur d'un retrait)",
     "compte": "Le titulaire du compte (hors procédure)",
+    "messagerie_demandeur": (
+        "L'auteur du dossier (pour un retrait, les demandeurs de l'organisation) et l'adresse "
+        "de contact"
+    ),
+    "messagerie_instruction": (
+        "Les agents qui détiennent les tâches ouvertes du dossier, sinon tous ceux qui peuvent "
+        "les prendre, sinon le secrétariat du processus"
+    ),
 }
 # Those who read the dossier from the submitter's side (`/demandes/…`), not the staff's.
-SUBMITTER_SIDE = frozenset({"demandeur", "organisation"})
+SUBMITTER_SIDE = frozenset({"demandeur", "organisation", "messagerie_demandeur"})
 
 
 @dataclass(frozen=True)
@@ -92,11 +102,14 @@ def recipients(
     if kind == "rapporteur":
         return _active(session, as_id(data.get("rapporteur_id")))
     if kind == "organisation":
-        if instance.organisation_id is None:
-            return []
-        return users_with_role(
-            session, RoleName.DEMANDEUR, organisation_id=instance.organisation_id, roles=False
-        )
+        return _organisation(session, instance)
+    if kind == "messagerie_demandeur":
+        author = _active(session, instance.created_by_id)
+        if author and author[0].organisation_id == instance.organisation_id:
+            return author
+        return _organisation(session, instance)  # a retrait, engaged by the staff
+    if kind == "messagerie_instruction":
+        return dossier_agents(session, instance)
     if item is None:
         return []
     if item.claimed_by_id is not None:  # arrived already taken: its holder only
@@ -106,6 +119,48 @@ def recipients(
     if item.organisation_id is None and item.role == RoleName.DEMANDEUR:
         return []  # a submitters' task belongs to one organisation
     return users_with_role(session, item.role, organisation_id=item.organisation_id, roles=False)
+
+
+def dossier_agents(session: Session, instance: Instance) -> list[User]:
+    """Who a submitter's message goes to: the agents holding the dossier's open tasks (taken,
+    else designated); when none is held, everyone who may take them (their role); when the
+    dossier waits for no agent (the submitter's complements, a timer), its process's
+    secrétariat: the `recevabilite` role where a lane has it, else the role of its first
+    agents' lane (France compétences' services for the Répertoire spécifique)."""
+    items = session.scalars(
+        select(WorkItem).where(
+            WorkItem.instance_id == instance.id,
+            WorkItem.status == WorkItemStatus.OPEN,
+            WorkItem.role != RoleName.DEMANDEUR,
+        )
+    ).all()
+    holders = {held for item in items if (held := item.claimed_by_id or item.assignee_id)}
+    found = [user for user_id in sorted(holders) for user in _active(session, user_id)]
+    if found:
+        return sorted(found, key=lambda user: user.name)
+    teams = {(item.role, item.organisation_id) for item in items} or {
+        (secretariat_role(definition_for(session, instance.process_version_id)), None)
+    }
+    found_by_id = {
+        user.id: user
+        for role, organisation_id in sorted(teams, key=str)
+        for user in users_with_role(session, role, organisation_id=organisation_id, roles=False)
+    }
+    return sorted(found_by_id.values(), key=lambda user: user.name)
+
+
+def secretariat_role(definition: ProcessDefinition) -> str:
+    """The role that answers for a process when no task waits for an agent."""
+    roles = [rule.role for rule in definition.lanes.values() if rule.role != RoleName.DEMANDEUR]
+    return RoleName.RECEVABILITE if RoleName.RECEVABILITE in roles or not roles else roles[0]
+
+
+def _organisation(session: Session, instance: Instance) -> list[User]:
+    if instance.organisation_id is None:
+        return []
+    return users_with_role(
+        session, RoleName.DEMANDEUR, organisation_id=instance.organisation_id, roles=False
+    )
 
 
 def _active(session: Session, user_id: int | None) -> list[User]:

@@ -57,16 +57,24 @@ def clean_filename(filename: str) -> str:
     return name[:200] or "piece"
 
 
-def store(
-    session: Session,
-    store: DocumentStore,
-    actor: Actor,
-    instance: Instance,
-    field: str | None,
-    filename: str,
-    stream: IO[bytes],
-) -> Document:
-    """Check and keep one uploaded piece; DocumentRefused (French) when it is not acceptable."""
+@dataclass(frozen=True)
+class CheckedFile:
+    """An upload that passed the checks, not yet written: its clean name, bytes and real type."""
+
+    name: str
+    content: bytes
+    content_type: str
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.content).hexdigest()
+
+
+def check_upload(
+    store: DocumentStore, field: str | None, filename: str, stream: IO[bytes]
+) -> CheckedFile:
+    """Read and check one upload (size, not empty, type by content); DocumentRefused (French)
+    when it is not acceptable. Nothing is written."""
     name = clean_filename(filename)
     content = stream.read(store.max_bytes + 1)
     if len(content) > store.max_bytes:
@@ -85,19 +93,38 @@ def store(
         raise DocumentRefused(
             f"Le fichier « {name} » n'est pas un document PDF, ODT ou DOCX valide.", field=field
         )
+    return CheckedFile(name, content, content_type)
+
+
+def write_file(store: DocumentStore, checked: CheckedFile) -> str:
+    """Keep a checked upload on disk (whole or not at all); its storage key."""
     key = uuid.uuid4().hex
     path = store.path_for(key)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".part")
-    temporary.write_bytes(content)
+    temporary.write_bytes(checked.content)
     os.replace(temporary, path)
+    return key
+
+
+def store(
+    session: Session,
+    store: DocumentStore,
+    actor: Actor,
+    instance: Instance,
+    field: str | None,
+    filename: str,
+    stream: IO[bytes],
+) -> Document:
+    """Check and keep one uploaded piece; DocumentRefused (French) when it is not acceptable."""
+    checked = check_upload(store, field, filename, stream)
     document = Document(
         instance_id=instance.id,
-        name=name,
-        content_type=content_type,
-        size=len(content),
-        sha256=hashlib.sha256(content).hexdigest(),
-        storage_key=key,
+        name=checked.name,
+        content_type=checked.content_type,
+        size=len(checked.content),
+        sha256=checked.sha256,
+        storage_key=write_file(store, checked),
         field=field,
         uploaded_by_id=actor.id,
         uploaded_at=utcnow(),

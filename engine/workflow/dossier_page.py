@@ -38,7 +38,7 @@ from engine.workflow.task_page import (
     render_instructions,
     task_deadlines,
 )
-from engine.workflow.timeline import PUBLIC_KINDS, TimelineEntry, grouped_drafts
+from engine.workflow.timeline import TimelineEntry, grouped_drafts, submitter_reads
 
 
 @dataclass(frozen=True)
@@ -161,7 +161,7 @@ def dossier_view(session: Session, actor: Actor, instance_id: int) -> DossierVie
         [
             TimelineEntry(event.at, who(event.actor_id), event.kind, event.summary)
             for event in events
-            if not submitter_only or event.kind in PUBLIC_KINDS or event.actor_id in demandeur_ids
+            if not submitter_only or submitter_reads(event.kind, event.actor_id in demandeur_ids)
         ]
     )
     filed = [

@@ -28,6 +28,7 @@ class InboxRow:
     status_label: str
     created_at: datetime
     claimed_by_me: bool
+    instance_id: int
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,7 @@ def inbox(
                 Instance.title,
                 Instance.status_label,
                 Organisation.name,
+                Instance.id,
             )
             .join(Instance, Instance.id == WorkItem.instance_id)
             .outerjoin(Organisation, Organisation.id == Instance.organisation_id)
@@ -113,6 +115,7 @@ def inbox(
                 status_label=row[5],
                 organisation=row[6],
                 claimed_by_me=claimed,
+                instance_id=row[7],
             )
             for row in session.execute(query)
         ]

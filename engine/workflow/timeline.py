@@ -6,8 +6,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-# What a submitter reads of the trail: their own actions and the dossier's steps.
-PUBLIC_KINDS = frozenset({"creation", "depot", "statut", "fin"})
+# What a submitter reads of the trail: their own actions, the dossier's steps, its messages.
+PUBLIC_KINDS = frozenset({"creation", "depot", "statut", "fin", "message"})
+# Never to a submitter, whoever wrote it: the staff's annotations privées.
+STAFF_ONLY_KINDS = frozenset({"annotation"})
+
+
+def submitter_reads(kind: str, by_submitter: bool) -> bool:
+    """Whether a submitter reads an event of the trail (`by_submitter`: one of their
+    organisation's people did it)."""
+    return kind not in STAFF_ONLY_KINDS and (kind in PUBLIC_KINDS or by_submitter)
 
 
 @dataclass(frozen=True)

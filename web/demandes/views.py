@@ -18,6 +18,7 @@ from engine.workflow.conflicts import conflict_message
 from engine.workflow.dossier_page import dossier_view
 from engine.workflow.dossiers_list import submitter_dossiers
 from engine.workflow.lookup import get_instance
+from engine.workflow.messagerie.reading import unread_counts
 from engine.workflow.task_page import TaskContext, task_context
 from web.auth import allowed, current_actor
 from web.database import db
@@ -25,6 +26,7 @@ from web.demandes import bp
 from web.errors import error_page
 from web.formdata import document_store, read_form
 from web.formrender import build_form_view
+from web.messagerie.page import Draft, messagerie_of
 from web.taskpage import PROCESS_FAILURE, Page, keep_process_failure, render_task, submit_task
 
 REQUEST_PROCESS = "recensement"
@@ -44,6 +46,7 @@ def index() -> str:
     return render_template(
         "demandes/index.html",
         found=found,
+        unread=unread_counts(db(), actor, [row.id for row in found.rows]),
         start_refusal=access.refusal_to_start(actor, definition),
         requests=[(key, label) for key, label in REQUEST_PROCESSES.items() if _deployed(key)],
     )
@@ -270,9 +273,20 @@ def supprimer(instance_id: int) -> Page:
 
 @bp.get("/<int:instance_id>")
 @allowed(access.may_use_submitter_space)
-def dossier(instance_id: int) -> str:
+def dossier(instance_id: int) -> tuple[str, int]:
+    return dossier_page(instance_id)
+
+
+def dossier_page(
+    instance_id: int, draft: Draft | None = None, status: int = 200
+) -> tuple[str, int]:
+    """The dossier's page; `draft`: a form of its messagerie refused, given back."""
     view = dossier_view(db(), current_actor(), instance_id)
-    return render_template("demandes/dossier.html", dossier=view)
+    messagerie = messagerie_of(instance_id, mark=draft is None)
+    return (
+        render_template("demandes/dossier.html", dossier=view, messagerie=messagerie, draft=draft),
+        status,
+    )
 
 
 @bp.route("/<int:instance_id>/taches/<int:work_item_id>", methods=["GET", "POST"])

@@ -13,11 +13,13 @@ from engine.workflow.conflicts import conflict_message
 from engine.workflow.dossier_page import dossier_view
 from engine.workflow.dossiers_list import all_dossiers
 from engine.workflow.inbox import ORDERS, inbox
+from engine.workflow.messagerie.reading import unread_counts
 from engine.workflow.task_page import task_context
 from web.auth import allowed, current_actor
 from web.database import db
 from web.errors import error_page
 from web.instruction import bp
+from web.messagerie.page import Draft, messagerie_of
 from web.taskpage import Page, render_task, submit_task
 
 
@@ -32,10 +34,12 @@ def inbox_page() -> str:
     step = request.args.get("etape", "")[:100]
     order = request.args.get("tri", "ancien")
     order = order if order in ORDERS else "ancien"
-    found = inbox(db(), current_actor(), step=step, order=order, page=_page_number())
+    actor = current_actor()
+    found = inbox(db(), actor, step=step, order=order, page=_page_number())
     return render_template(
         "instruction/bannette.html",
         page=found.page,
+        unread=unread_counts(db(), actor, [row.instance_id for row in found.page.rows]),
         steps=found.steps,
         step=step,
         order=order,
@@ -118,23 +122,38 @@ def reattribuer(work_item_id: int) -> Response | tuple[str, int]:
 @allowed(access.may_read_all_dossiers)
 def dossiers() -> str:
     """Every dossier, searchable by reference or title, filterable by status."""
+    actor = current_actor()
     found = all_dossiers(
         db(),
-        current_actor(),
+        actor,
         text=request.args.get("q", ""),
         status=request.args.get("statut", "")[:60],
         page=_page_number(),
     )
     params = {key: value for key, value in (("q", found.text), ("statut", found.status)) if value}
-    return render_template("instruction/dossiers.html", found=found, params=params)
+    unread = unread_counts(db(), actor, [row.id for row in found.page.rows])
+    return render_template("instruction/dossiers.html", found=found, params=params, unread=unread)
 
 
 @bp.get("/dossiers/<int:instance_id>")
 @allowed(access.may_read_all_dossiers)
-def dossier(instance_id: int) -> str:
+def dossier(instance_id: int) -> tuple[str, int]:
+    return dossier_page(instance_id)
+
+
+def dossier_page(
+    instance_id: int, draft: Draft | None = None, status: int = 200
+) -> tuple[str, int]:
+    """The dossier's page; `draft`: a form of its messagerie or annotations refused, given back."""
     actor = current_actor()
     view = dossier_view(db(), actor, instance_id)
-    return render_template("instruction/dossier.html", dossier=view)
+    messagerie = messagerie_of(instance_id, mark=draft is None)
+    return (
+        render_template(
+            "instruction/dossier.html", dossier=view, messagerie=messagerie, draft=draft
+        ),
+        status,
+    )
 
 
 @bp.get("/dossiers/<int:instance_id>/diagramme")

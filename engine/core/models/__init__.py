@@ -31,6 +31,14 @@ from engine.core.models.jobs import (
     Job,
     JobStatus,
 )
+from engine.core.models.messagerie import (
+    Annotation,
+    AnnotationPiece,
+    Message,
+    MessagePiece,
+    MessageRead,
+    MessageSide,
+)
 from engine.core.models.processes import ProcessDraft, ProcessVersion, ProcessVersionStatus
 from engine.core.models.register import (
     REGISTER_STATUS_LABELS,
@@ -55,6 +63,8 @@ __all__ = [
     "REGISTRE_DE",
     "REGISTRE_LABELS",
     "ROLE_LABELS",
+    "Annotation",
+    "AnnotationPiece",
     "AuditEvent",
     "Base",
     "Counter",
@@ -67,6 +77,10 @@ __all__ = [
     "Job",
     "JobStatus",
     "LoginThrottle",
+    "Message",
+    "MessagePiece",
+    "MessageRead",
+    "MessageSide",
     "Organisation",
     "OrganisationKind",
     "ProcessDraft",
