@@ -20,27 +20,14 @@ from engine.core.models import AuditEvent, Email, Message, MessagePiece
 from engine.emails.recipients import secretariat_role
 from engine.studio.scenario import SAMPLE_PDF, Scenario, load_scenarios
 from tests.dossiers import data_of, walk_until
+from tests.messagerie import QUESTION, write
 from tests.support import Browser, location_id, pdf, text_of
 from tests.walk import DEMANDEUR_OF, PROCESSES, RS, Walker, _definitions
 
 NewBrowser = Callable[[], Browser]
 SECRETARIAT = "recevabilite@example.org"
 CONTACT = "claire.martin@cpne-exemple.fr"  # the favorable scenario's contact address
-QUESTION = "Bonjour, voici le référentiel signé par le président du jury, comme convenu."
 ANSWER = "Merci : nous l'examinons et revenons vers vous sous huit jours."
-
-
-def write(
-    browser: Browser, url: str, text: str, files: list[tuple[object, str]] | None = None
-) -> TestResponse:
-    """Post a message (or an annotation) as the page's form does; the CSRF token is read from
-    another page, so that the dossier's page is not opened (which marks its messages read)."""
-    return browser.post(
-        url,
-        {"texte": text, "pieces": files or []},
-        from_page="/registre",
-        content_type="multipart/form-data",
-    )
 
 
 def emails_to(session: Session, instance_id: int | None, template: str) -> list[Email]:
