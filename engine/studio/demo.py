@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.core.actor import Actor
 from engine.core.models import Organisation, OrganisationKind, User
 from engine.definitions.deployment import deploy
 from engine.definitions.folders import read_folder
@@ -16,6 +17,7 @@ from engine.people import accounts
 from engine.register.opendata.importer import import_fiches
 from engine.studio import scenario
 from engine.workflow import documents
+from engine.workflow.messagerie import writing
 
 PASSWORD = "inventaire"
 # Real fiches of France compétences' open data (Licence Ouverte 2.0), for the public register.
@@ -70,6 +72,26 @@ DOSSIERS = (
     ("ajournement", 6, "ministere"),
     ("mandataire", 1, "certificateur"),
 )
+# The messagerie of the CPNE's dossier waiting at its recevabilité: a question, its answer
+# (the answer unread by the submitter), and an annotation privée of the secretariat.
+CONVERSATION_ON = ("favorable", 1, "cpne")
+CONVERSATION = (
+    (
+        "demandeur2@example.org",
+        "Bonjour, le référentiel d'évaluation sera validé par notre commission paritaire le mois "
+        "prochain. Pouvons-nous vous l'adresser à ce moment-là\u202f?",
+    ),
+    (
+        "recevabilite@example.org",
+        "Bonjour, oui\u00a0: joignez-le à votre réponse si des compléments vous sont demandés, "
+        "ou envoyez-le ici même dès qu'il sera validé.",
+    ),
+)
+ANNOTATION = (
+    "recevabilite@example.org",
+    "Référentiel d'évaluation attendu le mois prochain\u00a0: ne pas déclarer la demande "
+    "irrecevable pour ce motif.",
+)
 # The same for France compétences' Répertoire spécifique, filed by the certifier itself.
 RS_DOSSIERS = (
     ("favorable", 1, "certificateur"),
@@ -109,6 +131,17 @@ def create_accounts(session: Session) -> dict[str, Organisation]:
     return organisations
 
 
+def _converse(session: Session, store: documents.DocumentStore, instance_id: int) -> None:
+    def actor(email: str) -> Actor:
+        user = session.scalar(select(User).where(User.email == email))
+        assert user is not None, email
+        return Actor.from_user(user)
+
+    for email, text in CONVERSATION:
+        writing.send_message(session, store, actor(email), instance_id, text, [])
+    writing.write_annotation(session, store, actor(ANNOTATION[0]), instance_id, ANNOTATION[1], [])
+
+
 def load(session: Session, processes_dir: Path, store: documents.DocumentStore) -> int:
     """Create the demo; returns the number of dossiers created. The caller commits."""
     organisations = create_accounts(session)
@@ -128,6 +161,8 @@ def load(session: Session, processes_dir: Path, store: documents.DocumentStore) 
             instance = scenario.start(session, organisation, key=key)
             for step in played.steps[: steps if steps is not None else len(played.steps)]:
                 scenario.play_step(session, store, instance, step, pick)
+            if key == "recensement" and (name, steps, organisation_key) == CONVERSATION_ON:
+                _converse(session, store, instance.id)
             count += 1
     if REGISTER_SAMPLE.is_file():  # absent from an installed package: the register starts empty
         import_fiches(session, REGISTER_SAMPLE)

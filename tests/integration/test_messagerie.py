@@ -86,6 +86,8 @@ def test_the_submitter_and_the_secretariat_write_to_each_other_with_a_piece(
     page = secretariat.get(f"/instruction/dossiers/{dossier}")
     shown = text_of(page)
     assert QUESTION in shown and "Paul Branche (demandeur)" in shown and "Nouveau" in shown
+    assert "Messagerie : 1 message, dont 1 nouveau" in shown
+    assert "Annotations privées : aucune" in shown
     piece = re.search(r'href="(/pieces-jointes/messages/(\d+))"', page.get_data(as_text=True))
     assert piece
     download = secretariat.get(piece.group(1))
@@ -111,6 +113,7 @@ def test_the_submitter_and_the_secretariat_write_to_each_other_with_a_piece(
         assert email.body.startswith("Madame, Monsieur,")
     page = text_of(submitter.get(f"/demandes/{dossier}"))
     assert ANSWER in page and "Rose Recevabilité" not in page and "CNCP" in page
+    assert "Messagerie : 2 messages, dont 1 nouveau" in page
     assert unread_label(submitter.get("/demandes/")) == []
 
     # Both messages are in the trail; nothing offers to change or delete them.
