@@ -5,6 +5,8 @@ Where the diagram asks for an email:
 - any element with the property `courriel` sends that template (or each of a comma-separated
   list) when it completes (the dépôt, the decision, a reminder event, an end event);
 - a user task sends `courrielTache` (default `tache_en_attente`) when it reaches a queue.
+And outside the diagram: a message of a dossier's messagerie tells its other side
+(`for_message`), a locked account its owner (`for_account_lock`).
 
 The addresses written in emails come from the web layer (`settings_of(session).links`): the
 engine knows no web page. Every email reads as a letter of the service in charge: its name and
