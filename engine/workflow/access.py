@@ -181,9 +181,13 @@ def refusal_to_write_message(actor: Actor, instance: Instance) -> Refusal | None
     if not may_read_messages(actor, instance):
         return Refusal(NotFound, "Dossier introuvable.")
     if may_read_staff_side(actor) and not actor.is_reviewer:
-        return Refusal(Forbidden, "Seuls les agents qui instruisent les dossiers y écrivent.")
+        return Refusal(
+            Forbidden, "Seuls les agents qui instruisent les dossiers écrivent dans la messagerie."
+        )
     if instance.organisation_id is None:
-        return Refusal(Conflict, "Sans demandeur inscrit, ce dossier n'a pas de messagerie.")
+        return Refusal(
+            Conflict, "Le certificateur n'a pas de compte\u00a0: ce dossier n'a pas de messagerie."
+        )
     if instance.reference is None:
         return Refusal(Conflict, "La messagerie s'ouvre au dépôt de la demande.")
     if instance.status == InstanceStatus.COMPLETED:
@@ -209,7 +213,9 @@ def refusal_to_write_annotation(actor: Actor, instance: Instance) -> Refusal | N
     if not may_read_annotations(actor, instance):
         return Refusal(NotFound, "Dossier introuvable.")
     if not actor.is_reviewer:
-        return Refusal(Forbidden, "Seuls les agents qui instruisent les dossiers annotent.")
+        return Refusal(
+            Forbidden, "Seuls les agents qui instruisent les dossiers écrivent des annotations."
+        )
     if instance.reference is None:
         return Refusal(Conflict, "Les annotations s'ouvrent au dépôt de la demande.")
     return None
