@@ -155,6 +155,7 @@ def real_values(ids: Ids, rule: Rule) -> dict[str, str]:
         "numero": "INV00001",
         "email_id": "1",
         "job_id": "1",
+        "piece_id": "1",
     }
 
 
@@ -230,6 +231,10 @@ def form_targets(rule: Rule, ids: Ids) -> list[tuple[str, dict[str, Any]]]:
         return of("saisir_demande", f"/demandes/{ids.draft}/saisie/{{page}}")
     if rule.endpoint == "demandes.tache":
         return of("completer_demande", f"/demandes/{ids.instance}/taches/{ids.task}")
+    if rule.endpoint.startswith("messagerie.") and "POST" in (rule.methods or ()):
+        url = fill(rule, real_values(ids, rule))
+        texts: list[Any] = ["a\x00b", "é" * 30_000, ["deux", "valeurs"], "' OR 1=1 --"]
+        return [(url, {"texte": text, "pieces": "²"}) for text in texts]
     if rule.endpoint == "instruction.tache":
         return [
             *of("examiner_recevabilite", f"/instruction/taches/{ids.review_task}"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, Flask, current_app, flash, redirect, request, url_for
+from flask import Blueprint, Flask, flash, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from engine.core.errors import FormInvalid
@@ -21,11 +21,13 @@ from web.pieces import send_piece
 
 bp = Blueprint("messagerie", __name__)
 PageRenderer = Callable[[int, Draft | None, int], tuple[str, int]]
-# The forms whose text may be long: read whole (up to the request's limit), so that a text far
-# too long is refused with its French message and given back, not cut by a 413.
+# The forms whose text may be long: read whole up to LONG_TEXT_BYTES (a million characters,
+# accented), so that a text far too long is refused with its French message and given back,
+# not cut by a 413; past that, the 413 page.
 LONG_TEXTS = frozenset(
     {"messagerie.message_demandeur", "messagerie.message_instruction", "messagerie.annotation"}
 )
+LONG_TEXT_BYTES = 4 * 1024 * 1024
 
 
 def init_app(app: Flask) -> None:
@@ -37,7 +39,7 @@ def init_app(app: Flask) -> None:
 
 def _room_for_long_texts() -> None:
     if request.endpoint in LONG_TEXTS:
-        request.max_form_memory_size = current_app.config["MAX_CONTENT_LENGTH"]
+        request.max_form_memory_size = LONG_TEXT_BYTES
 
 
 @bp.post("/demandes/<int:instance_id>/messages")
