@@ -20,7 +20,20 @@ PASSWORD = "inventaire"
 
 def text_of(response: TestResponse) -> str:
     """The page's visible text, tags removed and entities decoded (what a user reads)."""
-    body = response.get_data(as_text=True)
+    return visible_text(response.get_data(as_text=True))
+
+
+def main_text(response: TestResponse) -> str:
+    """What the page itself says, without the site's header and footer (which name the
+    platform, « Inventaire », on every page)."""
+    assert response.status_code == 200
+    found = re.search(r"<main\b.*?</main>", response.get_data(as_text=True), re.S)
+    assert found, response.get_data(as_text=True)[:500]
+    return visible_text(found.group(0))
+
+
+def visible_text(body: str) -> str:
+    """The visible text of a piece of HTML, as `text_of` reads a page."""
     body = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", body, flags=re.S)
     body = re.sub(r"<[^>]+>", " ", body)
     return re.sub(r"\s+", " ", html.unescape(body)).strip()

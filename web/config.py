@@ -4,6 +4,7 @@ engine's settings made from it."""
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping, MutableMapping
 from datetime import timedelta
@@ -13,12 +14,14 @@ from typing import Any
 from engine.core.db import default_sqlite_url
 from engine.core.settings import (
     DEFAULT_MAX_PIECE_BYTES,
+    INVENTAIRE_SERVICE_ID,
     EngineSettings,
     Links,
     ServiceContact,
     SessionLifetimes,
     SmtpSettings,
     WorkerSettings,
+    service_key,
 )
 
 
@@ -69,14 +72,51 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "LOG_LEVEL": env.get("INVENTAIRE_LOG_LEVEL") or "INFO",
         "LOG_FORMAT": env.get("INVENTAIRE_LOG_FORMAT") or "text",
         # The service in charge of the dossiers, as letters name it (each overrides the value
-        # of the process's "service" block in process.json).
+        # of the process's "service" block in process.json): the CNCP's (the Inventaire's)
+        # unkeyed, any service's by its id (INVENTAIRE_SERVICE_FRANCE_COMPETENCES_ADRESSE).
         "SERVICE_NOM": env.get("INVENTAIRE_SERVICE_NOM") or "",
         "SERVICE_ADRESSE": env.get("INVENTAIRE_SERVICE_ADRESSE") or "",
         "SERVICE_COURRIEL": env.get("INVENTAIRE_SERVICE_COURRIEL") or "",
         "SERVICE_TELEPHONE": env.get("INVENTAIRE_SERVICE_TELEPHONE") or "",
+        "SERVICES": keyed_services(env),
         # Opens /metrics to a scraper that is not on this machine (Authorization: Bearer …).
         "METRICS_TOKEN": env.get("INVENTAIRE_METRICS_TOKEN") or None,
     }
+
+
+# INVENTAIRE_SERVICE_<ID>_<VALUE>: one value of one service's contact.
+_KEYED_SERVICE = re.compile(r"INVENTAIRE_SERVICE_([A-Z0-9_]+?)_(NOM|ADRESSE|COURRIEL|TELEPHONE)")
+_CONTACT_VALUES = ("nom", "adresse", "courriel", "telephone")
+
+
+def keyed_services(env: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    """The operator's values per service, by the service's key (`FRANCE_COMPETENCES`):
+    {"FRANCE_COMPETENCES": {"adresse": "…"}}."""
+    services: dict[str, dict[str, str]] = {}
+    for name, value in env.items():
+        match = _KEYED_SERVICE.fullmatch(name)
+        if match and value:
+            services.setdefault(match.group(1), {})[match.group(2).lower()] = value
+    return services
+
+
+def service_overrides(config: Mapping[str, Any]) -> dict[str, ServiceContact]:
+    """Each service's contact as the operator sets it: the unkeyed SERVICE_* values are the
+    Inventaire's service (the CNCP), the keyed ones (SERVICES) each their own service's,
+    winning over the unkeyed ones for the CNCP."""
+    unkeyed = ServiceContact(
+        nom=str(config.get("SERVICE_NOM") or ""),
+        adresse=str(config.get("SERVICE_ADRESSE") or ""),
+        courriel=str(config.get("SERVICE_COURRIEL") or ""),
+        telephone=str(config.get("SERVICE_TELEPHONE") or ""),
+    )
+    found = {service_key(INVENTAIRE_SERVICE_ID): unkeyed}
+    keyed = config.get("SERVICES") or {}
+    for service_id, values in keyed.items():
+        key = service_key(str(service_id))
+        given = ServiceContact(**{name: str(values.get(name) or "") for name in _CONTACT_VALUES})
+        found[key] = found.get(key, ServiceContact()).overridden_by(given)
+    return {key: contact for key, contact in found.items() if contact != ServiceContact()}
 
 
 def with_local_defaults(config: MutableMapping[str, Any], instance_path: str) -> None:
@@ -113,12 +153,7 @@ def engine_settings(config: Mapping[str, Any], links: Links) -> EngineSettings:
             idle=timedelta(minutes=int(config.get("SESSION_IDLE_MINUTES", 120))),
             absolute=timedelta(hours=int(config.get("SESSION_MAX_HOURS", 12))),
         ),
-        service=ServiceContact(
-            nom=str(config.get("SERVICE_NOM") or ""),
-            adresse=str(config.get("SERVICE_ADRESSE") or ""),
-            courriel=str(config.get("SERVICE_COURRIEL") or ""),
-            telephone=str(config.get("SERVICE_TELEPHONE") or ""),
-        ),
+        services=service_overrides(config),
     )
 
 

@@ -9,6 +9,8 @@ gets its own part (`WorkerSettings`) when it is built.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Protocol
@@ -55,11 +57,22 @@ class SessionLifetimes:
     absolute: timedelta = timedelta(hours=12)
 
 
+# The service a process belongs to when its process.json names none: the CNCP's (the
+# Inventaire's). The operator's unkeyed INVENTAIRE_SERVICE_* settings are this service's.
+INVENTAIRE_SERVICE_ID = "cncp"
+
+
+def service_key(service_id: str) -> str:
+    """How an operator's settings name a service: `france-competences` is
+    `FRANCE_COMPETENCES` (INVENTAIRE_SERVICE_FRANCE_COMPETENCES_ADRESSE)."""
+    return re.sub(r"[^A-Z0-9]+", "_", service_id.upper()).strip("_")
+
+
 @dataclass(frozen=True)
 class ServiceContact:
     """The service in charge of a procedure's dossiers, as letters and acknowledgements name it
     (CRPA R. 112-5): the process gives it (process.json "service"); an operator's settings
-    (INVENTAIRE_SERVICE_*) override each value they give."""
+    for that service (INVENTAIRE_SERVICE_<ID>_*) override each value they give."""
 
     nom: str = ""
     adresse: str = ""
@@ -120,8 +133,13 @@ class EngineSettings:
     max_piece_bytes: int = DEFAULT_MAX_PIECE_BYTES
     worker: WorkerSettings = field(default_factory=WorkerSettings)
     sessions: SessionLifetimes = field(default_factory=SessionLifetimes)
-    # What the operator sets of the service's contact (empty values: the process's own).
-    service: ServiceContact = field(default_factory=ServiceContact)
+    # What the operator sets of each service's contact, by `service_key` of the service's id
+    # (empty values: the process's own). One service's values never reach another's letters.
+    services: Mapping[str, ServiceContact] = field(default_factory=dict)
+
+    def service_override(self, service_id: str) -> ServiceContact | None:
+        """The operator's values for the service `service_id` (process.json "service" "id")."""
+        return self.services.get(service_key(service_id))
 
     @property
     def smtp(self) -> SmtpSettings | None:

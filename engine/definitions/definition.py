@@ -28,7 +28,7 @@ from engine.definitions.folders import read_folder as read_folder
 from engine.definitions.forms import FormDefinition, load_form_from_texts
 from engine.definitions.rules import (
     ProcessRules,
-    ServiceContact,
+    ProcessService,
     reference_prefix_from_config,
     rules_from_config,
     service_from_config,
@@ -61,7 +61,7 @@ class ProcessDefinition:
     # The legal values of the procedure and its service (process.json "regles", "service"):
     # read them through engine.definitions.rules.
     rules: ProcessRules = field(default_factory=ProcessRules)
-    service: ServiceContact = field(default_factory=ServiceContact)
+    service: ProcessService = field(default_factory=ProcessService)
     # What its dossiers' references start with (process.json "prefixe_reference"): INV-2026-…
     reference_prefix: str = INVENTAIRE_PREFIX
     version_id: int | None = None

@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from engine.core.counter import INVENTAIRE_PREFIX
 from engine.core.errors import ProcessModelError
-from engine.core.settings import ServiceContact
+from engine.core.settings import (
+    INVENTAIRE_SERVICE_ID,
+    EngineSettings,
+    ServiceContact,
+)
 
 if TYPE_CHECKING:
     from engine.definitions.definition import ProcessDefinition
@@ -65,8 +69,29 @@ def process_rules(definition: ProcessDefinition) -> ProcessRules:
     return definition.rules
 
 
-def process_service(definition: ProcessDefinition) -> ServiceContact:
+@dataclass(frozen=True)
+class ProcessService:
+    """Who handles a procedure's dossiers (process.json "service"): the service's identity (the
+    operator's settings for it are keyed by `id`), the authority as the submitter's pages name
+    it, and the contact its letters sign with. The defaults are the Inventaire's (the CNCP)."""
+
+    id: str = INVENTAIRE_SERVICE_ID
+    # The authority's short name, alone: who the submitter reads did the staff's steps.
+    autorite: str = "CNCP"
+    # The same after « de » (« entre les mains de la CNCP », « … de France compétences »).
+    de_autorite: str = "de la CNCP"
+    contact: ServiceContact = field(default_factory=ServiceContact)
+
+
+def process_service(definition: ProcessDefinition) -> ProcessService:
     return definition.service
+
+
+def service_contact(definition: ProcessDefinition, settings: EngineSettings) -> ServiceContact:
+    """The contact the process's letters and pages give: its own, each value the operator
+    sets for this service (and for no other) winning."""
+    service = definition.service
+    return service.contact.overridden_by(settings.service_override(service.id))
 
 
 def rules_from_config(config: Mapping[str, Any]) -> ProcessRules:
@@ -105,18 +130,43 @@ def _count(raw: Mapping[str, Any], name: str, default: int) -> int:
     return int(value)
 
 
-def service_from_config(config: Mapping[str, Any]) -> ServiceContact:
+# A service's id: lower-case letters and digits, inner hyphens (`cncp`, `france-competences`).
+SERVICE_ID = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
+SERVICE_ID_MAX = 40
+
+
+def service_from_config(config: Mapping[str, Any]) -> ProcessService:
     raw = config.get("service", {})
     if not isinstance(raw, Mapping) or not all(isinstance(v, str) for v in raw.values()):
         raise ProcessModelError(
-            "process.json : « service » doit être un objet de textes "
-            "(nom, adresse, courriel, telephone)."
+            "process.json\u00a0: «\u00a0service\u00a0» doit être un objet de textes "
+            "(id, autorite, de_autorite, nom, adresse, courriel, telephone)."
         )
-    return ServiceContact(
-        nom=raw.get("nom", ""),
-        adresse=raw.get("adresse", ""),
-        courriel=raw.get("courriel", ""),
-        telephone=raw.get("telephone", ""),
+    defaults = ProcessService()
+    service_id = raw.get("id", defaults.id)
+    if len(service_id) > SERVICE_ID_MAX or SERVICE_ID.fullmatch(service_id) is None:
+        raise ProcessModelError(
+            "process.json\u00a0: «\u00a0service.id\u00a0» doit commencer par une lettre "
+            "minuscule et ne contenir que des minuscules, des chiffres et des tirets "
+            f"({SERVICE_ID_MAX} caractères au plus), par exemple «\u00a0cncp\u00a0» ou "
+            "«\u00a0france-competences\u00a0»."
+        )
+    autorite = raw.get("autorite") or defaults.autorite
+    # An authority named without an article (« France compétences ») reads « de France
+    # compétences »; one that takes an article gives its own « de_autorite ».
+    de_autorite = raw.get("de_autorite") or (
+        f"de {autorite}" if raw.get("autorite") else defaults.de_autorite
+    )
+    return ProcessService(
+        id=service_id,
+        autorite=autorite,
+        de_autorite=de_autorite,
+        contact=ServiceContact(
+            nom=raw.get("nom", ""),
+            adresse=raw.get("adresse", ""),
+            courriel=raw.get("courriel", ""),
+            telephone=raw.get("telephone", ""),
+        ),
     )
 
 

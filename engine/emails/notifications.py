@@ -24,9 +24,9 @@ from engine.bpmn import spiff
 from engine.core.actor import Actor
 from engine.core.clock import add_months, as_utc, french_date, french_moment, french_time, utcnow
 from engine.core.models import Instance, RoleName, User, WorkItem
-from engine.core.settings import settings_of
+from engine.core.settings import INVENTAIRE_SERVICE_ID, ServiceContact, settings_of
 from engine.definitions.definition import definition_for
-from engine.definitions.rules import process_rules, process_service
+from engine.definitions.rules import process_rules, service_contact
 from engine.emails.recipients import SUBMITTER_SIDE, Addressee, addressees
 from engine.emails.templates import render, template
 from engine.jobs import JobKind, NewJob
@@ -150,7 +150,7 @@ def for_account_lock(session: Session, user: User, until: datetime, failures: in
         "jusqua": french_moment(until),
         "lien": settings_of(session).links.sign_in(),
         "aujourdhui": french_date(utcnow()),
-    } | settings_of(session).service.template_values()
+    } | _platform_service(session).template_values()
     subject, body = render(template(ACCOUNT_LOCK_TEMPLATE), context)
     return NewJob(
         kind=JobKind.EMAIL,
@@ -194,9 +194,15 @@ def _dossier_context(
 
 def _service_values(session: Session, instance: Instance) -> dict[str, str]:
     """`service_nom`, `service_adresse`, `service_courriel`, `service_telephone`: the process's
-    service, each value an operator sets winning."""
-    service = process_service(definition_for(session, instance.process_version_id))
-    return service.overridden_by(settings_of(session).service).template_values()
+    service, each value the operator sets for that service winning."""
+    definition = definition_for(session, instance.process_version_id)
+    return service_contact(definition, settings_of(session)).template_values()
+
+
+def _platform_service(session: Session) -> ServiceContact:
+    """Who signs what concerns an account rather than a dossier: the service the unkeyed
+    settings name (the Inventaire's), as it did before services were told apart."""
+    return settings_of(session).service_override(INVENTAIRE_SERVICE_ID) or ServiceContact()
 
 
 def _silence_values(session: Session, instance: Instance, received: datetime) -> dict[str, Any]:

@@ -62,11 +62,11 @@ def publish(session: Session, instance: Instance, data: dict[str, Any]) -> Regis
         return existing
     filed = dossier_values(session, instance.id)
     now = utcnow()
-    years = recensement_years(data.get("duree_annees"), _max_years(session, instance))
+    rs = data.get("registre") == Registre.RS
+    years = recensement_years(data.get("duree_annees"), _max_years(session, instance), rs=rs)
     organisation = (
         session.get(Organisation, instance.organisation_id) if instance.organisation_id else None
     )
-    rs = data.get("registre") == Registre.RS
     categorie = (
         "" if rs else str(data.get("categorie_retenue") or filed.get("categorie") or "C")[:1]
     )
@@ -188,17 +188,21 @@ def _max_years(session: Session, instance: Instance) -> int:
     return process_rules(definition).duree_max_annees
 
 
-def recensement_years(value: Any, max_years: int) -> int:
-    """The duration the deliberation set; none or one beyond the process's maximum is an error
-    (the publication stops as an incident), never a duration chosen here."""
+def recensement_years(value: Any, max_years: int, *, rs: bool = False) -> int:
+    """The duration the deliberation (the director general's decision, for the RS) set; none or
+    one beyond the process's maximum is an error (the publication stops as an incident), never
+    a duration chosen here."""
+    what, by = (
+        ("de l'enregistrement", "la décision") if rs else ("du recensement", "la délibération")
+    )
     if isinstance(value, bool) or not isinstance(value, int):
         raise ExecutionError(
-            "Durée du recensement absente ou invalide : la délibération doit fixer une durée "
+            f"Durée {what} absente ou invalide : {by} doit fixer une durée "
             f"en années (de 1 à {max_years}). Rien n'est publié."
         )
     if not 1 <= value <= max_years:
         raise ExecutionError(
-            f"Durée du recensement de {value} ans hors des limites du processus (de 1 à "
+            f"Durée {what} de {value} ans hors des limites du processus (de 1 à "
             f"{max_years} ans) : rien n'est publié."
         )
     return value

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from engine.bpmn import spiff
 from engine.core.actor import Actor
 from engine.core.models import (
+    REGISTRE_A,
     AuditEvent,
     Document,
     Instance,
@@ -23,11 +24,12 @@ from engine.core.models import (
     User,
     WorkItem,
     WorkItemStatus,
+    registre_of,
 )
 from engine.core.settings import settings_of
 from engine.definitions.definition import ProcessDefinition, definition_for
 from engine.definitions.forms import FormDefinition
-from engine.definitions.rules import process_service
+from engine.definitions.rules import process_service, service_contact
 from engine.people.accounts import user_names
 from engine.workflow import access
 from engine.workflow.lookup import get_instance
@@ -111,6 +113,12 @@ class DossierView:
     # the acknowledgement names them.
     process_title: str = ""
     service: str = ""
+    # The authority in charge, as the submitter's page names it (process.json "service"): the
+    # author of the staff's steps (« France compétences ») and « entre les mains de … ».
+    autorite: str = ""
+    de_autorite: str = ""
+    # « Numéro au Répertoire spécifique », « Numéro à l'Inventaire »: the entry's register.
+    register_label: str = ""
 
 
 def dossier_view(session: Session, actor: Actor, instance_id: int) -> DossierView:
@@ -149,11 +157,13 @@ def dossier_view(session: Session, actor: Actor, instance_id: int) -> DossierVie
         | {item.assignee_id for item in items},
     )
     demandeur_ids = _demandeur_ids(session, instance)
+    service = process_service(definition)
 
     def who(actor_id: int | None) -> str:
-        # Submitters read "CNCP" for the agents: names of staff stay internal.
+        # Submitters read the authority (« CNCP », « France compétences ») for its agents:
+        # names of staff stay internal.
         if submitter_only and actor_id not in demandeur_ids:
-            return "CNCP"
+            return service.autorite
         return users.get(actor_id or 0, "Système")
 
     shown_to_submitter = definition.tasks_shown_to_submitter()
@@ -195,9 +205,11 @@ def dossier_view(session: Session, actor: Actor, instance_id: int) -> DossierVie
         )
         if access.may_see_piece(actor, instance, uploader_organisation)
     ]
-    entry = session.scalar(
-        select(RegisterEntry.numero).where(RegisterEntry.instance_id == instance.id)
-    )
+    entry = session.execute(
+        select(RegisterEntry.numero, RegisterEntry.registre).where(
+            RegisterEntry.instance_id == instance.id
+        )
+    ).first()
     return DossierView(
         id=instance.id,
         reference=instance.reference,
@@ -222,9 +234,12 @@ def dossier_view(session: Session, actor: Actor, instance_id: int) -> DossierVie
             users,
             [item for item in items if not submitter_only or item.role == RoleName.DEMANDEUR],
         ),
-        register_numero=entry,
+        register_numero=entry.numero if entry else None,
         process_title=definition.title,
-        service=process_service(definition).overridden_by(settings_of(session).service).nom,
+        service=service_contact(definition, settings_of(session)).nom,
+        autorite=service.autorite,
+        de_autorite=service.de_autorite,
+        register_label=f"Numéro {REGISTRE_A[registre_of(entry.registre)]}" if entry else "",
     )
 
 

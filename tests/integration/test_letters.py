@@ -4,20 +4,24 @@ CRPA asks, every step told, to the account and to the dossier's contact address.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from flask import Flask
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from engine.core.clock import PARIS, add_months
 from engine.core.models import Email
 from engine.core.settings import NoLinks, ServiceContact
 from engine.emails.templates import render, template, templates
+from engine.studio.scenario import load_scenarios
+from tests.clock import run_worker_at
 from tests.dossiers import SCENARIOS, data_of, walk_until
-from tests.support import Browser, text_of
-from tests.walk import DEMANDEUR_OF, Walker
+from tests.support import Browser, main_text, text_of
+from tests.walk import DEMANDEUR_OF, PROCESSES, RS, Walker
 
 NewBrowser = Callable[[], Browser]
 SERVICE = "Secrétariat de la Commission nationale de la certification professionnelle"
@@ -202,6 +206,83 @@ def test_the_service_settings_override_the_process(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("INVENTAIRE_SERVICE_TELEPHONE", "01 99 00 55 55")
     settings = engine_settings(from_environment("/tmp"), NoLinks())
     process = ServiceContact(SERVICE, "1 rue X", "s@example.org", "01 99 00 12 34")
-    merged = process.overridden_by(settings.service)
+    merged = process.overridden_by(settings.service_override("cncp"))
     assert merged.telephone == "01 99 00 55 55"
     assert merged.nom == SERVICE and merged.courriel == "s@example.org"
+
+
+CNCP_ADDRESS = "2 rue de l'Exploitant, 75001 Paris"
+CNCP_PHONE = "01 99 00 77 77"
+FC_EMAIL = "certification@francecompetences.example"
+
+
+@pytest.fixture
+def operated(
+    db_engine: Engine,
+    database_url: str,
+    upload_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[Flask]:
+    """The application as an operator set it up: the CNCP's address (unkeyed, as before) and
+    telephone (keyed by its service's id), France compétences' email (keyed)."""
+    from web import create_app
+
+    monkeypatch.setenv("INVENTAIRE_SERVICE_ADRESSE", CNCP_ADDRESS)
+    monkeypatch.setenv("INVENTAIRE_SERVICE_CNCP_TELEPHONE", CNCP_PHONE)
+    monkeypatch.setenv("INVENTAIRE_SERVICE_FRANCE_COMPETENCES_COURRIEL", FC_EMAIL)
+    application = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "test",
+            "UPLOAD_DIR": str(upload_dir),
+        },
+        instance_path=str(tmp_path / "instance"),
+    )
+    yield application
+    application.extensions["db_engine"].dispose()
+
+
+def first_letter(session: Session, template_name: str) -> Email:
+    session.rollback()
+    found = session.scalars(select(Email).where(Email.template == template_name)).first()
+    assert found is not None, template_name
+    return found
+
+
+def test_the_operators_settings_sign_only_their_own_services_letters(
+    operated: Flask, session: Session
+) -> None:
+    """An address set for the CNCP never signs France compétences' letters, and France
+    compétences' email never the CNCP's."""
+
+    def new_browser() -> Browser:
+        return Browser(operated.test_client())
+
+    rs = Walker(new_browser, "certificateur", RS)
+    favorable_rs = next(
+        s for s in load_scenarios(PROCESSES / "enregistrement-rs") if s.name == "favorable"
+    )
+    rs.deposer(favorable_rs.steps[0].data, "deposer_demande")
+    inventaire = Walker(new_browser, "ministere")
+    inventaire.deposer(data_of("favorable", "saisir_demande"))
+    run_worker_at(operated.extensions["db_sessions"], datetime.now(UTC))
+
+    letter = first_letter(session, "rs_accuse_depot").body
+    assert "France compétences – Direction de la certification professionnelle" in letter
+    assert "11 rue Scribe, 75009 Paris" in letter
+    assert FC_EMAIL in letter
+    assert CNCP_ADDRESS not in letter and CNCP_PHONE not in letter
+
+    letter = first_letter(session, "accuse_depot").body
+    assert SERVICE in letter
+    assert CNCP_ADDRESS in letter and CNCP_PHONE in letter
+    assert "14 avenue Duquesne" not in letter
+    assert FC_EMAIL not in letter
+
+    # The acknowledgement on each dossier page names its own service.
+    rs_page = main_text(rs.demandeur.get(f"/demandes/{rs.dossier_id}"))
+    assert "(France compétences – Direction de la certification professionnelle)" in rs_page
+    page = main_text(inventaire.demandeur.get(f"/demandes/{inventaire.dossier_id}"))
+    assert f"({SERVICE})" in page

@@ -427,7 +427,8 @@ def test_an_entry_published_by_the_procedure_exports_as_a_fiche(
     assert report.created == 0
     assert [skipped.message for skipped in report.skipped] == [
         f"Fiche {entry.numero} ignorée — élément NUMERO_FICHE : ce numéro est celui d'une "
-        "certification publiée par la procédure de l'Inventaire, que l'import ne remplace pas."
+        "certification publiée par la procédure de l'Inventaire de cette plateforme, que "
+        "l'import ne remplace pas."
     ]
 
 

@@ -47,7 +47,7 @@ from sqlalchemy import Table, bindparam, exists, select, update
 from sqlalchemy.orm import Session
 
 from engine.core.clock import utcnow
-from engine.core.models import RegisterEntry, RegisterStatus, Registre
+from engine.core.models import REGISTRE_DE, RegisterEntry, RegisterStatus, Registre, registre_of
 from engine.register.life import is_past_end, kept_withdrawn, schedule_fin_validite
 from engine.register.opendata.entry import SOURCE_IMPORT
 from engine.register.opendata.fiche import OWN_ID_FICHE_BASE
@@ -145,8 +145,8 @@ def _write(
                     position,
                     fiche.numero,
                     "ID_FICHE",
-                    "cet identifiant est dans la plage réservée aux fiches publiées par la "
-                    "procédure de l'Inventaire (à partir de 9\u202f000\u202f000\u202f000)",
+                    "cet identifiant est dans la plage réservée aux fiches que publient les "
+                    "procédures de cette plateforme (à partir de 9\u202f000\u202f000\u202f000)",
                 )
             )
         elif entry is None:
@@ -170,8 +170,9 @@ def _write(
                     position,
                     fiche.numero,
                     "NUMERO_FICHE",
-                    "ce numéro est celui d'une certification publiée par la procédure de "
-                    "l'Inventaire, que l'import ne remplace pas",
+                    "ce numéro est celui d'une certification publiée par la procédure "
+                    f"{REGISTRE_DE[registre_of(entry.registre)]} de cette plateforme, que "
+                    "l'import ne remplace pas",
                 )
             )
         elif _update(entry, kept_withdrawn(entry, values), now):
