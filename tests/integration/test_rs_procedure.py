@@ -9,10 +9,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from flask import Flask
+from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -281,12 +283,19 @@ def test_the_studio_runs_the_rs_scenarios(
 
 
 def test_a_fiche_whose_certifier_has_no_account_is_withdrawn_as_its_scenario_says(
-    browser_factory: NewBrowser, session: Session
+    browser_factory: NewBrowser, session: Session, tmp_path: Path
 ) -> None:
     """The scenario `retrait_certificateur_sans_compte` of retrait-rs, played from a real
     imported fiche whose certifier has no account: the report goes by post, the delay runs,
-    the commission and the director general decide, the fiche reads *Retirée*."""
-    import_fiches(session, REGISTER_SAMPLE)
+    the commission and the director general decide, the fiche reads *Retirée*, and the
+    open-data export says it is withdrawn whatever ETAT_FICHE it was imported with."""
+    # Another fiche, which stays active, came with an ETAT_FICHE of France compétences' own.
+    sample = tmp_path / "fiches.xml"
+    given = REGISTER_SAMPLE.read_text(encoding="utf-8")
+    other = re.compile(r"(<NUMERO_FICHE>RS6604</NUMERO_FICHE>.*?<ETAT_FICHE>)Publiée<", re.S)
+    assert other.search(given)
+    sample.write_text(other.sub(r"\1Publiée (modification en cours)<", given), encoding="utf-8")
+    import_fiches(session, sample)
     session.commit()
     scenario = RETRAIT["retrait_certificateur_sans_compte"]
     numero = str(scenario.start_data["numero_inventaire"])
@@ -313,3 +322,25 @@ def test_a_fiche_whose_certifier_has_no_account_is_withdrawn_as_its_scenario_say
     fiche = text_of(browser_factory().get(f"/registre/{numero}"))
     assert "Certification retirée du registre le" in fiche
     assert str(scenario.steps[-1].data["motivation_retrait"]) in fiche
+
+    # Imported « Publiée », withdrawn here: exported as withdrawn, as our own entries are.
+    assert exported_fiche(browser_factory, numero) == ("Dépubliée/Archivée", "Non")
+    # Still active: the ETAT_FICHE it came with.
+    assert exported_fiche(browser_factory, "RS6604") == ("Publiée (modification en cours)", "Oui")
+    # Imported back, the export reads the same.
+    exported = tmp_path / "export.xml"
+    exported.write_bytes(browser_factory().get("/registre/export.xml").get_data())
+    session.rollback()
+    import_fiches(session, exported)
+    session.commit()
+    assert exported_fiche(browser_factory, numero) == ("Dépubliée/Archivée", "Non")
+    assert exported_fiche(browser_factory, "RS6604") == ("Publiée (modification en cours)", "Oui")
+
+
+def exported_fiche(new_browser: NewBrowser, numero: str) -> tuple[str | None, str | None]:
+    """ETAT_FICHE and ACTIF of the fiche `numero` in the register's XML export."""
+    response = new_browser().get("/registre/export.xml")
+    assert response.status_code == 200
+    root = etree.fromstring(response.get_data())
+    [fiche] = [f for f in root.iter("FICHE") if f.findtext("NUMERO_FICHE") == numero]
+    return fiche.findtext("ETAT_FICHE"), fiche.findtext("ACTIF")

@@ -49,6 +49,15 @@ RAW_IN, RAW_RANK, RAW_REPLACES = "dans", "rang", "remplace"
 # ID_FICHE of an entry of ours: this + its row id; France compétences' ids are far below it
 # (tens of thousands), and an import refuses a fiche whose ID_FICHE is in this range.
 OWN_ID_FICHE_BASE = 9_000_000_000
+
+
+def etat_says_withdrawn(etat: str) -> bool:
+    """Whether an ETAT_FICHE says the fiche is withdrawn or no longer published (« Retirée »,
+    « Dépubliée/Archivée »: what our export writes for a withdrawn entry)."""
+    lowered = etat.lower()
+    return any(word in lowered for word in ("retir", "dépubli", "depubli", "archiv"))
+
+
 OUI, NON = "Oui", "Non"
 
 

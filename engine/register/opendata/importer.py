@@ -50,7 +50,7 @@ from engine.core.clock import utcnow
 from engine.core.models import REGISTRE_DE, RegisterEntry, RegisterStatus, Registre, registre_of
 from engine.register.life import is_past_end, kept_withdrawn, schedule_fin_validite
 from engine.register.opendata.entry import SOURCE_IMPORT
-from engine.register.opendata.fiche import OWN_ID_FICHE_BASE
+from engine.register.opendata.fiche import OWN_ID_FICHE_BASE, etat_says_withdrawn
 from engine.register.opendata.import_file import (
     ImportRefused,
     check_root,
@@ -216,10 +216,9 @@ def entry_values(fiche: Fiche, now: datetime) -> dict[str, Any]:
 def statut_of(fiche: Fiche, now: datetime) -> tuple[RegisterStatus, str | None]:
     """The statut of an imported fiche at `now`, and its motif de retrait when it is *Retirée*."""
     etat = str(fiche.content.get("etat_fiche") or "")
-    lowered = etat.lower()
     said = f"ETAT_FICHE « {etat} »"
     # Withdrawn (our export writes « Dépubliée/Archivée » for it): whatever the dates say.
-    if any(word in lowered for word in ("retir", "dépubli", "depubli", "archiv")):
+    if etat_says_withdrawn(etat):
         return RegisterStatus.RETIREE, _motif_retrait(said)
     if is_past_end(fiche.fin_validite, now):
         return RegisterStatus.ECHUE, None

@@ -44,6 +44,7 @@ from engine.register.opendata.fiche import (
     RAW_XML,
     Element,
     Kind,
+    etat_says_withdrawn,
     format_bool,
     format_date,
     iso_to_text,
@@ -203,10 +204,13 @@ def _id_fiche(entry: EntryData, content: dict[str, Any]) -> str | None:
 
 
 def _etat_fiche(entry: EntryData, content: dict[str, Any]) -> str:
-    stored = content.get("etat_fiche")
-    if entry.source == SOURCE_IMPORT and stored:
-        return str(stored)
-    return ETAT_RETIREE if entry.statut == RegisterStatus.RETIREE else ETAT_PUBLIEE
+    """An imported fiche's ETAT_FICHE as it came, unless it no longer tells the truth: a fiche
+    we withdrew since (« Publiée » when imported) exports as withdrawn, as ours do."""
+    stored = str(content.get("etat_fiche") or "")
+    withdrawn = entry.statut == RegisterStatus.RETIREE
+    if entry.source == SOURCE_IMPORT and stored and etat_says_withdrawn(stored) == withdrawn:
+        return stored
+    return ETAT_RETIREE if withdrawn else ETAT_PUBLIEE
 
 
 def _typed_date(tag: str, read: Reader) -> Reader:
