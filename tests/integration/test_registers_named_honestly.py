@@ -16,6 +16,7 @@ from engine.definitions.checking import check_files
 from engine.definitions.definition import build_definition, read_folder
 from engine.studio.scenario import load_scenarios
 from tests.dossiers import walk_until
+from tests.messagerie import write
 from tests.support import Browser, main_text
 from tests.walk import PROCESSES, RS, Walker
 
@@ -23,6 +24,7 @@ NewBrowser = Callable[[], Browser]
 ENREGISTREMENT = {s.name: s for s in load_scenarios(PROCESSES / "enregistrement-rs")}
 # What an RS page never says: the Inventaire's authority, its staff or its register.
 INVENTAIRE_WORDS = ("CNCP", "Commission nationale", "Inventaire", "secrétariat")
+MESSAGE = "Bonjour, merci de préciser le nombre de sessions d'évaluation organisées en 2025."
 
 
 def assert_rs_words(text: str, where: str) -> None:
@@ -61,6 +63,12 @@ def test_an_rs_dossier_names_france_competences_to_the_certifier_and_the_staff(
         "Rien pour le moment : votre demande est entre les mains de France compétences "
         "(Déposée)." in waiting
     )
+    # The services write to the certifier: it reads the message from France compétences.
+    services = walker.as_user("rapporteur@example.org")
+    sent = write(services, f"/instruction/dossiers/{walker.dossier_id}/messages", MESSAGE)
+    assert sent.status_code == 302
+    messagerie = main_text(certifier.get(f"/demandes/{walker.dossier_id}"))
+    assert "France compétences – " in messagerie and MESSAGE in messagerie
 
     # Every reviewer's task page, on the way.
     for step in scenario.steps[1:]:
@@ -81,6 +89,7 @@ def test_an_rs_dossier_names_france_competences_to_the_certifier_and_the_staff(
     )
     assert_rs_words(staff, "the staff's dossier page")
     assert "Numéro au Répertoire spécifique RS" in staff
+    assert MESSAGE in staff and "(France compétences)" in staff
     # The staff read their own people's names and answers.
     assert "Déclarer recevable" in staff
 

@@ -21,13 +21,16 @@ from engine.core.models import (
     MessageSide,
     User,
 )
+from engine.definitions.definition import definition_for
+from engine.definitions.rules import process_service
 from engine.people.accounts import user_names
 from engine.workflow import access
 from engine.workflow.lookup import get_instance
 
-# What a submitter reads for an agent's name (as in the dossier's history).
-STAFF_NAME = "CNCP"
-SIDE_LABELS = {MessageSide.DEMANDEUR: "Demandeur", MessageSide.INSTRUCTION: "CNCP"}
+# Who wrote a message, when its author's name is not shown: the submitter's side, or the
+# agents', named by the dossier's authority (process.json "service" "autorite": « CNCP »,
+# « France compétences »), as in the dossier's history.
+SUBMITTER_SIDE_LABEL = "Demandeur"
 
 
 @dataclass(frozen=True)
@@ -99,15 +102,18 @@ def messagerie_view(session: Session, actor: Actor, instance_id: int) -> Message
         )
     authors = {row.author_id for row in rows} | {note.author_id for note in notes}
     names = user_names(session, authors)
-    # A submitter reads the names of their organisation's people, "CNCP" for the agents.
+    # A submitter reads the names of their organisation's people, the authority's (« CNCP »,
+    # « France compétences ») for the agents.
     colleagues = _same_organisation(session, authors, instance.organisation_id)
+    authority = process_service(definition_for(session, instance.process_version_id)).autorite
+    side_labels = {MessageSide.DEMANDEUR: SUBMITTER_SIDE_LABEL, MessageSide.INSTRUCTION: authority}
 
     def author(row: Message) -> str:
         if row.side == MessageSide.INSTRUCTION and not staff:
-            return STAFF_NAME
+            return authority
         if row.author_id is None or (not staff and row.author_id not in colleagues):
-            return SIDE_LABELS[MessageSide(row.side)]
-        return names.get(row.author_id, SIDE_LABELS[MessageSide(row.side)])
+            return side_labels[MessageSide(row.side)]
+        return names.get(row.author_id, side_labels[MessageSide(row.side)])
 
     message_pieces = _pieces(session, MessagePiece, MessagePiece.message_id, [r.id for r in rows])
     messages = [
@@ -116,7 +122,7 @@ def messagerie_view(session: Session, actor: Actor, instance_id: int) -> Message
             at=row.created_at,
             author=author(row),
             side=row.side,
-            side_label=SIDE_LABELS[MessageSide(row.side)],
+            side_label=side_labels[MessageSide(row.side)],
             body=row.body,
             pieces=message_pieces.get(row.id, []),
             mine=row.author_id is not None and row.author_id == actor.id,
@@ -134,7 +140,7 @@ def messagerie_view(session: Session, actor: Actor, instance_id: int) -> Message
             AnnotationView(
                 id=note.id,
                 at=note.created_at,
-                author=names.get(note.author_id or 0, "CNCP"),
+                author=names.get(note.author_id or 0, authority),
                 body=note.body,
                 pieces=note_pieces.get(note.id, []),
             )
