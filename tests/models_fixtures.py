@@ -12,7 +12,7 @@ FORM_SCHEMA = {
     "properties": {
         "continuer": {
             "type": "string",
-            "title": "Continuer ?",
+            "title": "Continuer\u202f?",
             "oneOf": [{"const": "oui", "title": "Oui"}, {"const": "non", "title": "Non"}],
         }
     },

@@ -39,6 +39,12 @@ def visible_text(body: str) -> str:
     return re.sub(r"\s+", " ", html.unescape(body)).strip()
 
 
+def plain(text: str) -> str:
+    """A text as `text_of` gives it: its no-break spaces read as spaces (for the tests that look
+    for words; tests/integration/test_typography.py checks which space is where)."""
+    return re.sub(r"\s+", " ", text)
+
+
 def multipart(data: dict[str, Any]) -> tuple[bytes, str]:
     """A multipart body built in memory (the test client spools big bodies to a temporary file
     that it never closes), and its content type. Files are (stream, name) pairs."""

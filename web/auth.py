@@ -197,7 +197,7 @@ def _refused(email: str, retry_at: datetime) -> Response:
     """Too early: 429, the password not even checked, and when to come back."""
     seconds = _seconds_until(retry_at)
     message = (
-        "Trop de tentatives de connexion erronées : par sécurité, votre mot de passe n'a pas "
+        "Trop de tentatives de connexion erronées\u00a0: par sécurité, votre mot de passe n'a pas "
         f"été vérifié. Réessayez dans {_in_words(seconds)}"
         + (f", à partir de {french_time(retry_at)} (heure de Paris)." if seconds >= 60 else ".")
     )

@@ -31,8 +31,8 @@ MESSAGES = {
     403: "Vous n'avez pas les droits nécessaires pour accéder à cette page.",
     404: "La page demandée n'existe pas ou vous n'y avez pas accès.",
     405: "Cette action n'est pas possible sur cette page.",
-    429: "Trop de tentatives en peu de temps : patientez quelques minutes avant de réessayer.",
-    500: "Une erreur inattendue s'est produite. L'équipe technique en est informée ; "
+    429: "Trop de tentatives en peu de temps\u00a0: patientez quelques minutes avant de réessayer.",
+    500: "Une erreur inattendue s'est produite. L'équipe technique en est informée\u202f; "
     "vos données déjà enregistrées sont conservées.",
 }
 

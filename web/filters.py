@@ -7,9 +7,11 @@ from datetime import datetime
 from typing import Any
 
 from flask import Flask
+from markupsafe import Markup
 
-from engine.core.clock import PARIS, french_date
+from engine.core.clock import PARIS, as_utc, french_date
 from engine.core.listing import page_links
+from engine.core.typography import number
 from engine.workflow import access
 from engine.workflow.documents import ALLOWED
 from engine.workflow.dossier_page import DossierView, FiledForm
@@ -25,6 +27,30 @@ def date_fr(value: datetime | None) -> str:
 def datetime_fr(value: datetime | None) -> str:
     """« 27/11/2026 à 14:05 » (the pages' compact form; emails write « 14 h 05 »)."""
     return f"{french_date(value)} à {value.astimezone(PARIS):%H:%M}" if value else ""
+
+
+def datetime_attr(value: datetime) -> str:
+    """A `<time datetime>` for a moment: Paris time, like the text it marks."""
+    return as_utc(value).astimezone(PARIS).isoformat(timespec="seconds")
+
+
+def date_attr(value: datetime) -> str:
+    """A `<time datetime>` for a day: the Paris day the text shows."""
+    return as_utc(value).astimezone(PARIS).date().isoformat()
+
+
+def nombre(value: Any) -> str:
+    """A count as French writes it: `35 500` (narrow no-break space), `2026`."""
+    return number(value) if isinstance(value, int) else str(value)
+
+
+def element_message(text: str | None) -> Markup:
+    """A diagram's message naming its element first (`calcul: erreur dans « Calculer » …`):
+    the element as code, then the French sentence after a no-break space and its colon."""
+    element, separator, rest = (text or "").partition(": ")
+    if separator and element and not any(character.isspace() for character in element):
+        return Markup("<code>{}</code>\u00a0: {}").format(element, rest)
+    return Markup.escape(text or "")
 
 
 def filesize(size: int) -> str:
@@ -49,6 +75,10 @@ def answers_of(item: FiledForm, dossier: DossierView) -> list[tuple[str, Any]]:
 def init_app(app: Flask) -> None:
     app.add_template_filter(date_fr)
     app.add_template_filter(datetime_fr)
+    app.add_template_filter(datetime_attr)
+    app.add_template_filter(date_attr)
+    app.add_template_filter(nombre)
+    app.add_template_filter(element_message)
     app.add_template_filter(filesize)
     app.add_template_filter(filetype)
     app.add_template_global(answers_of)

@@ -49,7 +49,9 @@ def read_form(
             except DocumentRefused as error:
                 upload_errors[name] = error.user_message
                 continue
-            audit.record(db(), instance.id, actor, "piece", f"Pièce ajoutée : {document.name}.")
+            audit.record(
+                db(), instance.id, actor, "piece", f"Pièce ajoutée\u00a0: {document.name}."
+            )
             kept.append(str(document.id))
             stored = True
         spec = form.get_field(name)

@@ -24,8 +24,8 @@ from engine.definitions.forms import (
 )
 
 ACCEPTED_FILES = ".pdf,.odt,.docx"
-FILE_HINT = "Taille maximale : {size}. Formats acceptés : PDF, ODT, DOCX."
-DATE_HINT = "Format attendu : JJ/MM/AAAA."
+FILE_HINT = "Taille maximale\u00a0: {size}. Formats acceptés\u00a0: PDF, ODT, DOCX."
+DATE_HINT = "Format attendu\u00a0: JJ/MM/AAAA."
 UNNAMED_DOCUMENT = "Document joint"
 ID_PREFIX = "champ-"
 CHOICE_WIDGETS = frozenset({"radio", "select", "checkboxes", "checkbox"})
@@ -225,7 +225,7 @@ def _texts(value: Any) -> list[str]:
         return []
     items = value if isinstance(value, list) else [value]
     return [
-        format_number(item).replace("\u00a0", "") if isinstance(item, float) else choice_value(item)
+        format_number(item).replace("\u202f", "") if isinstance(item, float) else choice_value(item)
         for item in items
     ]
 
@@ -283,7 +283,7 @@ def _summary(
 
 def _naming(label: str, message: str) -> str:
     """`« Intitulé » : message` unless the message already names the field."""
-    return message if f"« {label} »" in message else f"{label} : {message}"
+    return message if f"«\u00a0{label}\u00a0»" in message else f"{label}\u00a0: {message}"
 
 
 def build_answers_view(

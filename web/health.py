@@ -60,8 +60,8 @@ def ready() -> tuple[Response, int]:
             {
                 "statut": "pas prêt",
                 "base": "répond",
-                "migrations": f"base à la révision {found}, le code attend {wanted} : "
-                "lancez « inventaire db upgrade »",
+                "migrations": f"base à la révision {found}, le code attend {wanted}\u00a0: "
+                "lancez «\u00a0inventaire db upgrade\u00a0»",
             },
             503,
         )

@@ -6,28 +6,30 @@ from datetime import timedelta
 
 from lxml import etree
 
+from engine.core.typography import one_line
+
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 
 # Elements SpiffWorkflow 3.2 does not run (or runs wrongly): refused with the reason.
 UNSUPPORTED = {
-    "complexGateway": "passerelle complexe non exécutée par le moteur ; remplacez-la par une "
+    "complexGateway": "passerelle complexe non exécutée par le moteur\u202f; remplacez-la par une "
     "passerelle inclusive (avec des conditions) ou parallèle",
-    "adHocSubProcess": "sous-processus ad hoc non exécuté par le moteur ; remplacez-le par un "
+    "adHocSubProcess": "sous-processus ad hoc non exécuté par le moteur\u202f; remplacez-le par un "
     "sous-processus ordinaire dont les flux fixent l'ordre des tâches",
-    "compensateEventDefinition": "la compensation n'est pas exécutée par le moteur ; modélisez "
-    "l'annulation par des tâches sur le chemin qui la demande, ou retirez cet événement",
+    "compensateEventDefinition": "la compensation n'est pas exécutée par le moteur\u202f; "
+    "modélisez l'annulation par des tâches sur le chemin qui la demande, ou retirez cet événement",
     "conditionalEventDefinition": "les événements conditionnels ne sont pas exécutés par le "
-    "moteur ; testez la condition dans une passerelle exclusive, ou attendez un message ou une "
-    "minuterie",
-    "linkEventDefinition": "les événements de lien ne sont pas exécutés par le moteur ; reliez "
-    "les deux endroits par un flux",
+    "moteur\u202f; testez la condition dans une passerelle exclusive, ou attendez un message ou "
+    "une minuterie",
+    "linkEventDefinition": "les événements de lien ne sont pas exécutés par le moteur\u202f; "
+    "reliez les deux endroits par un flux",
 }
 
 
 def _label(node: etree._Element) -> str:
     element = node.get("id") or etree.QName(node).localname
-    name = " ".join((node.get("name") or "").split())  # one line, as the studio shows it
-    return f"{element}: « {name} »" if name else f"{element}:"
+    name = one_line(node.get("name") or "")  # one line, as the studio shows it
+    return f"{element}: «\u00a0{name}\u00a0»" if name else f"{element}:"
 
 
 def check_bpmn_xml(root: etree._Element) -> list[str]:
@@ -45,8 +47,8 @@ def check_bpmn_xml(root: etree._Element) -> list[str]:
         for start in sub.iterchildren(f"{{{BPMN}}}startEvent"):
             if start.get("isInterrupting", "true") != "false":
                 problems.append(
-                    f"{_label(sub)} sous-processus événementiel interrompant : le moteur ignore "
-                    "l'interruption (utilisez un événement de bordure interrompant)"
+                    f"{_label(sub)} sous-processus événementiel interrompant\u00a0: le moteur "
+                    "ignore l'interruption (utilisez un événement de bordure interrompant)"
                 )
     return problems
 
@@ -74,7 +76,7 @@ def cycle_problem(repetitions: int, interval: timedelta) -> str | None:
             f"intervalle de {french_duration(interval)}, "
             f"{french_duration(MIN_TIMER_INTERVAL)} au moins"
         )
-    return " ; ".join(reasons) or None
+    return "\u202f; ".join(reasons) or None
 
 
 def french_duration(duration: timedelta) -> str:

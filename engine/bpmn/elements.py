@@ -3,11 +3,12 @@ the parsed XML when SpiffWorkflow gives only part of it."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from lxml import etree
+
+from engine.core import typography
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 
@@ -116,7 +117,7 @@ class Element:
     def described(self) -> str:
         """`tâche de service « Payer »`, or `tâche de service sans nom`."""
         name = one_line(self.name)
-        return f"{self.kind} « {name} »" if name else f"{self.kind} sans nom"
+        return f"{self.kind} «\u00a0{name}\u00a0»" if name else f"{self.kind} sans nom"
 
     @property
     def definite(self) -> str:
@@ -151,8 +152,9 @@ class Element:
 
 
 def one_line(text: str) -> str:
-    """A name as one line: modelers keep the line breaks people typed in a shape."""
-    return re.sub(r"\s+", " ", text).strip()
+    """A name as one line: modelers keep the line breaks people typed in a shape (the no-break
+    spaces of French typography stay)."""
+    return typography.one_line(text)
 
 
 class Diagrams:

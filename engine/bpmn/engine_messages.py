@@ -46,11 +46,11 @@ def parse_refusal(error: Exception, diagrams: Diagrams) -> str:
         groups = [one_line(group or "") for group in match.groups()]
         french = entry.text.format(*groups, what=element.described, **facts)
         return f"{element.id or filename or _last_file(diagrams)}: {french}{where}"
-    label = f"{element.described} : " if element.tag else ""
+    label = f"{element.described}\u00a0: " if element.tag else ""
     lead = element.id or filename or _last_file(diagrams)
     return (
         f"{lead}: {label}le moteur refuse cet élément sans que nous sachions encore le dire "
-        f"en français (détail : {text.rstrip('.')}){where}"
+        f"en français (détail\u00a0: {text.rstrip('.')}){where}"
     )
 
 
@@ -64,13 +64,14 @@ def decisions_problem(filename: str, root: Any) -> str | None:
     ]
     if not decisions:
         return (
-            f"{filename}: le fichier DMN ne contient aucune décision : ajoutez-y une table de "
+            f"{filename}: le fichier DMN ne contient aucune décision\u00a0: ajoutez-y une table de "
             "décision ou retirez le fichier du modèle"
         )
     if len(decisions) > 1:
         return (
             f"{filename}: le fichier DMN contient {len(decisions)} décisions "
-            f"({', '.join(decisions)}) : le moteur n'en lit qu'une par fichier ; placez chaque "
+            f"({', '.join(decisions)})\u00a0: le moteur n'en lit qu'une par fichier\u202f; placez "
+            "chaque "
             "décision dans son propre fichier"
         )
     return None
@@ -82,9 +83,9 @@ def missing_process(process_id: str, diagrams: Diagrams) -> str:
     if node is not None and node.get("isExecutable") == "false":
         return (
             f"{process_id}: {Element.of_node(node).described} marqué non exécutable "
-            '(isExecutable="false") : cochez « Exécutable » dans ses propriétés'
+            '(isExecutable="false")\u00a0: cochez «\u00a0Exécutable\u00a0» dans ses propriétés'
         )
-    return f"Le processus « {process_id} » est introuvable dans les diagrammes."
+    return f"Le processus «\u00a0{process_id}\u00a0» est introuvable dans les diagrammes."
 
 
 def _last_file(diagrams: Diagrams) -> str:

@@ -56,7 +56,7 @@ def _unresolved_data(direction: str) -> Facts:
         for ref in refs:
             target = diagrams.by_id(ref)
             if target is None:
-                return {"target": f"« {ref} », qui n'existe pas"}
+                return {"target": f"«\u00a0{ref}\u00a0», qui n'existe pas"}
             if target.tag.rsplit("}", 1)[-1] not in ("dataObjectReference", "dataObject"):
                 return {"target": Element.of_node(target).definite}
         return {"target": "un élément qui n'est pas un objet de données du processus"}
@@ -115,89 +115,90 @@ def _tag(_match: re.Match[str], element: Element, _diagrams: Diagrams) -> dict[s
 _SUBPROCESS_ENTRIES = (
     _entry(
         r"Exactly one start event is required in a SubWorkflow Task; found (\d+)",
-        "{what} : le moteur le commence par son événement de début, il en faut un et un seul "
-        "({count}) ; placez dans le sous-processus un seul événement de début, sans "
+        "{what}\u00a0: le moteur le commence par son événement de début, il en faut un et un seul "
+        "({count})\u202f; placez dans le sous-processus un seul événement de début, sans "
         "type, relié à sa première étape",
         facts=_count,
     ),
     _entry(
         r"A SubWorkflow Must contain an End event",
-        "{what} sans événement de fin : le moteur ne saurait pas quand il s'achève ; ajoutez un "
-        "événement de fin au bout de son chemin",
+        "{what} sans événement de fin\u00a0: le moteur ne saurait pas quand il s'achève\u202f; "
+        "ajoutez un événement de fin au bout de son chemin",
     ),
     _entry(
         r'No "calledElement" attribute for Call Activity',
-        "{what} : elle ne dit pas quel processus appeler ; indiquez l'identifiant du processus "
-        "appelé dans son attribut calledElement",
+        "{what}\u00a0: elle ne dit pas quel processus appeler\u202f; indiquez l'identifiant du "
+        "processus appelé dans son attribut calledElement",
     ),
     _entry(
         r"No start event found",
-        "{what} sans événement de début : le moteur ne saurait pas où commencer un dossier ; "
-        "ajoutez un événement de début relié à la première étape",
+        "{what} sans événement de début\u00a0: le moteur ne saurait pas où commencer un "
+        "dossier\u202f; ajoutez un événement de début relié à la première étape",
     ),
     _entry(
         r"Duplicate process ID: (.*)",
-        "deux processus portent l'identifiant « {0} » : donnez à l'un d'eux un autre "
-        "identifiant (et mettez à jour ce qui l'appelle)",
+        "deux processus portent l'identifiant «\u00a0{0}\u00a0»\u00a0: donnez à l'un d'eux un "
+        "autre identifiant (et mettez à jour ce qui l'appelle)",
     ),
 )
 
 _TASK_ENTRIES = (
     _entry(
         r"A Service Task must have an operator",
-        "{what} : elle ne dit pas quel service appeler ; indiquez-le dans son extension "
+        "{what}\u00a0: elle ne dit pas quel service appeler\u202f; indiquez-le dans son extension "
         "spiffworkflow:serviceTaskOperator, ou faites-en une tâche de script (un calcul) ou une "
         "tâche humaine (un formulaire)",
     ),
     _entry(
         r"Multiple outgoing flows are not supported for tasks",
-        "{what} a plusieurs flux sortants : le moteur n'en suit qu'un depuis une activité ; "
-        "faites sortir un seul flux vers une passerelle, parallèle pour suivre tous les chemins, "
-        "exclusive (avec des conditions) pour en choisir un",
+        "{what} a plusieurs flux sortants\u00a0: le moteur n'en suit qu'un depuis une "
+        "activité\u202f; faites sortir un seul flux vers une passerelle, parallèle pour suivre "
+        "tous les chemins, exclusive (avec des conditions) pour en choisir un",
     ),
     _entry(
         r"A loopMaximum or loopCondition must be specified for Loop Tasks",
         "{what} en boucle sans nombre maximal de passages (loopMaximum) ni condition d'arrêt "
-        "(loopCondition) : elle tournerait sans fin ; indiquez l'un ou l'autre",
+        "(loopCondition)\u00a0: elle tournerait sans fin\u202f; indiquez l'un ou l'autre",
     ),
     _entry(
         r"A multiinstance task must specify a cardinality or a loop input data reference",
-        "{what} multi-instance : elle ne dit pas combien d'instances lancer ; indiquez un "
-        "nombre (loopCardinality) ou la collection à parcourir (loopDataInputRef)",
+        "{what} multi-instance\u00a0: elle ne dit pas combien d'instances lancer\u202f; indiquez "
+        "un nombre (loopCardinality) ou la collection à parcourir (loopDataInputRef)",
     ),
     _entry(
         r"A multiinstance task must specify exactly one of cardinality or loop input",
-        "{what} multi-instance : elle donne à la fois un nombre d'instances (loopCardinality) et "
-        "une collection à parcourir (loopDataInputRef) ; gardez l'un des deux",
+        "{what} multi-instance\u00a0: elle donne à la fois un nombre d'instances "
+        "(loopCardinality) et une collection à parcourir (loopDataInputRef)\u202f; gardez l'un "
+        "des deux",
     ),
     _entry(
         r"The loop (input|output) data reference is missing from the IO specification",
-        "{what} multi-instance : la collection qu'elle parcourt (loopDataInputRef ou "
+        "{what} multi-instance\u00a0: la collection qu'elle parcourt (loopDataInputRef ou "
         "loopDataOutputRef) n'est pas une donnée déclarée dans ses entrées et sorties "
-        "(ioSpecification) ; déclarez-la ou corrigez son nom",
+        "(ioSpecification)\u202f; déclarez-la ou corrigez son nom",
     ),
     _entry(
         r"Cancel Events may only be used with transactions",
         "{what} porte un événement d'annulation, qui ne peut être attaché qu'à une "
-        "transaction ; faites-en une transaction ou utilisez un événement d'erreur",
+        "transaction\u202f; faites-en une transaction ou utilisez un événement d'erreur",
     ),
     _entry(
         r"When looking for a task spec, we found two items, perhaps a form has the same ID\? "
         r"\((.*)\)",
-        "{what} : un de ses flux sortants mène à « {0} », qui n'est pas un élément de ce "
-        "processus (identifiant absent, en double, ou dans un autre participant) ; reliez le "
-        "flux à un élément du même processus",
+        "{what}\u00a0: un de ses flux sortants mène à «\u00a0{0}\u00a0», qui n'est pas un élément "
+        "de ce processus (identifiant absent, en double, ou dans un autre participant)\u202f; "
+        "reliez le flux à un élément du même processus",
     ),
     _entry(
         r"There is no support implemented for this task type",
-        "{what} : le moteur n'exécute pas les éléments de ce type ({tag}) ; un flux y mène, "
-        "remplacez-le par une tâche, une passerelle ou un événement",
+        "{what}\u00a0: le moteur n'exécute pas les éléments de ce type ({tag})\u202f; un flux y "
+        "mène, remplacez-le par une tâche, une passerelle ou un événement",
         facts=_tag,
     ),
     _entry(
         r"Non-default exclusive outgoing sequence flow without condition",
-        "{what} sort {gateway} sans condition et n'en est pas le flux par défaut : le moteur "
-        "ne saurait pas quand le suivre ; donnez-lui une condition ou faites-en le flux par "
+        "{what} sort {gateway} sans condition et n'en est pas le flux par défaut\u00a0: le moteur "
+        "ne saurait pas quand le suivre\u202f; donnez-lui une condition ou faites-en le flux par "
         "défaut de la passerelle",
         facts=_flow_source,
     ),
@@ -206,15 +207,14 @@ _TASK_ENTRIES = (
 _EVENT_ENTRIES = (
     _entry(
         r"Time Specification Error\. Unknown Time Specification",
-        "{what} : la minuterie ne dit ni quand ni après combien de temps se déclencher ; "
+        "{what}\u00a0: la minuterie ne dit ni quand ni après combien de temps se déclencher\u202f; "
         'donnez-lui une date (timeDate, ex. "2026-03-01T09:00:00+01:00"), une durée '
         '(timeDuration, ex. "P30D") ou un cycle (timeCycle, ex. "R3/P1D")',
     ),
     _entry(
         r"raise_validation_exception\(\) got an unexpected keyword argument 'node'",
-        "{what} renvoie {kind} « {ref} », {defined} nulle part dans le fichier : "
-        "ajoutez-{it} au niveau du document (bpmn:{kind_tag}) ou choisissez-en {one} qui "
-        "existe",
+        "{what} renvoie {kind} «\u00a0{ref}\u00a0», {defined} nulle part dans le fichier\u00a0: "
+        "ajoutez-{it} au niveau du document (bpmn:{kind_tag}) ou choisissez-en {one} qui existe",
         facts=_undefined_reference,
     ),
 )
@@ -222,40 +222,40 @@ _EVENT_ENTRIES = (
 _DATA_ENTRIES = (
     _entry(
         r"Data Store with name ?(.*?) has no implementation",
-        "{what} : le moteur ne lit ni n'écrit aucun magasin de données ; retirez-le du "
+        "{what}\u00a0: le moteur ne lit ni n'écrit aucun magasin de données\u202f; retirez-le du "
         "diagramme avec ses associations, ou gardez la donnée dans un objet de données du "
         "processus",
         locate=_data_store_named,
     ),
     _entry(
         r"Data Store name is missing",
-        "{what} : le moteur ne lit ni n'écrit aucun magasin de données ; retirez-le du "
+        "{what}\u00a0: le moteur ne lit ni n'écrit aucun magasin de données\u202f; retirez-le du "
         "diagramme avec ses associations, ou gardez la donnée dans un objet de données du "
         "processus",
         locate=_data_store_without("name"),
     ),
     _entry(
         r"Data Store identifier is missing",
-        "{what} sans identifiant : donnez-lui un identifiant, ou retirez-le (le moteur ne lit ni "
-        "n'écrit aucun magasin de données)",
+        "{what} sans identifiant\u00a0: donnez-lui un identifiant, ou retirez-le (le moteur ne "
+        "lit ni n'écrit aucun magasin de données)",
         locate=_identifier_missing("dataStore"),
     ),
     _entry(
         r"Cannot resolve dataInputAssociation",
-        "{what} lit {target} : le moteur ne lit que les objets de données du processus ; "
+        "{what} lit {target}\u00a0: le moteur ne lit que les objets de données du processus\u202f; "
         "reliez l'association à un objet de données ou supprimez-la",
         facts=_unresolved_data("Input"),
     ),
     _entry(
         r"Cannot resolve dataOutputAssociation",
-        "{what} écrit dans {target} : le moteur n'écrit que dans les objets de données du "
-        "processus ; reliez l'association à un objet de données ou supprimez-la",
+        "{what} écrit dans {target}\u00a0: le moteur n'écrit que dans les objets de données du "
+        "processus\u202f; reliez l'association à un objet de données ou supprimez-la",
         facts=_unresolved_data("Output"),
     ),
     *(
         _entry(
             rf"{english} identifier is missing from bpmn xml",
-            "{what} sans identifiant : donnez-lui un identifiant (attribut id), les "
+            "{what} sans identifiant\u00a0: donnez-lui un identifiant (attribut id), les "
             "événements le désignent par lui",
             locate=_identifier_missing(local),
         )
@@ -272,13 +272,13 @@ _DATA_ENTRIES = (
 _DECISION_ENTRIES = (
     _entry(
         r'No DMN Diagram available with id "([^"]*)"',
-        "{what} appelle la table de décision « {0} », introuvable dans les fichiers DMN du "
-        "modèle : ajoutez le fichier DMN ou corrigez l'identifiant de la décision",
+        "{what} appelle la table de décision «\u00a0{0}\u00a0», introuvable dans les fichiers DMN "
+        "du modèle\u00a0: ajoutez le fichier DMN ou corrigez l'identifiant de la décision",
     ),
     _entry(
         r"Malformed Output Expression '(.*)'",
-        "une sortie de la table de décision n'est pas une expression valide ({0}) : écrivez une "
-        "valeur (un texte entre guillemets, un nombre…) ou une expression Python",
+        "une sortie de la table de décision n'est pas une expression valide ({0})\u00a0: écrivez "
+        "une valeur (un texte entre guillemets, un nombre…) ou une expression Python",
     ),
 )
 

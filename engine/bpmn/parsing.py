@@ -46,7 +46,7 @@ def parse_xml(content: str | bytes, filename: str) -> etree._Element:
         return etree.fromstring(data, parser=_HARDENED)
     except etree.XMLSyntaxError as error:
         raise ProcessModelError(
-            f"{filename}: XML mal formé : {syntax_refusal(str(error))}."
+            f"{filename}: XML mal formé\u00a0: {syntax_refusal(str(error))}."
         ) from None
 
 
@@ -84,8 +84,8 @@ def parse_process(
         raise
     except Exception as error:  # SpiffWorkflow's own faults on a diagram it cannot read
         raise ProcessModelError(
-            f"Diagramme non exécutable : le moteur n'a pas pu le lire "
-            f"(détail : {type(error).__name__} : {error})"
+            f"Diagramme non exécutable\u00a0: le moteur n'a pas pu le lire "
+            f"(détail\u00a0: {type(error).__name__}\u00a0: {error})"
         ) from None
     return ParsedProcess(spec, subprocess_specs)
 
@@ -95,6 +95,6 @@ def _check_called_processes(spec: Spec, known: set[str]) -> None:
         called = getattr(task_spec, "spec", None)
         if type(task_spec).__name__ == "CallActivity" and called not in known:
             raise ProcessModelError(
-                f"{task_spec.bpmn_id}: processus appelé « {called} » introuvable "
-                f"(processus disponibles : {', '.join(sorted(known)) or 'aucun'})"
+                f"{task_spec.bpmn_id}: processus appelé «\u00a0{called}\u00a0» introuvable "
+                f"(processus disponibles\u00a0: {', '.join(sorted(known)) or 'aucun'})"
             )

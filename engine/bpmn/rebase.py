@@ -110,7 +110,9 @@ def apply_move(move: VersionMove) -> None:
             diff = move.subprocess_diffs.get(key)
             spec = target.subprocess_specs.get(sub.spec.name)
             if diff is None or spec is None:
-                raise ExecutionError(f"le sous-processus « {sub.spec.name} » n'existe plus")
+                raise ExecutionError(
+                    f"le sous-processus «\u00a0{sub.spec.name}\u00a0» n'existe plus"
+                )
             migrate_workflow(diff, sub, spec, reset_mask=_FRONTIER)
     workflow.subprocess_specs = target.subprocess_specs
     for task in workflow.get_tasks():
@@ -130,6 +132,7 @@ def _check_specs(workflow: BpmnWorkflow) -> None:
         if spec.task_specs.get(task.task_spec.name) is not task.task_spec:
             label = getattr(task.task_spec, "bpmn_name", None) or task.task_spec.name
             raise ExecutionError(
-                f"{task.task_spec.name} : l'étape « {label} » de l'ancienne version resterait "
+                f"{task.task_spec.name}\u00a0: l'étape «\u00a0{label}\u00a0» de l'ancienne "
+                "version resterait "
                 "dans le dossier"
             )

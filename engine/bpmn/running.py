@@ -42,7 +42,7 @@ def run_engine(workflow: BpmnWorkflow, completed: list[Task] | None = None) -> N
         if getattr(task.workflow, "depth", 0) > MAX_CALL_DEPTH:
             raise ExecutionError(
                 f"{task.task_spec.bpmn_id}: le processus s'appelle lui-même sans fin "
-                f"(plus de {MAX_CALL_DEPTH} appels imbriqués) ; l'exécution est arrêtée."
+                f"(plus de {MAX_CALL_DEPTH} appels imbriqués)\u202f; l'exécution est arrêtée."
             )
         if completed is not None:
             completed.append(task)
@@ -106,7 +106,7 @@ def check_depth(task: Task) -> None:
     if depth > MAX_TREE_DEPTH:
         raise ExecutionError(
             f"{task.task_spec.bpmn_id}: ce dossier a fait trop de passages dans une boucle du "
-            f"processus ({depth} étapes) ; l'exécution est arrêtée avant la limite du moteur."
+            f"processus ({depth} étapes)\u202f; l'exécution est arrêtée avant la limite du moteur."
         )
 
 

@@ -70,7 +70,7 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         if self.budget_left <= 0:
             raise ScriptError(
                 "Le code du diagramme a épuisé le temps de calcul accordé à une action "
-                f"({ACTION_TIME_BUDGET:g} s) ; elle est arrêtée."
+                f"({ACTION_TIME_BUDGET:g} s)\u202f; elle est arrêtée."
             )
         seconds = min(self.time_limit, self.budget_left)
         started = time.monotonic()
@@ -128,7 +128,7 @@ def _check_cycle(task: Task, expression: str, value: Any) -> None:
         return  # not ISO 8601: SpiffWorkflow reports it
     reason = bpmn_rules.cycle_problem(count, interval)
     if reason:
-        raise ScriptError(f"minuterie répétée « {value} » refusée : {reason}")
+        raise ScriptError(f"minuterie répétée «\u00a0{value}\u00a0» refusée\u00a0: {reason}")
 
 
 def _script_error(task: Task, source: str, error: Exception) -> ScriptError:
@@ -139,9 +139,9 @@ def _script_error(task: Task, source: str, error: Exception) -> ScriptError:
     elif isinstance(error, NameError):
         reason = f"nom inconnu ({error})"
     else:
-        reason = f"{type(error).__name__} : {error}"
+        reason = f"{type(error).__name__}\u00a0: {error}"
     return ScriptError(
-        f"{element}: erreur dans « {label} » : {reason}",
+        f"{element}: erreur dans «\u00a0{label}\u00a0»\u00a0: {reason}",
         element=element,
         source=(source or "")[:500],
     )

@@ -64,7 +64,7 @@ def _verdict(data: bytes, *, complete: bool) -> str | None:
     try:
         readings = _readings(data)
     except _Unknown as unknown:
-        return f"encodage « {unknown} » inconnu, le fichier ne peut pas être vérifié"
+        return f"encodage «\u00a0{unknown}\u00a0» inconnu, le fichier ne peut pas être vérifié"
     for text in readings:
         if _ENTITY.search(text):
             return DTD_REFUSED

@@ -39,7 +39,7 @@ def check_path(path: Path) -> list[str]:
     except (OSError, UnicodeDecodeError) as error:
         return [f"{path.name}: lecture impossible ({error})"]
     except Exception as error:
-        return [f"{path.name}: fichier refusé ({type(error).__name__} : {error})"]
+        return [f"{path.name}: fichier refusé ({type(error).__name__}\u00a0: {error})"]
 
 
 def check_files(files: dict[str, str]) -> list[str]:

@@ -24,7 +24,7 @@ def check_decision(label: str, task_spec: Any, known: KnownNames) -> Iterator[st
     table = decision_table(task_spec)
     if table is None:
         return
-    where = f"{label} table de décision « {table.id} »"
+    where = f"{label} table de décision «\u00a0{table.id}\u00a0»"
     reader = (label, TABLE)
     refused: set[int] = set()  # columns without a usable expression: entries not checked
     for column in table.inputs:
@@ -35,10 +35,10 @@ def check_decision(label: str, task_spec: Any, known: KnownNames) -> Iterator[st
         reason = expression_refusal(expression)
         if reason:
             refused.add(id(column))
-            yield f"{where}, entrée « {title} » : expression refusée : {reason}"
+            yield f"{where}, entrée «\u00a0{title}\u00a0»\u00a0: expression refusée\u00a0: {reason}"
         else:
             reads = expression_reads(expression)
-            yield from known.problems(f"{where}, entrée « {title} »", reads, reader)
+            yield from known.problems(f"{where}, entrée «\u00a0{title}\u00a0»", reads, reader)
     for rule in table.rules:
         rule_where = f"{where}, règle {rule.row_number}"
         for entry in rule.inputEntries:
@@ -50,7 +50,7 @@ def check_decision(label: str, task_spec: Any, known: KnownNames) -> Iterator[st
                     # The engine would look up a variable named like the column's label.
                     refused.add(id(column))
                     title = column.label or column.name or column.id
-                    yield f"{where}, entrée « {title} » : pas d'expression d'entrée"
+                    yield f"{where}, entrée «\u00a0{title}\u00a0»\u00a0: pas d'expression d'entrée"
                     continue
                 yield from _check_input_entry(rule_where, column, text, known, reader)
         for entry in rule.outputEntries:
@@ -58,10 +58,12 @@ def check_decision(label: str, task_spec: Any, known: KnownNames) -> Iterator[st
             if not text:
                 continue  # an empty output gives ""
             output = entry.output
-            output_where = f"{rule_where}, sortie « {output.name or output.label or output.id} »"
+            output_where = (
+                f"{rule_where}, sortie «\u00a0{output.name or output.label or output.id}\u00a0»"
+            )
             reason = expression_refusal(text)
             if reason:
-                yield f"{output_where} : expression refusée : {reason}"
+                yield f"{output_where}\u00a0: expression refusée\u00a0: {reason}"
             else:
                 yield from known.problems(output_where, expression_reads(text), reader)
 
@@ -73,7 +75,7 @@ def _check_input_entry(
     evaluated, bound = dmn_entry_expression(expression, text)
     reason = expression_refusal(evaluated)
     if reason:
-        yield f"{where} : expression refusée : {reason}"
+        yield f"{where}\u00a0: expression refusée\u00a0: {reason}"
         return
     # Names of the input expression are reported once, on its column.
     reads = expression_reads(evaluated) - bound - expression_reads(expression)

@@ -121,7 +121,7 @@ def build_definition(
     except KeyError:
         raise ProcessModelError(f"Fichier {PROCESS_FILE} manquant.") from None
     except json.JSONDecodeError as error:
-        raise ProcessModelError(f"{PROCESS_FILE} : JSON invalide ({error}).") from None
+        raise ProcessModelError(f"{PROCESS_FILE}\u00a0: JSON invalide ({error}).") from None
     try:
         key = str(config["key"])
         process_id = str(config.get("process_id", key))
@@ -134,7 +134,9 @@ def build_definition(
             for name, rule in dict(config.get("lanes", {})).items()
         }
     except (KeyError, TypeError, AttributeError) as error:
-        raise ProcessModelError(f"{PROCESS_FILE} : clé manquante ou invalide ({error}).") from None
+        raise ProcessModelError(
+            f"{PROCESS_FILE}\u00a0: clé manquante ou invalide ({error})."
+        ) from None
     rules = rules_from_config(config)
     service = service_from_config(config)
     reference_prefix = reference_prefix_from_config(config)
@@ -214,7 +216,7 @@ def find_latest_version(session: Session, key: str) -> ProcessVersion | None:
 def get_latest_version(session: Session, key: str) -> ProcessVersion:
     version = find_latest_version(session, key)
     if version is None:
-        raise NotFound(f"Aucune version déployée du processus « {key} ».")
+        raise NotFound(f"Aucune version déployée du processus «\u00a0{key}\u00a0».")
     return version
 
 

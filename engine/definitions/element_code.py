@@ -7,13 +7,14 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from engine.bpmn import sandbox, spiff
+from engine.core.typography import one_line
 
 
 def element_label(task_spec: Any) -> str:
     """How a problem names the element: `id: « name »`, or `id:`."""
     element = getattr(task_spec, "bpmn_id", None) or task_spec.name
-    name = " ".join((getattr(task_spec, "bpmn_name", None) or "").split())  # one line
-    return f"{element}: « {name} »" if name else f"{element}:"
+    name = one_line(getattr(task_spec, "bpmn_name", None) or "")  # one line
+    return f"{element}: «\u00a0{name}\u00a0»" if name else f"{element}:"
 
 
 def expressions(task_spec: Any) -> Iterator[tuple[str, str]]:
@@ -30,7 +31,7 @@ def expressions(task_spec: Any) -> Iterator[tuple[str, str]]:
     for name, param in (params or {}).items() if isinstance(params, dict) else ():
         value = param.get("value") if isinstance(param, dict) else None
         if isinstance(value, str):
-            yield f"paramètre « {name} » du service", value
+            yield f"paramètre «\u00a0{name}\u00a0» du service", value
     for attribute, where in (("cardinality", "nombre d'instances"), ("condition", "condition")):
         source = getattr(task_spec, attribute, None)
         if isinstance(source, str) and source.strip():
@@ -63,7 +64,7 @@ def _refusal(check: Callable[[str], str | None], source: str) -> str | None:
     except SyntaxError as error:
         return f"erreur de syntaxe ({error.msg})"
     except Exception as error:
-        return f"code refusé ({type(error).__name__} : {error})"
+        return f"code refusé ({type(error).__name__}\u00a0: {error})"
 
 
 def decision_table(task_spec: Any) -> Any:

@@ -17,7 +17,7 @@ MODEL_SUFFIXES = (".bpmn", ".dmn", ".json")
 def read_folder(folder: Path) -> dict[str, str]:
     """The model's files as {relative path: text}, in a stable order."""
     if not (folder / PROCESS_FILE).is_file():
-        raise ProcessModelError(f"{folder} : fichier {PROCESS_FILE} introuvable.")
+        raise ProcessModelError(f"{folder}\u00a0: fichier {PROCESS_FILE} introuvable.")
     files: dict[str, str] = {}
     for path in sorted(folder.rglob("*")):
         relative = path.relative_to(folder).as_posix()
@@ -43,7 +43,7 @@ def read_model_file(path: Path) -> str:
         byte = error.object[error.start : error.start + 1].hex()
         raise ProcessModelError(
             f"{path.name}: le fichier n'est pas un texte UTF-8 (octet 0x{byte} à la position "
-            f"{error.start}) ; enregistrez-le en UTF-8 depuis le modeleur ou l'éditeur."
+            f"{error.start})\u202f; enregistrez-le en UTF-8 depuis le modeleur ou l'éditeur."
         ) from None
 
 

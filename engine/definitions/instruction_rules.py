@@ -8,8 +8,12 @@ from collections.abc import Iterator
 from jinja2 import TemplateSyntaxError, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from engine.core.typography import TEXT_FILTERS
+
 # Parsing only: templates are rendered elsewhere (engine.workflow.task_page), under the sandbox.
 _TEMPLATES = ImmutableSandboxedEnvironment(autoescape=False)
+# The filters the sandbox renders with: a template using them compiles.
+_TEMPLATES.filters.update(TEXT_FILTERS)
 
 
 # Instructions are text with `{{ variable }}` and `{% if %}`/`{% for %}`: they stand alone (no
@@ -32,17 +36,20 @@ def instructions_problem(text: str) -> str | None:
         tree = _TEMPLATES.parse(text)
         _TEMPLATES.compile(tree)
     except TemplateSyntaxError as error:
-        return f"modèle invalide (ligne {error.lineno} : {error.message})"
+        return f"modèle invalide (ligne {error.lineno}\u00a0: {error.message})"
     except RecursionError:
         return "modèle invalide (trop imbriqué)"
     except Exception as error:
-        return f"modèle invalide ({type(error).__name__} : {error})"
+        return f"modèle invalide ({type(error).__name__}\u00a0: {error})"
     for node_type, tag, reason in _FORBIDDEN_TAGS:
         if tree.find(node_type) is not None:
-            return f"« {tag} » interdit ({reason})"
+            return f"«\u00a0{tag}\u00a0» interdit ({reason})"
     for name in _template_names(tree):
         if name.startswith("_"):
-            return f"« {name} » interdit (les noms commençant par « _ » sont interdits)"
+            return (
+                f"«\u00a0{name}\u00a0» interdit "
+                "(les noms commençant par «\u00a0_\u00a0» sont interdits)"
+            )
     return None
 
 

@@ -57,18 +57,19 @@ class KnownNames:
                 continue
             if own:
                 yield (
-                    f"{where} : nom inconnu « {name} » (seul cet élément l'affecte, "
-                    "après l'avoir lu) ; donnez-lui une valeur avant de le lire"
+                    f"{where}\u00a0: nom inconnu «\u00a0{name}\u00a0» (seul cet élément l'affecte, "
+                    "après l'avoir lu)\u202f; donnez-lui une valeur avant de le lire"
                 )
             elif name in self.dossier_only:
                 yield (
-                    f"{where} : nom inconnu « {name} » (champ conservé au dossier, "
-                    "« ui:storage » : « dossier », pas une variable du processus)"
+                    f"{where}\u00a0: nom inconnu «\u00a0{name}\u00a0» (champ conservé au dossier, "
+                    "«\u00a0ui:storage\u00a0»\u00a0: «\u00a0dossier\u00a0», pas une variable du "
+                    "processus)"
                 )
             else:
                 yield (
-                    f"{where} : nom inconnu « {name} » "
-                    "(ni champ de formulaire, ni variable du processus) ; corrigez le nom, ou "
+                    f"{where}\u00a0: nom inconnu «\u00a0{name}\u00a0» "
+                    "(ni champ de formulaire, ni variable du processus)\u202f; corrigez le nom, ou "
                     "faites-le remplir par un formulaire ou un script d'une étape précédente"
                 )
 

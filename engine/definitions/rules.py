@@ -98,12 +98,13 @@ def rules_from_config(config: Mapping[str, Any]) -> ProcessRules:
     """The "regles" of a process.json; ProcessModelError (French) names a wrong value."""
     raw = config.get("regles", {})
     if not isinstance(raw, Mapping):
-        raise ProcessModelError("process.json : « regles » doit être un objet.")
+        raise ProcessModelError("process.json\u00a0: «\u00a0regles\u00a0» doit être un objet.")
     defaults = ProcessRules()
     years = raw.get("duree_max_annees", defaults.duree_max_annees)
     if isinstance(years, bool) or not isinstance(years, int) or years < 1:
         raise ProcessModelError(
-            "process.json : « regles.duree_max_annees » doit être un nombre entier d'années "
+            "process.json\u00a0: «\u00a0regles.duree_max_annees\u00a0» doit être un nombre entier "
+            "d'années "
             "(1 au moins)."
         )
     return ProcessRules(
@@ -125,7 +126,7 @@ def _count(raw: Mapping[str, Any], name: str, default: int) -> int:
     value = raw.get(name, default)
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ProcessModelError(
-            f"process.json : « regles.{name} » doit être un nombre entier positif."
+            f"process.json\u00a0: «\u00a0regles.{name}\u00a0» doit être un nombre entier positif."
         )
     return int(value)
 
@@ -182,8 +183,9 @@ def _silence(raw: Any) -> SilenceRule | None:
         or nature not in SILENCE_NATURES
     ):
         raise ProcessModelError(
-            "process.json : « regles.silence_vaut » doit donner « delai_mois » (1 à 24) et "
-            "« nature » (« rejet » ou « acceptation »)."
+            "process.json\u00a0: «\u00a0regles.silence_vaut\u00a0» doit donner "
+            "«\u00a0delai_mois\u00a0» (1 à 24) et "
+            "«\u00a0nature\u00a0» («\u00a0rejet\u00a0» ou «\u00a0acceptation\u00a0»)."
         )
     return SilenceRule(delai_mois=months, nature=nature)
 

@@ -41,9 +41,9 @@ def timer_problem(task_spec: Any) -> str | None:
     except NameError:
         return None
     except InventaireError as error:
-        return f"expression de minuterie refusée : {error.user_message}"
+        return f"expression de minuterie refusée\u00a0: {error.user_message}"
     except Exception as error:
-        return f"expression de minuterie invalide ({type(error).__name__} : {error})"
+        return f"expression de minuterie invalide ({type(error).__name__}\u00a0: {error})"
     if not isinstance(value, str):
         return (
             "l'expression de minuterie doit donner un texte ISO 8601 entre guillemets, "
@@ -51,11 +51,11 @@ def timer_problem(task_spec: Any) -> str | None:
         )
     reason = spiff.timer_text_problem(event_definition, value)
     if reason:
-        return f"minuterie « {value} » : {reason}"
+        return f"minuterie «\u00a0{value}\u00a0»\u00a0: {reason}"
     parse_cycle = getattr(event_definition, "parse_iso_recurring_interval", None)
     if type(event_definition).__name__ == "CycleTimerEventDefinition" and parse_cycle:
         repetitions, _start, interval = parse_cycle(value)
         reason = cycle_problem(repetitions, interval)
         if reason:
-            return f"minuterie répétée « {value} » : {reason}"
+            return f"minuterie répétée «\u00a0{value}\u00a0»\u00a0: {reason}"
     return None

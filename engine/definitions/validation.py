@@ -41,8 +41,9 @@ def validate_definition(definition: ProcessDefinition) -> list[str]:
     for lane, rule in definition.lanes.items():
         if rule.role not in KNOWN_ROLES:
             problems.append(
-                f"process.json: le couloir « {lane} » renvoie au rôle inconnu « {rule.role} » ; "
-                f"rôles connus : {', '.join(sorted(KNOWN_ROLES))}"
+                f"process.json: le couloir «\u00a0{lane}\u00a0» renvoie au rôle inconnu "
+                f"«\u00a0{rule.role}\u00a0»\u202f; "
+                f"rôles connus\u00a0: {', '.join(sorted(KNOWN_ROLES))}"
             )
     return list(dict.fromkeys(problems))
 
@@ -54,35 +55,38 @@ def _check_task_spec(
     if getattr(task_spec, "manual", False):
         lane = task_spec.lane
         if definition.lane_rule(lane) is None:
-            where = f"« {lane} »" if lane else "aucun"
+            where = f"«\u00a0{lane}\u00a0»" if lane else "aucun"
             yield (
-                f"{label} tâche humaine hors d'un couloir associé à un rôle (couloir : {where}) ; "
-                "placez-la dans un couloir dont process.json donne le rôle (clé « lanes »)"
+                f"{label} tâche humaine hors d'un couloir associé à un rôle (couloir\u00a0: "
+                f"{where})\u202f; "
+                "placez-la dans un couloir dont process.json donne le rôle (clé "
+                "«\u00a0lanes\u00a0»)"
             )
         properties = spiff.task_properties(task_spec)
         schema_file = properties.get("formJsonSchemaFilename")
         if not schema_file:
             yield (
-                f"{label} tâche humaine sans formulaire (formJsonSchemaFilename) ; choisissez "
+                f"{label} tâche humaine sans formulaire (formJsonSchemaFilename)\u202f; choisissez "
                 "dans ses propriétés le formulaire (JSON Schema du dossier forms/) qu'elle présente"
             )
         # A form named but unreadable is reported by its loading (engine.definitions.definition).
     for where, source in expressions(task_spec):
         if where == "minuterie" and unquoted_timer_text(source):
             yield (
-                f"{label} minuterie « {source.strip()} » : ce texte ISO 8601 est lu comme du "
-                f'code ; écrivez-le entre guillemets ("{source.strip()}")'
+                f"{label} minuterie «\u00a0{source.strip()}\u00a0»\u00a0: ce texte ISO 8601 est "
+                "lu comme du "
+                f'code\u202f; écrivez-le entre guillemets ("{source.strip()}")'
             )
             continue
         reason = expression_refusal(source)
         if reason:
-            yield f"{label} condition ou expression refusée : {reason}"
+            yield f"{label} condition ou expression refusée\u00a0: {reason}"
         else:
             yield from known.problems(f"{label} {where}", expression_reads(source))
     for attribute, source in scripts(task_spec):
         reason = script_refusal(source)
         if reason:
-            yield f"{label} script refusé : {reason}"
+            yield f"{label} script refusé\u00a0: {reason}"
         else:
             reads = script_names(source).reads
             yield from known.problems(f"{label} script", reads, (label, attribute))
@@ -92,7 +96,7 @@ def _check_task_spec(
         yield f"{label} {timer}"
     instructions = instructions_problem(spiff.task_instructions(task_spec))
     if instructions:
-        yield f"{label} instructions : {instructions}"
+        yield f"{label} instructions\u00a0: {instructions}"
     if type(task_spec).__name__ == "ExclusiveGateway" and not task_spec.default_task_spec:
         yield f"{label} passerelle exclusive sans flux par défaut"
 
@@ -108,7 +112,7 @@ def _check_loops(definition: ProcessDefinition) -> Iterator[str]:
         first = sorted(cycle, key=lambda spec: spec.bpmn_id or spec.name)[0]
         names = ", ".join(sorted(spec.bpmn_id or spec.name for spec in cycle))
         yield (
-            f"{element_label(first)} boucle sans tâche humaine ni minuterie ({names}) : "
+            f"{element_label(first)} boucle sans tâche humaine ni minuterie ({names})\u00a0: "
             "elle pourrait tourner sans fin"
         )
 
@@ -143,8 +147,8 @@ def _check_recursion(definition: ProcessDefinition) -> Iterator[str]:
         first = next(spec for spec, called in calls[path[0]] if called == path[1 % len(path)])
         chain = " → ".join([*path, path[0]])
         yield (
-            f"{element_label(first)} appel récursif : {chain} (activités d'appel : "
-            f"{', '.join(activities)}) ; un processus ne peut pas s'appeler lui-même, "
+            f"{element_label(first)} appel récursif\u00a0: {chain} (activités d'appel\u00a0: "
+            f"{', '.join(activities)})\u202f; un processus ne peut pas s'appeler lui-même, "
             "directement ou par un autre"
         )
 

@@ -33,7 +33,7 @@ def deliver(run: JobRun) -> str:
     key = job.idempotency_key or f"job:{job.id}"
     existing = session.scalar(select(Email).where(Email.idempotency_key == key))
     if existing is not None and existing.status in (EmailStatus.OUTBOX, EmailStatus.SENT):
-        return "Courriel déjà envoyé : rien à refaire."
+        return "Courriel déjà envoyé\u00a0: rien à refaire."
     if existing is not None:
         # A worker died during the SMTP call: whether it left is unknown, so it stays unsent.
         existing.status = EmailStatus.UNCERTAIN
@@ -42,10 +42,11 @@ def deliver(run: JobRun) -> str:
             existing.instance_id,
             SYSTEM,
             "courriel",
-            f"Envoi du courriel « {existing.subject} » à {existing.recipient} interrompu : "
+            f"Envoi du courriel «\u00a0{existing.subject}\u00a0» à {existing.recipient} "
+            "interrompu\u00a0: "
             "il n'est pas renvoyé automatiquement.",
         )
-        return "Envoi interrompu lors d'une tentative précédente : non renvoyé (incertain)."
+        return "Envoi interrompu lors d'une tentative précédente\u00a0: non renvoyé (incertain)."
     email = Email(
         idempotency_key=key,
         instance_id=job.instance_id,
@@ -67,7 +68,7 @@ def deliver(run: JobRun) -> str:
             run.commit_intent()
             raise ExecutionError(
                 f"Envoi refusé par le serveur SMTP {run.smtp.host}:{run.smtp.port} ou serveur "
-                f"injoignable ({type(error).__name__} : {error})."
+                f"injoignable ({type(error).__name__}\u00a0: {error})."
             ) from error
         email.status = EmailStatus.SENT
         email.sent_at = utcnow()
@@ -77,7 +78,7 @@ def deliver(run: JobRun) -> str:
         job.instance_id,
         SYSTEM,
         "courriel",
-        f"Courriel « {email.subject} » {where} pour {email.recipient}.",
+        f"Courriel «\u00a0{email.subject}\u00a0» {where} pour {email.recipient}.",
     )
     return f"Courriel {where}."
 

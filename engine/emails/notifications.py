@@ -22,9 +22,10 @@ from sqlalchemy.orm import Session
 
 from engine.bpmn import spiff
 from engine.core.actor import Actor
-from engine.core.clock import add_months, as_utc, french_date, french_moment, french_time, utcnow
+from engine.core.clock import add_months, as_utc, french_time, utcnow
 from engine.core.models import Instance, RoleName, User, WorkItem
 from engine.core.settings import INVENTAIRE_SERVICE_ID, ServiceContact, settings_of
+from engine.core.typography import date_filter, moment_filter
 from engine.definitions.definition import definition_for
 from engine.definitions.rules import process_rules, service_contact
 from engine.emails.recipients import SUBMITTER_SIDE, Addressee, addressees
@@ -93,10 +94,10 @@ def for_publication(
         "reference": instance.reference or "",
         "intitule": instance.title,
         "numero": numero,
-        "debut": french_date(start),
-        "fin": french_date(end),
+        "debut": date_filter(start),
+        "fin": date_filter(end),
         "lien_registre": settings_of(session).links.fiche(numero),
-        "aujourdhui": french_date(utcnow()),
+        "aujourdhui": date_filter(utcnow()),
     } | _service_values(session, instance)
     return [
         _email(instance, template, to, context, "publication")
@@ -112,7 +113,7 @@ def for_reassignment(session: Session, instance: Instance, item: WorkItem, targe
         "tache": item.task_title,
         "attribuee": True,
         "lien": settings_of(session).links.dossier(instance.id, submitter=False),
-        "aujourdhui": french_date(utcnow()),
+        "aujourdhui": date_filter(utcnow()),
     } | _service_values(session, instance)
     to = Addressee(target.email, target.name, target.id)
     return _email(instance, DEFAULT_TASK_TEMPLATE, to, context, f"{item.task_id}:reattribution")
@@ -129,7 +130,7 @@ def for_message(
         "reference": instance.reference or "",
         "intitule": instance.title,
         "statut": instance.status_label,
-        "aujourdhui": french_date(utcnow()),
+        "aujourdhui": date_filter(utcnow()),
         "lien_demandeur": links.dossier(instance.id, submitter=True),
         "lien_instruction": links.dossier(instance.id, submitter=False),
     } | _service_values(session, instance)
@@ -147,15 +148,15 @@ def for_account_lock(session: Session, user: User, until: datetime, failures: in
         "adresse": user.email,
         "tentatives": failures,
         "heure": french_time(until),
-        "jusqua": french_moment(until),
+        "jusqua": moment_filter(until),
         "lien": settings_of(session).links.sign_in(),
-        "aujourdhui": french_date(utcnow()),
+        "aujourdhui": date_filter(utcnow()),
     } | _platform_service(session).template_values()
     subject, body = render(template(ACCOUNT_LOCK_TEMPLATE), context)
     return NewJob(
         kind=JobKind.EMAIL,
         key=f"courriel:compte:{user.id}:{ACCOUNT_LOCK_TEMPLATE}:{until.isoformat()}",
-        label=f"Courriel « {subject} » à {user.email}",
+        label=f"Courriel «\u00a0{subject}\u00a0» à {user.email}",
         instance_id=None,
         payload={
             "template": ACCOUNT_LOCK_TEMPLATE,
@@ -172,7 +173,7 @@ def for_account_lock(session: Session, user: User, until: datetime, failures: in
 def _dossier_context(
     session: Session, instance: Instance, workflow: Any, data: dict[str, Any]
 ) -> dict[str, Any]:
-    deadlines = {timer.spec_id: french_date(timer.due) for timer in spiff.waiting_timers(workflow)}
+    deadlines = {timer.spec_id: date_filter(timer.due) for timer in spiff.waiting_timers(workflow)}
     links = settings_of(session).links
     received = as_utc(instance.date_depot) if instance.date_depot else utcnow()
     return (
@@ -182,8 +183,8 @@ def _dossier_context(
             "intitule": instance.title,
             "statut": instance.status_label,
             "echeances": deadlines,
-            "aujourdhui": french_date(utcnow()),
-            "date_depot": french_date(received),
+            "aujourdhui": date_filter(utcnow()),
+            "date_depot": date_filter(received),
             "lien_demandeur": links.dossier(instance.id, submitter=True),
             "lien_instruction": links.dossier(instance.id, submitter=False),
         }
@@ -214,7 +215,7 @@ def _silence_values(session: Session, instance: Instance, received: datetime) ->
         "silence_vaut": rule.nature,
         "silence_libelle": rule.libelle,
         "silence_delai_mois": rule.delai_mois,
-        "silence_date": french_date(add_months(received, rule.delai_mois)),
+        "silence_date": date_filter(add_months(received, rule.delai_mois)),
     }
 
 
@@ -231,7 +232,7 @@ def _email(
     return NewJob(
         kind=JobKind.EMAIL,
         key=f"courriel:{instance.id}:{cause}:{name}:{to.key}",
-        label=f"Courriel « {subject} » à {to.email}",
+        label=f"Courriel «\u00a0{subject}\u00a0» à {to.email}",
         instance_id=instance.id,
         payload={"template": name, "to": to.email, "subject": subject, "body": body},
     )

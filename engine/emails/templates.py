@@ -9,15 +9,15 @@ them (the loader knows no other file).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import ChainableUndefined, FunctionLoader, Template, TemplateError, Undefined
+from jinja2 import ChainableUndefined, FunctionLoader, Template, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
 from engine.core.errors import ExecutionError
+from engine.core.typography import TEXT_FILTERS, one_line
 from engine.emails.recipients import RECIPIENT_LABELS
 
 TEMPLATES_DIR = Path(__file__).parent / "courriels"
@@ -50,7 +50,7 @@ def templates() -> dict[str, EmailTemplate]:
 def template(name: str) -> EmailTemplate:
     found = templates().get(name)
     if found is None:
-        raise ExecutionError(f"Modèle de courriel inconnu : « {name} ».")
+        raise ExecutionError(f"Modèle de courriel inconnu\u00a0: «\u00a0{name}\u00a0».")
     return found
 
 
@@ -62,7 +62,9 @@ def _parse_template(name: str, text: str) -> EmailTemplate:
     )
     recipient = fields.get("destinataire", "")
     if recipient not in RECIPIENT_LABELS or not fields.get("objet") or not body:
-        raise ValueError(f"Modèle de courriel {name} : en-tête destinataire/objet ou corps absent.")
+        raise ValueError(
+            f"Modèle de courriel {name}\u00a0: en-tête destinataire/objet ou corps absent."
+        )
     return EmailTemplate(name, recipient, fields["objet"], body, text)
 
 
@@ -84,15 +86,8 @@ _environment = SandboxedEnvironment(
 )
 
 
-def _date_fr(value: Any) -> str:
-    """A form's date (`2026-03-12`) as letters write it: `12/03/2026`; anything else as it is."""
-    try:
-        return date.fromisoformat(str(value)).strftime("%d/%m/%Y")
-    except ValueError:
-        return "" if isinstance(value, Undefined) else str(value)
-
-
-_environment.filters["date_fr"] = _date_fr
+# The filters of the task instructions too: `date_fr` (4 décembre 2026), `date_heure_fr`, `nombre`.
+_environment.filters.update(TEXT_FILTERS)
 
 
 @cache
@@ -107,6 +102,7 @@ def render(template: EmailTemplate, context: dict[str, Any]) -> tuple[str, str]:
         body = _compiled(template.body).render(context)
     except TemplateError as error:
         raise ExecutionError(
-            f"Le modèle de courriel « {template.name} » ne peut pas être rendu : {error}."
+            f"Le modèle de courriel «\u00a0{template.name}\u00a0» ne peut pas être rendu\u00a0: "
+            f"{error}."
         ) from error
-    return " ".join(subject.split())[:300], body
+    return one_line(subject)[:300], body

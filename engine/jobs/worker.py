@@ -157,7 +157,7 @@ class Worker:
                 return
             handler = self.handlers.get(job.kind)
             if handler is None:
-                raise NotFound(f"Aucun traitement connu pour les travaux « {job.kind} ».")
+                raise NotFound(f"Aucun traitement connu pour les travaux «\u00a0{job.kind}\u00a0».")
             result = handler(JobRun(session, job, self.settings.smtp))
             job.status = JobStatus.DONE
             job.finished_at = utcnow()
@@ -195,7 +195,7 @@ class Worker:
                     job.instance_id,
                     SYSTEM,
                     "incident",
-                    f"{job.label} : échec après {job.attempts} tentatives — {message}",
+                    f"{job.label}\u00a0: échec après {job.attempts} tentatives — {message}",
                 )
             else:
                 job.status = JobStatus.PENDING
@@ -211,7 +211,7 @@ class Worker:
 def error_message(error: Exception) -> str:
     if isinstance(error, InventaireError):
         return error.user_message
-    return f"{type(error).__name__} : {error}"[:2000]
+    return f"{type(error).__name__}\u00a0: {error}"[:2000]
 
 
 def may_retry(status: str) -> bool:
@@ -231,6 +231,6 @@ def retry(session: Session, actor: Actor, job_id: object) -> Job:
     job.attempts = 0
     job.run_at = utcnow()
     job.finished_at = None
-    audit.record(session, job.instance_id, actor, "relance", f"{job.label} : relancé.")
+    audit.record(session, job.instance_id, actor, "relance", f"{job.label}\u00a0: relancé.")
     session.flush()
     return job

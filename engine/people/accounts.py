@@ -80,7 +80,7 @@ def set_roles(session: Session, user: User, roles: Iterable[str]) -> None:
     wanted = set(roles)
     unknown = wanted - {str(name) for name in RoleName}
     if unknown:
-        raise FormInvalid({"roles": "Rôle inconnu : " + ", ".join(sorted(unknown))})
+        raise FormInvalid({"roles": "Rôle inconnu\u00a0: " + ", ".join(sorted(unknown))})
     available = ensure_roles(session)
     session.query(UserRole).filter(UserRole.user_id == user.id).delete()
     for name in sorted(wanted):

@@ -156,7 +156,7 @@ def _ways(content: dict[str, Any]) -> FicheField | None:
 
 def _jury_text(jury: Any) -> str:
     composition = _scalar(jury.get("composition")) if isinstance(jury, dict) else ""
-    return f" – jury : {composition}" if composition else ""
+    return f" – jury\u00a0: {composition}" if composition else ""
 
 
 def code_fields(content: Any) -> tuple[FicheField, ...]:
@@ -188,7 +188,9 @@ def _items(value: Any) -> tuple[str, ...]:
     """A list or a mapping as lines of text."""
     if isinstance(value, dict):
         return tuple(
-            f"{_part_label(key)} : {_scalar(item)}" for key, item in value.items() if _scalar(item)
+            f"{_part_label(key)}\u00a0: {_scalar(item)}"
+            for key, item in value.items()
+            if _scalar(item)
         )
     if not isinstance(value, list):
         return ()
@@ -203,8 +205,10 @@ def _items(value: Any) -> tuple[str, ...]:
 def _group(item: dict[str, Any]) -> str:
     if set(item) <= CODE_PARTS:
         return " – ".join(text for text in map(_scalar, item.values()) if text)
-    return " ; ".join(
-        f"{_part_label(key)} : {_scalar(value)}" for key, value in item.items() if _scalar(value)
+    return "\u202f; ".join(
+        f"{_part_label(key)}\u00a0: {_scalar(value)}"
+        for key, value in item.items()
+        if _scalar(value)
     )
 
 

@@ -246,9 +246,9 @@ def _history(
     if entry.statut == RegisterStatus.ECHUE:
         ended = echeance(entry.fin_validite) if entry.fin_validite else None
         at = entry.statut_change_le or ended
-        events.append(HistoryEvent(at, "Fin de validité : certification échue"))
+        events.append(HistoryEvent(at, "Fin de validité\u00a0: certification échue"))
     if entry.statut == RegisterStatus.RETIREE:
-        reason = f"Motif : {entry.motif_retrait}" if entry.motif_retrait else None
+        reason = f"Motif\u00a0: {entry.motif_retrait}" if entry.motif_retrait else None
         events.append(HistoryEvent(entry.statut_change_le, "Retrait du registre", reason))
     for link in following:
         events.append(

@@ -75,7 +75,9 @@ def retrait_process(entry: RegisterEntry) -> str:
 def entry_by_numero(session: Session, numero: str) -> RegisterEntry:
     entry = session.scalar(select(RegisterEntry).where(RegisterEntry.numero == numero[:20]))
     if entry is None:
-        raise NotFound(f"Aucune certification n'a le numéro « {numero[:20]} » au registre.")
+        raise NotFound(
+            f"Aucune certification n'a le numéro «\u00a0{numero[:20]}\u00a0» au registre."
+        )
     return entry
 
 
@@ -174,12 +176,14 @@ def fin_validite_job(run: JobRun) -> str:
         return f"{entry.numero} est déjà {REGISTER_STATUS_LABELS[RegisterStatus(entry.statut)]}."
     fin = entry.fin_validite
     if fin is None or moment_to_date(fin).isoformat() != payload.get("fin"):
-        return f"La fin de validité de {entry.numero} a changé : cette échéance est sans objet."
+        return (
+            f"La fin de validité de {entry.numero} a changé\u00a0: cette échéance est sans objet."
+        )
     now = utcnow()
     entry.statut = RegisterStatus.ECHUE
     entry.statut_change_le = now
     entry.updated_at = now
-    summary = f"Certification {entry.numero} échue : fin de validité atteinte."
+    summary = f"Certification {entry.numero} échue\u00a0: fin de validité atteinte."
     audit.record(session, entry.instance_id, SYSTEM, "registre", summary)
     return summary
 
@@ -360,7 +364,7 @@ def publish_job(run: JobRun) -> str:
     session = run.session
     instance = session.get(Instance, run.job.instance_id) if run.job.instance_id else None
     if instance is None:
-        return "Dossier introuvable : rien à publier."
+        return "Dossier introuvable\u00a0: rien à publier."
     entry = publish(session, instance, dict(run.job.payload or {}))
     where = REGISTRE_A[registre_of(entry.registre)]
     audit.record(

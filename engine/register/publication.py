@@ -197,13 +197,13 @@ def recensement_years(value: Any, max_years: int, *, rs: bool = False) -> int:
     )
     if isinstance(value, bool) or not isinstance(value, int):
         raise ExecutionError(
-            f"Durée {what} absente ou invalide : {by} doit fixer une durée "
+            f"Durée {what} absente ou invalide\u00a0: {by} doit fixer une durée "
             f"en années (de 1 à {max_years}). Rien n'est publié."
         )
     if not 1 <= value <= max_years:
         raise ExecutionError(
             f"Durée {what} de {value} ans hors des limites du processus (de 1 à "
-            f"{max_years} ans) : rien n'est publié."
+            f"{max_years} ans)\u00a0: rien n'est publié."
         )
     return value
 

@@ -66,8 +66,9 @@ class Problem:
 
     @classmethod
     def from_line(cls, line: str) -> Problem:
+        # `element-id: reason` (or `file.json: reason`); a sentence is no element.
         element, _, rest = line.partition(": ")
-        return cls(element if rest else "", line)
+        return cls(element if rest and not any(c.isspace() for c in element) else "", line)
 
 
 def versions_of(session: Session, key: str) -> list[VersionSummary]:
@@ -78,7 +79,7 @@ def versions_of(session: Session, key: str) -> list[VersionSummary]:
         .order_by(ProcessVersion.version.desc())
     ).all()
     if not rows:
-        raise NotFound(f"Modèle de processus « {key} » introuvable.")
+        raise NotFound(f"Modèle de processus «\u00a0{key}\u00a0» introuvable.")
     counts = {
         (version_id, status): count
         for version_id, status, count in session.execute(
@@ -133,7 +134,7 @@ def get_draft(session: Session, actor: Actor, key: str) -> ProcessDraft:
         return draft
     latest = find_latest_version(session, key)
     if latest is None:
-        raise NotFound(f"Modèle de processus « {key} » introuvable.")
+        raise NotFound(f"Modèle de processus «\u00a0{key}\u00a0» introuvable.")
     draft = ProcessDraft(
         key=key,
         files=dict(latest.files),
@@ -158,7 +159,7 @@ def save_draft(
     if seen is not None and draft.lock_version != seen:
         who = user_names(session, {draft.updated_by_id}).get(draft.updated_by_id or 0, "quelqu'un")
         raise Conflict(
-            f"Le brouillon a été enregistré entre-temps par {who} ; rechargez-le avant de "
+            f"Le brouillon a été enregistré entre-temps par {who}\u202f; rechargez-le avant de "
             "l'enregistrer à nouveau."
         )
     draft.files = dict(files)
@@ -183,7 +184,7 @@ def _file_errors(files: dict[str, str]) -> dict[str, str]:
             try:
                 json.loads(text)
             except json.JSONDecodeError as error:
-                errors[name] = f"JSON invalide : {error.msg} (ligne {error.lineno})."
+                errors[name] = f"JSON invalide\u00a0: {error.msg} (ligne {error.lineno})."
     if PROCESS_FILE not in files:
         errors[PROCESS_FILE] = "Le fichier process.json est obligatoire."
     return errors

@@ -95,7 +95,7 @@ def parse_scenario(name: str, text: str, key: str = "recensement") -> Scenario:
             start_data=dict(raw.get("donnees_initiales", {})),
         )
     except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as error:
-        raise InventaireError(f"Scénario « {name} » illisible : {error}") from None
+        raise InventaireError(f"Scénario «\u00a0{name}\u00a0» illisible\u00a0: {error}") from None
 
 
 ActorPicker = Callable[[WorkItem], Actor]
@@ -115,7 +115,7 @@ def actor_picker(session: Session, organisation: Organisation) -> ActorPicker:
             user = holders[0] if holders else None
         if user is None:
             raise InventaireError(
-                f"Aucun utilisateur avec le rôle « {item.role} » pour ce scénario."
+                f"Aucun utilisateur avec le rôle «\u00a0{item.role}\u00a0» pour ce scénario."
             )
         return Actor.from_user(user)
 
@@ -136,7 +136,9 @@ def start(
     if definition.start_role != "demandeur":
         holders = users_with_role(session, definition.start_role)
         if not holders:
-            raise InventaireError(f"Aucun utilisateur avec le rôle « {definition.start_role} ».")
+            raise InventaireError(
+                f"Aucun utilisateur avec le rôle «\u00a0{definition.start_role}\u00a0»."
+            )
         data = dict(start_data or {})
         concerned = organisation if data.get("certificateur_connu", True) else None
         return starting.start_instance(
@@ -150,7 +152,9 @@ def start(
     demandeurs = users_with_role(session, "demandeur", organisation_id=organisation.id)
     demandeur = demandeurs[0] if demandeurs else None
     if demandeur is None:
-        raise InventaireError(f"Aucun demandeur pour l'organisation « {organisation.name} ».")
+        raise InventaireError(
+            f"Aucun demandeur pour l'organisation «\u00a0{organisation.name}\u00a0»."
+        )
     return starting.start_instance(session, Actor.from_user(demandeur), key)
 
 
@@ -179,8 +183,8 @@ def play_step(
             )
         ).all()
         raise InventaireError(
-            f"La tâche « {step.task} » n'est pas à faire ; tâches en attente : "
-            f"{', '.join(waiting) or 'aucune'} (statut : {instance.status_label})."
+            f"La tâche «\u00a0{step.task}\u00a0» n'est pas à faire\u202f; tâches en attente\u00a0: "
+            f"{', '.join(waiting) or 'aucune'} (statut\u00a0: {instance.status_label})."
         )
     actor = pick(item)
     if item.organisation_id is None and item.claimed_by_id != actor.id:
@@ -203,8 +207,8 @@ def pass_time(session: Session, instance: Instance, element: str) -> None:
     if not spiff.has_completed(workflow, element):
         names = ", ".join(timer.spec_id for timer in spiff.waiting_timers(workflow)) or "aucune"
         raise InventaireError(
-            f"L'échéance « {element} » n'est pas attendue ; échéances en attente : {names} "
-            f"(statut : {instance.status_label})."
+            f"L'échéance «\u00a0{element}\u00a0» n'est pas attendue\u202f; échéances en "
+            f"attente\u00a0: {names} (statut\u00a0: {instance.status_label})."
         )
 
 
@@ -246,15 +250,17 @@ def check_expectations(session: Session, instance: Instance, expect: dict[str, A
     problems = []
     if "end" in expect and instance.end_event != expect["end"]:
         problems.append(
-            f"fin attendue « {expect['end']} », obtenue « {instance.end_event or 'aucune'} »"
+            f"fin attendue «\u00a0{expect['end']}\u00a0», obtenue "
+            f"«\u00a0{instance.end_event or 'aucune'}\u00a0»"
         )
     if "statut" in expect and instance.status_label != expect["statut"]:
         problems.append(
-            f"statut attendu « {expect['statut']} », obtenu « {instance.status_label} »"
+            f"statut attendu «\u00a0{expect['statut']}\u00a0», obtenu "
+            f"«\u00a0{instance.status_label}\u00a0»"
         )
     for template in expect.get("courriels") or []:
         if template not in emails_planned(session, instance.id):
-            problems.append(f"courriel « {template} » attendu, non envoyé")
+            problems.append(f"courriel «\u00a0{template}\u00a0» attendu, non envoyé")
     wanted = expect.get("data") or {}
     if wanted:
         definition = definition_for(session, instance.process_version_id)
@@ -263,7 +269,8 @@ def check_expectations(session: Session, instance: Instance, expect: dict[str, A
         for key, value in wanted.items():
             if values.get(key) != value:
                 problems.append(
-                    f"variable « {key} » : attendu {value!r}, obtenu {values.get(key)!r}"
+                    f"variable «\u00a0{key}\u00a0»\u00a0: attendu {value!r}, obtenu "
+                    f"{values.get(key)!r}"
                 )
     return problems
 
@@ -286,7 +293,7 @@ def run(
     organisation = organisations.get(scenario.organisation)
     if organisation is None:
         return ScenarioResult(
-            scenario, False, f"type d'organisation inconnu « {scenario.organisation} »"
+            scenario, False, f"type d'organisation inconnu «\u00a0{scenario.organisation}\u00a0»"
         )
     pick = actor_picker(session, organisation)
     instance = start(session, organisation, key=scenario.key, start_data=scenario.start_data)
@@ -298,15 +305,15 @@ def run(
             errors = getattr(error, "errors", None)
             if errors:
                 detail += " " + "; ".join(
-                    f"{key or 'formulaire'} : {message}" for key, message in errors.items()
+                    f"{key or 'formulaire'}\u00a0: {message}" for key, message in errors.items()
                 )
             return ScenarioResult(
                 scenario,
                 False,
-                f"étape {number} ({step.task or step.timer}) : {detail}",
+                f"étape {number} ({step.task or step.timer})\u00a0: {detail}",
                 instance.id,
             )
     problems = check_expectations(session, instance, scenario.expect)
     if problems:
         return ScenarioResult(scenario, False, "; ".join(problems), instance.id)
-    return ScenarioResult(scenario, True, f"terminé : {instance.status_label}", instance.id)
+    return ScenarioResult(scenario, True, f"terminé\u00a0: {instance.status_label}", instance.id)

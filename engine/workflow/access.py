@@ -144,7 +144,8 @@ def refusal_to_start(actor: Actor, definition: ProcessDefinition) -> Refusal | N
     if not actor.has(definition.start_role):
         return Refusal(
             Forbidden,
-            f"Seul le rôle « {definition.start_role} » peut engager : {definition.title}.",
+            f"Seul le rôle «\u00a0{definition.start_role}\u00a0» peut engager\u00a0: "
+            f"{definition.title}.",
         )
     return None
 
@@ -265,7 +266,7 @@ def refusal_to_act(actor: Actor, item: WorkItem, instance: Instance) -> Refusal 
     if instance.status == InstanceStatus.ERROR:
         return Refusal(
             Conflict,
-            "Ce dossier est bloqué par une erreur du processus ; le propriétaire du processus "
+            "Ce dossier est bloqué par une erreur du processus\u202f; le propriétaire du processus "
             "en est informé.",
         )
     return None
@@ -413,7 +414,7 @@ def refusal_to_start_retrait(
         label = REGISTER_STATUS_LABELS[RegisterStatus(entry.statut)]
         return Refusal(
             Conflict,
-            f"Seule une certification active peut être retirée ; {entry.numero} est {label}.",
+            f"Seule une certification active peut être retirée\u202f; {entry.numero} est {label}.",
         )
     if running_retrait() is not None:
         return Refusal(Conflict, f"Un retrait de {entry.numero} est déjà en cours.")

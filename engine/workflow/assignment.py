@@ -66,7 +66,7 @@ def project(
                 instance.id,
                 SYSTEM,
                 "attribution",
-                f"« {item.task_title} » attribuée d'office à {taker.name}.",
+                f"«\u00a0{item.task_title}\u00a0» attribuée d'office à {taker.name}.",
                 task_spec=item.task_spec,
             )
         session.add(item)

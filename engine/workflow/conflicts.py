@@ -33,17 +33,20 @@ def conflict_message(session: Session, work_item_id: int) -> str:
         # Paris time, as every moment a person reads.
         when = french_moment(item.completed_at) if item.completed_at else ""
         return (
-            f"Cette tâche (« {item.task_title} ») a déjà été traitée par "
+            f"Cette tâche («\u00a0{item.task_title}\u00a0») a déjà été traitée par "
             f"{_user_name(session, item.completed_by_id)} le {when}."
         )
     if item.status == WorkItemStatus.CANCELLED:
-        return f"Cette tâche (« {item.task_title} ») n'est plus d'actualité : le dossier a avancé."
+        return (
+            f"Cette tâche («\u00a0{item.task_title}\u00a0») n'est plus d'actualité\u00a0: "
+            "le dossier a avancé."
+        )
     if item.claimed_by_id:
         return (
-            f"Cette tâche (« {item.task_title} ») a été prise en charge par "
+            f"Cette tâche («\u00a0{item.task_title}\u00a0») a été prise en charge par "
             f"{_user_name(session, item.claimed_by_id)}."
         )
-    return "Ce dossier vient d'être modifié par un autre utilisateur ; rechargez la page."
+    return "Ce dossier vient d'être modifié par un autre utilisateur\u202f; rechargez la page."
 
 
 def _user_name(session: Session, user_id: int | None) -> str:

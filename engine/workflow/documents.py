@@ -79,19 +79,20 @@ def check_upload(
     content = stream.read(store.max_bytes + 1)
     if len(content) > store.max_bytes:
         raise DocumentRefused(
-            f"Le fichier « {name} » dépasse la taille autorisée "
+            f"Le fichier «\u00a0{name}\u00a0» dépasse la taille autorisée "
             f"({megabytes(store.max_bytes)} au plus).",
             field=field,
         )
     if not content:
-        raise DocumentRefused(f"Le fichier « {name} » est vide.", field=field)
+        raise DocumentRefused(f"Le fichier «\u00a0{name}\u00a0» est vide.", field=field)
     try:
         content_type = detect_type(name, content[:8], content)
     except DocumentRefused as error:
         raise DocumentRefused(error.user_message, field=field) from None
     if content_type is None:
         raise DocumentRefused(
-            f"Le fichier « {name} » n'est pas un document PDF, ODT ou DOCX valide.", field=field
+            f"Le fichier «\u00a0{name}\u00a0» n'est pas un document PDF, ODT ou DOCX valide.",
+            field=field,
         )
     return CheckedFile(name, content, content_type)
 

@@ -37,6 +37,7 @@ from engine.workflow.state import load_workflow
 from engine.workflow.task_page import (
     DECISION_WIDGETS,
     Deadline,
+    instruction_values,
     render_instructions,
     task_deadlines,
 )
@@ -336,7 +337,7 @@ def _instructions(
         task = spiff.find_task(workflow, item.task_id)
         if task is not None:
             text = spiff.task_instructions(task.task_spec)
-            found[item.task_id] = render_instructions(text, dict(task.data))
+            found[item.task_id] = render_instructions(text, instruction_values(workflow, task))
     return found
 
 

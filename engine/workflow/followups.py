@@ -19,7 +19,7 @@ from engine.core.models import Instance, Job, JobStatus, WorkItem
 from engine.emails import notifications
 from engine.jobs import JobKind, NewJob
 
-CANCELLED_REASON = "sans objet : le dossier a avancé avant l'échéance"
+CANCELLED_REASON = "sans objet\u00a0: le dossier a avancé avant l'échéance"
 
 
 def after_change(
@@ -87,7 +87,7 @@ def _timer_job(instance: Instance, timer: spiff.WaitingTimer) -> NewJob:
     return NewJob(
         kind=JobKind.TIMER,
         key=timer_key(timer.task_id),
-        label=f"Échéance « {timer.title} » ({reference})",
+        label=f"Échéance «\u00a0{timer.title}\u00a0» ({reference})",
         instance_id=instance.id,
         payload={"task_id": timer.task_id, "element": timer.spec_id},
         run_at=timer.due,

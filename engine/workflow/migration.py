@@ -76,21 +76,27 @@ def blocking_reasons(
         label = getattr(before, "bpmn_name", None) or name
         if after is None:
             reasons.append(
-                f"{name} : l'étape « {label} » n'existe plus dans la version {new.version}"
+                f"{name}\u00a0: l'étape «\u00a0{label}\u00a0» n'existe plus dans la version "
+                f"{new.version}"
             )
         elif step.kind_changed:
-            reasons.append(f"{name} : l'étape « {label} » a changé de nature")
+            reasons.append(f"{name}\u00a0: l'étape «\u00a0{label}\u00a0» a changé de nature")
         elif step.repeating:
             reasons.append(
-                f"{name} : l'étape « {label} » est en cours de répétition (instances multiples "
-                "ou boucle) : le dossier termine sur sa version"
+                f"{name}\u00a0: l'étape «\u00a0{label}\u00a0» est en cours de répétition "
+                "(instances multiples "
+                "ou boucle)\u00a0: le dossier termine sur sa version"
             )
         elif getattr(before, "manual", False):
             old_rule, new_rule = old.lane_rule(before.lane), new.lane_rule(after.lane)
             if (old_rule and old_rule.role) != (new_rule and new_rule.role):
-                reasons.append(f"{name} : l'étape « {label} » a changé de couloir (rôle)")
+                reasons.append(
+                    f"{name}\u00a0: l'étape «\u00a0{label}\u00a0» a changé de couloir (rôle)"
+                )
             elif old.form_for(before) and not new.form_for(after):
-                reasons.append(f"{name} : l'étape « {label} » n'a plus de formulaire")
+                reasons.append(
+                    f"{name}\u00a0: l'étape «\u00a0{label}\u00a0» n'a plus de formulaire"
+                )
     return list(dict.fromkeys(reasons))
 
 
@@ -143,12 +149,14 @@ def migrate(session: Session, actor: Actor, instance_id: int) -> Instance:
     old, new = definition_for(session, current.id), definition_for(session, latest.id)
     move, reasons = plan(old, new, instance.state, scripts_for(session, instance))
     if move is None or reasons:
-        raise Conflict("Ce dossier ne peut pas changer de version : " + " ; ".join(reasons))
+        raise Conflict(
+            "Ce dossier ne peut pas changer de version\u00a0: " + "\u202f; ".join(reasons)
+        )
     try:
         spiff.apply_move(move)
     except InventaireError as error:
         raise Conflict(
-            f"Ce dossier ne peut pas changer de version : {error.user_message}"
+            f"Ce dossier ne peut pas changer de version\u00a0: {error.user_message}"
         ) from None
     previous_state = instance.state
     workflow = move.workflow
@@ -191,8 +199,8 @@ def revert(session: Session, actor: Actor, instance_id: int) -> Instance:
         raise Conflict("Ce dossier n'a pas de changement de version à annuler.")
     if instance.lock_version != event.details.get("lock_after"):
         raise Conflict(
-            "Le dossier a avancé depuis son changement de version : l'annuler perdrait ce qui a "
-            "été fait depuis."
+            "Le dossier a avancé depuis son changement de version\u00a0: l'annuler perdrait ce "
+            "qui a été fait depuis."
         )
     back = session.get(ProcessVersion, event.details["from_version_id"])
     moved = session.get(ProcessVersion, instance.process_version_id)
@@ -207,7 +215,7 @@ def revert(session: Session, actor: Actor, instance_id: int) -> Instance:
         instance.id,
         actor,
         REVERT,
-        f"Changement de version annulé : retour de la version {moved.version} "
+        f"Changement de version annulé\u00a0: retour de la version {moved.version} "
         f"à la version {back.version}.",
     )
     session.flush()

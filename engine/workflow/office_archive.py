@@ -14,6 +14,7 @@ import zipfile
 import zlib
 
 from engine.core.errors import DocumentRefused
+from engine.core.typography import number
 
 ODT_TYPE = b"application/vnd.oasis.opendocument.text"
 DOCX_MAIN = b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
@@ -120,13 +121,15 @@ def _is_docx(archive: zipfile.ZipFile, names: set[str]) -> bool:
 
 
 def _too_many(name: str) -> DocumentRefused:
-    count = f"{MAX_MEMBERS:,}".replace(",", "\u00a0")
+    count = number(MAX_MEMBERS)
     return DocumentRefused(
-        f"Le fichier « {name} » est une archive de plus de {count} éléments : il est refusé."
+        f"Le fichier «\u00a0{name}\u00a0» est une archive de plus de {count} éléments\u00a0: il "
+        "est refusé."
     )
 
 
 def _bomb(name: str) -> DocumentRefused:
     return DocumentRefused(
-        f"Le fichier « {name} » est une archive anormalement compressée : il est refusé."
+        f"Le fichier «\u00a0{name}\u00a0» est une archive anormalement compressée\u00a0: il est "
+        "refusé."
     )

@@ -28,12 +28,13 @@ def renewal_warning(
     when = end.strftime("%d/%m/%Y")
     if end < today:
         return (
-            f"La validité de la certification {data['renouvellement_de']} a pris fin le {when} : "
+            f"La validité de la certification {data['renouvellement_de']} a pris fin le "
+            f"{when}\u00a0: "
             "cette demande sera examinée comme une nouvelle demande."
         )
     return (
         f"Vous déposez ce renouvellement moins de {months} mois avant la fin de validité de "
-        f"{data['renouvellement_de']} ({when}) ; France compétences recommande de déposer au "
-        f"moins {months} mois avant : la décision pourrait intervenir après cette date, et la "
+        f"{data['renouvellement_de']} ({when})\u202f; France compétences recommande de déposer au "
+        f"moins {months} mois avant\u00a0: la décision pourrait intervenir après cette date, et la "
         "certification ne figurerait plus au registre dans l'intervalle."
     )

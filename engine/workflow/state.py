@@ -59,7 +59,7 @@ def service_job(name: str, instance: Instance, data: dict[str, Any]) -> NewJob:
                 "date_limite_delivrance": data.get("date_limite_delivrance"),
             },
         )
-    raise ExecutionError(f"Service inconnu : « {name} ».")
+    raise ExecutionError(f"Service inconnu\u00a0: «\u00a0{name}\u00a0».")
 
 
 def load_workflow(session: Session, instance: Instance, definition: ProcessDefinition) -> Any:

@@ -74,7 +74,7 @@ def set_status(session: Session, instance: Instance, label: str, actor: Actor | 
     if label == instance.status_label:
         return
     instance.status_label = label
-    audit.record(session, instance.id, actor or SYSTEM, "statut", f"Statut : {label}.")
+    audit.record(session, instance.id, actor or SYSTEM, "statut", f"Statut\u00a0: {label}.")
 
 
 def open_items_of(session: Session, instance: Instance) -> list[WorkItem]:

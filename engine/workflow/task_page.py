@@ -16,6 +16,7 @@ from engine.core.actor import Actor
 from engine.core.directory import users_with_role
 from engine.core.errors import InventaireError, NotFound
 from engine.core.models import Instance, RoleName, Submission, WorkItem, WorkItemStatus
+from engine.core.typography import date_filter
 from engine.definitions.definition import ProcessDefinition, definition_for
 from engine.definitions.forms import FormDefinition
 from engine.definitions.rules import process_rules
@@ -110,7 +111,7 @@ def task_context(
         if task is not None:
             process_data = dict(task.data)
             instructions = render_instructions(
-                spiff.task_instructions(task.task_spec), process_data
+                spiff.task_instructions(task.task_spec), instruction_values(workflow, task)
             )
     if for_display:
         values = _prefill(session, instance, item, form, process_data, definition)
@@ -194,6 +195,13 @@ def _prefill(
     return values
 
 
+def instruction_values(workflow: Any, task: Any) -> dict[str, Any]:
+    """What a task's instructions read: the process data, and `echeances`, the dossier's
+    deadlines by timer as its emails write them (`6 janvier 2027`)."""
+    deadlines = {timer.spec_id: date_filter(timer.due) for timer in spiff.waiting_timers(workflow)}
+    return dict(task.data) | {"echeances": deadlines}
+
+
 def render_instructions(text: str, data: dict[str, Any]) -> str:
     """Fill the instructions' `{{ variable }}` from the process variables.
 
@@ -208,7 +216,7 @@ def render_instructions(text: str, data: dict[str, Any]) -> str:
     except InventaireError as error:
         reason = error.user_message
     except Exception as error:
-        reason = f"{type(error).__name__} : {error}"
+        reason = f"{type(error).__name__}\u00a0: {error}"
     return (
         "Les instructions de cette étape n'ont pas pu être préparées "
         f"({reason.rstrip('.')}). Le propriétaire du processus doit corriger le modèle."

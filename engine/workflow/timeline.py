@@ -59,7 +59,10 @@ def grouped_drafts(entries: list[TimelineEntry]) -> list[TimelineEntry]:
 def _draft_line(run: list[TimelineEntry]) -> TimelineEntry:
     saves = sum(1 for entry in run if entry.kind == "brouillon")
     pieces = [
-        entry.summary.removeprefix("Pièce ajoutée : ").rstrip(".")
+        # Events written before the no-break space have an ordinary one.
+        entry.summary.removeprefix("Pièce ajoutée\u00a0: ")
+        .removeprefix("Pièce ajoutée : ")
+        .rstrip(".")
         for entry in reversed(run)
         if entry.kind == "piece"
     ]
@@ -68,7 +71,8 @@ def _draft_line(run: list[TimelineEntry]) -> TimelineEntry:
         parts.append("Brouillon enregistré" + (f" ({saves} fois)" if saves > 1 else ""))
     if pieces:
         parts.append(
-            ("pièces ajoutées : " if len(pieces) > 1 else "pièce ajoutée : ") + ", ".join(pieces)
+            ("pièces ajoutées\u00a0: " if len(pieces) > 1 else "pièce ajoutée\u00a0: ")
+            + ", ".join(pieces)
         )
-    text = " ; ".join(parts)
+    text = "\u202f; ".join(parts)
     return TimelineEntry(run[0].at, run[0].actor, "brouillon", text[0].upper() + text[1:] + ".")

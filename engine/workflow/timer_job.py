@@ -9,5 +9,5 @@ from engine.workflow.actions.timers import fire_timer
 def fire_timer_job(run: JobRun) -> str:
     payload = run.job.payload or {}
     if run.job.instance_id is None:
-        return "Aucun dossier : rien à faire."
+        return "Aucun dossier\u00a0: rien à faire."
     return fire_timer(run.session, run.job.instance_id, str(payload.get("task_id", "")))

@@ -69,5 +69,5 @@ def test_admin_operations_pages(page: Page, live_server: str, operations: tuple[
     page.goto(f"{live_server}/admin/incidents")
     page.click("main form button[type=submit]")
     page.wait_for_load_state()
-    assert "Relancé : Archivage du dossier" in page.inner_text("main")
+    assert "Relancé\u00a0: Archivage du dossier" in page.inner_text("main")
     assert violations(page) == [], "after Relancer"

@@ -64,13 +64,15 @@ def test_fiche_page(page: Page, live_server: str, register: None) -> None:
     page.wait_for_url("**/registre/INV00001")
     main = page.inner_text("main")
     assert "Certification échue depuis le 16/03/2024" in main  # the day after its end date
-    assert "Renouvelée par : INV00002" in main
+    assert "Renouvelée par\u00a0: INV00002" in main
     assert violations(page) == [], "fiche"
     page.goto(f"{live_server}/registre/INV00002")
-    assert "Certification précédente : INV00001" in page.inner_text("main")
+    assert "Certification précédente\u00a0: INV00001" in page.inner_text("main")
     assert violations(page) == [], "fiche with a previous one"
     page.goto(f"{live_server}/registre/INV99999")
-    assert "Aucune certification ne porte le numéro « INV99999 »" in page.inner_text("main")
+    assert "Aucune certification ne porte le numéro «\u00a0INV99999\u00a0»" in page.inner_text(
+        "main"
+    )
     assert violations(page) == [], "404"
 
 

@@ -34,14 +34,14 @@ from engine.jobs.worker import Worker, WorkerSettings
 from engine.studio.scenario import actor_picker, load_scenarios, play_step, start
 from engine.wiring import job_handlers, make_worker
 from engine.workflow.documents import DocumentStore
-from tests.support import Browser, text_of
+from tests.support import Browser, plain, text_of
 from tests.walk import PROCESS
 
 NewBrowser = Callable[[], Browser]
 ADMIN = "admin@example.org"
 # No handler knows this kind: the worker fails it with a French message.
 UNKNOWN_KIND = "archivage"
-UNKNOWN_ERROR = "Aucun traitement connu pour les travaux « archivage »."
+UNKNOWN_ERROR = "Aucun traitement connu pour les travaux «\u00a0archivage\u00a0»."
 ARCHIVE_LABEL = "Archivage du dossier"
 ADMIN_ONLY_PAGES = (
     "/admin/courriels",
@@ -124,7 +124,7 @@ def with_archive_handler(sessions: sessionmaker[Session]) -> Worker:
 
 def row_of(page_text: str, start: str, length: int = 400) -> str:
     index = page_text.find(start)
-    assert index >= 0, f"« {start} » is not on the page"
+    assert index >= 0, f"«\u00a0{start}\u00a0» is not on the page"
     return page_text[index : index + length]
 
 
@@ -148,7 +148,7 @@ def test_an_incident_shows_its_job_error_and_dossier_and_relancer_runs_it_again(
     shown = text_of(page)
     assert "Travaux en échec (1)" in shown
     row = row_of(shown, ARCHIVE_LABEL)
-    assert UNKNOWN_ERROR in row
+    assert plain(UNKNOWN_ERROR) in row
     assert reference in row and dossier.title in row
     assert re.search(r"Tentatives.*?Date de l'échec", shown)
     assert f'href="/instruction/dossiers/{dossier.id}"' in body
@@ -175,7 +175,7 @@ def test_an_incident_shows_its_job_error_and_dossier_and_relancer_runs_it_again(
                 AuditEvent.instance_id == dossier.id, AuditEvent.kind == "relance"
             )
         )
-        == f"{ARCHIVE_LABEL} : relancé."
+        == f"{ARCHIVE_LABEL}\u00a0: relancé."
     )
 
     # Still no handler: it fails again, and comes back as an incident.
@@ -327,9 +327,7 @@ def test_the_templates_page_shows_every_template_read_only(admin: Browser) -> No
         section = row_of(shown, f"{template.name} Fichier", 3000)
         assert f"engine/emails/courriels/{template.name}.txt" in section
         assert RECIPIENT_LABELS[template.recipient] in section
-        assert (
-            " ".join(template.subject.split()) in section
-        )  # text_of: no-break spaces read as spaces
+        assert plain(template.subject) in section
         assert " ".join(template.source.split()) in section
 
 
@@ -374,7 +372,7 @@ def test_the_jobs_page_lists_what_is_to_come_soonest_first_with_filters(
     )
     assert "Programmée" in row_of(shown, "Publication à l'Inventaire (essai)")
     assert "Incident" in row_of(shown, ARCHIVE_LABEL)
-    assert UNKNOWN_ERROR in row_of(shown, ARCHIVE_LABEL)
+    assert plain(UNKNOWN_ERROR) in row_of(shown, ARCHIVE_LABEL)
     # The dépôt's emails are done: not listed here.
     assert "Accusé de réception" not in shown
 
@@ -401,11 +399,11 @@ def test_a_dossiers_jobs_page_lists_its_jobs_and_their_states(
     own = session.scalars(select(Job).where(Job.instance_id == dossier.id)).all()
     assert f"Travaux du dossier ({len(own)})" in shown
     for job in own:
-        assert job.label in shown
+        assert plain(job.label) in shown
     acknowledgement = row_of(shown, "Courriel « Accusé de réception")
     assert "Faite" in acknowledgement and "Courriel" in acknowledgement
     incident = row_of(shown, ARCHIVE_LABEL)
-    assert "Incident" in incident and UNKNOWN_ERROR in incident
+    assert "Incident" in incident and plain(UNKNOWN_ERROR) in incident
     assert shown.count("Relancer") == 1
     assert "Courriels du dossier" in shown and "demandeur@example.org" in shown
 

@@ -21,8 +21,8 @@ from engine.core.models import ProcessVersion
 ROOT = Path(__file__).resolve().parents[2]
 RECENSEMENT = ROOT / "processes" / "recensement"
 SAMPLE = ROOT / "data" / "rs-open-data-sample.xml"
-BUSY = "La base de données est occupée par une autre opération ; réessayez dans un instant."
-WAITING = "La base de données est occupée : nouvel essai"
+BUSY = "La base de données est occupée par une autre opération\u202f; réessayez dans un instant."
+WAITING = "La base de données est occupée\u00a0: nouvel essai"
 EXIT_BUSY = 75
 NEVER = 300  # seconds: only a bound for a command that would hang, never asserted
 
@@ -122,5 +122,5 @@ def test_a_lock_released_in_time_lets_the_deploy_finish(database: Path) -> None:
             pytest.fail("the command did not say it waits for the database")
     out, err = command.communicate(timeout=NEVER)
     assert command.returncode == 0, (out, err)
-    assert out == "« recensement » déployé en version 1.\n"
+    assert out == "«\u00a0recensement\u00a0» déployé en version 1.\n"
     assert versions(database) == 1

@@ -121,6 +121,6 @@ def test_run_on_a_port_already_taken_says_so_in_french(tmp_path: Path) -> None:
             out = list(iter(server.next_line, ""))
             assert server.process.wait(timeout=NEVER) == 1
     errors = (tmp_path / "stderr.txt").read_text()
-    assert f"Impossible d'écouter sur 127.0.0.1:{port} : " in errors
+    assert f"Impossible d'écouter sur 127.0.0.1:{port}\u00a0: " in errors
     assert not any("en service" in line for line in out), out
     assert "Traceback" not in errors

@@ -27,8 +27,8 @@ from tests.support import Browser, text_of
 
 ROOT = Path(__file__).resolve().parents[2]
 UNKNOWN = (
-    "(ni champ de formulaire, ni variable du processus) ; corrigez le nom, ou faites-le remplir "
-    "par un formulaire ou un script d'une étape précédente"
+    "(ni champ de formulaire, ni variable du processus)\u202f; corrigez le nom, ou faites-le "
+    "remplir par un formulaire ou un script d'une étape précédente"
 )
 
 
@@ -105,57 +105,62 @@ def decision_model(
     return files
 
 
-TABLE = "calcul: « Calculer » table de décision « table_suite »"
+TABLE = "calcul: «\u00a0Calculer\u00a0» table de décision «\u00a0table_suite\u00a0»"
 
 BAD_DECISIONS = {
     "entry naming an unknown variable": (
         {"entry2": "foo"},
-        f"{TABLE}, règle 2 : nom inconnu « foo » {UNKNOWN}",
+        f"{TABLE}, règle 2\u00a0: nom inconnu «\u00a0foo\u00a0» {UNKNOWN}",
     ),
     "entry with ? naming an unknown variable": (
         {"entry2": "? != seuil"},
-        f"{TABLE}, règle 2 : nom inconnu « seuil » {UNKNOWN}",
+        f"{TABLE}, règle 2\u00a0: nom inconnu «\u00a0seuil\u00a0» {UNKNOWN}",
     ),
     "entry with an operator naming an unknown variable": (
         {"entry1": "!= limite"},
-        f"{TABLE}, règle 1 : nom inconnu « limite » {UNKNOWN}",
+        f"{TABLE}, règle 1\u00a0: nom inconnu «\u00a0limite\u00a0» {UNKNOWN}",
     ),
     "entry glued to the input expression": (
         # The engine evaluates `continuer` + `in ["oui"]`: the name `continuerin`.
         {"entry1": 'in ["oui"]'},
-        f"{TABLE}, règle 1 : nom inconnu « continuerin » {UNKNOWN}",
+        f"{TABLE}, règle 1\u00a0: nom inconnu «\u00a0continuerin\u00a0» {UNKNOWN}",
     ),
     "entry that does not compile": (
         {"entry2": '"oui" ('},
-        f"{TABLE}, règle 2 : expression refusée",
+        f"{TABLE}, règle 2\u00a0: expression refusée",
     ),
     "entry refused by the sandbox": (
         {"entry1": "().__class__"},
-        f"{TABLE}, règle 1 : expression refusée : Code refusé par le bac à sable",
+        f"{TABLE}, règle 1\u00a0: expression refusée\u00a0: Code refusé par le bac à sable",
     ),
     "input expression naming an unknown variable": (
         {"input": "continuation"},
-        f"{TABLE}, entrée « Continuer » : nom inconnu « continuation » {UNKNOWN}",
+        f"{TABLE}, entrée «\u00a0Continuer\u00a0»\u00a0: nom inconnu «\u00a0continuation\u00a0» "
+        f"{UNKNOWN}",
     ),
     "input expression refused by the sandbox": (
         {"input": "__import__('os')"},
-        f"{TABLE}, entrée « Continuer » : expression refusée : Code refusé par le bac à sable",
+        f"{TABLE}, entrée «\u00a0Continuer\u00a0»\u00a0: expression refusée\u00a0: Code refusé "
+        "par le bac à sable",
     ),
     "output entry naming an unknown variable": (
         {"output1": "suite_prevue"},
-        f"{TABLE}, règle 1, sortie « suite » : nom inconnu « suite_prevue » {UNKNOWN}",
+        f"{TABLE}, règle 1, sortie «\u00a0suite\u00a0»\u00a0: nom inconnu "
+        f"«\u00a0suite_prevue\u00a0» {UNKNOWN}",
     ),
     "output entry opening a file": (
         {"output2": "open('/etc/passwd').read()"},
-        f"{TABLE}, règle 2, sortie « suite » : nom inconnu « open » {UNKNOWN}",
+        f"{TABLE}, règle 2, sortie «\u00a0suite\u00a0»\u00a0: nom inconnu «\u00a0open\u00a0» "
+        f"{UNKNOWN}",
     ),
     "output entry refused by the sandbox": (
         {"output2": "().__class__.__bases__"},
-        f"{TABLE}, règle 2, sortie « suite » : expression refusée",
+        f"{TABLE}, règle 2, sortie «\u00a0suite\u00a0»\u00a0: expression refusée",
     ),
     "output entry reading the table's own output": (
         {"output1": '"encore" if suite else "fin"'},
-        f"{TABLE}, règle 1, sortie « suite » : nom inconnu « suite » (seul cet élément "
+        f"{TABLE}, règle 1, sortie «\u00a0suite\u00a0»\u00a0: nom inconnu «\u00a0suite\u00a0» "
+        "(seul cet élément "
         "l'affecte, après l'avoir lu)",
     ),
 }
@@ -176,11 +181,13 @@ def test_a_mistake_in_a_decision_table_is_refused(session: Session, case: str) -
 def test_a_column_refused_or_without_expression_is_reported_once() -> None:
     refused = check_files(decision_model("colonne_refusee", input="().__class__", entry2='"non"'))
     assert len(refused) == 1 and refused[0].startswith(
-        f"{TABLE}, entrée « Continuer » : expression refusée"
+        f"{TABLE}, entrée «\u00a0Continuer\u00a0»\u00a0: expression refusée"
     ), refused
     files = decision_model("colonne_vide", entry2='"non"')
     files["suite.dmn"] = files["suite.dmn"].replace("<text>continuer</text>", "")
-    assert check_files(files) == [f"{TABLE}, entrée « Continuer » : pas d'expression d'entrée"]
+    assert check_files(files) == [
+        f"{TABLE}, entrée «\u00a0Continuer\u00a0»\u00a0: pas d'expression d'entrée"
+    ]
 
 
 SOUND_DECISIONS = {
@@ -235,8 +242,9 @@ def test_the_recensement_with_a_misspelt_decision_cell_is_refused_everywhere(
         name="prequalification.dmn",
     )
     expected = (
-        "prequalifier_demandeur: « Préqualifier le demandeur » table de décision "
-        "« table_prequalification », règle 1 : nom inconnu « type_organisaton » "
+        "prequalifier_demandeur: «\u00a0Préqualifier le demandeur\u00a0» table de décision "
+        "«\u00a0table_prequalification\u00a0», règle 1\u00a0: nom inconnu "
+        "«\u00a0type_organisaton\u00a0» "
         f"{UNKNOWN}"
     )
     for name, text in files.items():
@@ -271,24 +279,25 @@ def test_the_recensement_with_a_misspelt_decision_cell_is_refused_everywhere(
 BAD_NAMES = {
     "condition": (
         condition_after_task("condition_inconnue", 'continu == "oui"'),
-        f"choix: « Choix » condition : nom inconnu « continu » {UNKNOWN}",
+        f"choix: «\u00a0Choix\u00a0» condition\u00a0: nom inconnu «\u00a0continu\u00a0» {UNKNOWN}",
     ),
     "timer expression": (
         timer_after_task("minuterie_inconnue", "duree_en_jours(delai_inconnu)"),
-        f"attendre: « Attendre » minuterie : nom inconnu « delai_inconnu » {UNKNOWN}",
+        "attendre: «\u00a0Attendre\u00a0» minuterie\u00a0: nom inconnu "
+        f"«\u00a0delai_inconnu\u00a0» {UNKNOWN}",
     ),
     "script": (
         script_after_task("script_inconnu", "total = montant + 1"),
-        f"calcul: « Calculer » script : nom inconnu « montant » {UNKNOWN}",
+        f"calcul: «\u00a0Calculer\u00a0» script\u00a0: nom inconnu «\u00a0montant\u00a0» {UNKNOWN}",
     ),
     "script reading a name before assigning it": (
         script_after_task("script_desordre", "b = a + 1\na = 1"),
-        "calcul: « Calculer » script : nom inconnu « a » (seul cet élément l'affecte, "
-        "après l'avoir lu) ; donnez-lui une valeur avant de le lire",
+        "calcul: «\u00a0Calculer\u00a0» script\u00a0: nom inconnu «\u00a0a\u00a0» (seul cet "
+        "élément l'affecte, après l'avoir lu)\u202f; donnez-lui une valeur avant de le lire",
     ),
     "script opening a file": (
         script_after_task("script_fichier", "contenu = open('/etc/passwd').read()"),
-        f"calcul: « Calculer » script : nom inconnu « open » {UNKNOWN}",
+        f"calcul: «\u00a0Calculer\u00a0» script\u00a0: nom inconnu «\u00a0open\u00a0» {UNKNOWN}",
     ),
 }
 
@@ -310,23 +319,30 @@ def test_a_field_kept_in_the_dossier_only_is_not_a_process_variable() -> None:
     )
     problems = check_files(files)
     assert (
-        "choix: « Choix » condition : nom inconnu « continuer » (champ conservé au dossier, "
-        "« ui:storage » : « dossier », pas une variable du processus)"
+        "choix: «\u00a0Choix\u00a0» condition\u00a0: nom inconnu «\u00a0continuer\u00a0» (champ "
+        "conservé au dossier, «\u00a0ui:storage\u00a0»\u00a0: «\u00a0dossier\u00a0», pas une "
+        "variable du processus)"
     ) in problems
 
 
 @pytest.mark.parametrize(
     ("files", "expected"),
     [
-        (script_after_task("script_return", "return 1"), "calcul: « Calculer » script refusé"),
-        (script_after_task("script_break", "break"), "calcul: « Calculer » script refusé"),
+        (
+            script_after_task("script_return", "return 1"),
+            "calcul: «\u00a0Calculer\u00a0» script refusé",
+        ),
+        (
+            script_after_task("script_break", "break"),
+            "calcul: «\u00a0Calculer\u00a0» script refusé",
+        ),
         (
             condition_after_task("condition_yield", "(yield continuer)"),
-            "choix: « Choix » condition ou expression refusée",
+            "choix: «\u00a0Choix\u00a0» condition ou expression refusée",
         ),
         (
             decision_model("cellule_yield", entry1="(yield 1)"),
-            f"{TABLE}, règle 1 : expression refusée",
+            f"{TABLE}, règle 1\u00a0: expression refusée",
         ),
     ],
 )
@@ -354,7 +370,7 @@ def test_the_studio_names_such_code_instead_of_failing(browser: Browser, restore
     assert checked.status_code == 200
     page = text_of(checked)
     assert "n'est pas déployable" in page
-    assert "initialiser_compteur: « Initialiser le compteur et les délais » script refusé" in page
+    assert "initialiser_compteur : « Initialiser le compteur et les délais » script refusé" in page
 
 
 @pytest.mark.parametrize(
@@ -417,7 +433,7 @@ SCRIPT = (
 
 def test_a_process_calling_itself_is_refused(session: Session) -> None:
     files = _calling("recursif", "recursif")
-    expected = "calcul: « Calculer » appel récursif : recursif → recursif"
+    expected = "calcul: «\u00a0Calculer\u00a0» appel récursif\u00a0: recursif → recursif"
     assert any(problem.startswith(expected) for problem in check_files(files)), check_files(files)
     with pytest.raises(ProcessModelError) as refused:
         deploy(session, files)
@@ -429,8 +445,9 @@ def test_a_process_calling_itself_through_another_is_refused() -> None:
     files = _calling("aller_retour", "annexe")
     files["annexe.bpmn"] = ANNEXE.format(middle=CALL_BACK.format(key="aller_retour"))
     expected = (
-        "calcul: « Calculer » appel récursif : aller_retour → annexe → aller_retour "
-        "(activités d'appel : calcul, rappel) ; un processus ne peut pas s'appeler lui-même"
+        "calcul: «\u00a0Calculer\u00a0» appel récursif\u00a0: aller_retour → annexe → "
+        "aller_retour (activités d'appel\u00a0: calcul, rappel)\u202f; un processus ne peut pas "
+        "s'appeler lui-même"
     )
     problems = check_files(files)
     assert any(problem.startswith(expected) for problem in problems), problems
@@ -473,7 +490,7 @@ def repeating_reminder(key: str, cycle: str) -> dict[str, str]:
     [
         (
             '"R/PT1S"',
-            "sans nombre de répétitions (elle se répéterait sans fin) ; "
+            "sans nombre de répétitions (elle se répéterait sans fin)\u202f; "
             "intervalle de 1 s, 1 h au moins",
         ),
         ('"R/P1D"', "sans nombre de répétitions (elle se répéterait sans fin)"),
@@ -487,7 +504,10 @@ def test_a_timer_repeating_without_bound_is_refused(
     session: Session, cycle: str, reasons: str
 ) -> None:
     files = repeating_reminder("relance_sans_fin", cycle)
-    expected = f"relance: « Relancer » minuterie répétée « {cycle.strip(chr(34))} » : {reasons}"
+    expected = (
+        f"relance: «\u00a0Relancer\u00a0» minuterie répétée "
+        f"«\u00a0{cycle.strip(chr(34))}\u00a0»\u00a0: {reasons}"
+    )
     problems = check_files(files)
     assert expected in problems, problems
     with pytest.raises(ProcessModelError):
@@ -518,25 +538,25 @@ def with_instructions(key: str, template: str) -> dict[str, str]:
 @pytest.mark.parametrize(
     ("template", "reason"),
     [
-        ("Bonjour {{ 1 + }}", "instructions : modèle invalide (ligne 1 :"),
-        ("{% if continuer %}oui", "instructions : modèle invalide (ligne 1 :"),
-        ("{% for x in y %}{{ x }}", "instructions : modèle invalide"),
-        ('{% include "autre.txt" %}', "instructions : « include » interdit"),
-        ('{% extends "base.txt" %}', "instructions : « extends » interdit"),
-        ('{% import "macros.txt" as m %}', "instructions : « import » interdit"),
+        ("Bonjour {{ 1 + }}", "instructions\u00a0: modèle invalide (ligne 1\u00a0:"),
+        ("{% if continuer %}oui", "instructions\u00a0: modèle invalide (ligne 1\u00a0:"),
+        ("{% for x in y %}{{ x }}", "instructions\u00a0: modèle invalide"),
+        ('{% include "autre.txt" %}', "instructions\u00a0: «\u00a0include\u00a0» interdit"),
+        ('{% extends "base.txt" %}', "instructions\u00a0: «\u00a0extends\u00a0» interdit"),
+        ('{% import "macros.txt" as m %}', "instructions\u00a0: «\u00a0import\u00a0» interdit"),
         (
             "{% macro m() %}{{ m() }}{% endmacro %}{{ m() }}",
-            "instructions : « macro » interdit",
+            "instructions\u00a0: «\u00a0macro\u00a0» interdit",
         ),
-        ("{{ continuer.__class__ }}", "instructions : « __class__ » interdit"),
-        ('{{ continuer["__len__"] }}', "instructions : « __len__ » interdit"),
+        ("{{ continuer.__class__ }}", "instructions\u00a0: «\u00a0__class__\u00a0» interdit"),
+        ('{{ continuer["__len__"] }}', "instructions\u00a0: «\u00a0__len__\u00a0» interdit"),
     ],
 )
 def test_instructions_that_are_not_a_valid_template_are_refused(
     session: Session, template: str, reason: str
 ) -> None:
     files = with_instructions("instructions_cassees", template)
-    expected = f"saisie: « Saisir » {reason}"
+    expected = f"saisie: «\u00a0Saisir\u00a0» {reason}"
     problems = check_files(files)
     assert any(problem.startswith(expected) for problem in problems), problems
     with pytest.raises(ProcessModelError):
@@ -545,7 +565,7 @@ def test_instructions_that_are_not_a_valid_template_are_refused(
 
 
 def test_sound_instructions_are_deployable() -> None:
-    template = "{% if continuer %}Réponse : {{ continuer | upper }}.{% endif %} Merci."
+    template = "{% if continuer %}Réponse\u00a0: {{ continuer | upper }}.{% endif %} Merci."
     assert check_files(with_instructions("instructions_saines", template)) == []
 
 

@@ -155,7 +155,7 @@ def test_a_failing_script_keeps_the_last_good_state_and_tells_the_owner(
     owner = browser_factory()  # type: ignore[operator]
     owner.login("proprietaire@example.org")
     incidents = text_of(owner.get("/admin/incidents"))
-    assert "calcul: erreur dans « Calculer »" in incidents
+    assert "calcul : erreur dans « Calculer »" in incidents
     assert reason in incidents
 
 

@@ -207,7 +207,7 @@ def test_a_bad_decision_table_entry_is_an_incident_not_a_500(
 
     owner: Browser = browser_factory()  # type: ignore[operator]
     owner.login("proprietaire@example.org")
-    assert "decider: erreur dans « Décider »" in text_of(owner.get("/admin/incidents"))
+    assert "decider : erreur dans « Décider »" in text_of(owner.get("/admin/incidents"))
 
 
 # --- at deployment ------------------------------------------------------------------------------
@@ -252,7 +252,7 @@ def test_instructions_that_fail_or_loop_never_break_the_task_page(
 def test_instructions_still_show_the_process_variables(session: Session, browser: Browser) -> None:
     instance, item = start(
         session,
-        instructions_task("instructions_ok", "Délai : {{ delai_complements_jours }} jours."),
+        instructions_task("instructions_ok", "Délai\u00a0: {{ delai_complements_jours }} jours."),
     )
     browser.login("demandeur@example.org")
     page = text_of(browser.get(f"/demandes/{instance.id}/taches/{item.id}"))
@@ -296,6 +296,6 @@ def test_a_repeating_timer_computed_without_bound_is_refused_when_reached(
     assert check_files(files) == []  # deployment cannot know the value
     version, _created = deploy(session, files)
     session.commit()
-    with pytest.raises(ScriptError, match="minuterie répétée « R/PT30S » refusée"):
+    with pytest.raises(ScriptError, match="minuterie répétée «\u00a0R/PT30S\u00a0» refusée"):
         starting.start_instance(session, actor(session, "demandeur@example.org"), key=version.key)
     session.rollback()

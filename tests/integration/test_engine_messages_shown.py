@@ -48,8 +48,8 @@ def test_processes_check_names_the_service_task_and_what_to_do(tmp_path: Path) -
 
     assert result.exit_code == 1
     assert (
-        "payer: tâche de service « Payer les frais » : elle ne dit pas quel service appeler"
-        in result.output
+        "payer: tâche de service «\u00a0Payer les frais\u00a0»\u00a0: elle ne dit pas quel "
+        "service appeler" in result.output
     )
     assert "faites-en une tâche de script" in result.output
     assert "A Service Task must have an operator" not in result.output

@@ -84,7 +84,7 @@ def test_emails_link_to_the_public_address_from_a_request_and_from_the_worker(
     [published] = outbox(session, "publication")
     numero = re.search(r"INV\d{5}", published.body)
     assert numero, published.body
-    assert f"Fiche publique : {BASE_URL}/registre/{numero.group(0)}" in published.body
+    assert f"Fiche publique\u00a0: {BASE_URL}/registre/{numero.group(0)}" in published.body
     [acknowledgement] = outbox(session, "accuse_depot")
     assert f"{BASE_URL}/demandes/{walker.dossier_id}" in acknowledgement.body
     staff = f"{BASE_URL}/instruction/dossiers/{walker.dossier_id}"

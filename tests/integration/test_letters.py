@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from engine.core.clock import PARIS, add_months
 from engine.core.models import Email
 from engine.core.settings import NoLinks, ServiceContact
+from engine.core.typography import long_date
 from engine.emails.templates import render, template, templates
 from engine.studio.scenario import load_scenarios
 from tests.clock import run_worker_at
@@ -29,8 +30,8 @@ APPEAL = (
     "recours gracieux",
     "recours contentieux devant le tribunal administratif",
     "deux mois à compter de sa notification",
-    "R. 421-1",
-    "R. 421-5",
+    "R.\u00a0421-1",
+    "R.\u00a0421-5",
 )
 
 
@@ -115,11 +116,11 @@ def test_the_acknowledgement_gives_the_date_the_service_and_its_contacts(
     assert receipt.subject == f"Accusé de réception de votre demande {walker.reference}"
     body = receipt.body
     assert_letter(body)
-    today = datetime.now(UTC).astimezone(PARIS).strftime("%d/%m/%Y")
+    today = long_date(datetime.now(UTC).astimezone(PARIS).date())  # a letter's date, in words
     assert f"reçue le {today} sous la référence {walker.reference}" in body
-    assert "Adresse postale : 14 avenue Duquesne, 75350 Paris 07 SP" in body
-    assert "Courriel : secretariat-cncp@inventaire.example" in body
-    assert "Téléphone : 01 99 00 12 34" in body
+    assert "Adresse postale\u00a0: 14 avenue Duquesne, 75350 Paris 07 SP" in body
+    assert "Courriel\u00a0: secretariat-cncp@inventaire.example" in body
+    assert "Téléphone\u00a0: 01 99 00 12 34" in body
     # The process sets no implicit decision: none is announced; no promise of every step.
     assert "silence" not in body
     assert "chaque étape" not in body
@@ -139,12 +140,12 @@ def test_the_acknowledgement_says_what_silence_makes_where_the_process_sets_it()
     assert "délai de 4 mois" in body
     assert "soit le 05/04/2027" in body
     assert "vaudra une décision implicite de rejet" in body
-    assert "R. 421-2" in body  # how to contest the implicit rejection
+    assert "R.\u00a0421-2" in body  # how to contest the implicit rejection
     _, body = render(
         template("accuse_depot"),
         context | {"silence_vaut": "acceptation", "silence_libelle": "une décision implicite"},
     )
-    assert "L. 232-3" in body
+    assert "L.\u00a0232-3" in body
 
 
 def test_the_silence_date_counts_calendar_months() -> None:
@@ -163,8 +164,8 @@ def test_every_step_reaches_the_account_and_the_contact_address(
     expected = [
         f"Accusé de réception de votre demande {walker.reference}",
         f"Demande {walker.reference} déclarée recevable",
-        f"Demande {walker.reference} : séance du ",
-        f"Demande {walker.reference} : décision",
+        f"Demande {walker.reference}\u00a0: séance du ",
+        f"Demande {walker.reference}\u00a0: décision",
         "votre certification est publiée à l'Inventaire",
     ]
     for to in (account, contact):

@@ -132,7 +132,7 @@ def test_a_dossier_whose_step_disappeared_cannot_move(
     }
     assert not found[waiting.id].movable
     assert (
-        "examiner_recevabilite : l'étape « Examiner la recevabilité » n'existe plus"
+        "examiner_recevabilite\u00a0: l'étape «\u00a0Examiner la recevabilité\u00a0» n'existe plus"
         in found[waiting.id].reasons[0]
     )
     with pytest.raises(Conflict, match="ne peut pas changer de version"):

@@ -13,8 +13,8 @@ from freezegun import freeze_time
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.core.clock import french_date
 from engine.core.models import Email, Instance, InstanceStatus, WorkItem, WorkItemStatus
+from engine.core.typography import date_filter
 from engine.definitions.deployment import deploy
 from engine.workflow import migration
 from engine.workflow.actions import completing
@@ -224,4 +224,4 @@ def test_a_moved_dossier_keeps_the_due_times_of_its_timers(
         )
     ).all()
     assert len(reminded) == 1
-    assert f"expire le {french_date(deadline)}" in reminded[0]
+    assert f"expire le {date_filter(deadline)}" in reminded[0]

@@ -147,11 +147,11 @@ def test_reimporting_the_same_file_changes_nothing(session: Session) -> None:
     }
     assert after == before
     assert summary(report)[1:6] == [
-        "  importées : 0",
-        "  mises à jour : 0",
-        "  inchangées : 8",
-        "  ignorées : 0",
-        "  liens de renouvellement établis : 0",
+        "  importées\u00a0: 0",
+        "  mises à jour\u00a0: 0",
+        "  inchangées\u00a0: 8",
+        "  ignorées\u00a0: 0",
+        "  liens de renouvellement établis\u00a0: 0",
     ]
 
 
@@ -262,7 +262,7 @@ def test_retiree_when_the_export_says_so(session: Session, tmp_path: Path) -> No
     assert register["RS9001"].statut == "retiree"
     assert register["RS9001"].motif_retrait == (
         "Retirée selon l'export de France compétences "
-        "(ACTIF « Non » avant la date de fin d'enregistrement)."
+        "(ACTIF «\u00a0Non\u00a0» avant la date de fin d'enregistrement)."
     )
     assert register["RS9002"].statut == "retiree"
     assert register["RS9003"].statut == "active"
@@ -282,8 +282,8 @@ def test_a_withdrawn_fiche_stays_withdrawn_after_its_end_date(
     page = text_of(client.get("/registre/RS9101"))
     assert "Certification retirée du registre le" in page
     assert (
-        "Motif : Retirée selon l'export de France compétences "
-        "(ETAT_FICHE « Dépubliée/Archivée »)." in page
+        "Motif\u00a0: Retirée selon l'export de France compétences "
+        "(ETAT_FICHE «\u00a0Dépubliée/Archivée\u00a0»)." in page
     )
     assert "Certification échue" not in page and "Échue" not in page
 
@@ -293,7 +293,9 @@ def test_a_withdrawn_fiche_stays_withdrawn_after_its_end_date(
     imported(session, write_export(tmp_path, fiche("RS9102", extra=valid)))
     entry = entries(session)["RS9102"]
     assert entry.statut == "active"
-    motif = "Le contrôle des épreuves n'est plus assuré (article R. 6113-11 du code du travail)."
+    motif = (
+        "Le contrôle des épreuves n'est plus assuré (article R.\u00a06113-11 du code du travail)."
+    )
     entry.statut = "retiree"
     entry.motif_retrait = motif
     entry.content = dict(entry.content) | {"date_limite_delivrance": "2027-03-31"}
@@ -305,7 +307,7 @@ def test_a_withdrawn_fiche_stays_withdrawn_after_its_end_date(
         assert entries(session)["RS9102"].statut == "retiree"
         page = text_of(client.get("/registre/RS9102"))
         assert "Certification retirée du registre le" in page, etat
-        assert f"Motif : {motif}" in page
+        assert f"Motif\u00a0: {motif}" in page
         assert "attestations délivrées jusqu'au 31/03/2027" in page
         assert "Certification échue" not in page and "Échue" not in page
 
@@ -316,7 +318,8 @@ def test_elements_we_do_not_model_are_kept_and_reported(session: Session, tmp_pa
     assert report.created == 1
     assert dict(report.kept_elements) == {"CORRESPONDANCES": 1}
     assert summary(report)[-1] == (
-        "Éléments gardés tels quels, sans être affichés, et réexportés : CORRESPONDANCES (1 fiche)."
+        "Éléments gardés tels quels, sans être affichés, et réexportés\u00a0: CORRESPONDANCES (1 "
+        "fiche)."
     )
     exported = fiches_by_numero(exported_xml(session))["RS9001"]
     assert exported.findtext("CORRESPONDANCES/CORRESPONDANCE") == "RS1"
@@ -426,7 +429,7 @@ def test_an_entry_published_by_the_procedure_exports_as_a_fiche(
     report = imported(session, path)
     assert report.created == 0
     assert [skipped.message for skipped in report.skipped] == [
-        f"Fiche {entry.numero} ignorée — élément NUMERO_FICHE : ce numéro est celui d'une "
+        f"Fiche {entry.numero} ignorée — élément NUMERO_FICHE\u00a0: ce numéro est celui d'une "
         "certification publiée par la procédure de l'Inventaire de cette plateforme, que "
         "l'import ne remplace pas."
     ]
@@ -488,7 +491,8 @@ def test_an_external_entity_is_refused(session: Session, tmp_path: Path) -> None
     prolog = '<!DOCTYPE FICHES [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
     path = write_export(tmp_path, fiche("RS9001", "&xxe;"), prolog=prolog)
     assert refused(session, path) == (
-        "Le fichier « export.xml » déclare une DTD (<!DOCTYPE>) : les DTD et les entités XML "
+        "Le fichier «\u00a0export.xml\u00a0» déclare une DTD (<!DOCTYPE>)\u00a0: les DTD et les "
+        "entités XML "
         "sont refusées. Aucune fiche n'a été importée."
     )
 
@@ -503,7 +507,8 @@ def test_an_entity_expansion_bomb_is_refused(session: Session, tmp_path: Path) -
 
 def test_a_file_over_the_configured_limit_is_refused(session: Session) -> None:
     assert refused(session, SAMPLE, max_bytes=100 * 1024) == (
-        "Le fichier « rs-open-data-sample.xml » fait 0,2 Mo : l'import accepte au plus "
+        "Le fichier «\u00a0rs-open-data-sample.xml\u00a0» fait 0,2 Mo\u00a0: l'import accepte au "
+        "plus "
         "0,1 Mo. Aucune fiche n'a été importée."
     )
 
@@ -515,7 +520,7 @@ def test_a_200_mb_file_is_refused_before_it_is_read(session: Session, tmp_path: 
     assert path.stat().st_size > DEFAULT_MAX_BYTES
     # Read, it would be refused as « not well-formed »: the size answered first.
     assert refused(session, path) == (
-        "Le fichier « enorme.xml » fait 200 Mo : l'import accepte au plus 150 Mo. "
+        "Le fichier «\u00a0enorme.xml\u00a0» fait 200 Mo\u00a0: l'import accepte au plus 150 Mo. "
         "Aucune fiche n'a été importée."
     )
 
@@ -525,7 +530,9 @@ def test_malformed_xml_is_refused_whole(session: Session, tmp_path: Path) -> Non
     valid = [fiche(f"RS{9000 + n}") for n in range(600)]
     path = write_export(tmp_path, *valid, "<FICHE><NUMERO_FICHE>RS1</FICHE>")
     message = refused(session, path)
-    assert message.startswith("Le fichier « export.xml » n'est pas un XML bien formé (ligne 1)")
+    assert message.startswith(
+        "Le fichier «\u00a0export.xml\u00a0» n'est pas un XML bien formé (ligne 1)"
+    )
     assert message.endswith("Aucune fiche n'a été importée.")
 
 
@@ -536,8 +543,8 @@ def test_malformed_xml_is_refused_whole(session: Session, tmp_path: Path) -> Non
         (b"\x89PNG\r\n\x1a\n\x00\x00", "n'est pas un XML bien formé"),
         (
             b"<html><body>Erreur</body></html>",
-            "n'est pas un export des fiches de France compétences : l'élément racine est "
-            "« html », « FICHES » est attendu.",
+            "n'est pas un export des fiches de France compétences\u00a0: l'élément racine est "
+            "«\u00a0html\u00a0», «\u00a0FICHES\u00a0» est attendu.",
         ),
     ],
 )
@@ -550,7 +557,10 @@ def test_what_is_not_an_export_is_refused(
 
 
 def test_a_missing_file_is_refused(session: Session, tmp_path: Path) -> None:
-    assert refused(session, tmp_path / "absent.xml") == "Le fichier « absent.xml » est introuvable."
+    assert (
+        refused(session, tmp_path / "absent.xml")
+        == "Le fichier «\u00a0absent.xml\u00a0» est introuvable."
+    )
 
 
 def test_invalid_fiches_are_skipped_with_their_number_and_element(
@@ -580,27 +590,33 @@ def test_invalid_fiches_are_skipped_with_their_number_and_element(
     report = imported(session, path)
     assert (report.read, report.created, len(report.skipped)) == (13, 2, 11)
     assert [skipped.message for skipped in report.skipped] == [
-        "Fiche n° 2 du fichier (sans NUMERO_FICHE) ignorée — élément NUMERO_FICHE : "
+        "Fiche n° 2 du fichier (sans NUMERO_FICHE) ignorée — élément NUMERO_FICHE\u00a0: "
         "l'élément est obligatoire et manque ou est vide.",
-        "Fiche RS9003 ignorée — élément INTITULE : l'élément est obligatoire et manque ou est "
+        "Fiche RS9003 ignorée — élément INTITULE\u00a0: l'élément est obligatoire et manque ou est "
         "vide.",
-        "Fiche RS9004 ignorée — élément DATE_DECISION : « 31/02/2023 » n'est pas une date qui "
+        "Fiche RS9004 ignorée — élément DATE_DECISION\u00a0: «\u00a031/02/2023\u00a0» n'est pas "
+        "une date qui "
         "existe.",
-        "Fiche RS9005 ignorée — élément DATE_FIN_ENREGISTREMENT : « 2030-01-31 » n'est pas une "
+        "Fiche RS9005 ignorée — élément DATE_FIN_ENREGISTREMENT\u00a0: «\u00a02030-01-31\u00a0» "
+        "n'est pas une "
         "date au format JJ/MM/AAAA.",
-        "Fiche RS9006 ignorée — élément ACTIF : « Peut-être » n'est ni « Oui » ni « Non ».",
+        "Fiche RS9006 ignorée — élément ACTIF\u00a0: «\u00a0Peut-être\u00a0» n'est ni "
+        "«\u00a0Oui\u00a0» ni «\u00a0Non\u00a0».",
         "Fiche RS9007 ignorée — élément "
-        "CERTIFICATEURS/CERTIFICATEUR/DATE_DERNIERE_MODIFICATION_ETAT : « 00/01/2024 » n'est "
+        "CERTIFICATEURS/CERTIFICATEUR/DATE_DERNIERE_MODIFICATION_ETAT\u00a0: "
+        "«\u00a000/01/2024\u00a0» n'est "
         "pas une date qui existe.",
-        "Fiche RS9008 ignorée — élément DUREE_ENREGISTREMENT : « trois » n'est pas un nombre "
+        "Fiche RS9008 ignorée — élément DUREE_ENREGISTREMENT\u00a0: «\u00a0trois\u00a0» n'est pas "
+        "un nombre "
         "entier.",
-        "Fiche RS9001 ignorée — élément NUMERO_FICHE : ce numéro est déjà celui de la fiche "
+        "Fiche RS9001 ignorée — élément NUMERO_FICHE\u00a0: ce numéro est déjà celui de la fiche "
         "n° 1 du fichier.",
-        "Fiche RS 9010 ignorée — élément NUMERO_FICHE : « RS 9010 » n'est pas un numéro de "
+        "Fiche RS 9010 ignorée — élément NUMERO_FICHE\u00a0: «\u00a0RS 9010\u00a0» n'est pas un "
+        "numéro de "
         "fiche (lettres et chiffres, 20 caractères au plus).",
-        "Fiche RS9011 ignorée — élément INTITULE : l'élément apparaît plusieurs fois dans la "
+        "Fiche RS9011 ignorée — élément INTITULE\u00a0: l'élément apparaît plusieurs fois dans la "
         "fiche.",
-        "Fiche RS9012 ignorée — élément INTITULE : l'intitulé dépasse 500 caractères.",
+        "Fiche RS9012 ignorée — élément INTITULE\u00a0: l'intitulé dépasse 500 caractères.",
     ]
     assert sorted(entries(session)) == ["RS9001", "RS9013"]
     assert entries(session)["RS9001"].intitule == "Titre"  # the first of the two
@@ -629,16 +645,16 @@ def test_cli_imports_and_exports_the_register(cli: Any, session: Session, tmp_pa
     result = cli("register", "import", str(SAMPLE))
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[:6] == [
-        "Import de « rs-open-data-sample.xml » (VERSION_FLUX 4.1) : 8 fiches lues.",
-        "  importées : 8",
-        "  mises à jour : 0",
-        "  inchangées : 0",
-        "  ignorées : 0",
-        "  liens de renouvellement établis : 2",
+        "Import de «\u00a0rs-open-data-sample.xml\u00a0» (VERSION_FLUX 4.1)\u00a0: 8 fiches lues.",
+        "  importées\u00a0: 8",
+        "  mises à jour\u00a0: 0",
+        "  inchangées\u00a0: 0",
+        "  ignorées\u00a0: 0",
+        "  liens de renouvellement établis\u00a0: 2",
     ]
     assert count(session) == 8
     again = cli("register", "import", str(SAMPLE))
-    assert "  inchangées : 8" in again.stdout.splitlines()
+    assert "  inchangées\u00a0: 8" in again.stdout.splitlines()
 
     xml = cli("register", "export", "--format", "xml")
     assert xml.exit_code == 0, xml.output
@@ -663,10 +679,10 @@ def test_cli_reports_skipped_fiches(cli: Any, tmp_path: Path) -> None:
     result = cli("register", "import", str(path))
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[4:] == [
-        "  ignorées : 1",
-        "  liens de renouvellement établis : 0",
-        "Fiches ignorées :",
-        "  Fiche RS9002 ignorée — élément INTITULE : l'élément est obligatoire et manque ou "
+        "  ignorées\u00a0: 1",
+        "  liens de renouvellement établis\u00a0: 0",
+        "Fiches ignorées\u00a0:",
+        "  Fiche RS9002 ignorée — élément INTITULE\u00a0: l'élément est obligatoire et manque ou "
         "est vide.",
     ]
 
@@ -690,7 +706,7 @@ def test_cli_refuses_a_bad_file_with_exit_code_2(
     result = cli("register", "import", str(oversized))
     assert result.exit_code == 2
     assert result.stderr == (
-        "Le fichier « enorme.xml » fait 200 Mo : l'import accepte au plus 150 Mo. "
+        "Le fichier «\u00a0enorme.xml\u00a0» fait 200 Mo\u00a0: l'import accepte au plus 150 Mo. "
         "Aucune fiche n'a été importée.\n"
     )
     assert count(session) == 8  # only the sample, imported once

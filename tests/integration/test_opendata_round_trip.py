@@ -144,7 +144,7 @@ def test_a_fiche_in_the_range_of_our_own_ids_is_skipped(session: Session, tmp_pa
     report = import_fiches(session, path, now=NOW)
     assert report.created == 0
     assert [skipped.message for skipped in report.skipped] == [
-        "Fiche RS9950 ignorée — élément ID_FICHE : cet identifiant est dans la plage réservée "
+        "Fiche RS9950 ignorée — élément ID_FICHE\u00a0: cet identifiant est dans la plage réservée "
         "aux fiches que publient les procédures de cette plateforme "
         "(à partir de 9\u202f000\u202f000\u202f000)."
     ]

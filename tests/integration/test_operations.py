@@ -333,7 +333,7 @@ def test_not_ready_until_the_migrations_are_applied(tmp_path: Path) -> None:
         answer = empty.get_json()
         assert (answer["statut"], answer["base"]) == ("pas prêt", "répond")
         assert answer["migrations"].startswith("base à la révision aucune, le code attend ")
-        assert answer["migrations"].endswith("lancez « inventaire db upgrade »")
+        assert answer["migrations"].endswith("lancez «\u00a0inventaire db upgrade\u00a0»")
         upgrade(app.extensions["db_engine"])
         assert client.get("/sante/pret").status_code == 200
 

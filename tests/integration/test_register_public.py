@@ -353,7 +353,10 @@ def test_search_form_works_without_javascript(client: FlaskClient, register: obj
     assert 'value="amiante"' in body
     for name in ("categorie", "statut", "autorite", "tri"):
         assert f'<label class="fr-label" for="{name}">' in body
-    assert "<title>Recherche « amiante » – Registre des certifications – Inventaire</title>" in body
+    assert (
+        "<title>Recherche «&nbsp;amiante&nbsp;» – Registre des certifications – Inventaire</title>"
+        in body
+    )
 
 
 # --- the index follows the register -------------------------------------------------------

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from engine.core.clock import PARIS, add_months_to_date
 from engine.core.models import Email, Job, JobStatus, RegisterEntry
+from engine.core.typography import long_date
 from engine.definitions.definition import build_definition
 from engine.definitions.folders import read_folder
 from engine.workflow.task_page import render_instructions
@@ -150,7 +151,7 @@ def test_the_certifier_asks_to_be_heard_then_the_withdrawal_is_notified_with_app
     assert "La commission vous entendra le 14/03/2031. Modalités : À 14 h, salle 2." in page
     assert "Date de l'audition" not in page
     convocation = email_seen_by_admin(browser_factory, session, "retrait_audition")
-    assert "La commission vous entendra le 14/03/2031" in convocation
+    assert "La commission vous entendra le 14 mars 2031" in convocation
     assert "À 14 h, salle 2." in convocation
     retrait.pass_time("attendre_audition")  # the hearing's day, 9:00 in Paris
     retrait.step(
@@ -174,7 +175,7 @@ def test_the_certifier_asks_to_be_heard_then_the_withdrawal_is_notified_with_app
     assert "Attestations délivrées sans évaluation, faits reconnus." in decision
     assert "recours gracieux" in decision and "deux mois" in decision
     assert "tribunal administratif" in decision and "R. 421-1" in decision
-    assert "jusqu'au 30/09/2031" in decision
+    assert "jusqu'au 30 septembre 2031" in decision
 
     fiche = text_of(browser_factory().get(f"/registre/{numero}"))
     assert "Certification retirée du registre le" in fiche
@@ -267,7 +268,8 @@ def test_the_postal_branch_an_agent_works_and_the_default_deadline(
     limite = french(deadline)
     assert "Motifs : Le jury reste non conforme." in letter
     assert "recours gracieux" in letter and "R. 421-1" in letter
-    assert limite in letter or deadline.isoformat() in letter  # dates in instructions: ISO today
+    # The instructions write the date in words, never as ISO.
+    assert long_date(deadline) in letter and deadline.isoformat() not in letter
     notified = agent.post(
         url, {"date_notification_courrier": "2027-02-01"}, content_type="multipart/form-data"
     )

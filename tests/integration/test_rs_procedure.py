@@ -113,7 +113,7 @@ def test_a_certifier_registers_a_certification_through_its_four_users(
     subjects = {email.subject for email in letters}
     assert any("Accusé de réception" in subject for subject in subjects), subjects
     assert any("décision du directeur général de France compétences" in s for s in subjects)
-    assert any(f"{numero} : votre certification est enregistrée" in s for s in subjects)
+    assert any(f"{numero}\u00a0: votre certification est enregistrée" in s for s in subjects)
     for email in letters:
         assert email.body.startswith("Madame, Monsieur,"), email.body[:80]
         assert "France compétences" in email.body
@@ -143,7 +143,7 @@ def test_after_an_unfavourable_opinion_the_director_general_can_only_refuse(
     )
     assert "refus d'enregistrement" in decision.body
     assert str(last.data["motivation_decision"]) in decision.body
-    assert "deux mois" in decision.body and "R. 421-1" in decision.body
+    assert "deux mois" in decision.body and "R.\u00a0421-1" in decision.body
     session.rollback()
     assert session.scalar(select(RegisterEntry.id)) is None
 
@@ -221,7 +221,7 @@ def test_the_services_withdraw_an_rs_entry_after_the_commission_and_the_director
         for email in _emails_to(session, "mandataire@example.org")
         if "retirée du Répertoire spécifique" in email.subject
     )
-    assert "R. 6113-17" in letter.body and "deux mois" in letter.body
+    assert "R.\u00a06113-17" in letter.body and "deux mois" in letter.body
 
 
 def test_a_renewal_of_an_rs_entry_opens_the_rs_procedure(

@@ -72,7 +72,7 @@ def test_scenarios_run_reports_a_failing_scenario(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert (
         "ÉCHEC" in result.output
-        and "statut attendu « Recensée », obtenu « Refusée »" in result.output
+        and "statut attendu «\u00a0Recensée\u00a0», obtenu «\u00a0Refusée\u00a0»" in result.output
     )
 
 

@@ -184,7 +184,7 @@ def test_import_from_another_modeler_lists_what_blocks_it(owner: Browser) -> Non
     page = text_of(response)
     assert "importé dans le brouillon" in page
     assert "boucle sans tâche humaine ni minuterie" in page
-    assert "saisie: Le fichier de formulaire « tour.schema.json » est introuvable." in page
+    assert "saisie : Le fichier de formulaire « tour.schema.json » est introuvable." in page
 
     hostile = (
         '<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>'

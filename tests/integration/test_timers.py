@@ -14,10 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.core.models import Email, Job, JobStatus
+from engine.core.typography import date_filter
 from tests.clock import due_time, run_worker_at
 from tests.dossiers import SCENARIOS, data_of, walk_until
 from tests.recensed import sessions_of
-from tests.support import Browser, text_of
+from tests.support import Browser, plain, text_of
 from tests.walk import DEMANDEUR_OF, Walker
 
 NewBrowser = Callable[[], Browser]
@@ -40,9 +41,8 @@ def subjects(emails: list[Email]) -> list[str]:
 
 
 def paris_date(moment: datetime) -> str:
-    from zoneinfo import ZoneInfo
-
-    return moment.astimezone(ZoneInfo("Europe/Paris")).strftime("%d/%m/%Y")
+    """The day of `moment` in Paris, as the letters write it (4 décembre 2026)."""
+    return date_filter(moment)
 
 
 def test_complements_deadline_reminder_then_closure_sans_suite(
@@ -152,7 +152,9 @@ def test_session_date_releases_the_commission_task(
     inbox = text_of(commission.get("/instruction/?etape=deliberer"))
     assert walker.reference in inbox
     told = emails_to(session, walker.dossier_id, "commission@example.org")
-    assert [e.subject for e in told] == [f"{walker.reference} : « Délibérer » vous attend"]
+    assert [e.subject for e in told] == [
+        f"{walker.reference}\u00a0: «\u00a0Délibérer\u00a0» vous attend"
+    ]
     # And the commission can deliberate.
     walker.step("deliberer", data_of("favorable", "deliberer"))
     assert walker.status_seen_by_demandeur() == "Délibérée, décision à prononcer"
@@ -192,12 +194,12 @@ def test_the_submitter_is_told_of_each_step_and_the_publication(
     demandeur = DEMANDEUR_OF[scenario.organisation]
     received = emails_to(session, walker.dossier_id, demandeur)
     seance = data_of("favorable", "inscrire_ordre_du_jour")["date_seance"]
-    day = "/".join(reversed(seance.split("-")))
+    day = date_filter(seance)
     assert subjects(received)[:4] == [
         f"Accusé de réception de votre demande {walker.reference}",
         f"Demande {walker.reference} déclarée recevable",
-        f"Demande {walker.reference} : séance du {day}",
-        f"Demande {walker.reference} : décision",
+        f"Demande {walker.reference}\u00a0: séance du {day}",
+        f"Demande {walker.reference}\u00a0: décision",
     ]
     decision = received[3]
     assert "recensement à l'Inventaire de la certification" in decision.body
@@ -207,7 +209,7 @@ def test_the_submitter_is_told_of_each_step_and_the_publication(
     assert motivation.splitlines()[0] not in decision.body
     published = received[4]
     assert published.subject.endswith("votre certification est publiée à l'Inventaire")
-    numero = published.subject.split(" ")[0]
+    numero = published.subject.split("\u00a0")[0]
     assert numero.startswith("INV")
     assert f"/registre/{numero}" in published.body
     page = text_of(walker.demandeur.get(f"/demandes/{walker.dossier_id}"))
@@ -215,6 +217,6 @@ def test_the_submitter_is_told_of_each_step_and_the_publication(
     history = text_of(
         walker.as_user("recevabilite@example.org").get(f"/instruction/dossiers/{walker.dossier_id}")
     )
-    assert f"Courriel « {published.subject} » déposé dans la boîte d'envoi" in history
+    assert f"Courriel « {plain(published.subject)} » déposé dans la boîte d'envoi" in history
     run_worker_at(sessions, datetime.now(UTC) + timedelta(days=1))
     assert len(emails_to(session, walker.dossier_id, demandeur)) == 5

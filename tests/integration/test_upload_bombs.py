@@ -201,7 +201,7 @@ def test_a_zip_bomb_is_refused_without_being_inflated(
 @pytest.mark.parametrize(
     ("name", "build", "message"),
     [
-        ("nombreux.docx", many_members, "est une archive de plus de 5 000 éléments"),
+        ("nombreux.docx", many_members, "est une archive de plus de 5000 éléments"),
         ("bzip2.docx", bzip2_member, "n'est pas un document PDF, ODT ou DOCX valide"),
         ("corrompu.odt", corrupt_odt, "n'est pas un document PDF, ODT ou DOCX valide"),
         (

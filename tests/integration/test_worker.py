@@ -98,7 +98,7 @@ def test_a_failing_job_is_retried_with_backoff_then_an_incident_that_relancer_ru
     worker = make_worker(sessions, settings)
     start = datetime.now(UTC)
     ack = email_jobs(session, depose)[0]
-    assert ack.label.startswith("Courriel « Accusé de réception")
+    assert ack.label.startswith("Courriel «\u00a0Accusé de réception")
 
     with freeze_time(start):
         worker.run_until_idle()
@@ -280,7 +280,9 @@ def test_three_worker_processes_run_each_of_1000_due_jobs_exactly_once(
     sent = session.scalar(
         select(func.count())
         .select_from(AuditEvent)
-        .where(AuditEvent.instance_id == depose, AuditEvent.summary.like("Courriel « s »%"))
+        .where(
+            AuditEvent.instance_id == depose, AuditEvent.summary.like("Courriel «\u00a0s\u00a0»%")
+        )
     )
     assert sent == 1000
 
@@ -366,7 +368,7 @@ def test_a_worker_killed_in_the_middle_of_a_job_leaves_it_to_another_once(
             AuditEvent.instance_id == depose, AuditEvent.kind == "echeance"
         )
     ).all()
-    assert "Échéance atteinte : « Délai de compléments échu »." in reached
+    assert "Échéance atteinte\u00a0: «\u00a0Délai de compléments échu\u00a0»." in reached
     assert len(reached) == len(set(reached))
     keys = session.scalars(select(Email.idempotency_key).where(Email.instance_id == depose)).all()
     assert len(keys) == len(set(keys))

@@ -62,8 +62,8 @@ EXPORT = (
     "<ETAT_FICHE>Publiée</ETAT_FICHE></FICHE></FICHES>"
 )
 IMPORT_REFUSED = (
-    "Le fichier « export.xml » déclare une DTD (<!DOCTYPE>) : les DTD et les entités XML sont "
-    "refusées. Aucune fiche n'a été importée."
+    "Le fichier «\u00a0export.xml\u00a0» déclare une DTD (<!DOCTYPE>)\u00a0: les DTD et les "
+    "entités XML sont refusées. Aucune fiche n'a été importée."
 )
 
 
@@ -180,7 +180,7 @@ def test_saving_a_draft_with_a_dtd_is_refused(
     )
     assert response.status_code == 422
     assert response.get_json() == {
-        "errors": {name: "Fichier refusé : les DTD et entités XML sont refusées."}
+        "errors": {name: "Fichier refusé\u00a0: les DTD et entités XML sont refusées."}
     }
     assert draft_files(owner) == (before, version)
     session.rollback()

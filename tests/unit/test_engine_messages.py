@@ -92,7 +92,11 @@ PARSE_CASES: list[tuple[str, dict[str, str], list[str]]] = [
                 )
             )
         ),
-        ["sp: sous-processus « Vérifier »", "il n'en a aucun", "un seul événement de début"],
+        [
+            "sp: sous-processus «\u00a0Vérifier\u00a0»",
+            "il n'en a aucun",
+            "un seul événement de début",
+        ],
     ),
     (
         "A SubWorkflow Must contain an End event",
@@ -105,22 +109,34 @@ PARSE_CASES: list[tuple[str, dict[str, str], list[str]]] = [
                 )
             )
         ),
-        ["sp: sous-processus « Vérifier » sans événement de fin", "ajoutez un événement de fin"],
+        [
+            "sp: sous-processus «\u00a0Vérifier\u00a0» sans événement de fin",
+            "ajoutez un événement de fin",
+        ],
     ),
     (
         'No "calledElement"',
         files(model(around('<bpmn:callActivity id="appel" name="Instruire" />', "appel"))),
-        ["appel: activité d'appel « Instruire »", "indiquez l'identifiant du processus appelé"],
+        [
+            "appel: activité d'appel «\u00a0Instruire\u00a0»",
+            "indiquez l'identifiant du processus appelé",
+        ],
     ),
     (
         "No start event found",
         files(model('<bpmn:task id="t" name="Faire" />')),
-        ["p: processus « Essai » sans événement de début", "ajoutez un événement de début"],
+        [
+            "p: processus «\u00a0Essai\u00a0» sans événement de début",
+            "ajoutez un événement de début",
+        ],
     ),
     (
         "is not executable",
         files(model(around('<bpmn:task id="t" name="Faire" />', "t"), executable="false")),
-        ["p: processus « Essai » marqué non exécutable", "cochez « Exécutable »"],
+        [
+            "p: processus «\u00a0Essai\u00a0» marqué non exécutable",
+            "cochez «\u00a0Exécutable\u00a0»",
+        ],
     ),
     (
         "Duplicate process ID",
@@ -128,12 +144,16 @@ PARSE_CASES: list[tuple[str, dict[str, str], list[str]]] = [
             model(around('<bpmn:task id="t" name="Faire" />', "t")),
             ("autre.bpmn", model(around('<bpmn:task id="t" name="Faire" />', "t"))),
         ),
-        ["deux processus portent l'identifiant « p »", "donnez à l'un d'eux un autre"],
+        ["deux processus portent l'identifiant «\u00a0p\u00a0»", "donnez à l'un d'eux un autre"],
     ),
     (
         "A Service Task must have an operator",
         files(model(around('<bpmn:serviceTask id="payer" name="Payer" />', "payer"))),
-        ["payer: tâche de service « Payer »", "indiquez-le dans son extension", "tâche de script"],
+        [
+            "payer: tâche de service «\u00a0Payer\u00a0»",
+            "indiquez-le dans son extension",
+            "tâche de script",
+        ],
     ),
     (
         "Multiple outgoing flows",
@@ -145,7 +165,7 @@ PARSE_CASES: list[tuple[str, dict[str, str], list[str]]] = [
                 + '<bpmn:sequenceFlow id="f9" sourceRef="t" targetRef="fin2" />'
             )
         ),
-        ["t: tâche « Trier » a plusieurs flux sortants", "passerelle, parallèle"],
+        ["t: tâche «\u00a0Trier\u00a0» a plusieurs flux sortants", "passerelle, parallèle"],
     ),
     (
         "A loopMaximum or loopCondition",
@@ -158,7 +178,7 @@ PARSE_CASES: list[tuple[str, dict[str, str], list[str]]] = [
                 )
             )
         ),
-        ["t: tâche « Relancer » en boucle", "indiquez l'un ou l'autre"],
+        ["t: tâche «\u00a0Relancer\u00a0» en boucle", "indiquez l'un ou l'autre"],
     ),
     (
         "a cardinality or a loop input",
@@ -171,7 +191,7 @@ PARSE_CASES: list[tuple[str, dict[str, str], list[str]]] = [
                 )
             )
         ),
-        ["t: tâche « Noter » multi-instance", "combien d'instances", "loopCardinality"],
+        ["t: tâche «\u00a0Noter\u00a0» multi-instance", "combien d'instances", "loopCardinality"],
     ),
     (
         "exactly one of cardinality",
@@ -186,7 +206,7 @@ PARSE_CASES: list[tuple[str, dict[str, str], list[str]]] = [
                 )
             )
         ),
-        ["t: tâche « Noter » multi-instance", "gardez l'un des deux"],
+        ["t: tâche «\u00a0Noter\u00a0» multi-instance", "gardez l'un des deux"],
     ),
     (
         "The loop (input|output) data reference",
@@ -201,7 +221,7 @@ PARSE_CASES: list[tuple[str, dict[str, str], list[str]]] = [
                 )
             )
         ),
-        ["t: tâche « Noter » multi-instance", "déclarez-la ou corrigez son nom"],
+        ["t: tâche «\u00a0Noter\u00a0» multi-instance", "déclarez-la ou corrigez son nom"],
     ),
     (
         "Cancel Events may only",
@@ -212,7 +232,7 @@ PARSE_CASES: list[tuple[str, dict[str, str], list[str]]] = [
                 "<bpmn:cancelEventDefinition /></bpmn:boundaryEvent>"
             )
         ),
-        ["t: tâche « Payer » porte un événement d'annulation", "qu'à une transaction"],
+        ["t: tâche «\u00a0Payer\u00a0» porte un événement d'annulation", "qu'à une transaction"],
     ),
     (
         "When looking for a task spec",
@@ -225,7 +245,7 @@ PARSE_CASES: list[tuple[str, dict[str, str], list[str]]] = [
                 "</bpmn:process>",
             )
         ),
-        ["t: tâche « Passer »", "mène à « ailleurs »", "reliez le flux"],
+        ["t: tâche «\u00a0Passer\u00a0»", "mène à «\u00a0ailleurs\u00a0»", "reliez le flux"],
     ),
     (
         "There is no support implemented",
@@ -238,20 +258,21 @@ PARSE_CASES: list[tuple[str, dict[str, str], list[str]]] = [
                 '<bpmn:dataObject id="donnee" />'
             )
         ),
-        ["note: référence d'objet de données « Note »", "remplacez-le par une tâche"],
+        ["note: référence d'objet de données «\u00a0Note\u00a0»", "remplacez-le par une tâche"],
     ),
     (
         "Non-default exclusive outgoing",
         files(
             model(
-                '<bpmn:startEvent id="debut" /><bpmn:exclusiveGateway id="g" name="Complet ?" />'
+                '<bpmn:startEvent id="debut" /><bpmn:exclusiveGateway id="g" '
+                'name="Complet\u202f?" />'
                 '<bpmn:endEvent id="fin1" /><bpmn:endEvent id="fin2" />'
                 + flow("debut", "g", "fin1")
                 + '<bpmn:sequenceFlow id="oui" name="Oui" sourceRef="g" targetRef="fin2" />'
             )
         ),
         [
-            "f2: flux sans nom sort de la passerelle exclusive « Complet ? »",
+            "f2: flux sans nom sort de la passerelle exclusive «\u00a0Complet\u202f?\u00a0»",
             "donnez-lui une condition",
         ],
     ),
@@ -266,7 +287,7 @@ PARSE_CASES: list[tuple[str, dict[str, str], list[str]]] = [
                 )
             )
         ),
-        ["attente: événement intermédiaire « Attendre »", 'timeDuration, ex. "P30D"'],
+        ["attente: événement intermédiaire «\u00a0Attendre\u00a0»", 'timeDuration, ex. "P30D"'],
     ),
     (
         "unexpected keyword argument 'node'",
@@ -281,7 +302,8 @@ PARSE_CASES: list[tuple[str, dict[str, str], list[str]]] = [
             )
         ),
         [
-            "reponse: événement intermédiaire « Réponse reçue » renvoie au message « inconnu »",
+            "reponse: événement intermédiaire «\u00a0Réponse reçue\u00a0» renvoie au message "
+            "«\u00a0inconnu\u00a0»",
             "défini nulle part",
             "(bpmn:message)",
         ],
@@ -294,7 +316,7 @@ PARSE_CASES: list[tuple[str, dict[str, str], list[str]]] = [
                 before='<bpmn:dataStore id="paie" name="Paie" />',
             )
         ),
-        ["paie: magasin de données « Paie »", "retirez-le du diagramme"],
+        ["paie: magasin de données «\u00a0Paie\u00a0»", "retirez-le du diagramme"],
     ),
     (
         "Data Store name is missing",
@@ -314,7 +336,7 @@ PARSE_CASES: list[tuple[str, dict[str, str], list[str]]] = [
                 before='<bpmn:dataStore name="Paie" />',
             )
         ),
-        ["magasin de données « Paie » sans identifiant", "donnez-lui un identifiant"],
+        ["magasin de données «\u00a0Paie\u00a0» sans identifiant", "donnez-lui un identifiant"],
     ),
     (
         "Cannot resolve dataInputAssociation",
@@ -330,7 +352,8 @@ PARSE_CASES: list[tuple[str, dict[str, str], list[str]]] = [
             )
         ),
         [
-            "t: tâche « Lire » lit la référence de magasin de données « Registre »",
+            "t: tâche «\u00a0Lire\u00a0» lit la référence de magasin de données "
+            "«\u00a0Registre\u00a0»",
             "reliez l'association à un objet de données",
         ],
     ),
@@ -347,7 +370,8 @@ PARSE_CASES: list[tuple[str, dict[str, str], list[str]]] = [
             )
         ),
         [
-            "t: tâche « Écrire » écrit dans la référence de magasin de données « Registre »",
+            "t: tâche «\u00a0Écrire\u00a0» écrit dans la référence de magasin de données "
+            "«\u00a0Registre\u00a0»",
             "reliez l'association à un objet de données",
         ],
     ),
@@ -355,7 +379,7 @@ PARSE_CASES: list[tuple[str, dict[str, str], list[str]]] = [
         (
             f"{english} identifier is missing",
             files(model(around('<bpmn:task id="t" name="Payer" />', "t"), before=element)),
-            [f"{kind} « Rappel » sans identifiant", "donnez-lui un identifiant"],
+            [f"{kind} «\u00a0Rappel\u00a0» sans identifiant", "donnez-lui un identifiant"],
         )
         for english, element, kind in (
             ("Message", '<bpmn:message name="Rappel" />', "message"),
@@ -376,8 +400,8 @@ PARSE_CASES: list[tuple[str, dict[str, str], list[str]]] = [
         "No DMN Diagram available",
         files(model(around(BUSINESS_RULE, "regle"))),
         [
-            "regle: tâche de décision « Appliquer la règle » appelle la table de décision "
-            "« choisir », introuvable",
+            "regle: tâche de décision «\u00a0Appliquer la règle\u00a0» appelle la table de "
+            "décision «\u00a0choisir\u00a0», introuvable",
             "ajoutez le fichier DMN",
         ],
     ),
@@ -443,7 +467,7 @@ RUN_CASES: list[tuple[str, str, list[str]]] = [
             '<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">False'
             "</bpmn:conditionExpression></bpmn:sequenceFlow>"
         ),
-        ["g: passerelle inclusive « Avis »", "aucune condition", "flux par défaut"],
+        ["g: passerelle inclusive «\u00a0Avis\u00a0»", "aucune condition", "flux par défaut"],
     ),
     (
         "A data object could not be set",
@@ -462,14 +486,18 @@ RUN_CASES: list[tuple[str, str, list[str]]] = [
             '<bpmn:dataObjectReference id="ref" dataObjectRef="dossier" />'
         ),
         [
-            "ecrire: tâche de script « Écrire » devait écrire l'objet de données « dossier »",
+            "ecrire: tâche de script «\u00a0Écrire\u00a0» devait écrire l'objet de données "
+            "«\u00a0dossier\u00a0»",
             "donnez-lui une valeur",
         ],
     ),
     (
         "Missing data (?:input",
         model(around(_script("calcul", "Calculer", "y = 1", IO_INPUT), "calcul")),
-        ["calcul: tâche de script « Calculer » attend une donnée", "faites-la produire avant"],
+        [
+            "calcul: tâche de script «\u00a0Calculer\u00a0» attend une donnée",
+            "faites-la produire avant",
+        ],
     ),
     (
         "Multiinstance (input|output) item",
@@ -482,7 +510,11 @@ RUN_CASES: list[tuple[str, str, list[str]]] = [
             "</bpmn:multiInstanceLoopCharacteristics></bpmn:task>"
             '<bpmn:endEvent id="fin" />' + flow("debut", "prepare", "noter", "fin")
         ),
-        ["noter: tâche « Noter » multi-instance", "la donnée « note »", "existe déjà"],
+        [
+            "noter: tâche «\u00a0Noter\u00a0» multi-instance",
+            "la donnée «\u00a0note\u00a0»",
+            "existe déjà",
+        ],
     ),
     (
         "If (?:the input is not being updated",
@@ -497,7 +529,10 @@ RUN_CASES: list[tuple[str, str, list[str]]] = [
             "</bpmn:multiInstanceLoopCharacteristics></bpmn:task>"
             '<bpmn:endEvent id="fin" />' + flow("debut", "prepare", "noter", "fin")
         ),
-        ["noter: tâche « Noter » multi-instance", "la collection de sortie doit être vide"],
+        [
+            "noter: tâche «\u00a0Noter\u00a0» multi-instance",
+            "la collection de sortie doit être vide",
+        ],
     ),
     (
         "Invalid duration",
@@ -510,7 +545,8 @@ RUN_CASES: list[tuple[str, str, list[str]]] = [
             '<bpmn:endEvent id="fin" />' + flow("debut", "prepare", "attente", "fin")
         ),
         [
-            "attente: événement intermédiaire « Attendre » : la minuterie a reçu un texte",
+            "attente: événement intermédiaire «\u00a0Attendre\u00a0»\u00a0: la minuterie a reçu "
+            "un texte",
             "corrigez son expression",
         ],
     ),
@@ -527,7 +563,10 @@ RUN_CASES += [
     (
         "You are missing a required Data Input",
         CALLED.replace("{io}", IO_INPUT),
-        ["appel: activité d'appel « Instruire » appelle un processus qui attend une donnée"],
+        [
+            "appel: activité d'appel «\u00a0Instruire\u00a0» appelle un processus qui attend une "
+            "donnée"
+        ],
     ),
     (
         "The Data Output was not available",
@@ -538,8 +577,8 @@ RUN_CASES += [
             "</bpmn:ioSpecification>",
         ),
         [
-            "appel: activité d'appel « Instruire » : le processus appelé s'est achevé sans "
-            "produire une donnée de sortie"
+            "appel: activité d'appel «\u00a0Instruire\u00a0»\u00a0: le processus appelé s'est "
+            "achevé sans produire une donnée de sortie"
         ],
     ),
 ]
@@ -577,7 +616,8 @@ def test_a_timer_written_as_bare_iso_text_is_told_to_take_quotes() -> None:
     lines = check_files(files(model(around(timer, "attente"))))
 
     assert lines == [
-        "attente: « Une semaine » minuterie « P7D » : ce texte ISO 8601 est lu comme du code ; "
+        "attente: «\u00a0Une semaine\u00a0» minuterie «\u00a0P7D\u00a0»\u00a0: ce texte ISO 8601 "
+        "est lu comme du code\u202f; "
         'écrivez-le entre guillemets ("P7D")'
     ]
 
@@ -590,8 +630,8 @@ def test_a_timer_written_as_bare_iso_text_is_told_to_take_quotes() -> None:
             DECISION.format(id="choisir", output='"b"')
             + DECISION.format(id="autre", output='"c"')
             + "</definitions>",
-            "vide.dmn: le fichier DMN contient 2 décisions (choisir, autre) : le moteur n'en lit "
-            "qu'une par fichier",
+            "vide.dmn: le fichier DMN contient 2 décisions (choisir, autre)\u00a0: le moteur n'en "
+            "lit qu'une par fichier",
         ),
     ],
 )
@@ -618,6 +658,6 @@ def test_a_timer_given_text_it_cannot_read_names_the_timer(kind: str, value: str
     )
 
     assert message.startswith(
-        "attente: événement intermédiaire « Attendre » : la minuterie a reçu un texte qui n'est "
-        "pas une date, une durée ou un cycle ISO 8601"
+        "attente: événement intermédiaire «\u00a0Attendre\u00a0»\u00a0: la minuterie a reçu un "
+        "texte qui n'est pas une date, une durée ou un cycle ISO 8601"
     ), message

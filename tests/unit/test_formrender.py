@@ -131,14 +131,14 @@ def test_the_view_puts_typed_values_back_as_strings(form: FormDefinition) -> Non
 def test_errors_are_listed_form_level_first_then_in_field_order(form: FormDefinition) -> None:
     errors = {
         "blocs": "Saisissez un nombre entier.",
-        "intitule": "Le champ « Intitulé » est obligatoire.",
-        "": "Champ inconnu : pirate",
+        "intitule": "Le champ «\u00a0Intitulé\u00a0» est obligatoire.",
+        "": "Champ inconnu\u00a0: pirate",
     }
     view = build_form_view(form, {"blocs": "douze"}, errors)
     assert view.errors == [
-        ("", "Champ inconnu : pirate"),
-        ("champ-intitule", "Le champ « Intitulé » est obligatoire."),
-        ("champ-blocs", "Nombre de blocs : Saisissez un nombre entier."),
+        ("", "Champ inconnu\u00a0: pirate"),
+        ("champ-intitule", "Le champ «\u00a0Intitulé\u00a0» est obligatoire."),
+        ("champ-blocs", "Nombre de blocs\u00a0: Saisissez un nombre entier."),
     ]
     assert view.error_title == "Le formulaire contient 3 erreurs"
 
@@ -158,15 +158,20 @@ def test_an_error_on_another_page_is_listed_without_a_link() -> None:
             ]
         },
     )
-    view = build_form_view(paged, {}, {"a": "Le champ « A » est obligatoire."}, page_id="deux")
-    assert view.errors == [("", "Le champ « A » est obligatoire.")]
+    view = build_form_view(
+        paged, {}, {"a": "Le champ «\u00a0A\u00a0» est obligatoire."}, page_id="deux"
+    )
+    assert view.errors == [("", "Le champ «\u00a0A\u00a0» est obligatoire.")]
     assert [(page.id, page.current) for page in view.pages] == [("un", False), ("deux", True)]
     assert view.next_page is None
     assert "Étape 2 sur 2" in render(view)
 
 
 def test_every_control_has_a_label_and_its_descriptions_exist(form: FormDefinition) -> None:
-    errors = {"intitule": "Le champ « Intitulé » est obligatoire.", "decision": "Choisissez."}
+    errors = {
+        "intitule": "Le champ «\u00a0Intitulé\u00a0» est obligatoire.",
+        "decision": "Choisissez.",
+    }
     view = build_form_view(
         form,
         {"referentiel": "7", "annexes": ["8", "9"]},
@@ -189,7 +194,7 @@ def test_the_page_links_the_summary_hints_and_errors(form: FormDefinition) -> No
     assert 'role="alert"' in html
     assert 'tabindex="-1" id="resume-erreurs"' in html
     assert "Le formulaire contient 2 erreurs" in html
-    assert '<a href="#champ-intitule">Le champ « Intitulé » est obligatoire.</a>' in html
+    assert '<a href="#champ-intitule">Le champ «\u00a0Intitulé\u00a0» est obligatoire.</a>' in html
     assert '<a href="#champ-blocs">' in html
     assert '<label class="fr-label" for="champ-intitule">Intitulé' in html
     assert "(obligatoire)" in html

@@ -106,7 +106,7 @@ def test_many_choices_make_a_select_and_choices_keep_their_titles() -> None:
 @pytest.mark.parametrize(
     ("schema", "ui", "expected"),
     [
-        ({"type": "array"}, {}, "de type « object »"),
+        ({"type": "array"}, {}, "de type «\u00a0object\u00a0»"),
         ({"type": "object"}, {}, "properties"),
         ({"type": "object", "properties": {"a": {"type": "strin"}}}, {}, "schéma JSON"),
         ({"type": "object", "properties": {"a": {"type": "object"}}}, {}, "pas pris en charge"),
@@ -118,12 +118,12 @@ def test_many_choices_make_a_select_and_choices_keep_their_titles() -> None:
         (
             {"type": "object", "properties": {"a": {"type": "string"}}},
             {"a": {"ui:widget": "carrousel"}},
-            "« carrousel »",
+            "«\u00a0carrousel\u00a0»",
         ),
         (
             {"type": "object", "properties": {"a": {"type": "string"}, "b": {"type": "string"}}},
             {"ui:pages": [{"id": "p1", "title": "Une", "fields": ["a"]}]},
-            "« b » n'est sur aucune page",
+            "«\u00a0b\u00a0» n'est sur aucune page",
         ),
         (
             {"type": "object", "properties": {"a": {"type": "string"}}},
@@ -133,12 +133,12 @@ def test_many_choices_make_a_select_and_choices_keep_their_titles() -> None:
         (
             {"type": "object", "properties": {"a": {"type": "string"}}},
             {"a": {"ui:visibleIf": {"inexistant": ["x"]}}},
-            "« inexistant »",
+            "«\u00a0inexistant\u00a0»",
         ),
         (
             {"type": "object", "properties": {"a": {"type": "string"}}},
             {"intiulé": {"ui:help": "faute de frappe"}},
-            "« intiulé »",
+            "«\u00a0intiulé\u00a0»",
         ),
     ],
 )
@@ -147,7 +147,9 @@ def test_a_bad_definition_is_refused_in_french(
 ) -> None:
     with pytest.raises(ProcessModelError) as caught:
         FormDefinition("demande", schema, ui)
-    assert caught.value.user_message.startswith("Le formulaire « demande » n'est pas valide")
+    assert caught.value.user_message.startswith(
+        "Le formulaire «\u00a0demande\u00a0» n'est pas valide"
+    )
     assert any(expected in problem for problem in caught.value.problems)
 
 
@@ -313,7 +315,7 @@ def test_html_dates_are_kept_iso(demande: FormDefinition) -> None:
 
 def test_unknown_fields_are_refused(demande: FormDefinition) -> None:
     _, errors = parse_submission(demande, {"intitule": ["T"], "role": ["admin"]})
-    assert errors == {"": "Champ inconnu : role"}
+    assert errors == {"": "Champ inconnu\u00a0: role"}
 
 
 def test_parse_reads_only_the_page_fields(demande: FormDefinition) -> None:
@@ -321,7 +323,7 @@ def test_parse_reads_only_the_page_fields(demande: FormDefinition) -> None:
         demande, {"intitule": ["T"], "blocs": ["3"]}, fields=["intitule"]
     )
     assert data == {"intitule": "T"}
-    assert errors == {"": "Champ inconnu : blocs"}
+    assert errors == {"": "Champ inconnu\u00a0: blocs"}
 
 
 def test_parse_accepts_a_multidict_and_keeps_document_ids(demande: FormDefinition) -> None:
@@ -343,7 +345,7 @@ def test_merge_submission_clears_emptied_fields() -> None:
 @pytest.mark.parametrize(
     ("data", "field", "message"),
     [
-        ({}, "intitule", "Le champ « Intitulé » est obligatoire."),
+        ({}, "intitule", "Le champ «\u00a0Intitulé\u00a0» est obligatoire."),
         ({"blocs": "douze"}, "blocs", "Saisissez un nombre entier."),
         ({"duree": "long"}, "duree", "Saisissez un nombre."),
         ({"actif": "peut-être"}, "actif", "Valeur invalide."),
@@ -371,7 +373,7 @@ def test_merge_submission_clears_emptied_fields() -> None:
         ({"blocs": 0}, "blocs", "La valeur doit être supérieure ou égale à 1."),
         ({"blocs": 13}, "blocs", "La valeur doit être inférieure ou égale à 12."),
         ({"duree": 0}, "duree", "La valeur doit être strictement supérieure à 0."),
-        ({"pirate": "x"}, "", "Champ inconnu : pirate"),
+        ({"pirate": "x"}, "", "Champ inconnu\u00a0: pirate"),
     ],
 )
 def test_each_error_has_its_french_message(
@@ -404,14 +406,16 @@ def test_a_draft_may_lack_required_fields_but_not_be_malformed(demande: FormDefi
 
 def test_a_box_left_unticked_blocks_the_filing_not_the_draft() -> None:
     form = make_form({"atteste": {"type": "boolean", "title": "J'atteste", "const": True}})
-    assert validate(form, {"atteste": False}) == {"atteste": "Cochez la case « J'atteste »."}
+    assert validate(form, {"atteste": False}) == {
+        "atteste": "Cochez la case «\u00a0J'atteste\u00a0»."
+    }
     assert validate(form, {"atteste": False}, partial=True) == {}
 
 
 def test_texts_are_capped_even_without_max_length(demande: FormDefinition) -> None:
     errors = validate(demande, {"intitule": "T", "motif": "x" * 100_000})
     assert errors == {
-        "motif": "Ce texte dépasse la longueur autorisée (20\u00a0000 caractères au plus)."
+        "motif": "Ce texte dépasse la longueur autorisée (20\u202f000 caractères au plus)."
     }
     errors = validate(demande, {"intitule": "x" * 100_000}, partial=True)
     assert errors == {"intitule": "Ce texte dépasse la longueur autorisée (80 caractères au plus)."}
@@ -425,7 +429,7 @@ def test_lists_are_capped(demande: FormDefinition) -> None:
 
 def test_conditional_requirement_names_the_missing_field(demande: FormDefinition) -> None:
     errors = validate(demande, {"intitule": "T", "decision": "irrecevable"})
-    assert errors == {"motif": "Le champ « Motif » est obligatoire."}
+    assert errors == {"motif": "Le champ «\u00a0Motif\u00a0» est obligatoire."}
     assert validate(demande, {"intitule": "T", "decision": "recevable"}) == {}
     assert demande.required_fields({"decision": "irrecevable"}) == {"intitule", "motif"}
 
@@ -433,7 +437,7 @@ def test_conditional_requirement_names_the_missing_field(demande: FormDefinition
 def test_validation_of_one_page_keeps_its_errors_only(demande: FormDefinition) -> None:
     data = {"decision": "irrecevable", "blocs": "douze"}
     assert validate(demande, data, fields=["motif", "decision"]) == {
-        "motif": "Le champ « Motif » est obligatoire."
+        "motif": "Le champ «\u00a0Motif\u00a0» est obligatoire."
     }
 
 
@@ -475,7 +479,7 @@ def test_a_hidden_field_is_neither_required_nor_kept(conditionnel: FormDefinitio
     data = {"categorie": "B", "precision": "ancienne saisie"}
     assert validate(conditionnel, {"categorie": "B"}) == {}
     assert validate(conditionnel, {"categorie": "A"}) == {
-        "precision": "Le champ « Précision » est obligatoire."
+        "precision": "Le champ «\u00a0Précision\u00a0» est obligatoire."
     }
     assert prune_hidden(conditionnel, data) == {"categorie": "B"}
 

@@ -58,9 +58,9 @@ def test_dates_are_jj_mm_aaaa(text: str, expected: date) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("29/02/2023", "« 29/02/2023 » n'est pas une date qui existe"),
-        ("2023-02-01", "« 2023-02-01 » n'est pas une date au format JJ/MM/AAAA"),
-        ("1/2/2023", "« 1/2/2023 » n'est pas une date au format JJ/MM/AAAA"),
+        ("29/02/2023", "«\u00a029/02/2023\u00a0» n'est pas une date qui existe"),
+        ("2023-02-01", "«\u00a02023-02-01\u00a0» n'est pas une date au format JJ/MM/AAAA"),
+        ("1/2/2023", "«\u00a01/2/2023\u00a0» n'est pas une date au format JJ/MM/AAAA"),
     ],
 )
 def test_what_is_not_a_date_is_refused_in_french(text: str, message: str) -> None:
@@ -70,7 +70,7 @@ def test_what_is_not_a_date_is_refused_in_french(text: str, message: str) -> Non
 
 def test_oui_non() -> None:
     assert parse_bool("Oui") is True and parse_bool("Non") is False
-    with pytest.raises(ValueInvalid, match="n'est ni « Oui » ni « Non »"):
+    with pytest.raises(ValueInvalid, match="n'est ni «\u00a0Oui\u00a0» ni «\u00a0Non\u00a0»"):
         parse_bool("oui")
 
 
@@ -217,7 +217,7 @@ def test_odd_stored_values_never_break_an_export() -> None:
 
 
 def test_markup_characters_come_back_as_typed() -> None:
-    typed = "Gestion & paie <niveau 2>\r\n« 10 % »"
+    typed = "Gestion & paie <niveau 2>\r\n«\u00a010 %\u00a0»"
     written = write_fiche(entry(intitule=typed, content={"formacodes": [{"code": "1<2"}]}))
     assert written.findtext("INTITULE") == typed
     assert written.findtext("FORMACODES/FORMACODE/CODE") == "1<2"

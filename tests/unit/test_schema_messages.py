@@ -30,8 +30,9 @@ SCHEMA_CASES = [
             )
         ),
         [
-            "t: non conforme au schéma BPMN 2.0 (élément documentation dans la tâche « Faire »)",
-            "élément inattendu à cet endroit (attendu : incoming, outgoing",
+            "t: non conforme au schéma BPMN 2.0 (élément documentation dans la tâche "
+            "«\u00a0Faire\u00a0»)",
+            "élément inattendu à cet endroit (attendu\u00a0: incoming, outgoing",
             "(ligne 6)",
         ],
     ),
@@ -45,7 +46,7 @@ SCHEMA_CASES = [
         ),
         [
             "a: non conforme au schéma BPMN 2.0 (association de données entrante sans nom)",
-            "élément enfant manquant (attendu : documentation, extensionElements, sourceRef",
+            "élément enfant manquant (attendu\u00a0: documentation, extensionElements, sourceRef",
         ],
     ),
     (
@@ -53,15 +54,15 @@ SCHEMA_CASES = [
         model(around(TASK, "t") + '\n<bpmn:sequenceFlow id="x" sourceRef="t" />'),
         [
             "x: non conforme au schéma BPMN 2.0 (flux sans nom)",
-            "attribut « targetRef » obligatoire et absent ; ajoutez-le",
+            "attribut «\u00a0targetRef\u00a0» obligatoire et absent\u202f; ajoutez-le",
         ],
     ),
     (
         "is not allowed",
         model(around('<bpmn:task id="t" name="Faire" couleur="bleu" />', "t")),
         [
-            "t: non conforme au schéma BPMN 2.0 (tâche « Faire », attribut couleur)",
-            "attribut « couleur » non permis ici ; supprimez-le",
+            "t: non conforme au schéma BPMN 2.0 (tâche «\u00a0Faire\u00a0», attribut couleur)",
+            "attribut «\u00a0couleur\u00a0» non permis ici\u202f; supprimez-le",
         ],
     ),
     (
@@ -69,31 +70,33 @@ SCHEMA_CASES = [
         model(around(TASK.replace('id="t"', 'id="t" name2="x"'), "t")).replace(
             '<bpmn:endEvent id="fin" />', '<bpmn:endEvent id="2 fin" name="Fin" />'
         ),
-        ["non conforme au schéma BPMN 2.0", "« 2 fin » n'est pas un identifiant valide"],
+        ["non conforme au schéma BPMN 2.0", "«\u00a02 fin\u00a0» n'est pas un identifiant valide"],
     ),
     (
         "'xs:QName'",
         model(around('<bpmn:callActivity id="t" name="Appeler" calledElement="6a-b" />', "t")),
         [
-            "t: non conforme au schéma BPMN 2.0 (activité d'appel « Appeler », attribut "
+            "t: non conforme au schéma BPMN 2.0 (activité d'appel «\u00a0Appeler\u00a0», attribut "
             "calledElement)",
-            "« 6a-b » n'est pas une référence valide",
+            "«\u00a06a-b\u00a0» n'est pas une référence valide",
         ],
     ),
     (
         "is not a valid value of the (?:local",
         model(around(TASK, "t"), executable="oui"),
         [
-            "p: non conforme au schéma BPMN 2.0 (processus « Essai », attribut isExecutable)",
-            "« oui » n'est pas une valeur permise ici",
+            "p: non conforme au schéma BPMN 2.0 (processus «\u00a0Essai\u00a0», attribut "
+            "isExecutable)",
+            "«\u00a0oui\u00a0» n'est pas une valeur permise ici",
         ],
     ),
     (
         "facet 'enumeration'",
         model(around(TASK, "t")).replace('name="Essai"', 'name="Essai" processType="Secret"'),
         [
-            "p: non conforme au schéma BPMN 2.0 (processus « Essai », attribut processType)",
-            "« Secret » n'est pas une des valeurs permises (",
+            "p: non conforme au schéma BPMN 2.0 (processus «\u00a0Essai\u00a0», attribut "
+            "processType)",
+            "«\u00a0Secret\u00a0» n'est pas une des valeurs permises (",
         ],
     ),
     (
@@ -106,7 +109,7 @@ SCHEMA_CASES = [
         [
             "x: non conforme au schéma BPMN 2.0 (élément conditionExpression, attribut type dans "
             "le flux sans nom)",
-            "le préfixe de « foo:tFormalExpression » n'est déclaré",
+            "le préfixe de «\u00a0foo:tFormalExpression\u00a0» n'est déclaré",
         ],
     ),
     (
@@ -121,7 +124,7 @@ SCHEMA_CASES = [
     (
         "Character content other than whitespace",
         model(around('<bpmn:task id="t" name="Faire">texte</bpmn:task>', "t")),
-        ["t: non conforme au schéma BPMN 2.0 (tâche « Faire ») : texte non permis"],
+        ["t: non conforme au schéma BPMN 2.0 (tâche «\u00a0Faire\u00a0»)\u00a0: texte non permis"],
     ),
     (
         "validation root",
@@ -135,7 +138,8 @@ SYNTAX_CASES = [
         "is not a valid URI",
         model(around(TASK, "t")).replace('id="defs"', 'xmlns:Process="http://a b/c" id="defs"'),
         [
-            "p.bpmn: XML mal formé : l'espace de noms « http://a b/c » (xmlns:Process) n'est pas "
+            "p.bpmn: XML mal formé\u00a0: l'espace de noms «\u00a0http://a b/c\u00a0» "
+            "(xmlns:Process) n'est pas "
             "une URI valide"
         ],
     ),
@@ -143,41 +147,44 @@ SYNTAX_CASES = [
         "Opening and ending tag mismatch",
         model(around(TASK, "t")).replace("</bpmn:process>", "</bpmn:processus>"),
         [
-            "p.bpmn: XML mal formé : la balise <process> ouverte ligne 5 est fermée par "
-            "</processus> ; corrigez l'une des deux (ligne 7"
+            "p.bpmn: XML mal formé\u00a0: la balise <process> ouverte ligne 5 est fermée par "
+            "</processus>\u202f; corrigez l'une des deux (ligne 7"
         ],
     ),
     (
         "Premature end of data",
         model(around(TASK, "t")).split("</bpmn:process>")[0],
-        ["p.bpmn: XML mal formé : le fichier s'arrête avant la fin de <", "tronqué"],
+        ["p.bpmn: XML mal formé\u00a0: le fichier s'arrête avant la fin de <", "tronqué"],
     ),
-    ("Document is empty", "", ["p.bpmn: XML mal formé : le fichier est vide"]),
-    ("Start tag expected", "bonjour", ["p.bpmn: XML mal formé : ce n'est pas un fichier XML"]),
+    ("Document is empty", "", ["p.bpmn: XML mal formé\u00a0: le fichier est vide"]),
+    ("Start tag expected", "bonjour", ["p.bpmn: XML mal formé\u00a0: ce n'est pas un fichier XML"]),
     (
         "Extra content at the end",
         model(around(TASK, "t")) + "<x/>",
-        ["p.bpmn: XML mal formé : du contenu suit la fin du document XML"],
+        ["p.bpmn: XML mal formé\u00a0: du contenu suit la fin du document XML"],
     ),
     (
         "Namespace prefix",
         model(around('<foo:task id="t" />', "t")),
-        ["p.bpmn: XML mal formé : le préfixe « foo » n'est déclaré par aucun espace de noms"],
+        [
+            "p.bpmn: XML mal formé\u00a0: le préfixe «\u00a0foo\u00a0» n'est déclaré par aucun "
+            "espace de noms"
+        ],
     ),
     (
         "redefined",
         model(around('<bpmn:task id="t" name="a" name="b" />', "t")),
-        ["p.bpmn: XML mal formé : l'attribut « name » est écrit deux fois"],
+        ["p.bpmn: XML mal formé\u00a0: l'attribut «\u00a0name\u00a0» est écrit deux fois"],
     ),
     (
         "attributes construct error",
         model(around("<bpmn:task id=t />", "t")),
-        ["p.bpmn: XML mal formé : une balise est mal écrite"],
+        ["p.bpmn: XML mal formé\u00a0: une balise est mal écrite"],
     ),
     (
         "out of allowed range",
         model(around('<bpmn:task id="t" name="a\x01b" />', "t")),
-        ["p.bpmn: XML mal formé : le fichier contient un caractère de contrôle interdit"],
+        ["p.bpmn: XML mal formé\u00a0: le fichier contient un caractère de contrôle interdit"],
     ),
 ]
 

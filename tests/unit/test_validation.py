@@ -71,7 +71,7 @@ BAD_MODELS = {
             "<bpmn:flowNodeRef>saisie</bpmn:flowNodeRef>",
             "",
         ),
-        "saisie: « Saisir » tâche humaine hors d'un couloir associé à un rôle",
+        "saisie: «\u00a0Saisir\u00a0» tâche humaine hors d'un couloir associé à un rôle",
     ),
     "lane mapped to no role": (
         {
@@ -80,8 +80,8 @@ BAD_MODELS = {
                 {"key": "sans_role", "process_id": "sans_role", "lanes": {}}
             ),
         },
-        "saisie: « Saisir » tâche humaine hors d'un couloir associé à un rôle "
-        "(couloir : « Demandeur »)",
+        "saisie: «\u00a0Saisir\u00a0» tâche humaine hors d'un couloir associé à un rôle "
+        "(couloir\u00a0: «\u00a0Demandeur\u00a0»)",
     ),
     "lane mapped to an unknown role": (
         {
@@ -90,7 +90,8 @@ BAD_MODELS = {
                 {"key": "role_inconnu", "lanes": {"Demandeur": {"role": "astronaute"}}}
             ),
         },
-        "process.json: le couloir « Demandeur » renvoie au rôle inconnu « astronaute »",
+        "process.json: le couloir «\u00a0Demandeur\u00a0» renvoie au rôle inconnu "
+        "«\u00a0astronaute\u00a0»",
     ),
     "user task without a form": (
         _replace(
@@ -98,7 +99,7 @@ BAD_MODELS = {
             '<spiffworkflow:property name="formJsonSchemaFilename" value="tour.schema.json" />',
             "",
         ),
-        "saisie: « Saisir » tâche humaine sans formulaire",
+        "saisie: «\u00a0Saisir\u00a0» tâche humaine sans formulaire",
     ),
     "form file missing": (
         {
@@ -106,7 +107,7 @@ BAD_MODELS = {
             for key, value in script_after_task("formulaire_absent", "x = 1").items()
             if not key.startswith("forms/")
         },
-        "saisie: Le fichier de formulaire « tour.schema.json » est introuvable.",
+        "saisie: Le fichier de formulaire «\u00a0tour.schema.json\u00a0» est introuvable.",
     ),
     "form that is not valid JSON Schema": (
         {
@@ -127,19 +128,21 @@ BAD_MODELS = {
             '<bpmn:conditionExpression>continuer == "non"</bpmn:conditionExpression>'
             "</bpmn:sequenceFlow>",
         ),
-        "choix: « Choix » passerelle exclusive sans flux par défaut",
+        "choix: «\u00a0Choix\u00a0» passerelle exclusive sans flux par défaut",
     ),
     "condition that does not compile": (
         condition_after_task("condition_cassee", "continuer == "),
-        "choix: « Choix » condition ou expression refusée",
+        "choix: «\u00a0Choix\u00a0» condition ou expression refusée",
     ),
     "script refused by the sandbox": (
         script_after_task("script_refuse", "import os"),
-        "calcul: « Calculer » script refusé : Code refusé par le bac à sable : les imports",
+        "calcul: «\u00a0Calculer\u00a0» script refusé\u00a0: Code refusé par le bac à "
+        "sable\u00a0: les imports",
     ),
     "called decision missing": (
         _business_rule("inconnue"),
-        "calcul: tâche de décision « Calculer » appelle la table de décision « inconnue »",
+        "calcul: tâche de décision «\u00a0Calculer\u00a0» appelle la table de décision "
+        "«\u00a0inconnue\u00a0»",
     ),
     "called process missing": (
         _replace(
@@ -151,24 +154,25 @@ BAD_MODELS = {
             "<bpmn:script>x = 1</bpmn:script></bpmn:scriptTask>",
             "</bpmn:callActivity>",
         ),
-        "calcul: processus appelé « absent » introuvable",
+        "calcul: processus appelé «\u00a0absent\u00a0» introuvable",
     ),
     "timer that is not ISO 8601": (
         timer_after_task("minuterie_texte", '"dans trente jours"'),
-        "attendre: « Attendre » minuterie « dans trente jours » : ce n'est pas un texte ISO 8601",
+        "attendre: «\u00a0Attendre\u00a0» minuterie «\u00a0dans trente jours\u00a0»\u00a0: ce "
+        "n'est pas un texte ISO 8601",
     ),
     "timer expression without quotes": (
         timer_after_task("minuterie_nombre", "30"),
-        "attendre: « Attendre » l'expression de minuterie doit donner un texte ISO 8601 "
+        "attendre: «\u00a0Attendre\u00a0» l'expression de minuterie doit donner un texte ISO 8601 "
         "entre guillemets",
     ),
     "interrupting event sub-process": (
         _event_subprocess("true"),
-        "sur_signal: « Sur signal » sous-processus événementiel interrompant",
+        "sur_signal: «\u00a0Sur signal\u00a0» sous-processus événementiel interrompant",
     ),
     "unsupported element": (
         _complex_gateway(),
-        "choix: « Choix » passerelle complexe non exécutée par le moteur",
+        "choix: «\u00a0Choix\u00a0» passerelle complexe non exécutée par le moteur",
     ),
     "loop without a bound": (
         automatic_loop("boucle"),

@@ -83,11 +83,14 @@ def test_documents_without_a_dtd_pass_and_lxml_reads_them(data: bytes) -> None:
 
 def test_an_unknown_encoding_cannot_be_checked() -> None:
     data = document(EXTERNAL, "X-INCONNU", "&xxe;").encode()
-    assert refusal(data) == "encodage « X-INCONNU » inconnu, le fichier ne peut pas être vérifié"
+    assert (
+        refusal(data)
+        == "encodage «\u00a0X-INCONNU\u00a0» inconnu, le fichier ne peut pas être vérifié"
+    )
     # Python codecs that are not text encodings, or that cannot replace what they cannot read.
     for codec in ("base64", "idna"):
         assert refusal(document("", codec).encode()) == (
-            f"encodage « {codec} » inconnu, le fichier ne peut pas être vérifié"
+            f"encodage «\u00a0{codec}\u00a0» inconnu, le fichier ne peut pas être vérifié"
         )
 
 

@@ -67,7 +67,7 @@ def job_retry(job_id: int) -> Response:
         db().rollback()
         flash(error.user_message, "error")
         return redirect(back)
-    flash(f"Relancé : {label}", "success")
+    flash(f"Relancé\u00a0: {label}", "success")
     return redirect(back)
 
 

@@ -64,7 +64,9 @@ def user_new() -> Page:
                     roles=request.form.getlist("roles"),
                     organisation_id=organisation_id,
                 )
-                audit.record(db(), None, current_actor(), "compte", f"Compte créé : {user.email}.")
+                audit.record(
+                    db(), None, current_actor(), "compte", f"Compte créé\u00a0: {user.email}."
+                )
                 db().commit()
                 flash(f"Compte créé pour {user.name}.", "success")
                 return redirect(url_for("admin.users"))
@@ -132,7 +134,7 @@ def user_edit(user_id: int) -> Page:
                 accounts.set_active(user, bool(values["active"]))
                 accounts.set_roles(db(), user, request.form.getlist("roles"))
                 audit.record(
-                    db(), None, current_actor(), "compte", f"Compte modifié : {user.email}."
+                    db(), None, current_actor(), "compte", f"Compte modifié\u00a0: {user.email}."
                 )
                 db().commit()
                 flash("Compte mis à jour.", "success")
@@ -166,10 +168,10 @@ def organisations() -> Page:
                 None,
                 current_actor(),
                 "organisation",
-                f"Organisation créée : {organisation.name}.",
+                f"Organisation créée\u00a0: {organisation.name}.",
             )
             db().commit()
-            flash(f"Organisation « {organisation.name} » créée.", "success")
+            flash(f"Organisation «\u00a0{organisation.name}\u00a0» créée.", "success")
             return redirect(url_for("admin.organisations"))
         except FormInvalid as error:
             db().rollback()

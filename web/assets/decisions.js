@@ -69,7 +69,7 @@ export async function mountDecisions(root) {
     draft.lockVersion = data ? data.lock_version : null;
     const xml = draft.files[fileName];
     if (!xml) {
-      messages.error(`Le brouillon ne contient pas de fichier « ${fileName} ».`);
+      messages.error(`Le brouillon ne contient pas de fichier «\u00a0${fileName}\u00a0».`);
       return;
     }
     try {
@@ -80,7 +80,7 @@ export async function mountDecisions(root) {
       state.loaded = true;
       markClean();
       if (warnings && warnings.length) {
-        messages.warning(`La table de décision est ouverte, avec ${warnings.length} avertissement${warnings.length > 1 ? 's' : ''} à l’import : les éléments concernés seront perdus à l’enregistrement.`,
+        messages.warning(`La table de décision est ouverte, avec ${warnings.length} avertissement${warnings.length > 1 ? 's' : ''} à l’import\u00a0: les éléments concernés seront perdus à l’enregistrement.`,
           h('ul', {}, warnings.slice(0, 8).map((warning) => h('li', {}, warning.message))));
       } else if (!table) {
         messages.warning('Le fichier ne contient pas de table de décision.');

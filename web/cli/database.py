@@ -42,7 +42,7 @@ def _load_demo(app: Flask) -> int:
     with open_session(app) as session:
         begin_writing(session)
         if demo.has_data(session):
-            click.echo("La base contient déjà des comptes : rien n'est créé.", err=True)
+            click.echo("La base contient déjà des comptes\u00a0: rien n'est créé.", err=True)
             sys.exit(1)
         count = demo.load(session, Path(app.config["PROCESSES_DIR"]), document_store(app))
         session.commit()

@@ -16,7 +16,9 @@ from sqlalchemy.exc import OperationalError
 
 T = TypeVar("T")
 
-BUSY_MESSAGE = "La base de données est occupée par une autre opération ; réessayez dans un instant."
+BUSY_MESSAGE = (
+    "La base de données est occupée par une autre opération\u202f; réessayez dans un instant."
+)
 # sysexits' EX_TEMPFAIL: a script may try again later.
 EXIT_BUSY = 75
 # How long a writing command tries again while SQLite's write lock is held elsewhere.
@@ -71,7 +73,7 @@ def while_locked(action: Callable[[], T]) -> T:
                 click.echo(BUSY_MESSAGE, err=True)
                 sys.exit(EXIT_BUSY)
             if not told:
-                click.echo("La base de données est occupée : nouvel essai…", err=True)
+                click.echo("La base de données est occupée\u00a0: nouvel essai…", err=True)
                 told = True
             time.sleep(min(pause, left))
             pause = min(pause * 2, 1.0)

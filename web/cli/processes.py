@@ -53,10 +53,11 @@ def processes_deploy(folder: str) -> None:
                 click.echo(problem, err=True)
             sys.exit(1)
     if created:
-        click.echo(f"« {version.key} » déployé en version {version.version}.")
+        click.echo(f"«\u00a0{version.key}\u00a0» déployé en version {version.version}.")
     else:
         click.echo(
-            f"« {version.key} » version {version.version} : contenu identique, rien à faire."
+            f"«\u00a0{version.key}\u00a0» version {version.version}\u00a0: contenu identique, "
+            "rien à faire."
         )
 
 
@@ -96,7 +97,7 @@ def scenarios_run(folder: str | None) -> None:
             mark = "OK    " if result.passed else "ÉCHEC "
             failures += 0 if result.passed else 1
             name = f"{process_folder.name}/{result.scenario.name}"
-            click.echo(f"{mark}{name} : {result.scenario.title} — {result.message}")
+            click.echo(f"{mark}{name}\u00a0: {result.scenario.title} — {result.message}")
     click.echo(f"{total - failures} passed, {failures} failed")
     if failures or not total:
         sys.exit(1)

@@ -34,13 +34,14 @@ def register_group() -> None:
     type=click.Choice(["xml", "csv"]),
     default="xml",
     show_default=True,
-    help="xml : les fiches au format de France compétences ; csv : une ligne par entrée.",
+    help="xml\u00a0: les fiches au format de France compétences\u202f; csv\u00a0: une ligne par "
+    "entrée.",
 )
 @click.option(
     "--output",
     "-o",
     type=click.Path(),
-    help="Fichier à écrire (par défaut : la sortie standard).",
+    help="Fichier à écrire (par défaut\u00a0: la sortie standard).",
 )
 def register_export(file_format: str, output: str | None) -> None:
     """Exporter le registre publié (« --output - » : la sortie standard)."""
@@ -56,7 +57,10 @@ def register_export(file_format: str, output: str | None) -> None:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             sys.exit(1)
         except OSError as error:
-            click.echo(f"Impossible d'écrire « {output} » : {error.strerror or error}.", err=True)
+            click.echo(
+                f"Impossible d'écrire «\u00a0{output}\u00a0»\u00a0: {error.strerror or error}.",
+                err=True,
+            )
             sys.exit(1)
     what = "fiche exportée" if count < 2 else "fiches exportées"
     click.echo(f"{count} {what} ({file_format.upper()}).", err=True)
@@ -105,7 +109,7 @@ def _write_export(session: Session, file_format: str, stream: BinaryIO) -> int:
     "--max-size",
     type=click.IntRange(min=1),
     default=None,
-    help="Taille maximale du fichier, en Mo (par défaut : 150).",
+    help="Taille maximale du fichier, en Mo (par défaut\u00a0: 150).",
 )
 def register_import(file: str, max_size: int | None) -> None:
     """Importer les fiches de l'export XML open data de France compétences."""
@@ -136,7 +140,7 @@ def _import_register(app: Flask, path: Path, max_bytes: int) -> ImportReport:
             if isinstance(error, OperationalError) and is_locked(error):
                 raise
             click.echo(
-                f"La base de données a refusé l'import ({type(error).__name__}) : "
+                f"La base de données a refusé l'import ({type(error).__name__})\u00a0: "
                 "aucune fiche n'a été importée. Relancez l'import.",
                 err=True,
             )

@@ -27,7 +27,7 @@ THREADS = 8
     default=5000,
     show_default=True,
     type=click.IntRange(0, 65535),
-    help="0 : un port libre, choisi par le système (l'adresse servie est affichée).",
+    help="0\u00a0: un port libre, choisi par le système (l'adresse servie est affichée).",
 )
 def run_command(host: str, port: int) -> None:
     """Servir l'application (base créée, migrée et peuplée au premier démarrage)."""
@@ -37,7 +37,9 @@ def run_command(host: str, port: int) -> None:
         # Bound before anything is announced: with --port 0 the system picks the port.
         server = create_server(app, host=host, port=port, threads=THREADS, ident="inventaire")
     except OSError as error:
-        click.echo(f"Impossible d'écouter sur {host}:{port} : {error.strerror or error}.", err=True)
+        click.echo(
+            f"Impossible d'écouter sur {host}:{port}\u00a0: {error.strerror or error}.", err=True
+        )
         sys.exit(1)
     _thread, stop = start_worker_thread(app)
     for address in addresses(server):
@@ -74,5 +76,8 @@ def prepare_database(app: Flask, *, with_demo: bool) -> None:
             if (folder / "process.json").is_file():
                 version, created = deploy(session, read_folder(folder))
                 if created:
-                    click.echo(f"Processus « {version.key} » déployé en version {version.version}.")
+                    click.echo(
+                        f"Processus «\u00a0{version.key}\u00a0» déployé en version "
+                        f"{version.version}."
+                    )
         session.commit()

@@ -27,5 +27,7 @@ def worker_command(once: bool, name: str | None) -> None:
         stop = threading.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
-        click.echo(f"Travailleur {worker.name} : en attente des échéances (Ctrl+C pour arrêter).")
+        click.echo(
+            f"Travailleur {worker.name}\u00a0: en attente des échéances (Ctrl+C pour arrêter)."
+        )
         worker.run(stop)

@@ -252,7 +252,9 @@ def supprimer(instance_id: int) -> Page:
     try:
         item = _draft_item(instance_id)
     except Filed:
-        return error_page(409, "Cette demande a été déposée : elle ne peut plus être supprimée.")
+        return error_page(
+            409, "Cette demande a été déposée\u00a0: elle ne peut plus être supprimée."
+        )
     context = task_context(db(), actor, item.id, for_display=False)
     access.enforce(db(), context.refusal)
     if request.method == "GET":

@@ -73,10 +73,10 @@ def _claim_action(work_item_id: int, action: str) -> Response | tuple[str, int]:
     try:
         if action == "prendre":
             claims.claim(db(), actor, work_item_id)
-            message = "Tâche prise en charge : elle n'apparaît plus que dans votre bannette."
+            message = "Tâche prise en charge\u00a0: elle n'apparaît plus que dans votre bannette."
         elif action == "liberer":
             claims.release(db(), actor, work_item_id)
-            message = "Tâche libérée : elle retourne dans la bannette de votre rôle."
+            message = "Tâche libérée\u00a0: elle retourne dans la bannette de votre rôle."
         else:
             user_id = as_id(request.form.get("utilisateur"))
             if user_id is None:

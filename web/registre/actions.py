@@ -21,7 +21,7 @@ def renew(numero: str) -> Response:
     instance = life.start_renewal(db(), current_actor(), numero)
     db().commit()
     flash(
-        f"Demande de renouvellement de {numero} créée : vérifiez les champs préremplis, "
+        f"Demande de renouvellement de {numero} créée\u00a0: vérifiez les champs préremplis, "
         "joignez les pièces, puis déposez-la.",
         "success",
     )
@@ -38,7 +38,10 @@ def retrait(numero: str) -> Response:
             WorkItem.instance_id == instance.id, WorkItem.status == WorkItemStatus.OPEN
         )
     )
-    flash(f"Retrait de {numero} engagé : motivez-le pour en informer le certificateur.", "success")
+    flash(
+        f"Retrait de {numero} engagé\u00a0: motivez-le pour en informer le certificateur.",
+        "success",
+    )
     if item_id is None:
         return redirect(url_for("instruction.dossier", instance_id=instance.id))
     return redirect(url_for("instruction.tache", work_item_id=item_id))

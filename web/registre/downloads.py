@@ -10,7 +10,7 @@ from typing import IO, Any
 
 from flask import Response
 
-from engine.core.clock import utcnow
+from engine.core.clock import PARIS, utcnow
 from engine.register.opendata.export import export_csv as write_csv
 from engine.register.opendata.export import export_xml as write_xml
 from web.database import db
@@ -48,7 +48,8 @@ def _download(write: Callable[[IO[bytes]], Any], content_type: str, suffix: str)
         raise
     size = spool.tell()
     spool.seek(0)
-    filename = f"registre-inventaire-{utcnow():%Y-%m-%d}.{suffix}"
+    # The day in the name is the one the pages show: Paris time.
+    filename = f"registre-inventaire-{utcnow().astimezone(PARIS):%Y-%m-%d}.{suffix}"
     response = Response(
         _chunks(spool),
         content_type=content_type,

@@ -61,7 +61,7 @@ def index() -> str:
 def fiche(numero: str) -> Response | str | tuple[str, int]:
     found = find_fiche(db(), numero)
     if found is None:
-        shown = f" « {numero} »" if NUMERO.fullmatch(numero) else ""
+        shown = f" «\u00a0{numero}\u00a0»" if NUMERO.fullmatch(numero) else ""
         return error_page(404, f"Aucune certification ne porte le numéro{shown} dans le registre.")
     if found.numero != numero:  # inv00042 → INV00042: one address per certification
         return redirect(url_for("registre.fiche", numero=found.numero), 301)

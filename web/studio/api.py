@@ -50,7 +50,7 @@ def draft_put(key: str) -> Json:
     files = payload.get("files")
     seen = payload.get("lock_version")
     if not isinstance(files, dict) or not isinstance(seen, int):
-        return jsonify(errors={"": "Requête invalide : fichiers et version attendus."}), 422
+        return jsonify(errors={"": "Requête invalide\u00a0: fichiers et version attendus."}), 422
     refused = _xml_refusals(files)
     if refused:
         return jsonify(errors=refused), 422
@@ -77,7 +77,7 @@ def _xml_refusals(files: dict[str, Any]) -> dict[str, str]:
             continue
         refused = xml_safety.refusal(text.encode("utf-8", errors="surrogatepass"))
         if refused is not None:
-            refusals[name] = f"Fichier refusé : {refused}."
+            refusals[name] = f"Fichier refusé\u00a0: {refused}."
     return refusals
 
 
@@ -103,7 +103,9 @@ def form_preview() -> Json:
         schema = json.loads(str(payload.get("schema") or "{}"))
         ui = json.loads(str(payload.get("ui") or "{}"))
     except json.JSONDecodeError as error:
-        return jsonify(html="", errors=[f"JSON invalide : {error.msg} (ligne {error.lineno})."])
+        return jsonify(
+            html="", errors=[f"JSON invalide\u00a0: {error.msg} (ligne {error.lineno})."]
+        )
     if not isinstance(schema, dict) or not isinstance(ui, dict):
         return jsonify(html="", errors=["Le schéma et le schéma d'interface sont des objets JSON."])
     try:

@@ -114,7 +114,7 @@ def deploy(key: str) -> Page:
     draft = drafts.get_draft(db(), current_actor(), key)
     if not _passed(key, draft.lock_version):
         flash(
-            "Essayez les scénarios sur ce brouillon avant de le déployer : le déploiement est "
+            "Essayez les scénarios sur ce brouillon avant de le déployer\u00a0: le déploiement est "
             "proposé quand ils passent tous.",
             "warning",
         )
@@ -128,13 +128,14 @@ def deploy(key: str) -> Page:
         return render_template("studio/check.html", key=key, draft=draft, problems=problems), 422
     if created:
         flash(
-            f"Version {version.version} déployée : les nouveaux dossiers la suivent, les dossiers "
-            "en cours restent sur leur version.",
+            f"Version {version.version} déployée\u00a0: les nouveaux dossiers la suivent, "
+            "les dossiers en cours restent sur leur version.",
             "success",
         )
     else:
         flash(
-            f"Le brouillon est identique à la version {version.version} : rien à déployer.", "info"
+            f"Le brouillon est identique à la version {version.version}\u00a0: rien à déployer.",
+            "info",
         )
     return redirect(url_for("studio.model", key=key))
 
@@ -153,7 +154,7 @@ def import_bpmn(key: str) -> Page:
     # On the bytes, before they are decoded or stored: a DTD in UTF-16 is refused as such.
     refused = xml_safety.refusal(content)
     if refused is not None:
-        flash(f"« {upload.filename} » n'est pas importé : {refused}.", "error")
+        flash(f"«\u00a0{upload.filename}\u00a0» n'est pas importé\u00a0: {refused}.", "error")
         return model(key), 422
     try:
         text = content.decode("utf-8")
@@ -167,7 +168,7 @@ def import_bpmn(key: str) -> Page:
     files[main] = text
     drafts.save_draft(db(), actor, key, files)
     db().commit()
-    flash(f"« {upload.filename} » importé dans le brouillon.", "success")
+    flash(f"«\u00a0{upload.filename}\u00a0» importé dans le brouillon.", "success")
     problems = drafts.check_draft(draft)
     return render_template("studio/check.html", key=key, draft=draft, problems=problems)
 

@@ -61,11 +61,13 @@ class _Broken(Exception):
 
 
 def _timeout_message(seconds: float) -> str:
-    return f"Le code du diagramme a dépassé le temps autorisé ({seconds:g} s) ; il a été arrêté."
+    return (
+        f"Le code du diagramme a dépassé le temps autorisé ({seconds:g} s)\u202f; il a été arrêté."
+    )
 
 
 LIMITS_MESSAGE = (
-    "Le code du diagramme a dépassé les limites de son bac à sable (calcul ou mémoire) ; "
+    "Le code du diagramme a dépassé les limites de son bac à sable (calcul ou mémoire)\u202f; "
     "il a été arrêté."
 )
 
@@ -103,12 +105,14 @@ class _SandboxProcess:
         header = self._read_bytes(wire.HEADER.size, deadline, seconds)
         (size,) = wire.HEADER.unpack(header)
         if size > MAX_ANSWER_BYTES:
-            raise _Broken("Le résultat du code du diagramme est trop volumineux ; il a été refusé.")
+            raise _Broken(
+                "Le résultat du code du diagramme est trop volumineux\u202f; il a été refusé."
+            )
         body = self._read_bytes(size, deadline, seconds)
         try:
             answer = wire.decode_untrusted(body)
         except wire.WireError as error:
-            raise _Broken(f"Réponse du bac à sable refusée : {error}.") from None
+            raise _Broken(f"Réponse du bac à sable refusée\u00a0: {error}.") from None
         if not isinstance(answer, tuple) or len(answer) < 3:
             raise _Broken("Réponse du bac à sable refusée.")
         return answer

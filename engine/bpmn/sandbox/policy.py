@@ -76,7 +76,7 @@ class _GuardedOperators(RestrictingNodeTransformer):
 def _refused(errors: Sequence[str], source: str) -> ScriptError:
     detail = "; ".join(dict.fromkeys(_translate(error) for error in errors))
     return ScriptError(
-        f"Code refusé par le bac à sable : {detail}", source=source[:200], errors=list(errors)
+        f"Code refusé par le bac à sable\u00a0: {detail}", source=source[:200], errors=list(errors)
     )
 
 
@@ -84,7 +84,7 @@ def _translate(error: str) -> str:
     if "import" in error.lower():
         return "les imports sont interdits"
     if "invalid variable name" in error or "invalid attribute name" in error:
-        return "les noms commençant par « _ » sont interdits"
+        return "les noms commençant par «\u00a0_\u00a0» sont interdits"
     if "SyntaxError" in error or "invalid syntax" in error:
         return f"erreur de syntaxe ({error})"
     return error
@@ -189,7 +189,7 @@ def _inplace(op: str, left: Any, right: Any) -> Any:
         "&=": lambda a, b: a & b,
     }
     if op not in operators:
-        raise ScriptError(f"Opérateur « {op} » interdit dans un script du diagramme.")
+        raise ScriptError(f"Opérateur «\u00a0{op}\u00a0» interdit dans un script du diagramme.")
     result = operators[op](left, right)
     size = _length(result)
     if size is not None and size > MAX_SEQUENCE:

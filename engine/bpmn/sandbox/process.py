@@ -27,10 +27,13 @@ from engine.bpmn.sandbox import wire
 from engine.bpmn.sandbox.policy import compile_expression, compile_script, namespace_for
 from engine.bpmn.sandbox.variables import MEMORY_MESSAGE, check_result_size, script_variables
 from engine.core.errors import ScriptError
+from engine.core.typography import TEXT_FILTERS
 
 # Rendered instructions are a paragraph or a list for a person to read.
 MAX_RENDERED_CHARS = 100_000
 _TEMPLATES = ImmutableSandboxedEnvironment(autoescape=False)
+# Dates and numbers in French: `{{ date_seance | date_fr }}` (engine.core.typography).
+_TEMPLATES.filters.update(TEXT_FILTERS)
 
 
 def _apply_limits(memory_bytes: int) -> None:

@@ -23,7 +23,8 @@ def script_variables(
             continue
         if not is_plain_data(value):
             raise ScriptError(
-                f"La variable « {name} » produite par un script n'est pas une donnée simple."
+                f"La variable «\u00a0{name}\u00a0» produite par un script n'est pas une donnée "
+                "simple."
             )
         variables[name] = value
     return variables
@@ -38,7 +39,7 @@ def apply_variables(context: dict[str, Any], variables: dict[str, Any]) -> None:
 
 
 MAX_RESULT_BYTES = 1024 * 1024
-MEMORY_MESSAGE = "Le code du diagramme a dépassé la mémoire autorisée ; il a été arrêté."
+MEMORY_MESSAGE = "Le code du diagramme a dépassé la mémoire autorisée\u202f; il a été arrêté."
 
 
 def check_result_size(value: Any) -> None:
@@ -47,7 +48,7 @@ def check_result_size(value: Any) -> None:
     if _size_over(value, MAX_RESULT_BYTES) > MAX_RESULT_BYTES:
         raise ScriptError(
             "Le résultat du code du diagramme est trop volumineux "
-            f"(plus de {MAX_RESULT_BYTES // (1024 * 1024)} Mo) ; il a été refusé."
+            f"(plus de {MAX_RESULT_BYTES // (1024 * 1024)} Mo)\u202f; il a été refusé."
         )
 
 

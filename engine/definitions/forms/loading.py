@@ -38,7 +38,7 @@ def _inside(folder: Path, filename: str) -> Path:
     path = (folder / filename).resolve()
     if not path.is_relative_to(folder.resolve()):
         raise ProcessModelError(
-            f"Le fichier de formulaire « {filename} » est hors du dossier du modèle.",
+            f"Le fichier de formulaire «\u00a0{filename}\u00a0» est hors du dossier du modèle.",
             path=filename,
         )
     return path
@@ -49,7 +49,7 @@ def _mtime(path: Path) -> int:
         return path.stat().st_mtime_ns
     except OSError as error:
         raise ProcessModelError(
-            f"Le fichier de formulaire « {path.name} » est introuvable.", path=str(path)
+            f"Le fichier de formulaire «\u00a0{path.name}\u00a0» est introuvable.", path=str(path)
         ) from error
 
 
@@ -79,7 +79,7 @@ def load_form_from_texts(
     `bounds` gives the process's values (the defaults of engine.definitions.rules without)."""
     if schema_text is None:
         raise ProcessModelError(
-            f"Le fichier de formulaire « {schema_filename} » est introuvable.",
+            f"Le fichier de formulaire «\u00a0{schema_filename}\u00a0» est introuvable.",
             path=schema_filename,
         )
     schema = _parse_json(schema_filename, schema_text)
@@ -105,8 +105,9 @@ def _apply_rule_bounds(filename: str, schema: dict[str, Any], bounds: Mapping[st
             rule = prop[key]
             if rule not in bounds:
                 raise ProcessModelError(
-                    f"Le formulaire « {filename} » : champ « {name} » : « {key} » nomme une "
-                    f"règle inconnue ({rule!r} ; connues : {', '.join(sorted(bounds))}).",
+                    f"Le formulaire «\u00a0{filename}\u00a0»\u00a0: champ "
+                    f"«\u00a0{name}\u00a0»\u00a0: «\u00a0{key}\u00a0» nomme une "
+                    f"règle inconnue ({rule!r}\u202f; connues\u00a0: {', '.join(sorted(bounds))}).",
                     path=filename,
                 )
             prop[bound] = bounds[rule]
@@ -117,7 +118,7 @@ def _read_text(path: Path) -> bytes:
         return path.read_bytes()
     except OSError as error:
         raise ProcessModelError(
-            f"Le fichier de formulaire « {path.name} » est introuvable ou illisible.",
+            f"Le fichier de formulaire «\u00a0{path.name}\u00a0» est introuvable ou illisible.",
             path=str(path),
         ) from error
 
@@ -127,16 +128,16 @@ def _parse_json(filename: str, text: str | bytes) -> dict[str, Any]:
         content = json.loads(text.decode("utf-8") if isinstance(text, bytes) else text)
     except UnicodeDecodeError as error:
         raise ProcessModelError(
-            f"Le fichier « {filename} » n'est pas encodé en UTF-8.", path=filename
+            f"Le fichier «\u00a0{filename}\u00a0» n'est pas encodé en UTF-8.", path=filename
         ) from error
     except json.JSONDecodeError as error:
         raise ProcessModelError(
-            f"Le fichier « {filename} » n'est pas un JSON valide "
+            f"Le fichier «\u00a0{filename}\u00a0» n'est pas un JSON valide "
             f"(ligne {error.lineno}, colonne {error.colno}).",
             path=filename,
         ) from error
     if not isinstance(content, dict):
         raise ProcessModelError(
-            f"Le fichier « {filename} » doit contenir un objet JSON.", path=filename
+            f"Le fichier «\u00a0{filename}\u00a0» doit contenir un objet JSON.", path=filename
         )
     return content

@@ -7,6 +7,7 @@ from typing import Any
 
 from jsonschema.exceptions import ValidationError
 
+from engine.core.typography import number
 from engine.definitions.forms.fields import FieldSpec
 
 MSG_INTEGER = "Saisissez un nombre entier."
@@ -16,13 +17,13 @@ MSG_CHOICE = "Choisissez une valeur de la liste."
 MSG_PATTERN = "Le format n'est pas valide."
 MSG_EMAIL = "Saisissez une adresse électronique valide (ex. nom@domaine.fr)."
 MSG_DATE = "Saisissez une date valide (JJ/MM/AAAA)."
-MSG_PAST_DATE = "Cette date est passée : choisissez aujourd'hui ou une date à venir."
+MSG_PAST_DATE = "Cette date est passée\u00a0: choisissez aujourd'hui ou une date à venir."
 MSG_DUPLICATE = "Une même valeur figure plusieurs fois."
 
 
 def unknown_fields(names: Iterable[str]) -> str:
     """The message of values sent for fields the form does not have."""
-    return "Champ inconnu : " + ", ".join(sorted(names))
+    return "Champ inconnu\u00a0: " + ", ".join(sorted(names))
 
 
 def field_message(spec: FieldSpec | None, name: str, error: ValidationError) -> str:
@@ -31,12 +32,12 @@ def field_message(spec: FieldSpec | None, name: str, error: ValidationError) -> 
     value = error.validator_value
     title = spec.title if spec else name
     if keyword in ("required", "dependentRequired"):
-        return f"Le champ « {title} » est obligatoire."
+        return f"Le champ «\u00a0{title}\u00a0» est obligatoire."
     if keyword == "type":
         return _type_message(value)
     if keyword in ("const", "enum", "oneOf", "anyOf"):
         if spec and spec.widget == "checkbox":
-            return f"Cochez la case « {title} »."
+            return f"Cochez la case «\u00a0{title}\u00a0»."
         custom = spec.options.get("choiceMessage") if spec else None
         if custom:
             return str(custom)
@@ -102,9 +103,9 @@ def count(number: int, singular: str, plural: str) -> str:
 
 
 def format_number(value: float) -> str:
-    """French writing: 20 000 (no-break space, from five digits on: 2026 stays 2026), 2,5."""
+    """French writing: 20 000 (narrow no-break space, from five digits on: 2026 stays 2026), 2,5."""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, int):
-        return f"{value:,}".replace(",", "\u00a0") if abs(value) >= 10_000 else str(value)
+        return number(value)
     return repr(value).replace(".", ",")

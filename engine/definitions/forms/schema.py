@@ -51,7 +51,7 @@ def raise_if_any(name: str, problems: list[str]) -> None:
     """ProcessModelError naming the form and its first problem, all of them attached."""
     if not problems:
         return
-    message = f"Le formulaire « {name} » n'est pas valide : {problems[0]}"
+    message = f"Le formulaire «\u00a0{name}\u00a0» n'est pas valide\u00a0: {problems[0]}"
     if len(problems) > 1:
         message += f" (et {count(len(problems) - 1, 'autre problème', 'autres problèmes')})"
     raise ProcessModelError(message, problems=list(problems), form=name)
@@ -63,16 +63,17 @@ def schema_problems(schema: Mapping[str, Any]) -> list[str]:
         Draft202012Validator.check_schema(schema)
     except SchemaError as error:
         where = "/".join(str(part) for part in error.absolute_path) or "racine"
-        return [f"le schéma JSON est invalide ({where} : {error.message})."]
+        return [f"le schéma JSON est invalide ({where}\u00a0: {error.message})."]
     problems = []
     if schema.get("type") != "object":
-        problems.append("le schéma doit être de type « object ».")
+        problems.append("le schéma doit être de type «\u00a0object\u00a0».")
     if not isinstance(schema.get("properties"), Mapping):
-        problems.append("le schéma doit déclarer ses champs dans « properties ».")
+        problems.append("le schéma doit déclarer ses champs dans «\u00a0properties\u00a0».")
     if schema.get("additionalProperties", False) is not False:
-        problems.append("« additionalProperties » doit valoir false.")
+        problems.append("«\u00a0additionalProperties\u00a0» doit valoir false.")
     problems.extend(
-        f"la référence « {ref} » n'est pas locale (seules les références #/… sont permises)."
+        f"la référence «\u00a0{ref}\u00a0» n'est pas locale (seules les références #/… sont "
+        "permises)."
         for ref in _references(schema)
         if not ref.startswith("#")
     )
@@ -98,11 +99,12 @@ def build_fields(
     properties: Mapping[str, Any] = schema["properties"]
     required = set(schema.get("required", []))
     problems.extend(
-        f"le champ obligatoire « {name} » n'est pas déclaré dans « properties »."
+        f"le champ obligatoire «\u00a0{name}\u00a0» n'est pas déclaré dans "
+        "«\u00a0properties\u00a0»."
         for name in sorted(required - set(properties))
     )
     problems.extend(
-        f"l'UI schema décrit « {key} », qui n'est pas un champ du formulaire."
+        f"l'UI schema décrit «\u00a0{key}\u00a0», qui n'est pas un champ du formulaire."
         for key in ui
         if not key.startswith("ui:") and key not in properties
     )
@@ -110,7 +112,9 @@ def build_fields(
     for name, prop in properties.items():
         ui_field = ui.get(name) or {}
         if not isinstance(prop, Mapping) or not isinstance(ui_field, Mapping):
-            problems.append(f"champ « {name} » : sa description doit être un objet JSON.")
+            problems.append(
+                f"champ «\u00a0{name}\u00a0»\u00a0: sa description doit être un objet JSON."
+            )
             continue
         spec = _build_field(name, prop, ui_field, name in required, problems)
         if spec is not None:
@@ -130,14 +134,17 @@ def _build_field(
     json_type = prop.get("type")
     if not isinstance(json_type, str) or json_type not in SCALAR_TYPES | {"array"}:
         problems.append(
-            f"champ « {name} » : le type {json.dumps(json_type)} n'est pas pris en charge."
+            f"champ «\u00a0{name}\u00a0»\u00a0: le type {json.dumps(json_type)} n'est pas pris en "
+            "charge."
         )
         return None
     source = prop
     if json_type == "array":
         items = prop.get("items")
         if not isinstance(items, Mapping) or items.get("type", "string") != "string":
-            problems.append(f"champ « {name} » : une liste doit contenir des textes (items).")
+            problems.append(
+                f"champ «\u00a0{name}\u00a0»\u00a0: une liste doit contenir des textes (items)."
+            )
             return None
         source = items
     choices = _choices(json_type, source, ui_field)
@@ -228,7 +235,10 @@ def _visible_if(
     if condition is None:
         return None
     if not isinstance(condition, Mapping) or not condition:
-        problems.append(f"champ « {name} » : « ui:visibleIf » doit être un objet non vide.")
+        problems.append(
+            f"champ «\u00a0{name}\u00a0»\u00a0: «\u00a0ui:visibleIf\u00a0» doit être un objet non "
+            "vide."
+        )
         return None
     return {
         str(other): tuple(
@@ -239,22 +249,27 @@ def _visible_if(
 
 
 def _field_problems(spec: FieldSpec, options: Any, storage: Any) -> list[str]:
-    where = f"champ « {spec.name} » :"
+    where = f"champ «\u00a0{spec.name}\u00a0»\u00a0:"
     problems = []
     if spec.widget not in WIDGETS:
-        problems.append(f"{where} le widget « {spec.widget} » n'est pas pris en charge.")
+        problems.append(f"{where} le widget «\u00a0{spec.widget}\u00a0» n'est pas pris en charge.")
     elif spec.widget in ("radio", "select", "checkboxes") and not spec.choices:
-        problems.append(f"{where} le widget « {spec.widget} » demande des choix (enum ou oneOf).")
+        problems.append(
+            f"{where} le widget «\u00a0{spec.widget}\u00a0» demande des choix (enum ou oneOf)."
+        )
     elif not _widget_fits(spec):
         problems.append(
-            f"{where} le widget « {spec.widget} » ne convient pas au type « {spec.json_type} »."
+            f"{where} le widget «\u00a0{spec.widget}\u00a0» ne convient pas au type "
+            f"«\u00a0{spec.json_type}\u00a0»."
         )
     if spec.widget == "user" and not spec.role:
-        problems.append(f"{where} le widget « user » demande ui:options.role.")
+        problems.append(f"{where} le widget «\u00a0user\u00a0» demande ui:options.role.")
     if not isinstance(options, Mapping):
-        problems.append(f"{where} « ui:options » doit être un objet.")
+        problems.append(f"{where} «\u00a0ui:options\u00a0» doit être un objet.")
     if storage not in (STORAGE_PROCESS, STORAGE_DOSSIER):
-        problems.append(f"{where} « ui:storage » vaut « process » ou « dossier ».")
+        problems.append(
+            f"{where} «\u00a0ui:storage\u00a0» vaut «\u00a0process\u00a0» ou «\u00a0dossier\u00a0»."
+        )
     if spec.pattern is not None:
         try:
             re.compile(spec.pattern)
@@ -287,7 +302,8 @@ def _check_visibility(specs: Mapping[str, FieldSpec], problems: list[str]) -> No
         for other in spec.visible_if or {}:
             if other not in specs or other == spec.name:
                 problems.append(
-                    f"champ « {spec.name} » : « ui:visibleIf » porte sur « {other} », "
+                    f"champ «\u00a0{spec.name}\u00a0»\u00a0: «\u00a0ui:visibleIf\u00a0» porte sur "
+                    f"«\u00a0{other}\u00a0», "
                     "qui n'est pas un autre champ du formulaire."
                 )
 
@@ -326,7 +342,7 @@ def build_pages(
         order = _ordered(list(specs), ui.get("ui:order"), problems)
         return (FormPage(IMPLICIT_PAGE_ID, title, tuple(order)),)
     if not isinstance(raw_pages, list) or not raw_pages:
-        problems.append("« ui:pages » doit être une liste non vide de pages.")
+        problems.append("«\u00a0ui:pages\u00a0» doit être une liste non vide de pages.")
         return (FormPage(IMPLICIT_PAGE_ID, title, tuple(specs)),)
     pages: list[FormPage] = []
     placed: set[str] = set()
@@ -334,11 +350,11 @@ def build_pages(
         page = _build_page(index, raw, specs, placed, problems)
         if page is not None:
             if any(other.id == page.id for other in pages):
-                problems.append(f"la page « {page.id} » est déclarée deux fois.")
+                problems.append(f"la page «\u00a0{page.id}\u00a0» est déclarée deux fois.")
             pages.append(page)
             placed.update(page.fields)
     problems.extend(
-        f"le champ « {name} » n'est sur aucune page de « ui:pages »."
+        f"le champ «\u00a0{name}\u00a0» n'est sur aucune page de «\u00a0ui:pages\u00a0»."
         for name in specs
         if name not in placed
     )
@@ -353,7 +369,10 @@ def _build_page(
     problems: list[str],
 ) -> FormPage | None:
     if not isinstance(raw, Mapping) or not isinstance(raw.get("fields"), list):
-        problems.append(f"la page n° {index} de « ui:pages » doit avoir une liste « fields ».")
+        problems.append(
+            f"la page n° {index} de «\u00a0ui:pages\u00a0» doit avoir une liste "
+            "«\u00a0fields\u00a0»."
+        )
         return None
     page_id = str(raw.get("id") or "")
     if not PAGE_ID.fullmatch(page_id):
@@ -362,9 +381,12 @@ def _build_page(
     names = []
     for name in raw["fields"]:
         if name not in specs:
-            problems.append(f"la page « {page_id} » cite « {name} », qui n'est pas un champ.")
+            problems.append(
+                f"la page «\u00a0{page_id}\u00a0» cite «\u00a0{name}\u00a0», qui n'est pas un "
+                "champ."
+            )
         elif name in placed or name in names:
-            problems.append(f"le champ « {name} » figure sur plusieurs pages.")
+            problems.append(f"le champ «\u00a0{name}\u00a0» figure sur plusieurs pages.")
         else:
             names.append(name)
     return FormPage(page_id, str(raw.get("title") or page_id), tuple(names))
@@ -374,10 +396,13 @@ def _ordered(names: list[str], order: Any, problems: list[str]) -> list[str]:
     if order is None:
         return names
     if not isinstance(order, list):
-        problems.append("« ui:order » doit être une liste de noms de champs.")
+        problems.append("«\u00a0ui:order\u00a0» doit être une liste de noms de champs.")
         return names
     unknown = [name for name in order if name != "*" and name not in names]
-    problems.extend(f"« ui:order » cite « {name} », qui n'est pas un champ." for name in unknown)
+    problems.extend(
+        f"«\u00a0ui:order\u00a0» cite «\u00a0{name}\u00a0», qui n'est pas un champ."
+        for name in unknown
+    )
     listed = [name for name in order if name in names]
     rest = [name for name in names if name not in listed]
     if "*" not in order:

@@ -274,12 +274,12 @@ def parse_date(text: str) -> date:
     """'25/01/2023' → date(2023, 1, 25); a date that does not exist (31/02) is refused."""
     match = _DATE.fullmatch(text.strip())
     if match is None:
-        raise ValueInvalid(f"« {_short(text)} » n'est pas une date au format JJ/MM/AAAA")
+        raise ValueInvalid(f"«\u00a0{_short(text)}\u00a0» n'est pas une date au format JJ/MM/AAAA")
     day, month, year = (int(part) for part in match.groups())
     try:
         return date(year, month, day)
     except ValueError:
-        raise ValueInvalid(f"« {_short(text)} » n'est pas une date qui existe") from None
+        raise ValueInvalid(f"«\u00a0{_short(text)}\u00a0» n'est pas une date qui existe") from None
 
 
 def format_date(value: date) -> str:
@@ -304,7 +304,9 @@ def parse_bool(text: str) -> bool:
         return True
     if value == NON:
         return False
-    raise ValueInvalid(f"« {_short(text)} » n'est ni « Oui » ni « Non »")
+    raise ValueInvalid(
+        f"«\u00a0{_short(text)}\u00a0» n'est ni «\u00a0Oui\u00a0» ni «\u00a0Non\u00a0»"
+    )
 
 
 def format_bool(value: bool) -> str:
@@ -314,14 +316,14 @@ def format_bool(value: bool) -> str:
 def parse_int(text: str) -> int:
     value = text.strip()
     if _INT.fullmatch(value) is None:
-        raise ValueInvalid(f"« {_short(text)} » n'est pas un nombre entier")
+        raise ValueInvalid(f"«\u00a0{_short(text)}\u00a0» n'est pas un nombre entier")
     return int(value)
 
 
 def parse_digits(text: str) -> str:
     value = text.strip()
     if not (value.isascii() and value.isdigit()) or len(value) > 20:
-        raise ValueInvalid(f"« {_short(text)} » n'est pas un identifiant numérique")
+        raise ValueInvalid(f"«\u00a0{_short(text)}\u00a0» n'est pas un identifiant numérique")
     return value
 
 

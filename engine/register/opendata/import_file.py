@@ -39,12 +39,13 @@ def check_size(source: Path, max_bytes: int) -> None:
     try:
         size = source.stat().st_size
     except OSError:
-        raise ImportRefused(f"Le fichier « {source.name} » est introuvable.") from None
+        raise ImportRefused(f"Le fichier «\u00a0{source.name}\u00a0» est introuvable.") from None
     if not source.is_file():
-        raise ImportRefused(f"« {source.name} » n'est pas un fichier.")
+        raise ImportRefused(f"«\u00a0{source.name}\u00a0» n'est pas un fichier.")
     if size > max_bytes:
         raise ImportRefused(
-            f"Le fichier « {source.name} » fait {_megabytes(size)} : l'import accepte au plus "
+            f"Le fichier «\u00a0{source.name}\u00a0» fait {_megabytes(size)}\u00a0: l'import "
+            "accepte au plus "
             f"{_megabytes(max_bytes)}. Aucune fiche n'a été importée."
         )
 
@@ -61,22 +62,25 @@ def check_root(stream: BinaryIO, name: str) -> None:
     refused = xml_safety.stream_refusal(stream)
     if refused == xml_safety.DTD_REFUSED:
         raise ImportRefused(
-            f"Le fichier « {name} » déclare une DTD (<!DOCTYPE>) : les DTD et les entités XML "
+            f"Le fichier «\u00a0{name}\u00a0» déclare une DTD (<!DOCTYPE>)\u00a0: les DTD et les "
+            "entités XML "
             "sont refusées. Aucune fiche n'a été importée."
         )
     if refused is not None:
         raise ImportRefused(
-            f"Le fichier « {name} » est refusé : {refused}. Aucune fiche n'a été importée."
+            f"Le fichier «\u00a0{name}\u00a0» est refusé\u00a0: {refused}. Aucune fiche n'a été "
+            "importée."
         )
     events = etree.iterparse(stream, events=("start",), **_PARSER_OPTIONS)
     try:
         _event, root = next(events)
     except StopIteration:
-        raise ImportRefused(f"Le fichier « {name} » est vide.") from None
+        raise ImportRefused(f"Le fichier «\u00a0{name}\u00a0» est vide.") from None
     if root.tag != "FICHES":
         raise ImportRefused(
-            f"Le fichier « {name} » n'est pas un export des fiches de France compétences : "
-            f"l'élément racine est « {root.tag} », « FICHES » est attendu."
+            f"Le fichier «\u00a0{name}\u00a0» n'est pas un export des fiches de France "
+            "compétences\u00a0: "
+            f"l'élément racine est «\u00a0{root.tag}\u00a0», «\u00a0FICHES\u00a0» est attendu."
         )
 
 

@@ -20,7 +20,7 @@ class SkippedFiche:
             if self.numero
             else f"Fiche n° {self.position} du fichier (sans NUMERO_FICHE)"
         )
-        return f"{who} ignorée — élément {self.element} : {self.reason}."
+        return f"{who} ignorée — élément {self.element}\u00a0: {self.reason}."
 
 
 @dataclass
@@ -49,21 +49,23 @@ def summary(report: ImportReport) -> list[str]:
     """The report in French, one line each: counts, skipped fiches, elements not kept."""
     version = f" (VERSION_FLUX {report.version_flux})" if report.version_flux else ""
     lines = [
-        f"Import de « {report.file} »{version} : "
+        f"Import de «\u00a0{report.file}\u00a0»{version}\u00a0: "
         f"{_count(report.read, 'fiche lue', 'fiches lues')}.",
-        f"  importées : {report.created}",
-        f"  mises à jour : {report.updated}",
-        f"  inchangées : {report.unchanged}",
-        f"  ignorées : {len(report.skipped)}",
-        f"  liens de renouvellement établis : {report.links}",
+        f"  importées\u00a0: {report.created}",
+        f"  mises à jour\u00a0: {report.updated}",
+        f"  inchangées\u00a0: {report.unchanged}",
+        f"  ignorées\u00a0: {len(report.skipped)}",
+        f"  liens de renouvellement établis\u00a0: {report.links}",
     ]
     if report.skipped:
-        lines.append("Fiches ignorées :")
+        lines.append("Fiches ignorées\u00a0:")
         lines.extend(f"  {skipped.message}" for skipped in report.skipped)
     if report.kept_elements:
         kept = ", ".join(
             f"{path} ({_count(count, 'fiche', 'fiches')})"
             for path, count in sorted(report.kept_elements.items())
         )
-        lines.append(f"Éléments gardés tels quels, sans être affichés, et réexportés : {kept}.")
+        lines.append(
+            f"Éléments gardés tels quels, sans être affichés, et réexportés\u00a0: {kept}."
+        )
     return lines

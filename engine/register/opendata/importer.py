@@ -110,13 +110,15 @@ def import_fiches(
     except etree.XMLSyntaxError as error:
         savepoint.rollback()
         raise ImportRefused(
-            f"Le fichier « {source.name} » n'est pas un XML bien formé (ligne {error.lineno}) : "
+            f"Le fichier «\u00a0{source.name}\u00a0» n'est pas un XML bien formé (ligne "
+            f"{error.lineno})\u00a0: "
             f"{syntax_message(error)}. Aucune fiche n'a été importée."
         ) from None
     except OSError as error:
         savepoint.rollback()
         raise ImportRefused(
-            f"Le fichier « {source.name} » ne peut pas être lu ({error.strerror or error}). "
+            f"Le fichier «\u00a0{source.name}\u00a0» ne peut pas être lu "
+            f"({error.strerror or error}). "
             "Aucune fiche n'a été importée."
         ) from None
     except BaseException:
@@ -216,7 +218,7 @@ def entry_values(fiche: Fiche, now: datetime) -> dict[str, Any]:
 def statut_of(fiche: Fiche, now: datetime) -> tuple[RegisterStatus, str | None]:
     """The statut of an imported fiche at `now`, and its motif de retrait when it is *Retirée*."""
     etat = str(fiche.content.get("etat_fiche") or "")
-    said = f"ETAT_FICHE « {etat} »"
+    said = f"ETAT_FICHE «\u00a0{etat}\u00a0»"
     # Withdrawn (our export writes « Dépubliée/Archivée » for it): whatever the dates say.
     if etat_says_withdrawn(etat):
         return RegisterStatus.RETIREE, _motif_retrait(said)
@@ -224,7 +226,7 @@ def statut_of(fiche: Fiche, now: datetime) -> tuple[RegisterStatus, str | None]:
         return RegisterStatus.ECHUE, None
     if fiche.actif is False:
         return RegisterStatus.RETIREE, _motif_retrait(
-            "ACTIF « Non » avant la date de fin d'enregistrement"
+            "ACTIF «\u00a0Non\u00a0» avant la date de fin d'enregistrement"
         )
     return RegisterStatus.ACTIVE, None
 

@@ -44,7 +44,7 @@ class FicheInvalid(Exception):
     """A fiche that cannot be imported: `element` is the path of the element at fault."""
 
     def __init__(self, element: str, reason: str) -> None:
-        super().__init__(f"{element} : {reason}")
+        super().__init__(f"{element}\u00a0: {reason}")
         self.element = element
         self.reason = reason
 
@@ -233,7 +233,7 @@ def _numero(value: Any, path: str) -> str:
     if _NUMERO.fullmatch(text) is None:
         raise FicheInvalid(
             path,
-            f"« {text[:40]} » n'est pas un numéro de fiche (lettres et chiffres, "
+            f"«\u00a0{text[:40]}\u00a0» n'est pas un numéro de fiche (lettres et chiffres, "
             f"{NUMERO_MAX} caractères au plus)",
         )
     return text

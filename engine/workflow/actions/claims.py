@@ -37,7 +37,7 @@ def claim(session: Session, actor: Actor, work_item_id: int) -> WorkItem:
         instance.id,
         actor,
         "prise_en_charge",
-        f"« {item.task_title} » prise en charge.",
+        f"«\u00a0{item.task_title}\u00a0» prise en charge.",
         task_spec=item.task_spec,
     )
     flush_or_conflict(session)
@@ -55,7 +55,7 @@ def release(session: Session, actor: Actor, work_item_id: int) -> WorkItem:
         instance.id,
         actor,
         "liberation",
-        f"« {item.task_title} » libérée.",
+        f"«\u00a0{item.task_title}\u00a0» libérée.",
         task_spec=item.task_spec,
     )
     flush_or_conflict(session)
@@ -72,7 +72,7 @@ def reassign(session: Session, actor: Actor, work_item_id: int, user_id: int) ->
     if not may_hold(Actor.from_user(target), item.role, item.organisation_id):
         # The task is the dossier's organisation's: nobody outside it may receive it.
         raise Forbidden(
-            f"{target.name} n'appartient pas à l'organisation de ce dossier : "
+            f"{target.name} n'appartient pas à l'organisation de ce dossier\u00a0: "
             "la tâche ne peut pas lui être réattribuée."
         )
     definition = definition_for(session, instance.process_version_id)
@@ -93,7 +93,7 @@ def reassign(session: Session, actor: Actor, work_item_id: int, user_id: int) ->
         instance.id,
         actor,
         "reattribution",
-        f"« {item.task_title} » réattribuée à {target.name}.",
+        f"«\u00a0{item.task_title}\u00a0» réattribuée à {target.name}.",
         task_spec=item.task_spec,
     )
     if target.id != actor.id:

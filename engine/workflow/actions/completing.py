@@ -88,7 +88,7 @@ def complete_work_item(
     summary = (
         f"Demande déposée ({instance.reference})."
         if kind == "depot"
-        else f"« {item.task_title} » traitée."
+        else f"«\u00a0{item.task_title}\u00a0» traitée."
     )
     audit.record(
         session,
@@ -100,7 +100,9 @@ def complete_work_item(
         details=audit.summarize_changes(process_values),
     )
     if instance.status == InstanceStatus.COMPLETED:
-        audit.record(session, instance.id, actor, "fin", f"Dossier clos : {instance.status_label}.")
+        audit.record(
+            session, instance.id, actor, "fin", f"Dossier clos\u00a0: {instance.status_label}."
+        )
     flush_or_conflict(session, instance_id=instance.id)
     followups.after_change(
         session,
@@ -111,5 +113,5 @@ def complete_work_item(
         new_items=new_items,
         timers_before=timers_before,
     )
-    messages.append(f"Statut du dossier : {instance.status_label}.")
+    messages.append(f"Statut du dossier\u00a0: {instance.status_label}.")
     return ActionResult(instance.id, instance.reference, instance.status_label, " ".join(messages))

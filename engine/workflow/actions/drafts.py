@@ -61,7 +61,7 @@ def delete_draft(session: Session, actor: Actor, work_item_id: int) -> list[str]
     item, instance = open_item_for(session, actor, work_item_id)
     definition = definition_for(session, instance.process_version_id)
     if item.task_spec not in definition.depot_tasks() or instance.date_depot is not None:
-        raise Conflict("Cette demande a été déposée : elle ne peut plus être supprimée.")
+        raise Conflict("Cette demande a été déposée\u00a0: elle ne peut plus être supprimée.")
     keys = list(
         session.scalars(select(Document.storage_key).where(Document.instance_id == instance.id))
     )
@@ -70,7 +70,7 @@ def delete_draft(session: Session, actor: Actor, work_item_id: int) -> list[str]
         None,
         actor,
         "brouillon_supprime",
-        f"Brouillon supprimé : « {instance.title or 'Demande sans intitulé'} ».",
+        f"Brouillon supprimé\u00a0: «\u00a0{instance.title or 'Demande sans intitulé'}\u00a0».",
         details={"dossier": instance.id, "organisation": instance.organisation_id},
     )
     # The rows that hang on the dossier go with it (ON DELETE CASCADE on every such table).

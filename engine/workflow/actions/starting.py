@@ -74,7 +74,7 @@ def start_instance(
     summary = (
         "Demande créée (brouillon)."
         if definition.start_role == RoleName.DEMANDEUR
-        else (f"Dossier ouvert : {definition.title}.")
+        else (f"Dossier ouvert\u00a0: {definition.title}.")
     )
     audit.record(session, instance.id, actor, "creation", summary)
     session.flush()

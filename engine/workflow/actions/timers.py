@@ -20,14 +20,14 @@ def fire_timer(session: Session, instance_id: int, task_id: str) -> str:
     """A timer's job is due: fire it and run the process on (the worker's transaction)."""
     instance = session.get(Instance, instance_id)
     if instance is None:
-        return "Dossier introuvable : échéance sans objet."
+        return "Dossier introuvable\u00a0: échéance sans objet."
     if instance.status != InstanceStatus.RUNNING:
-        return f"Dossier {instance.status_label.lower()} : échéance sans objet."
+        return f"Dossier {instance.status_label.lower()}\u00a0: échéance sans objet."
     definition = definition_for(session, instance.process_version_id)
     workflow = load_workflow(session, instance, definition)
     timer = spiff.find_task(workflow, task_id)
     if timer is None or not spiff.timer_pending(workflow, task_id):
-        return "La tâche a avancé avant l'échéance : rien à faire."
+        return "La tâche a avancé avant l'échéance\u00a0: rien à faire."
     title = spiff.spec_title(timer)
     timers_before = {waiting.task_id for waiting in spiff.waiting_timers(workflow)} | {task_id}
     spiff.fire_timer(workflow, task_id)
@@ -42,12 +42,12 @@ def fire_timer(session: Session, instance_id: int, task_id: str) -> str:
         instance.id,
         SYSTEM,
         "echeance",
-        f"Échéance atteinte : « {title} ».",
+        f"Échéance atteinte\u00a0: «\u00a0{title}\u00a0».",
         task_spec=spiff.spec_id(timer),
     )
     if instance.status == InstanceStatus.COMPLETED:
         audit.record(
-            session, instance.id, SYSTEM, "fin", f"Dossier clos : {instance.status_label}."
+            session, instance.id, SYSTEM, "fin", f"Dossier clos\u00a0: {instance.status_label}."
         )
     flush_or_conflict(session, instance_id=instance.id)
     followups.after_change(
@@ -59,4 +59,4 @@ def fire_timer(session: Session, instance_id: int, task_id: str) -> str:
         new_items=new_items,
         timers_before=timers_before,
     )
-    return f"Échéance « {title} » : statut du dossier {instance.status_label}."
+    return f"Échéance «\u00a0{title}\u00a0»\u00a0: statut du dossier {instance.status_label}."

@@ -40,6 +40,7 @@ export function plural(count, singular, pluralForm) {
   return `${formatNumber(count)} ${count > 1 ? (pluralForm || singular + 's') : singular}`;
 }
 
+// 35 500 (narrow no-break space) from five digits on; 2026 and 1000 stay whole, as the pages.
 export function formatNumber(value) {
-  return Number(value).toLocaleString('fr-FR', { maximumFractionDigits: 1 });
+  return Number(value).toLocaleString('fr-FR', { maximumFractionDigits: 1, useGrouping: 'min2' });
 }

@@ -21,13 +21,13 @@ export function showSaveFailure(messages, error) {
     messages.error('Le brouillon n’a pas été enregistré.',
       h('p', {}, (error.body && error.body.message)
         || 'Le brouillon a été modifié entre-temps par une autre personne.'),
-      h('p', {}, 'Rechargez-le pour reprendre sa dernière version : vos modifications de cette page seront perdues (copiez d’abord ce que vous voulez garder).'),
+      h('p', {}, 'Rechargez-le pour reprendre sa dernière version\u00a0: vos modifications de cette page seront perdues (copiez d’abord ce que vous voulez garder).'),
       reload);
   } else if (error instanceof HttpError && error.status === 422) {
     const errors = (error.body && error.body.errors) || {};
-    messages.error('Le brouillon n’a pas été enregistré :',
+    messages.error('Le brouillon n’a pas été enregistré\u00a0:',
       h('ul', {}, Object.entries(errors).map(([name, message]) =>
-        h('li', {}, name ? h('code', {}, name) : null, name ? ' : ' : null, String(message)))));
+        h('li', {}, name ? h('code', {}, name) : null, name ? '\u00a0: ' : null, String(message)))));
   } else {
     messages.error(null, h('p', {}, describeFailure(error, 'L’enregistrement')));
   }

@@ -35,14 +35,14 @@ export function createMessages(container) {
 export function describeFailure(error, action) {
   if (error instanceof HttpError) {
     if (error.status === 401 || error.status === 403) {
-      return `${action} a été refusé : votre session a expiré ou vous n’avez plus le rôle de propriétaire du processus. Reconnectez-vous dans un autre onglet pour garder vos modifications, puis réessayez.`;
+      return `${action} a été refusé\u00a0: votre session a expiré ou vous n’avez plus le rôle de propriétaire du processus. Reconnectez-vous dans un autre onglet pour garder vos modifications, puis réessayez.`;
     }
     if (error.status === 400) {
-      return `${action} a été refusé (jeton de sécurité expiré ?). Rechargez la page.`;
+      return `${action} a été refusé (jeton de sécurité expiré\u202f?). Rechargez la page.`;
     }
     return `${action} a échoué (erreur ${error.status} du serveur).`;
   }
-  return `${action} a échoué : le serveur est injoignable. Vos modifications restent dans cette page ; réessayez.`;
+  return `${action} a échoué\u00a0: le serveur est injoignable. Vos modifications restent dans cette page\u202f; réessayez.`;
 }
 
 export async function mountEditor(root) {
@@ -177,9 +177,9 @@ export async function mountEditor(root) {
       panel.render(null);
       if (!xml) {
         markDirty();
-        messages.warning('Le brouillon ne contenait pas de diagramme : un diagramme vide a été créé.');
+        messages.warning('Le brouillon ne contenait pas de diagramme\u00a0: un diagramme vide a été créé.');
       } else if (warnings.length) {
-        messages.warning(`Le diagramme est ouvert, avec ${warnings.length} avertissement${warnings.length > 1 ? 's' : ''} à l’import : les éléments concernés seront perdus à l’enregistrement.`,
+        messages.warning(`Le diagramme est ouvert, avec ${warnings.length} avertissement${warnings.length > 1 ? 's' : ''} à l’import\u00a0: les éléments concernés seront perdus à l’enregistrement.`,
           h('ul', {}, warnings.slice(0, 8).map((warning) => h('li', {}, warning.message))));
       } else {
         messages.success('Brouillon chargé.');
@@ -248,7 +248,7 @@ export async function mountEditor(root) {
     });
     const count = problems.length;
     messages.error(count
-      ? `Le modèle n’est pas déployable : ${count} problème${count > 1 ? 's' : ''}.`
+      ? `Le modèle n’est pas déployable\u00a0: ${count} problème${count > 1 ? 's' : ''}.`
       : 'Le modèle n’est pas déployable.',
     count ? h('ul', { class: 'studio-problemes' }, items) : null);
   }

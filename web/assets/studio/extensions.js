@@ -131,10 +131,10 @@ export function createEditing(modeler) {
 
   function idProblem(element, id) {
     if (!ID_SHAPE.test(id)) {
-      return 'Un identifiant commence par une lettre et ne contient que lettres, chiffres, « _ », « - » et « . ».';
+      return 'Un identifiant commence par une lettre et ne contient que lettres, chiffres, «\u00a0_\u00a0», «\u00a0-\u00a0» et «\u00a0.\u00a0».';
     }
     const other = modeler.get('elementRegistry').get(id);
-    if (other && other !== element) return `L’identifiant « ${id} » est déjà utilisé.`;
+    if (other && other !== element) return `L’identifiant «\u00a0${id}\u00a0» est déjà utilisé.`;
     return null;
   }
 

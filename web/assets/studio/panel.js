@@ -200,7 +200,7 @@ export function createPanel({ container, modeler, editing, draft, previewUrl, cs
     return fieldset('Général',
       textField(element, 'id', {
         label: 'Identifiant',
-        help: 'Les scénarios et les étapes des dossiers y renvoient : changer celui d’une étape déjà déployée empêche les dossiers qui y sont passés de migrer.',
+        help: 'Les scénarios et les étapes des dossiers y renvoient\u00a0: changer celui d’une étape déjà déployée empêche les dossiers qui y sont passés de migrer.',
         value: bo.id,
         code: true,
         onValue: (value) => {
@@ -228,7 +228,7 @@ export function createPanel({ container, modeler, editing, draft, previewUrl, cs
       isAny(bo, ['bpmn:FlowNode', 'bpmn:SequenceFlow', 'bpmn:Participant'])
         ? textField(element, 'documentation', {
           label: 'Description',
-          help: "Pour les personnes qui lisent le diagramme ; elle n'est pas affichée aux usagers.",
+          help: "Pour les personnes qui lisent le diagramme\u202f; elle n'est pas affichée aux usagers.",
           value: getDocumentation(bo),
           multiline: true,
           rows: 3,
@@ -282,16 +282,16 @@ export function createPanel({ container, modeler, editing, draft, previewUrl, cs
           { rerender: true }),
         bodyField(element, 'instructionsForEndUser', 'spiffworkflow:InstructionsForEndUser',
           "Instructions affichées au-dessus du formulaire",
-          'Les variables du processus s’y insèrent ainsi : {{ categorie }}.', { rows: 4 })),
+          'Les variables du processus s’y insèrent ainsi\u00a0: {{ categorie }}.', { rows: 4 })),
       fieldset('Statut du dossier',
         statutField(element, 'Tant que le dossier attend à cette tâche.'),
         propertyField(element, 'statutPrisEnCharge', 'Statut une fois la tâche prise en charge',
-          'Facultatif, par exemple « En examen de recevabilité ».', { list: 'studio-statuts' })),
+          'Facultatif, par exemple «\u00a0En examen de recevabilité\u00a0».', { list: 'studio-statuts' })),
       fieldset('Options',
         flagField(element, 'visiblePourDemandeur', 'Réponses visibles par le demandeur',
           'Le demandeur lit les réponses données à cette tâche (décision, motifs).'),
         flagField(element, 'depot', 'Tâche de dépôt',
-          'Sa validation dépose la demande : référence et accusé de réception.')),
+          'Sa validation dépose la demande\u00a0: référence et accusé de réception.')),
       fieldset('Scripts',
         bodyField(element, 'preScript', 'spiffworkflow:PreScript', 'Script avant la tâche',
           'Python restreint, exécuté quand la tâche devient disponible.', { code: true }),
@@ -305,7 +305,7 @@ export function createPanel({ container, modeler, editing, draft, previewUrl, cs
     return [fieldset('Script',
       textField(element, 'script', {
         label: 'Script (Python restreint)',
-        help: 'Pas d’import ni de nom commençant par « _ » ; les variables du processus sont lues et écrites directement.',
+        help: 'Pas d’import ni de nom commençant par «\u00a0_\u00a0»\u202f; les variables du processus sont lues et écrites directement.',
         value: element.businessObject.script,
         multiline: true,
         rows: 8,
@@ -325,7 +325,7 @@ export function createPanel({ container, modeler, editing, draft, previewUrl, cs
     if (fromGateway) {
       children.push(checkboxField(element, 'default', {
         label: 'Flux par défaut de la passerelle',
-        help: 'Pris quand aucune autre condition n’est vraie ; il n’a pas de condition.',
+        help: 'Pris quand aucune autre condition n’est vraie\u202f; il n’a pas de condition.',
         checked: isDefault,
         onValue: (checked) => editing.setDefaultFlow(element, checked),
         rerender: true,
@@ -361,7 +361,7 @@ export function createPanel({ container, modeler, editing, draft, previewUrl, cs
     });
     const expressionField = textField(element, 'timerExpression', {
       label: 'Expression de la minuterie',
-      help: 'Expression Python : un texte ISO 8601 entre guillemets ("P30D", "2025-01-31T12:00:00+01:00", "R3/2025-01-01T09:00:00+01:00/P1D") ou une variable (delai_complements).',
+      help: 'Expression Python\u00a0: un texte ISO 8601 entre guillemets ("P30D", "2025-01-31T12:00:00+01:00", "R3/2025-01-01T09:00:00+01:00/P1D") ou une variable (delai_complements).',
       value: timer.body,
       multiline: true,
       rows: 2,
@@ -383,8 +383,8 @@ export function createPanel({ container, modeler, editing, draft, previewUrl, cs
     const lane = lanes[name];
     return fieldset('Rôle',
       lane
-        ? note(`Ce couloir correspond au rôle « ${lane.role} » (process.json).`)
-        : note('Aucun rôle ne correspond à ce nom de couloir dans process.json : la validation le signalera.'));
+        ? note(`Ce couloir correspond au rôle «\u00a0${lane.role}\u00a0» (process.json).`)
+        : note('Aucun rôle ne correspond à ce nom de couloir dans process.json\u00a0: la validation le signalera.'));
   }
 
   function sectionsFor(element) {
@@ -450,7 +450,7 @@ export function createPanel({ container, modeler, editing, draft, previewUrl, cs
 
     const box = h('div', { id: 'studio-form-preview', class: 'studio-apercu' });
     const schemaArea = fileArea('studio-form-schema', schemaName, 'Schéma du formulaire (JSON)',
-      'Champs, types, obligations : JSON Schema 2020-12.', box);
+      'Champs, types, obligations\u00a0: JSON Schema 2020-12.', box);
     const uiArea = fileArea('studio-form-ui', uiName, "Schéma d'interface (JSON)",
       'Ordre, widgets, aides, pages.', box);
     const section = fieldset('Édition du formulaire', schemaArea, uiArea,
@@ -508,7 +508,7 @@ export function createPanel({ container, modeler, editing, draft, previewUrl, cs
         try {
           JSON.parse(area.value);
         } catch (parseError) {
-          message = `JSON invalide : ${parseError.message}`;
+          message = `JSON invalide\u00a0: ${parseError.message}`;
         }
       }
       error.textContent = message;
@@ -560,7 +560,7 @@ export function createPanel({ container, modeler, editing, draft, previewUrl, cs
     box.replaceChildren();
     if (errors.length) {
       box.append(h('div', { class: 'fr-alert fr-alert--error fr-alert--sm fr-mb-2w' },
-        h('p', {}, errors.length > 1 ? 'Le formulaire a des erreurs :' : 'Le formulaire a une erreur :'),
+        h('p', {}, errors.length > 1 ? 'Le formulaire a des erreurs\u00a0:' : 'Le formulaire a une erreur\u00a0:'),
         h('ul', {}, errors.map((message) => h('li', {}, message)))));
     }
     // The server renders the form with the same code as the real task pages.
@@ -574,7 +574,7 @@ export function createPanel({ container, modeler, editing, draft, previewUrl, cs
   function headingText(element) {
     const bo = element.businessObject;
     const name = getLabel(element);
-    return `${typeLabel(bo)}${name ? ` « ${name} »` : ''}`;
+    return `${typeLabel(bo)}${name ? ` «\u00a0${name}\u00a0»` : ''}`;
   }
 
   function heading(text) {
@@ -598,7 +598,7 @@ export function createPanel({ container, modeler, editing, draft, previewUrl, cs
     if (!element) {
       children.push(heading('Propriétés'),
         note('Sélectionnez un élément du diagramme pour voir et modifier ses propriétés.'),
-        note('Ajoutez des éléments avec la palette à gauche du diagramme ; Ctrl+Z annule, Ctrl+S enregistre le brouillon.'));
+        note('Ajoutez des éléments avec la palette à gauche du diagramme\u202f; Ctrl+Z annule, Ctrl+S enregistre le brouillon.'));
     } else {
       children.push(heading(headingText(element)));
       children.push(generalSection(element), ...sectionsFor(element));

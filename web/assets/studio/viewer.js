@@ -44,7 +44,7 @@ export async function mountViewer(root) {
   try {
     await viewer.importXML(xml);
   } catch (error) {
-    fail(`Le diagramme n’a pas pu être affiché : ${error.message}`);
+    fail(`Le diagramme n’a pas pu être affiché\u00a0: ${error.message}`);
     return { viewer };
   }
   const canvas = viewer.get('canvas');
