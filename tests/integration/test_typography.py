@@ -22,11 +22,12 @@ from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from engine.core.models import Email, RegisterEntry
+from engine.core.typography import date_filter
 from engine.emails.templates import PARTIAL_PREFIX, TEMPLATES_DIR
 from engine.register.opendata.importer import import_fiches
 from engine.studio.scenario import Scenario, load_scenarios
 from tests.clock import run_worker_at
-from tests.dossiers import data_of, open_item
+from tests.dossiers import data_of, open_item, walk_until
 from tests.integration.test_admin_jobs import failed_job
 from tests.integration.test_diagram_code import start as start_dossier
 from tests.models_fixtures import script_after_task
@@ -278,6 +279,39 @@ def test_every_retrait_scenario_reads_in_french(
     sent = read_emails(app, session, reader)
     assert sent >= SENT_BY["retrait"], SENT_BY["retrait"] - sent
     reader.check()
+
+
+def test_instructions_write_dates_in_words(reading: NewBrowser, session: Session) -> None:
+    """The commission's instructions read the session's date as a person writes it, not the
+    form's `2030-03-14`; a renewal's, the end date of the certification it renews."""
+    walker = walk_until(reading, "deliberer")
+    walker.pass_time("attendre_seance")
+    commission = walker.as_user("commission@example.org")
+    item = open_item(session, walker.dossier_id, "deliberer")
+    page = commission.get(f"/instruction/taches/{item}").get_data(as_text=True)
+    instructions = lxml_html.document_fromstring(page).find_class("fr-callout__text")[0]
+    assert instructions.text_content().startswith("Séance du 14 mars 2030.")
+    assert "2030-03-14" not in instructions.text_content()
+
+    _walker, numero = recensed(reading)
+    session.rollback()
+    entry = session.scalar(select(RegisterEntry).where(RegisterEntry.numero == numero))
+    assert entry is not None and entry.fin_validite is not None
+    renewal = _walker.demandeur.post(
+        f"/registre/{numero}/renouvellement", from_page=f"/registre/{numero}"
+    )
+    draft = re.search(r"/demandes/(\d+)/saisie", renewal.headers["Location"])
+    assert draft
+    renewing = Walker(reading, _walker.organisation)
+    renewing.browsers = _walker.browsers
+    renewing.deposer_brouillon(int(draft.group(1)), data_of("favorable", "saisir_demande"))
+    agent = renewing.as_user("recevabilite@example.org")
+    item = open_item(session, renewing.dossier_id, "examiner_recevabilite")
+    page = agent.get(f"/instruction/taches/{item}").get_data(as_text=True)
+    end = date_filter(entry.fin_validite)
+    assert f"Demande de renouvellement de la certification {numero} (fin de validité le {end})" in (
+        " ".join(lxml_html.document_fromstring(page).text_content().split())
+    )
 
 
 def registered(new_browser: NewBrowser, scenario: Scenario) -> tuple[Walker, str | None]:
