@@ -30,6 +30,7 @@ from tests.clock import run_worker_at
 from tests.dossiers import data_of, open_item, walk_until
 from tests.integration.test_admin_jobs import failed_job
 from tests.integration.test_diagram_code import start as start_dossier
+from tests.messagerie import write
 from tests.models_fixtures import script_after_task
 from tests.recensed import recensed
 from tests.support import Browser, pdf
@@ -73,6 +74,8 @@ SENT_BY = {
     },
 }
 LOCK_EMAIL = "connexions_suspendues"
+# The messagerie's, which test_the_messagerie_reads_in_french sends.
+MESSAGE_EMAILS = {"message_demandeur", "message_instruction"}
 
 
 def _typed(value: Any) -> Iterator[str]:
@@ -116,6 +119,7 @@ class Reader:
         path = NUMBER.sub("/<n>", url.split("?")[0])
         where = f"{method} {path} ({response.status_code})"
         self.pages.add(where)
+        assert response.status_code < 500, where
         self.keep(page_faults(response.get_data(as_text=True), where, self.hidden))
 
     def keep(self, faults: Iterable[Fault]) -> None:
@@ -350,6 +354,8 @@ def test_the_repertoire_specifique_reads_in_french(
             else registered(reading, SCENARIOS["enregistrement-rs"]["favorable"])
         )
         assert numero, name
+        if scenario.start_data.get("certificateur_connu") is False:
+            without_account(session, numero)
         retrait = open_retrait(first, numero, "rapporteur@example.org", RS, "certificateur")
         retrait.play(scenario)
         look_around(retrait)
@@ -370,7 +376,7 @@ def test_every_email_template_is_read_by_a_walk() -> None:
         for path in TEMPLATES_DIR.glob("*.txt")
         if not path.name.startswith(PARTIAL_PREFIX)
     }
-    walked = set().union(*SENT_BY.values()) | {LOCK_EMAIL}
+    walked = set().union(*SENT_BY.values()) | {LOCK_EMAIL} | MESSAGE_EMAILS
     assert names == walked, names ^ walked
 
 
@@ -614,6 +620,39 @@ def test_the_reviewers_other_pages_read_in_french(
         agent.get(f"/instruction/dossiers{query}")
     agent.get(f"/instruction/dossiers/{walker.dossier_id}")
     reader.saw("POST /instruction/taches/<n> (422)")
+    reader.check()
+
+
+def test_the_messagerie_reads_in_french(
+    app: Flask, reading: NewBrowser, reader: Reader, session: Session
+) -> None:
+    walker = Walker(reading, "cpne")
+    walker.step("saisir_demande", data_of("favorable", "saisir_demande"))
+    dossier = walker.dossier_id
+    question = "Bonjour, voici le référentiel signé par le président du jury."
+    answer = "Merci, nous l'examinons et revenons vers vous sous huit jours."
+    note = "À vérifier avec le rapporteur avant la séance."
+    reader.hidden += [question, answer, note]
+    sent = write(
+        walker.demandeur, f"/demandes/{dossier}/messages", question, [pdf("referentiel.pdf")]
+    )
+    assert sent.status_code == 302
+    agent = walker.as_user("recevabilite@example.org")
+    assert write(agent, f"/instruction/dossiers/{dossier}/messages", answer).status_code == 302
+    noted = write(agent, f"/instruction/dossiers/{dossier}/annotations", note, [pdf("note.pdf")])
+    assert noted.status_code == 302
+    empty = write(walker.demandeur, f"/demandes/{dossier}/messages", "")
+    assert empty.status_code == 422
+    walker.run_jobs()
+    for browser, pages in (
+        (walker.demandeur, ("/demandes/", f"/demandes/{dossier}")),
+        (agent, ("/instruction/", "/instruction/dossiers", f"/instruction/dossiers/{dossier}")),
+    ):
+        for page in pages:
+            browser.get(page)
+    told = read_emails(app, session, reader)
+    assert told >= MESSAGE_EMAILS, MESSAGE_EMAILS - told
+    reader.saw("POST /demandes/<n>/messages (422)")
     reader.check()
 
 
