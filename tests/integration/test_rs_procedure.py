@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.core.models import Email, Instance, RegisterEntry
+from engine.core.typography import date_filter
 from engine.register.opendata.importer import import_fiches
 from engine.studio.demo import REGISTER_SAMPLE
 from engine.studio.scenario import load_scenarios
@@ -304,11 +305,11 @@ def test_a_fiche_whose_certifier_has_no_account_is_withdrawn_as_its_scenario_say
     opened = services.post(f"/registre/{numero}/retrait", from_page=f"/registre/{numero}")
     assert opened.status_code == 302
     shown = services.get(opened.headers["Location"])
-    # What the scenario starts from is what the fiche gives.
+    # What the scenario starts from is what the fiche gives (its date written in words).
     assert (
         f"Certification {numero} du Répertoire spécifique : "
         f"{scenario.start_data['intitule_certification']} "
-        f"(validité jusqu'au {scenario.start_data['fin_validite']})."
+        f"(validité jusqu'au {date_filter(scenario.start_data['fin_validite'])})."
     ) in text_of(shown)
     dossier = re.search(r"/instruction/dossiers/(\d+)", shown.get_data(as_text=True))
     reference = re.search(rf"(RET-{numero}-\d+)", text_of(shown))
