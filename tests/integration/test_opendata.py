@@ -282,8 +282,8 @@ def test_a_withdrawn_fiche_stays_withdrawn_after_its_end_date(
     page = text_of(client.get("/registre/RS9101"))
     assert "Certification retirée du registre le" in page
     assert (
-        "Motif\u00a0: Retirée selon l'export de France compétences "
-        "(ETAT_FICHE «\u00a0Dépubliée/Archivée\u00a0»)." in page
+        "Motif : Retirée selon l'export de France compétences "
+        "(ETAT_FICHE « Dépubliée/Archivée »)." in page
     )
     assert "Certification échue" not in page and "Échue" not in page
 
@@ -293,9 +293,7 @@ def test_a_withdrawn_fiche_stays_withdrawn_after_its_end_date(
     imported(session, write_export(tmp_path, fiche("RS9102", extra=valid)))
     entry = entries(session)["RS9102"]
     assert entry.statut == "active"
-    motif = (
-        "Le contrôle des épreuves n'est plus assuré (article R.\u00a06113-11 du code du travail)."
-    )
+    motif = "Le contrôle des épreuves n'est plus assuré (article R. 6113-11 du code du travail)."
     entry.statut = "retiree"
     entry.motif_retrait = motif
     entry.content = dict(entry.content) | {"date_limite_delivrance": "2027-03-31"}
@@ -307,7 +305,7 @@ def test_a_withdrawn_fiche_stays_withdrawn_after_its_end_date(
         assert entries(session)["RS9102"].statut == "retiree"
         page = text_of(client.get("/registre/RS9102"))
         assert "Certification retirée du registre le" in page, etat
-        assert f"Motif\u00a0: {motif}" in page
+        assert f"Motif : {motif}" in page
         assert "attestations délivrées jusqu'au 31/03/2027" in page
         assert "Certification échue" not in page and "Échue" not in page
 
