@@ -61,7 +61,8 @@ lock-check: $(STAMP)
 
 # The State design system and the studio's diagram editor (bpmn-js, bundled by esbuild), from
 # npm, served by Flask from web/static (never a CDN).
-assets: $(DSFR_DIR)/dsfr.min.css $(DSFR_DIR)/dsfr.module.min.js $(BUILD_DIR)/studio.js
+assets: $(DSFR_DIR)/dsfr.min.css $(DSFR_DIR)/dsfr.module.min.js $(DSFR_DIR)/logo.main.min.css \
+	$(BUILD_DIR)/studio.js
 
 $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -77,6 +78,11 @@ $(DSFR_DIR)/dsfr.min.css: $(NPM_STAMP)
 # The DSFR's scripts (the header's menu on phones, the modals); every page works without them.
 $(DSFR_DIR)/dsfr.module.min.js: $(DSFR_DIR)/dsfr.min.css
 	cp node_modules/@gouvfr/dsfr/dist/dsfr.module.min.js node_modules/@gouvfr/dsfr/dist/dsfr.nomodule.min.js $(DSFR_DIR)/
+
+# The bloc-marque as the DSFR publishes it (its .fr-logo rule, images inline): the generated
+# PDFs take it from here with the Marianne fonts (engine/pdf/rendering.py).
+$(DSFR_DIR)/logo.main.min.css: $(DSFR_DIR)/dsfr.min.css
+	cp node_modules/@gouvfr/dsfr/dist/component/logo/logo.main.min.css $(DSFR_DIR)/
 
 # studio.js (editor and read-only viewer), viewer.js (viewer only), studio.css (bpmn-js's styles,
 # its font, ours); bpmn-js's own stylesheets and font are copied beside them as well.

@@ -12,6 +12,7 @@ from engine.emails import mailer
 from engine.jobs import JobKind
 from engine.jobs.api import Handler
 from engine.jobs.worker import Worker, WorkerSettings
+from engine.pdf import generation
 from engine.register import life
 from engine.workflow.timer_job import fire_timer_job
 
@@ -23,6 +24,7 @@ def job_handlers() -> dict[str, Handler]:
         JobKind.EMAIL: mailer.deliver,
         JobKind.FIN_VALIDITE: life.fin_validite_job,
         JobKind.RETRAIT: life.retrait_job,
+        JobKind.DOCUMENT: generation.document_job,
     }
 
 

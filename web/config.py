@@ -24,6 +24,9 @@ from engine.core.settings import (
     service_key,
 )
 
+# The DSFR as `make` copies it from npm (@gouvfr/dsfr): its fonts and logo for the PDFs too.
+DSFR_DIR = Path(__file__).resolve().parent / "static" / "dsfr"
+
 
 def from_environment(instance_path: str) -> dict[str, Any]:
     """The settings the environment gives; the database and the secret key may be left to
@@ -154,6 +157,11 @@ def engine_settings(config: Mapping[str, Any], links: Links) -> EngineSettings:
             absolute=timedelta(hours=int(config.get("SESSION_MAX_HOURS", 12))),
         ),
         services=service_overrides(config),
+        # The worker keeps the documents it generates beside the uploaded pieces.
+        pieces_dir=Path(config["UPLOAD_DIR"]) if config.get("UPLOAD_DIR") else None,
+        # The generated PDFs take the DSFR's fonts and bloc-marque from its copy served here.
+        dsfr_dir=DSFR_DIR,
+        official=bool(config.get("OFFICIAL")),
     )
 
 

@@ -2,7 +2,8 @@
 
 The Content-Security-Policy allows scripts and styles from this site only: no inline script,
 no `eval`, no `style` attribute. Every page works without JavaScript and the studio's bundles
-(web/static/build/) are files. Images may be `data:` URIs (the DSFR's icons, in its CSS).
+(web/static/build/) are files. Images may be `data:` URIs (the DSFR's icons, in its CSS). A PDF
+shown in the browser gets a policy of its own: `sandbox`.
 """
 
 from __future__ import annotations
@@ -35,6 +36,10 @@ def _policy(style_src: str) -> str:
 
 CONTENT_SECURITY_POLICY = _policy("'self'")
 EDITOR_CONTENT_SECURITY_POLICY = _policy("'self' 'unsafe-inline'")
+# A PDF opened in the browser (a piece, the dossier's summary) is a document of its own, in a
+# sandbox: no script, no form, no access to the site's origin, never framed.
+SANDBOXED_ENDPOINTS = frozenset({"pieces.view", "pieces.summary"})
+SANDBOX_CONTENT_SECURITY_POLICY = "sandbox; frame-ancestors 'none'"
 # Browser features the site never uses, off for it and anything it might embed.
 PERMISSIONS_POLICY = ", ".join(
     f"{feature}=()"
@@ -78,6 +83,8 @@ def add_headers(response: Response) -> Response:
     response.headers["Content-Security-Policy"] = (
         EDITOR_CONTENT_SECURITY_POLICY if editor else CONTENT_SECURITY_POLICY
     )
+    if request.endpoint in SANDBOXED_ENDPOINTS and response.mimetype == "application/pdf":
+        response.headers["Content-Security-Policy"] = SANDBOX_CONTENT_SECURITY_POLICY
     if current_app.config.get("HTTPS"):
         response.headers["Strict-Transport-Security"] = STRICT_TRANSPORT_SECURITY
     return response

@@ -66,3 +66,8 @@ class ExecutionError(InventaireError):
     """The workflow cannot go on (script error, loop limit); the instance keeps its last state."""
 
     http_status = 500
+
+
+class PermanentFailure(ExecutionError):
+    """A job's failure that trying again cannot mend (a document's template that does not
+    apply to the dossier): the job is an incident at once, *Relancer* once it is corrected."""

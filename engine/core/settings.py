@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import Protocol
 
 from sqlalchemy.orm import Session
@@ -140,6 +141,16 @@ class EngineSettings:
     def service_override(self, service_id: str) -> ServiceContact | None:
         """The operator's values for the service `service_id` (process.json "service" "id")."""
         return self.services.get(service_key(service_id))
+
+    # Where the pieces are kept (INVENTAIRE_UPLOAD_DIR): the worker writes the generated
+    # documents there. None (the engine alone): no document can be kept.
+    pieces_dir: Path | None = None
+    # The DSFR's files the generated PDFs take their fonts and bloc-marque from (the web
+    # layer's copy of @gouvfr/dsfr); None: system fonts, no bloc-marque.
+    dsfr_dir: Path | None = None
+    # INVENTAIRE_OFFICIAL: an official service of the State, which alone bears the
+    # République française's bloc-marque (on its pages and in its PDFs).
+    official: bool = False
 
     @property
     def smtp(self) -> SmtpSettings | None:

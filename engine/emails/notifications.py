@@ -40,17 +40,23 @@ MESSAGE_TO_AGENTS = "message_instruction"
 
 
 def for_completed_tasks(
-    session: Session, instance: Instance, workflow: Any, tasks: list[Any]
+    session: Session,
+    instance: Instance,
+    workflow: Any,
+    tasks: list[Any],
+    documents: list[str] | None = None,
 ) -> list[NewJob]:
     """Emails named by the `courriel` property of the elements just completed (the author of
-    an act gets its email too: the acknowledgement of a dépôt is for the one who filed)."""
+    an act gets its email too: the acknowledgement of a dépôt is for the one who filed).
+    `documents`: what the same action adds to the dossier (« Lettre de décision »: the
+    elements' `document` property), which its emails announce (`documents_joints`)."""
     jobs: list[NewJob] = []
     for task in tasks:
-        listed = spiff.task_properties(task.task_spec).get("courriel") or ""
-        names = [name.strip() for name in listed.split(",") if name.strip()]
+        names = listed_property(task, "courriel")
         if not names:
             continue
-        context = _dossier_context(session, instance, workflow, dict(task.data))
+        context = dossier_context(session, instance, workflow, dict(task.data))
+        context["documents_joints"] = list(documents or [])
         for name in names:
             kind = template(name).recipient
             for to in addressees(session, instance, kind, task.data, None):
@@ -70,7 +76,7 @@ def for_new_items(
         name = spiff.task_properties(task.task_spec).get("courrielTache", DEFAULT_TASK_TEMPLATE)
         if name == "aucun":
             continue
-        context = _dossier_context(session, instance, workflow, dict(task.data)) | {
+        context = dossier_context(session, instance, workflow, dict(task.data)) | {
             "tache": item.task_title,
             "attribuee": item.assignee_id is not None or item.claimed_by_id is not None,
         }
@@ -89,7 +95,9 @@ def for_publication(
     start: datetime,
     end: datetime | None,
     template: str = "publication",
+    documents: list[str] | None = None,
 ) -> list[NewJob]:
+    """`documents`: what the publication adds to the dossier (its attestation), announced."""
     context = {
         "reference": instance.reference or "",
         "intitule": instance.title,
@@ -97,8 +105,10 @@ def for_publication(
         "debut": date_filter(start),
         "fin": date_filter(end),
         "lien_registre": settings_of(session).links.fiche(numero),
+        "lien_demandeur": settings_of(session).links.dossier(instance.id, submitter=True),
         "aujourdhui": date_filter(utcnow()),
-    } | _service_values(session, instance)
+        "documents_joints": list(documents or []),
+    } | service_values(session, instance)
     return [
         _email(instance, template, to, context, "publication")
         for to in addressees(session, instance, "demandeur", {}, None)
@@ -114,7 +124,7 @@ def for_reassignment(session: Session, instance: Instance, item: WorkItem, targe
         "attribuee": True,
         "lien": settings_of(session).links.dossier(instance.id, submitter=False),
         "aujourdhui": date_filter(utcnow()),
-    } | _service_values(session, instance)
+    } | service_values(session, instance)
     to = Addressee(target.email, target.name, target.id)
     return _email(instance, DEFAULT_TASK_TEMPLATE, to, context, f"{item.task_id}:reattribution")
 
@@ -133,7 +143,7 @@ def for_message(
         "aujourdhui": date_filter(utcnow()),
         "lien_demandeur": links.dossier(instance.id, submitter=True),
         "lien_instruction": links.dossier(instance.id, submitter=False),
-    } | _service_values(session, instance)
+    } | service_values(session, instance)
     return [
         _email(instance, name, to, context, f"message-{message_id}")
         for to in addressees(session, instance, template(name).recipient, {}, None)
@@ -170,9 +180,18 @@ def for_account_lock(session: Session, user: User, until: datetime, failures: in
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _dossier_context(
+def listed_property(task: Any, name: str) -> list[str]:
+    """The names an element's property lists, comma-separated (`courriel`, `document`)."""
+    listed = spiff.task_properties(task.task_spec).get(name) or ""
+    return [value.strip() for value in listed.split(",") if value.strip()]
+
+
+def dossier_context(
     session: Session, instance: Instance, workflow: Any, data: dict[str, Any]
 ) -> dict[str, Any]:
+    """What a letter about this dossier may say, as of now: the element's data, the dossier's
+    reference, title, status, deadlines, date of receipt, links, the service and what silence
+    makes (the emails' values; a generated document's too, engine/pdf)."""
     deadlines = {timer.spec_id: date_filter(timer.due) for timer in spiff.waiting_timers(workflow)}
     links = settings_of(session).links
     received = as_utc(instance.date_depot) if instance.date_depot else utcnow()
@@ -189,11 +208,11 @@ def _dossier_context(
             "lien_instruction": links.dossier(instance.id, submitter=False),
         }
         | _silence_values(session, instance, received)
-        | _service_values(session, instance)
+        | service_values(session, instance)
     )
 
 
-def _service_values(session: Session, instance: Instance) -> dict[str, str]:
+def service_values(session: Session, instance: Instance) -> dict[str, str]:
     """`service_nom`, `service_adresse`, `service_courriel`, `service_telephone`: the process's
     service, each value the operator sets for that service winning."""
     definition = definition_for(session, instance.process_version_id)

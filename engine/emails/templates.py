@@ -106,3 +106,16 @@ def render(template: EmailTemplate, context: dict[str, Any]) -> tuple[str, str]:
             f"{error}."
         ) from error
     return one_line(subject)[:300], body
+
+
+def render_partial(name: str, context: dict[str, Any]) -> str:
+    """A partial (`_voies_recours.txt`) rendered alone, as the emails that include it read: the
+    one source of a wording that letters in other forms (engine/pdf) repeat."""
+    if _partial(name) is None:
+        raise ExecutionError(f"Texte commun inconnu\u00a0: «\u00a0{name}\u00a0».")
+    try:
+        return _environment.get_template(name).render(context)
+    except TemplateError as error:
+        raise ExecutionError(
+            f"Le texte commun «\u00a0{name}\u00a0» ne peut pas être rendu\u00a0: {error}."
+        ) from error

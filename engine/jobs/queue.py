@@ -29,6 +29,7 @@ class JobKind(StrEnum):
     PUBLICATION = "publication"
     FIN_VALIDITE = "fin_validite"
     RETRAIT = "retrait"
+    DOCUMENT = "document"
 
 
 JOB_KIND_LABELS = {
@@ -37,6 +38,7 @@ JOB_KIND_LABELS = {
     JobKind.PUBLICATION: "Publication",
     JobKind.FIN_VALIDITE: "Fin de validité",
     JobKind.RETRAIT: "Retrait",
+    JobKind.DOCUMENT: "Document PDF",
 }
 
 

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine.core import audit, dialect
 from engine.core.actor import SYSTEM, Actor
 from engine.core.clock import utcnow
-from engine.core.errors import Conflict, InventaireError, NotFound
+from engine.core.errors import Conflict, InventaireError, NotFound, PermanentFailure
 from engine.core.models import Job, JobStatus, as_id
 from engine.core.settings import WorkerSettings
 from engine.jobs import run_log
@@ -187,15 +187,18 @@ class Worker:
             job.last_error = message
             job.lease_owner = None
             job.lease_expires_at = None
-            if job.attempts >= self.settings.max_attempts:
+            permanent = isinstance(error, PermanentFailure)
+            if job.attempts >= self.settings.max_attempts or permanent:
                 job.status = JobStatus.FAILED
                 job.finished_at = now
+                # A failure that trying again cannot mend is an incident at its first attempt.
+                how = "échec" if permanent else f"échec après {job.attempts} tentatives"
                 audit.record(
                     session,
                     job.instance_id,
                     SYSTEM,
                     "incident",
-                    f"{job.label}\u00a0: échec après {job.attempts} tentatives — {message}",
+                    f"{job.label}\u00a0: {how} — {message}",
                 )
             else:
                 job.status = JobStatus.PENDING

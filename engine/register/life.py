@@ -49,6 +49,7 @@ from engine.definitions.rules import ProcessRules, process_rules
 from engine.emails import notifications
 from engine.jobs import JobKind, NewJob
 from engine.jobs.api import JobRun
+from engine.pdf import generation
 from engine.register.filing import form_values
 from engine.register.opendata.fiche import date_to_moment, moment_to_date
 from engine.register.publication import dossier_values, publish
@@ -388,6 +389,8 @@ def publish_job(run: JobRun) -> str:
                 entry.debut_validite,
                 entry.fin_validite,
                 "rs_publication" if entry.registre == Registre.RS else "publication",
+                # Its attestation, queued by the publication step (`document`), comes next.
+                generation.awaiting_entry(session, instance.id),
             ),
         )
     return f"Publiée {where} sous le numéro {entry.numero}."

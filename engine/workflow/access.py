@@ -154,13 +154,19 @@ def refusal_to_start(actor: Actor, definition: ProcessDefinition) -> Refusal | N
 
 
 def may_see_piece(
-    actor: Actor, instance: Instance, uploaded_by_organisation_id: int | None
+    actor: Actor,
+    instance: Instance,
+    uploaded_by_organisation_id: int | None,
+    *,
+    generated: bool = False,
 ) -> bool:
     """A piece is read by whoever sees its dossier, except that a submitter reads only the
-    pieces filed by people of the dossier's organisation (those of the CNCP stay internal)."""
+    pieces filed by people of the dossier's organisation (those of the CNCP stay internal) and
+    the documents generated for the dossier (`generated`: letters and attestations, addressed
+    to its submitter)."""
     if not may_see_dossier(actor, instance):
         return False
-    if may_read_staff_side(actor):
+    if may_read_staff_side(actor) or generated:
         return True
     return (
         uploaded_by_organisation_id is not None

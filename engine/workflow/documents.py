@@ -9,12 +9,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.core.actor import Actor
 from engine.core.clock import utcnow
 from engine.core.errors import DocumentRefused, NotFound
 from engine.core.models import Document, Instance, User
+from engine.core.pieces import DocumentStore
 from engine.core.settings import DEFAULT_MAX_PIECE_BYTES, megabytes
 from engine.workflow import access, office_archive
 
@@ -24,17 +26,6 @@ ALLOWED = {
     ".odt": "application/vnd.oasis.opendocument.text",
     ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
-
-
-@dataclass(frozen=True)
-class DocumentStore:
-    """Where pieces live on disk (INVENTAIRE_UPLOAD_DIR) and how big they may be."""
-
-    root: Path
-    max_bytes: int = DEFAULT_MAX_BYTES
-
-    def path_for(self, key: str) -> Path:
-        return self.root / key[:2] / key[2:4] / key
 
 
 def detect_type(filename: str, head: bytes, content: bytes) -> str | None:
@@ -146,7 +137,10 @@ def get_for_download(
     instance = session.get(Instance, document.instance_id)
     uploader = session.get(User, document.uploaded_by_id) if document.uploaded_by_id else None
     if instance is None or not access.may_see_piece(
-        actor, instance, uploader.organisation_id if uploader is not None else None
+        actor,
+        instance,
+        uploader.organisation_id if uploader is not None else None,
+        generated=document.modele is not None,
     ):
         raise NotFound("Pièce introuvable.")
     path = store.path_for(document.storage_key)
@@ -164,3 +158,21 @@ def names_for(session: Session, instance_id: int, ids: list[str]) -> dict[str, s
         Document.instance_id == instance_id, Document.id.in_(numeric)
     )
     return {str(doc_id): name for doc_id, name in rows}
+
+
+def readable_pieces(session: Session, actor: Actor, instance: Instance) -> list[Document]:
+    """The dossier's pieces the actor may download (`access.may_see_piece`), in the order they
+    came: what its page lists and what its ZIP holds."""
+    rows = session.execute(
+        select(Document, User.organisation_id)
+        .outerjoin(User, User.id == Document.uploaded_by_id)
+        .where(Document.instance_id == instance.id)
+        .order_by(Document.id)
+    )
+    return [
+        document
+        for document, uploader_organisation in rows
+        if access.may_see_piece(
+            actor, instance, uploader_organisation, generated=document.modele is not None
+        )
+    ]

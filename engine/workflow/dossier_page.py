@@ -15,7 +15,6 @@ from engine.core.actor import Actor
 from engine.core.models import (
     REGISTRE_A,
     AuditEvent,
-    Document,
     Instance,
     Organisation,
     RegisterEntry,
@@ -31,7 +30,7 @@ from engine.definitions.definition import ProcessDefinition, definition_for
 from engine.definitions.forms import FormDefinition
 from engine.definitions.rules import process_service, service_contact
 from engine.people.accounts import user_names
-from engine.workflow import access
+from engine.workflow import access, documents
 from engine.workflow.lookup import get_instance
 from engine.workflow.state import load_workflow
 from engine.workflow.task_page import (
@@ -196,15 +195,10 @@ def dossier_view(session: Session, actor: Actor, instance_id: int) -> DossierVie
             doc.content_type,
             doc.uploaded_at,
             doc.field,
-            labels.get(doc.field or ""),
+            # A generated document says what it is (« Lettre de décision »).
+            doc.libelle or labels.get(doc.field or ""),
         )
-        for doc, uploader_organisation in session.execute(
-            select(Document, User.organisation_id)
-            .outerjoin(User, User.id == Document.uploaded_by_id)
-            .where(Document.instance_id == instance.id)
-            .order_by(Document.id)
-        )
-        if access.may_see_piece(actor, instance, uploader_organisation)
+        for doc in documents.readable_pieces(session, actor, instance)
     ]
     entry = session.execute(
         select(RegisterEntry.numero, RegisterEntry.registre).where(

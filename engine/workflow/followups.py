@@ -1,4 +1,5 @@
-"""What a state change promises for later: timer jobs in step with the workflow, and emails.
+"""What a state change promises for later: timer jobs in step with the workflow, the documents
+the elements produce, and emails.
 
 Called by every action that stores a new workflow state, in its transaction: the jobs are
 written with the change that causes them, or not at all.
@@ -18,6 +19,7 @@ from engine.core.clock import utcnow
 from engine.core.models import Instance, Job, JobStatus, WorkItem
 from engine.emails import notifications
 from engine.jobs import JobKind, NewJob
+from engine.pdf import generation
 
 CANCELLED_REASON = "sans objet\u00a0: le dossier a avancé avant l'échéance"
 
@@ -43,7 +45,14 @@ def after_change(
         else:
             planned = _timers_changed(session, instance, workflow, timers_before)
         if completed:
-            planned += notifications.for_completed_tasks(session, instance, workflow, completed)
+            # The documents the elements produce, announced by the emails of the same action.
+            documents, labels = generation.for_completed_tasks(
+                session, instance, workflow, completed
+            )
+            planned += documents
+            planned += notifications.for_completed_tasks(
+                session, instance, workflow, completed, labels
+            )
         if new_items:
             planned += notifications.for_new_items(session, instance, workflow, new_items, actor)
         jobs.enqueue(session, planned)

@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-# What a submitter reads of the trail: their own actions, the dossier's steps, its messages.
-PUBLIC_KINDS = frozenset({"creation", "depot", "statut", "fin", "message"})
+# What a submitter reads of the trail: their own actions, the dossier's steps, its messages,
+# the documents generated for them (each with its SHA-256).
+PUBLIC_KINDS = frozenset({"creation", "depot", "statut", "fin", "message", "document"})
 # Never to a submitter, whoever wrote it: the staff's annotations privées.
 STAFF_ONLY_KINDS = frozenset({"annotation"})
 
