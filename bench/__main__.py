@@ -12,7 +12,8 @@ On a fresh SQLite database in a temporary folder, then on PostgreSQL when BENCH_
 (e) the due timers fired per second by one and three `inventaire worker` processes, and the
     delay from due time to firing;
 (s) the server time of the public register's search page at 50,000 entries;
-(f) the time to export 50,000 register entries as open-data XML, and its memory.
+(f) the time to export 50,000 register entries as open-data XML, and its memory;
+(p) the time to make a decision letter as PDF.
 
 Timings are never asserted: a missed target is printed "MISSED" and the exit code stays 0.
 """
@@ -32,7 +33,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import bulk, database, dossiers, measures, opendata, register_search, timers
+from bench import bulk, database, documents, dossiers, measures, opendata, register_search, timers
 from bench.client import Site
 from bench.report import Report, Timings, progress
 
@@ -138,6 +139,9 @@ def run_database(url: str, options: Options, workdir: Path) -> tuple[Report, lis
             f"tests/walk.py's users, {http_walks[0].requests} requests per walk (pages opened "
             f"on the way and uploads included, logins excluded); wall {http_wall.spread()}",
         )
+
+        # (p) a decision letter as PDF (bench/documents.py)
+        documents.measure(env, report, label)
 
         # (c) state size per dossier
         progress(f"{label}: (c) state sizes after 0, 1, 2 and 10 rounds of complements")

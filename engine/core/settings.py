@@ -143,7 +143,7 @@ class EngineSettings:
         return self.services.get(service_key(service_id))
 
     # Where the pieces are kept (INVENTAIRE_UPLOAD_DIR): the worker writes the generated
-    # documents there. None (the engine alone): no document can be kept.
+    # documents there. None (the engine alone: a scenario replayed, a script): none is made.
     pieces_dir: Path | None = None
     # The DSFR's files the generated PDFs take their fonts and bloc-marque from (the web
     # layer's copy of @gouvfr/dsfr); None: system fonts, no bloc-marque.

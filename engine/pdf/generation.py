@@ -40,9 +40,12 @@ def for_completed_tasks(
     session: Session, instance: Instance, workflow: Any, tasks: list[Any]
 ) -> tuple[list[NewJob], list[str]]:
     """The document jobs the elements just completed ask for, and what each document is (the
-    emails of the same action announce them)."""
+    emails of the same action announce them). None for the engine alone, given nowhere to keep
+    them (a scenario replayed in a throwaway database, a script): like its emails' links."""
     jobs: list[NewJob] = []
     labels: list[str] = []
+    if settings_of(session).pieces_dir is None:
+        return jobs, labels
     # What the action left in the process data (a script after the decision may complete it:
     # the date limite de délivrance of a retrait).
     latest = dict(tasks[-1].data) if tasks else {}
@@ -54,7 +57,8 @@ def for_completed_tasks(
         for name in names:
             found = templates().get(name)
             libelle = found.libelle if found is not None else name
-            labels.append(libelle)
+            if found is not None:  # an unknown one is an incident, never announced
+                labels.append(libelle)
             reference = instance.reference or f"dossier {instance.id}"
             jobs.append(
                 NewJob(
