@@ -352,3 +352,47 @@ def test_only_an_official_service_bears_the_bloc_marque_in_marianne() -> None:
     assert "pas un service officiel" not in texts[True]
     assert "RÉPUBLIQUE" not in texts[False]
     assert "qui n'est pas un service officiel de l'État" in texts[False]
+
+
+# --- the other procedures -----------------------------------------------------------------------
+
+
+def test_an_rs_registration_has_its_decision_letter_and_its_attestation(
+    browser_factory: NewBrowser,
+) -> None:
+    from tests.integration.test_rs_procedure import registered
+
+    walker, numero = registered(browser_factory)
+    walker.run_jobs()
+    pieces = listed_pieces(walker.demandeur, f"/demandes/{walker.dossier_id}")
+    attestation = "Attestation d'enregistrement au Répertoire spécifique"
+    assert {"Accusé de réception", "Lettre de décision", attestation} <= set(pieces), pieces
+    letter = pdf_text(walker.demandeur.get(f"/pieces/{pieces['Lettre de décision']}").data)
+    assert "enregistrement au Répertoire spécifique pour" in letter
+    assert "directeur général de France compétences" in letter
+    text = pdf_text(walker.demandeur.get(f"/pieces/{pieces[attestation]}").data)
+    assert numero in text and "France compétences atteste" in text
+    assert "L. 6113-6" in text
+
+
+def test_a_withdrawal_is_decided_by_a_letter_with_its_reasons_and_the_means_of_appeal(
+    browser_factory: NewBrowser,
+) -> None:
+    from engine.studio.scenario import load_scenarios
+    from tests.integration.test_retrait_procedure import open_retrait
+
+    walker, numero = recensed(browser_factory)
+    retrait, _commission, _url = open_retrait(walker, numero)
+    played = {s.name: s for s in load_scenarios(PROCESS.parent / "retrait")}
+    steps = played["retrait_apres_observations"].steps
+    for step in steps:
+        retrait.step(step.task, step.data, step.timer)
+    walker.run_jobs()
+    pieces = listed_pieces(walker.demandeur, f"/demandes/{retrait.dossier_id}")
+    assert "Décision sur le retrait" in pieces, pieces
+    text = pdf_text(walker.demandeur.get(f"/pieces/{pieces['Décision sur le retrait']}").data)
+    decided = steps[-1].data
+    assert " ".join(str(decided["motivation_retrait"]).split()) in text
+    assert f"retiré de l'Inventaire la certification {numero}" in text
+    assert "jusqu'au 30/06/2027" in text
+    assert "dans un délai de deux mois à compter de sa notification" in text

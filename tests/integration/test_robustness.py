@@ -179,7 +179,9 @@ def garbage_urls(rule: Rule, ids: Ids) -> list[str]:
 
 
 def assert_no_crash(response: TestResponse, what: str) -> None:
-    body = response.get_data(as_text=True)
+    # A file (a piece, a ZIP, a generated PDF) is bytes; every page and error is text.
+    text = (response.mimetype or "").startswith(("text/", "application/json"))
+    body = response.get_data(as_text=True) if text else ""
     response.close()  # a downloaded piece is an open file
     assert response.status_code < 500, f"{what}: {response.status_code} {text_of(response)[:500]}"
     assert "Traceback" not in body, what
