@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -90,13 +88,7 @@ def check_upload(
 
 def write_file(store: DocumentStore, checked: CheckedFile) -> str:
     """Keep a checked upload on disk (whole or not at all); its storage key."""
-    key = uuid.uuid4().hex
-    path = store.path_for(key)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".part")
-    temporary.write_bytes(checked.content)
-    os.replace(temporary, path)
-    return key
+    return store.write(checked.content)
 
 
 def store(
