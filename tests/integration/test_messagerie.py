@@ -218,6 +218,7 @@ def test_a_text_far_too_long_or_a_false_piece_is_refused_in_french_with_the_text
     browser_factory: NewBrowser, session: Session, upload_dir: Path
 ) -> None:
     walker = walk_until(browser_factory, "examiner_recevabilite")
+    walker.run_jobs()  # the acknowledgement of the dépôt is kept before the count
     url = f"/demandes/{walker.dossier_id}/messages"
     files = stored_files(upload_dir)
 
