@@ -25,6 +25,7 @@ from sqlalchemy import select
 
 from bench import database, dossiers
 from bench.report import Report, Timings, progress
+from engine.core.db import make_session_factory
 from engine.core.models import Job
 from engine.core.settings import EngineSettings
 from engine.pdf import generation
@@ -40,7 +41,10 @@ LETTER = "decision"
 def measure(env: dossiers.Env, report: Report, label: str, runs: int = RUNS) -> None:
     progress(f"{label}: (p) decision letter PDF, {runs} renderings")
     refus = env.scenarios["refus"]
-    with env.sessions() as session:
+    settings = EngineSettings(dsfr_dir=DSFR_DIR, official=True, pieces_dir=env.store.root)
+    # Sessions that carry where pieces are kept, as the application's do: the refusal writes
+    # its letter's job.
+    with make_session_factory(env.engine, settings)() as session:
         instance = dossiers.play(env, session, refus.organisation, refus.steps)
         session.commit()
         job = next(
@@ -51,7 +55,6 @@ def measure(env: dossiers.Env, report: Report, label: str, runs: int = RUNS) -> 
             if (row.payload or {}).get("modele") == LETTER
         )
         values = dict(job.payload["valeurs"])
-        settings = EngineSettings(dsfr_dir=DSFR_DIR, official=True, pieces_dir=env.store.root)
         found = template(LETTER)
 
         started = time.perf_counter()
