@@ -394,5 +394,5 @@ def test_a_withdrawal_is_decided_by_a_letter_with_its_reasons_and_the_means_of_a
     decided = steps[-1].data
     assert " ".join(str(decided["motivation_retrait"]).split()) in text
     assert f"retiré de l'Inventaire la certification {numero}" in text
-    assert "jusqu'au 30/06/2027" in text
+    assert "jusqu'au 30 juin 2027" in text
     assert "dans un délai de deux mois à compter de sa notification" in text
