@@ -5,7 +5,11 @@ A real dossier is brought by the engine to the wait before the commission's sess
 and a pending timer job each. `inventaire worker` processes, started as in production and
 polling with the default interval, are then given the due jobs:
 
-- rate: all N made due at once; timers fired per second until the last one is done;
+- rate: all N made due at once, once the workers have run the jobs already due (else the rate
+  would be that of the earlier measures' backlog of emails); timers fired per second until the
+  last one is done, each copy's *Délibérer* then checked open (a copy whose timer had already
+  run would make every firing a no-op: until 5 December 2026 the bench could pick the
+  instruction's cancelled reminder, and on a fresh database its "rate" was of no-ops);
 - delay: timers falling due one after another over a few seconds; due time → firing committed.
 """
 
@@ -31,7 +35,7 @@ from bench.dossiers import FAVORABLE, Env, play
 from bench.report import Timings
 from engine.bpmn import spiff
 from engine.core.clock import utcnow
-from engine.core.models import Instance, Job, JobStatus
+from engine.core.models import Instance, Job, JobStatus, WorkItem, WorkItemStatus
 from engine.jobs import JobKind
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -56,10 +60,18 @@ def waiting_dossier(env: Env) -> Waiting:
         session.flush()
         table = Instance.__table__
         row = dict(session.execute(select(table).where(table.c.id == instance.id)).mappings().one())
+        # The dossier's pending timer: earlier ones (the instruction's reminder, cancelled when
+        # the instruction was done) would give a task that no longer waits, and every copy's
+        # "firing" would be a no-op.
         timer = session.scalar(
-            select(Job).where(Job.instance_id == instance.id, Job.kind == str(JobKind.TIMER))
+            select(Job).where(
+                Job.instance_id == instance.id,
+                Job.kind == str(JobKind.TIMER),
+                Job.status == JobStatus.PENDING,
+            )
         )
         assert timer is not None and timer.payload is not None
+        assert timer.payload.get("element") == "attendre_seance", timer.payload
         task_id = str(timer.payload["task_id"])
         session.rollback()
     return Waiting(row, spiff.state_json(row["state"]), task_id)
@@ -159,6 +171,26 @@ def _wait_until_fired(env: Env, instance_ids: list[int], timeout: float = 300) -
         raise RuntimeError("timers still pending after the bench's timeout")
 
 
+def _drain(env: Env, timeout: float = 600) -> None:
+    """Let the workers run the jobs already due (the earlier measures' emails, letters):
+    the rate is the timers' own, not that of a backlog queued before."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with env.sessions() as session:
+            due = session.scalar(
+                select(func.count())
+                .select_from(Job)
+                .where(
+                    Job.status.in_([JobStatus.PENDING, JobStatus.RUNNING]),
+                    Job.run_at <= utcnow(),
+                )
+            )
+        if not due:
+            return
+        time.sleep(0.2)
+    raise RuntimeError("the jobs already due were not run within the bench's timeout")
+
+
 def _as_utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
@@ -169,6 +201,7 @@ def fire_rate(env: Env, waiting: Waiting, workers: int, count: int, tag: str) ->
     processes = start_workers(env, workers)
     try:
         time.sleep(3)  # the processes are up and polling
+        _drain(env)
         with env.engine.begin() as connection:
             began = utcnow()
             connection.execute(
@@ -185,12 +218,18 @@ def fire_rate(env: Env, waiting: Waiting, workers: int, count: int, tag: str) ->
                 Job.instance_id.in_(ids), Job.kind == str(JobKind.TIMER)
             )
         )
+        # Each firing really ran the process on: the commission's task is open.
         opened = session.scalar(
             select(func.count())
-            .select_from(Instance)
-            .where(Instance.id.in_(ids), Instance.status_label == "Inscrite à l'ordre du jour")
+            .select_from(WorkItem)
+            .where(
+                WorkItem.instance_id.in_(ids),
+                WorkItem.task_spec == "deliberer",
+                WorkItem.status == WorkItemStatus.OPEN,
+            )
         )
-    assert last is not None and opened == count
+    if last is None or opened != count:
+        raise RuntimeError(f"{opened} of {count} timers opened « Délibérer »")
     return count / (_as_utc(last) - began).total_seconds()
 
 

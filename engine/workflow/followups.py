@@ -33,9 +33,11 @@ def after_change(
     completed: list[Any] | None = None,
     new_items: list[WorkItem] | None = None,
     timers_before: set[str] | None = None,
+    fired: str | None = None,
 ) -> None:
     """`timers_before`: the ids of the timers waiting before the action, when the caller knows
-    them (then no query is needed to find the jobs to cancel)."""
+    them (then no query is needed to find the jobs to cancel); `fired`: the timer whose job
+    runs this action (its job is not pending, so there is nothing to cancel for it)."""
     # Called once the caller's flush has written the new state under its version check: a
     # lost race is the caller's Conflict before any job row is written or locked (two
     # completions of one task enqueue the same keys; the second would wait on the first's).
@@ -43,7 +45,7 @@ def after_change(
         if timers_before is None:
             planned = schedule_timers(session, instance, workflow)
         else:
-            planned = _timers_changed(session, instance, workflow, timers_before)
+            planned = _timers_changed(session, instance, workflow, timers_before, fired)
         if completed:
             # The documents the elements produce, announced by the emails of the same action.
             documents, labels = generation.for_completed_tasks(
@@ -59,13 +61,13 @@ def after_change(
 
 
 def _timers_changed(
-    session: Session, instance: Instance, workflow: Any, before: set[str]
+    session: Session, instance: Instance, workflow: Any, before: set[str], fired: str | None
 ) -> list[NewJob]:
     """Jobs for the timers that appeared; the jobs of those gone are cancelled by key."""
     waiting = {timer.task_id: timer for timer in spiff.waiting_timers(workflow)}
     gone = [
         task_id
-        for task_id in before - set(waiting)
+        for task_id in before - set(waiting) - {fired}
         if not spiff.timer_pending(workflow, task_id)  # due and not yet run: its job runs it
     ]
     if gone:

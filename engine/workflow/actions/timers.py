@@ -29,6 +29,8 @@ def fire_timer(session: Session, instance_id: int, task_id: str) -> str:
     if timer is None or not spiff.timer_pending(workflow, task_id):
         return "La tâche a avancé avant l'échéance\u00a0: rien à faire."
     title = spiff.spec_title(timer)
+    # The fired timer counts as "before" (no new job for it), but its own job is the one
+    # running: nothing to cancel for it.
     timers_before = {waiting.task_id for waiting in spiff.waiting_timers(workflow)} | {task_id}
     spiff.fire_timer(workflow, task_id)
     completed: list[Any] = []
@@ -58,5 +60,6 @@ def fire_timer(session: Session, instance_id: int, task_id: str) -> str:
         completed=completed,
         new_items=new_items,
         timers_before=timers_before,
+        fired=task_id,
     )
     return f"Échéance «\u00a0{title}\u00a0»\u00a0: statut du dossier {instance.status_label}."
