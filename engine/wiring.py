@@ -14,6 +14,7 @@ from engine.jobs.api import Handler
 from engine.jobs.worker import Worker, WorkerSettings
 from engine.pdf import generation
 from engine.register import life
+from engine.workflow.experts import deadlines as expert_deadlines
 from engine.workflow.timer_job import fire_timer_job
 
 
@@ -25,6 +26,8 @@ def job_handlers() -> dict[str, Handler]:
         JobKind.FIN_VALIDITE: life.fin_validite_job,
         JobKind.RETRAIT: life.retrait_job,
         JobKind.DOCUMENT: generation.document_job,
+        JobKind.AVIS_EXPERT_RAPPEL: expert_deadlines.reminder_job,
+        JobKind.AVIS_EXPERT_ECHEANCE: expert_deadlines.expiry_job,
     }
 
 

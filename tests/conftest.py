@@ -34,6 +34,8 @@ DOSSIER_TABLES = (
     "message",
     "annotation_piece",
     "annotation",
+    "avis_expert_piece",
+    "invitation_expert",
     "document",
     "submission",
     "audit_event",

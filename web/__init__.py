@@ -61,6 +61,8 @@ def create_app(
     from web.admin import bp as admin_bp
     from web.config import engine_settings, from_environment, with_local_defaults
     from web.demandes import bp as demandes_bp
+    from web.experts import expert as expert_pages
+    from web.experts import views as experts
     from web.home import bp as home_bp
     from web.instruction import bp as instruction_bp
     from web.links import WebLinks
@@ -104,6 +106,8 @@ def create_app(
         instruction_bp,
         pieces_bp,
         messagerie.bp,
+        experts.bp,
+        expert_pages.bp,
         admin_bp,
         studio_bp,
         registre_bp,

@@ -84,6 +84,8 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "SERVICES": keyed_services(env),
         # Opens /metrics to a scraper that is not on this machine (Authorization: Bearer …).
         "METRICS_TOKEN": env.get("INVENTAIRE_METRICS_TOKEN") or None,
+        # How many days before an expert's deadline the expert is reminded (no opinion yet).
+        "EXPERT_REMINDER_DAYS": int(env.get("INVENTAIRE_EXPERT_RAPPEL_JOURS", "3")),
     }
 
 
@@ -162,6 +164,8 @@ def engine_settings(config: Mapping[str, Any], links: Links) -> EngineSettings:
         # The generated PDFs take the DSFR's fonts and bloc-marque from its copy served here.
         dsfr_dir=DSFR_DIR,
         official=bool(config.get("OFFICIAL")),
+        link_secret=str(config.get("SECRET_KEY") or ""),
+        expert_reminder_days=int(config.get("EXPERT_REMINDER_DAYS", 3)),
     )
 
 

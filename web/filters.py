@@ -3,7 +3,7 @@ menus."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from flask import Flask
@@ -20,7 +20,10 @@ from web.formrender import build_answers_view
 TYPE_LABELS = {content_type: suffix[1:].upper() for suffix, content_type in ALLOWED.items()}
 
 
-def date_fr(value: datetime | None) -> str:
+def date_fr(value: datetime | date | None) -> str:
+    """« 27/11/2026 »: a moment's day in Paris, or a day as it is (an expert's deadline)."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return f"{value:%d/%m/%Y}"
     return french_date(value)
 
 

@@ -37,3 +37,6 @@ class WebLinks:
 
     def sign_in(self) -> str:
         return self._build("auth.login")
+
+    def avis_expert(self, token: str) -> str:
+        return self._build("avis_expert.lien", token=token)

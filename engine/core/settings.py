@@ -114,6 +114,10 @@ class Links(Protocol):
 
     def sign_in(self) -> str: ...
 
+    def avis_expert(self, token: str) -> str:
+        """The link of an expert's invitation (its token opens that dossier alone)."""
+        ...
+
 
 class NoLinks:
     """The engine on its own (a scenario replayed, a script): no web pages to point to."""
@@ -125,6 +129,9 @@ class NoLinks:
         return ""
 
     def sign_in(self) -> str:
+        return ""
+
+    def avis_expert(self, token: str) -> str:
         return ""
 
 
@@ -151,6 +158,12 @@ class EngineSettings:
     # INVENTAIRE_OFFICIAL: an official service of the State, which alone bears the
     # République française's bloc-marque (on its pages and in its PDFs).
     official: bool = False
+    # The secret the experts' invitation tokens are derived from (the web layer's secret
+    # key): the database keeps only their hash, and a reminder can write the link again.
+    # Empty (the engine alone): invitations cannot be sent.
+    link_secret: str = ""
+    # How many days before an invitation's deadline its expert is reminded (no opinion yet).
+    expert_reminder_days: int = 3
 
     @property
     def smtp(self) -> SmtpSettings | None:

@@ -32,6 +32,8 @@ RECIPIENT_LABELS = {
         "L'auteur du dossier (pour un retrait, les demandeurs de l'organisation) et l'adresse "
         "de contact"
     ),
+    "expert": "L'expert extérieur invité à donner son avis sur le dossier (sans compte)",
+    "expert_inviteur": "L'agent qui a invité l'expert",
     "messagerie_instruction": (
         "Les agents qui détiennent les tâches ouvertes du dossier, sinon tous ceux qui peuvent "
         "les prendre, sinon le secrétariat du processus"

@@ -30,6 +30,8 @@ class JobKind(StrEnum):
     FIN_VALIDITE = "fin_validite"
     RETRAIT = "retrait"
     DOCUMENT = "document"
+    AVIS_EXPERT_RAPPEL = "avis_expert_rappel"
+    AVIS_EXPERT_ECHEANCE = "avis_expert_echeance"
 
 
 JOB_KIND_LABELS = {
@@ -39,6 +41,8 @@ JOB_KIND_LABELS = {
     JobKind.FIN_VALIDITE: "Fin de validité",
     JobKind.RETRAIT: "Retrait",
     JobKind.DOCUMENT: "Document PDF",
+    JobKind.AVIS_EXPERT_RAPPEL: "Rappel à un expert",
+    JobKind.AVIS_EXPERT_ECHEANCE: "Échéance d'un avis d'expert",
 }
 
 

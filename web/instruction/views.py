@@ -18,6 +18,7 @@ from engine.workflow.task_page import task_context
 from web.auth import allowed, current_actor
 from web.database import db
 from web.errors import error_page
+from web.experts.page import InvitationDraft, avis_of
 from web.instruction import bp
 from web.messagerie.page import Draft, messagerie_of
 from web.taskpage import Page, render_task, submit_task
@@ -142,15 +143,24 @@ def dossier(instance_id: int) -> tuple[str, int]:
 
 
 def dossier_page(
-    instance_id: int, draft: Draft | None = None, status: int = 200
+    instance_id: int,
+    draft: Draft | None = None,
+    status: int = 200,
+    invitation: InvitationDraft | None = None,
 ) -> tuple[str, int]:
-    """The dossier's page; `draft`: a form of its messagerie or annotations refused, given back."""
+    """The dossier's page; `draft`: a form of its messagerie or annotations refused, given back;
+    `invitation`: the avis d'experts' form refused, given back."""
     actor = current_actor()
     view = dossier_view(db(), actor, instance_id)
-    messagerie = messagerie_of(instance_id, mark=draft is None)
+    messagerie = messagerie_of(instance_id, mark=draft is None and invitation is None)
     return (
         render_template(
-            "instruction/dossier.html", dossier=view, messagerie=messagerie, draft=draft
+            "instruction/dossier.html",
+            dossier=view,
+            messagerie=messagerie,
+            draft=draft,
+            avis=avis_of(instance_id),
+            invitation=invitation,
         ),
         status,
     )

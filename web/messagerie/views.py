@@ -25,7 +25,13 @@ PageRenderer = Callable[[int, Draft | None, int], tuple[str, int]]
 # accented), so that a text far too long is refused with its French message and given back,
 # not cut by a 413; past that, the 413 page.
 LONG_TEXTS = frozenset(
-    {"messagerie.message_demandeur", "messagerie.message_instruction", "messagerie.annotation"}
+    {
+        "messagerie.message_demandeur",
+        "messagerie.message_instruction",
+        "messagerie.annotation",
+        "avis_expert.avis",
+        "experts.inviter",
+    }
 )
 LONG_TEXT_BYTES = 4 * 1024 * 1024
 

@@ -23,6 +23,12 @@ from engine.core.models.dossiers import (
     WorkItem,
     WorkItemStatus,
 )
+from engine.core.models.experts import (
+    INVITATION_STATUS_LABELS,
+    AvisExpertPiece,
+    InvitationExpert,
+    InvitationStatus,
+)
 from engine.core.models.jobs import (
     EMAIL_STATUS_LABELS,
     JOB_STATUS_LABELS,
@@ -54,6 +60,7 @@ from engine.core.models.sessions import LoginThrottle, UserSession
 
 __all__ = [
     "EMAIL_STATUS_LABELS",
+    "INVITATION_STATUS_LABELS",
     "JOB_STATUS_LABELS",
     "MAX_ID",
     "NAMING_CONVENTION",
@@ -66,6 +73,7 @@ __all__ = [
     "Annotation",
     "AnnotationPiece",
     "AuditEvent",
+    "AvisExpertPiece",
     "Base",
     "Counter",
     "Document",
@@ -74,6 +82,8 @@ __all__ = [
     "Id",
     "Instance",
     "InstanceStatus",
+    "InvitationExpert",
+    "InvitationStatus",
     "Job",
     "JobStatus",
     "LoginThrottle",

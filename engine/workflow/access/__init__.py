@@ -6,7 +6,7 @@ what is shown and what is allowed cannot drift apart. A rule that refuses an act
 with a `Refusal`: the error the action raises (404 when the object stays hidden from this
 actor, 403 when it is someone else's, 409 when its state moved on) and its French message.
 
-The rules are grouped by what they are about (`spaces`, `dossiers`, `messagerie`,
+The rules are grouped by what they are about (`spaces`, `dossiers`, `messagerie`, `experts`,
 `work_items`, `register`), one module each; callers import them from this package.
 """
 
@@ -18,6 +18,14 @@ from engine.workflow.access.dossiers import (
     may_see_piece,
     refusal_to_start,
     visible_dossiers,
+)
+from engine.workflow.access.experts import (
+    expert_may_read_piece,
+    may_invite,
+    may_read_expert_opinions,
+    may_revoke,
+    refusal_to_invite,
+    refusal_to_revoke,
 )
 from engine.workflow.access.messagerie import (
     may_read_annotations,
@@ -65,23 +73,27 @@ from engine.workflow.access.work_items import (
 __all__ = [
     "Refusal",
     "enforce",
+    "expert_may_read_piece",
     "inbox_filter",
     "may_act",
     "may_administer",
     "may_be_designated",
     "may_claim",
     "may_hold",
+    "may_invite",
     "may_open_administration",
     "may_open_studio",
     "may_open_task_pages",
     "may_read_all_dossiers",
     "may_read_annotations",
+    "may_read_expert_opinions",
     "may_read_messages",
     "may_read_staff_side",
     "may_read_task",
     "may_reassign",
     "may_reassign_tasks",
     "may_release",
+    "may_revoke",
     "may_see_dossier",
     "may_see_piece",
     "may_use_inbox",
@@ -92,9 +104,11 @@ __all__ = [
     "reassignable_to",
     "refusal_to_act",
     "refusal_to_claim",
+    "refusal_to_invite",
     "refusal_to_reassign",
     "refusal_to_release",
     "refusal_to_renew",
+    "refusal_to_revoke",
     "refusal_to_start",
     "refusal_to_start_retrait",
     "refusal_to_write_annotation",

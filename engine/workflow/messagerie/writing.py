@@ -55,7 +55,7 @@ def send_message(
     (French, per field) when the text or a piece jointe is not acceptable: nothing written."""
     instance = get_instance(session, actor, instance_id)
     enforce(session, refusal_to_write_message(actor, instance))
-    body, checked = _checked(store, text, uploads, "Écrivez votre message.")
+    body, checked = checked_text(store, text, uploads, "Écrivez votre message.")
     side = MessageSide.INSTRUCTION if may_read_staff_side(actor) else MessageSide.DEMANDEUR
     message = Message(
         instance_id=instance.id, side=side, author_id=actor.id, body=body, created_at=utcnow()
@@ -63,14 +63,14 @@ def send_message(
     session.add(message)
     session.flush()
     for piece in checked:
-        session.add(MessagePiece(message_id=message.id, **_stored(store, piece)))
+        session.add(MessagePiece(message_id=message.id, **stored(store, piece)))
     audit.record(
         session,
         instance.id,
         actor,
         "message",
-        _summary("Message envoyé", checked),
-        details={"message_id": message.id, "pieces": _traces(checked)},
+        summary("Message envoyé", checked),
+        details={"message_id": message.id, "pieces": traces(checked)},
     )
     jobs.enqueue(
         session,
@@ -94,28 +94,33 @@ def write_annotation(
     submitter's side never reads it, not even in the history."""
     instance = get_instance(session, actor, instance_id)
     enforce(session, refusal_to_write_annotation(actor, instance))
-    body, checked = _checked(store, text, uploads, "Écrivez le texte de l'annotation.")
+    body, checked = checked_text(store, text, uploads, "Écrivez le texte de l'annotation.")
     annotation = Annotation(
         instance_id=instance.id, author_id=actor.id, body=body, created_at=utcnow()
     )
     session.add(annotation)
     session.flush()
     for piece in checked:
-        session.add(AnnotationPiece(annotation_id=annotation.id, **_stored(store, piece)))
+        session.add(AnnotationPiece(annotation_id=annotation.id, **stored(store, piece)))
     audit.record(
         session,
         instance.id,
         actor,
         "annotation",
-        _summary("Annotation privée ajoutée", checked),
-        details={"annotation_id": annotation.id, "pieces": _traces(checked)},
+        summary("Annotation privée ajoutée", checked),
+        details={"annotation_id": annotation.id, "pieces": traces(checked)},
     )
     session.flush()
     return annotation
 
 
-def _checked(
-    store: DocumentStore, text: str, uploads: list[Upload], empty: str
+def checked_text(
+    store: DocumentStore,
+    text: str,
+    uploads: list[Upload],
+    empty: str,
+    *,
+    max_body: int = MAX_BODY,
 ) -> tuple[str, list[CheckedFile]]:
     """The text as kept (line breaks made `\\n`) and the pieces jointes read and checked like
     a dossier's pieces; every fault at once, before anything is written."""
@@ -123,9 +128,9 @@ def _checked(
     body = text.replace("\r\n", "\n").replace("\r", "\n").strip()
     if not body:
         errors[BODY_FIELD] = empty
-    elif len(body) > MAX_BODY:
+    elif len(body) > max_body:
         errors[BODY_FIELD] = (
-            f"Votre texte compte {_count(len(body))} caractères, pour {_count(MAX_BODY)} au "
+            f"Votre texte compte {_count(len(body))} caractères, pour {_count(max_body)} au "
             "plus\u00a0: raccourcissez-le, ou joignez-le comme pièce jointe."
         )
     checked: list[CheckedFile] = []
@@ -147,7 +152,7 @@ def _checked(
     return body, checked
 
 
-def _stored(store: DocumentStore, piece: CheckedFile) -> dict[str, object]:
+def stored(store: DocumentStore, piece: CheckedFile) -> dict[str, object]:
     """A checked piece jointe written to disk: the columns of its row."""
     return {
         "name": piece.name,
@@ -158,7 +163,7 @@ def _stored(store: DocumentStore, piece: CheckedFile) -> dict[str, object]:
     }
 
 
-def _summary(what: str, pieces: list[CheckedFile]) -> str:
+def summary(what: str, pieces: list[CheckedFile]) -> str:
     """The history's line: what was written and the names of its pieces, never its text."""
     if not pieces:
         return f"{what}."
@@ -167,7 +172,7 @@ def _summary(what: str, pieces: list[CheckedFile]) -> str:
     return f"{what} ({label}\u00a0: {names})."
 
 
-def _traces(pieces: list[CheckedFile]) -> list[dict[str, str]]:
+def traces(pieces: list[CheckedFile]) -> list[dict[str, str]]:
     return [{"nom": piece.name, "sha256": piece.sha256} for piece in pieces]
 
 
