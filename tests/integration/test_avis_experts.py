@@ -6,6 +6,7 @@ never changed."""
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import zipfile
@@ -32,6 +33,7 @@ from tests.experts import (
     EXPERT_EMAIL,
     OPINION,
     emails_to,
+    in_days,
     invite,
     link_path,
 )
@@ -230,8 +232,7 @@ def test_revocation_kills_the_link_at_once_and_its_jobs(
         from_page="/connexion",
         content_type="multipart/form-data",
     )
-    # (the refused link ended the browser's expert scope: what it posts opens nothing)
-    assert posted.status_code == 404 and "Votre accès d'expert a pris fin" in text_of(posted)
+    assert posted.status_code == 410 and "a été révoquée" in text_of(posted)
     session.rollback()
     assert session.scalars(select(InvitationExpert.opinion)).one() is None
     # Its jobs are cancelled: the worker, run past the deadline, sends nothing more.
@@ -241,3 +242,96 @@ def test_revocation_kills_the_link_at_once_and_its_jobs(
     assert jobs and all(job.status == JobStatus.CANCELLED for job in jobs)
     again = walker.as_user(SECRETARIAT).post(url, from_page="/registre")
     assert again.status_code == 409
+
+
+def test_bad_invitations_are_refused_in_french_and_nothing_is_stored(
+    browser_factory: NewBrowser, session: Session
+) -> None:
+    walker = walk_until(browser_factory, "instruire_demande", organisation="cpne")
+    dossier = walker.dossier_id
+    rapporteur = walker.as_user(RAPPORTEUR)
+
+    def stored() -> tuple[int, int]:
+        session.rollback()
+        invitations = session.scalar(select(func.count()).select_from(InvitationExpert)) or 0
+        jobs = session.scalar(select(func.count()).select_from(Job)) or 0
+        return invitations, jobs
+
+    before = stored()
+    # A dossier the rapporteur does not instruct (still at the recevabilité): refused.
+    elsewhere = walk_until(browser_factory, "examiner_recevabilite", organisation="ministere")
+    before = stored()
+    refused = invite(rapporteur, elsewhere.dossier_id)
+    assert refused.status_code == 403
+    assert "Vous n'instruisez pas ce dossier" in text_of(refused)
+    page = text_of(rapporteur.get(f"/instruction/dossiers/{elsewhere.dossier_id}"))
+    assert "Vous n'instruisez pas ce dossier" in page and "Envoyer l'invitation" not in page
+    # A submitter, on their own dossier; anyone, on a dossier that does not exist.
+    assert invite(walker.demandeur, dossier).status_code == 403
+    assert invite(rapporteur, 999_999).status_code == 404
+    assert stored() == before
+
+    # What was typed is given back with the field's error.
+    cases = {
+        "courriel": ({"email": "elise.experte-at-universite"}, "n'est pas valide"),
+        "echeance": ({"deadline": in_days(-1).isoformat()}, "postérieure à aujourd'hui"),
+    }
+    for field, (values, expected) in cases.items():
+        answer = invite(rapporteur, dossier, **values)  # type: ignore[arg-type]
+        assert answer.status_code == 422, field
+        body = answer.get_data(as_text=True)
+        shown = text_of(answer)
+        assert expected in shown.replace("\u00a0", " "), field
+        assert f'id="expert-{field}-erreur"' in body
+        assert f'value="{EXPERT}"' in body and ASKED in shown
+        assert "L'invitation n'a pas été envoyée" in shown
+    for deadline in (in_days(0).isoformat(), "31/02/2027", "demain"):
+        assert invite(rapporteur, dossier, deadline=deadline).status_code == 422, deadline
+    assert invite(rapporteur, dossier, name="  ").status_code == 422
+    assert stored() == before
+    # A date typed the French way is understood.
+    typed = invite(rapporteur, dossier, deadline=in_days(5).strftime("%d/%m/%Y"))
+    assert typed.status_code == 302
+
+
+def test_bad_links_and_opinions_are_refused_in_french_with_the_text_kept(
+    browser_factory: NewBrowser, session: Session
+) -> None:
+    walker = walk_until(browser_factory, "instruire_demande", organisation="cpne")
+    expert = browser_factory()
+    for token in ("abc", "0" * 64, "Z" * 64):
+        refused = expert.get(f"/avis-expert/{token}")
+        assert refused.status_code == 404
+        assert "Ce lien d'invitation n'est pas valide." in text_of(refused)
+    missing = expert.get("/avis-expert/")
+    assert missing.status_code == 404 and "Votre accès d'expert a pris fin" in text_of(missing)
+
+    assert invite(walker.as_user(RAPPORTEUR), walker.dossier_id).status_code == 302
+    walker.run_jobs()
+    path = link_path(emails_to(session, EXPERT_EMAIL, "avis_expert_invitation")[0])
+    assert expert.get(path).status_code == 303
+
+    def post(text: str, files: list[tuple[object, str]] | None = None) -> str:
+        answer = expert.post(
+            "/avis-expert/",
+            {"texte": text, "pieces": files or []},
+            from_page="/avis-expert/",
+            content_type="multipart/form-data",
+        )
+        assert answer.status_code == 422, text_of(answer)[:300]
+        return html.unescape(answer.get_data(as_text=True))
+
+    long_text = "Avis très détaillé. " * 1_100
+    body = post(long_text)
+    assert "Votre texte compte 21\u202f999 caractères, pour 20\u202f000 au plus" in body
+    assert long_text.strip() in body  # given back
+    megabyte = post("é" * 1_000_000)
+    assert "1\u202f000\u202f000 caractères" in megabyte
+    fake = post(OPINION, [(io.BytesIO(b"MZ\x90\x00 not a pdf"), "rapport.pdf")])
+    assert "n'est pas un document PDF, ODT ou DOCX valide" in fake
+    assert OPINION in fake
+    assert "Écrivez votre avis." in post("   ")
+    session.rollback()
+    invitation = session.scalars(select(InvitationExpert)).one()
+    assert invitation.status == "envoyee" and invitation.opinion is None
+    assert session.scalar(select(func.count()).select_from(AvisExpertPiece)) == 0

@@ -60,7 +60,6 @@ def lien(token: str) -> Response:
     try:
         invitation = expert_side.invitation_by_token(db(), token[:200])
     except LinkRefused as error:
-        session.pop(SCOPE, None)
         return _refused(error)
     session[SCOPE] = invitation.id
     return _private(redirect(url_for("avis_expert.page"), 303))

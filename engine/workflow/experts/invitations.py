@@ -169,9 +169,8 @@ def _deadline(text: str, errors: dict[str, str]) -> date | None:
     if not text:
         errors[DEADLINE_FIELD] = "Indiquez la date limite de l'avis."
         return None
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
+    day = _parsed(text)
+    if day is None:
         errors[DEADLINE_FIELD] = "Cette date n'est pas valide (attendue au format jj/mm/aaaa)."
         return None
     today = paris_today()
@@ -185,6 +184,18 @@ def _deadline(text: str, errors: dict[str, str]) -> date | None:
         errors[DEADLINE_FIELD] = "La date limite ne peut être fixée à plus d'un an."
         return None
     return day
+
+
+def _parsed(text: str) -> date | None:
+    """A date as the browser's date field posts it (2026-12-31), or as typed (31/12/2026)."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        pass
+    try:
+        return datetime.strptime(text, "%d/%m/%Y").date()
+    except ValueError:
+        return None
 
 
 def revoke(session: Session, actor: Actor, instance_id: int, invitation_id: int) -> None:
