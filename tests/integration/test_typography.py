@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +21,24 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
-from engine.core.models import Email, RegisterEntry
+from engine.core.clock import PARIS
+from engine.core.models import Email, InvitationExpert, RegisterEntry
 from engine.core.typography import date_filter
 from engine.emails.templates import PARTIAL_PREFIX, TEMPLATES_DIR
 from engine.register.opendata.importer import import_fiches
 from engine.studio.scenario import Scenario, load_scenarios
 from tests.clock import run_worker_at
 from tests.dossiers import data_of, open_item, walk_until
+from tests.experts import (
+    ASKED,
+    EXPERT,
+    EXPERT_EMAIL,
+    OPINION,
+    emails_to,
+    in_days,
+    invite,
+    link_path,
+)
 from tests.integration.test_admin_jobs import failed_job
 from tests.integration.test_diagram_code import start as start_dossier
 from tests.messagerie import write
@@ -76,6 +87,13 @@ SENT_BY = {
 LOCK_EMAIL = "connexions_suspendues"
 # The messagerie's, which test_the_messagerie_reads_in_french sends.
 MESSAGE_EMAILS = {"message_demandeur", "message_instruction"}
+# The avis d'experts', which test_the_avis_experts_read_in_french sends.
+EXPERT_EMAILS = {
+    "avis_expert_invitation",
+    "avis_expert_rappel",
+    "avis_expert_expiration",
+    "avis_expert_rendu",
+}
 
 
 def _typed(value: Any) -> Iterator[str]:
@@ -376,7 +394,7 @@ def test_every_email_template_is_read_by_a_walk() -> None:
         for path in TEMPLATES_DIR.glob("*.txt")
         if not path.name.startswith(PARTIAL_PREFIX)
     }
-    walked = set().union(*SENT_BY.values()) | {LOCK_EMAIL} | MESSAGE_EMAILS
+    walked = set().union(*SENT_BY.values()) | {LOCK_EMAIL} | MESSAGE_EMAILS | EXPERT_EMAILS
     assert names == walked, names ^ walked
 
 
@@ -653,6 +671,61 @@ def test_the_messagerie_reads_in_french(
     told = read_emails(app, session, reader)
     assert told >= MESSAGE_EMAILS, MESSAGE_EMAILS - told
     reader.saw("POST /demandes/<n>/messages (422)")
+    reader.check()
+
+
+def test_the_avis_experts_read_in_french(
+    app: Flask, reading: NewBrowser, reader: Reader, session: Session
+) -> None:
+    walker = walk_until(reading, "instruire_demande", organisation="cpne")
+    dossier = walker.dossier_id
+    reader.hidden += [EXPERT, ASKED, OPINION, "Autre Experte", "Troisième Expert"]
+    rapporteur = walker.as_user("rapporteur@example.org")
+    assert invite(rapporteur, dossier, email="pas une adresse").status_code == 422
+    assert invite(rapporteur, dossier).status_code == 302
+    deadline = in_days(8)
+    assert invite(rapporteur, dossier, name="Autre Experte", deadline=deadline.isoformat())
+    assert invite(rapporteur, dossier, name="Troisième Expert").status_code == 302
+    read_emails(app, session, reader)
+    session.rollback()
+    first, second, third = (
+        link_path(email) for email in emails_to(session, EXPERT_EMAIL, "avis_expert_invitation")
+    )
+    expert = reading()
+    expert.get(first)
+    expert.get("/avis-expert/")
+    answer = {"texte": "", "pieces": []}
+    assert expert.post("/avis-expert/", answer, content_type="multipart/form-data").status_code
+    answer = {"texte": OPINION, "pieces": [pdf("avis.pdf")]}
+    expert.post(
+        "/avis-expert/", answer, from_page="/avis-expert/", content_type="multipart/form-data"
+    )
+    expert.get("/avis-expert/")
+    expert.get("/avis-expert/" + "0" * 64)
+    invitation_ids = session.scalars(select(InvitationExpert.id).order_by(InvitationExpert.id))
+    revoke = list(invitation_ids)[2]
+    rapporteur.post(
+        f"/instruction/dossiers/{dossier}/avis-experts/{revoke}/revoquer", from_page="/registre"
+    )
+    reading().get(third)
+    for reader_email in ("rapporteur@example.org", "commission@example.org"):
+        walker.as_user(reader_email).get(f"/instruction/dossiers/{dossier}")
+    walker.demandeur.get(f"/demandes/{dossier}")
+    # The second one: its reminder, then its expiry (the worker, as time passes).
+    reminded = datetime.combine(deadline - timedelta(days=3), time(10), tzinfo=PARIS)
+    read_emails(app, session, reader, reminded)
+    with freeze_time(datetime.combine(deadline + timedelta(days=2), time(10), tzinfo=PARIS)):
+        told = read_emails(app, session, reader, datetime.now(UTC))
+        reading().get(second)
+        rapporteur.get(f"/instruction/dossiers/{dossier}")
+    assert told >= EXPERT_EMAILS, EXPERT_EMAILS - told
+    reader.saw(
+        "POST /instruction/dossiers/<n>/avis-experts (422)",
+        "GET /avis-expert/ (200)",
+        "POST /avis-expert/ (422)",
+        "GET /avis-expert/<n> (404)",
+    )
+    assert any(page.startswith("GET /avis-expert/") and "(410)" in page for page in reader.pages)
     reader.check()
 
 
