@@ -28,7 +28,7 @@ def _context(session: Session, instance: Instance, invitation: InvitationExpert)
         "intitule": instance.title,
         "expert": invitation.expert_name,
         "expert_courriel": invitation.expert_email,
-        "echeance": date_filter(invitation.deadline),
+        "echeance": date_filter(invitation.echeance),
         "invitee_le": date_filter(invitation.created_at),
         "aujourdhui": date_filter(utcnow()),
     } | service_values(session, instance)

@@ -149,7 +149,7 @@ def test_the_rapporteur_invites_an_expert_whose_opinion_only_the_staff_read(
     assert "Votre avis a été rendu" in text_of(expert.get("/avis-expert/"))
     session.rollback()
     invitation = session.scalars(select(InvitationExpert)).one()
-    assert invitation.status == "rendue" and invitation.opinion == OPINION
+    assert invitation.status == "rendue" and invitation.avis == OPINION
     assert session.scalar(select(func.count()).select_from(AvisExpertPiece)) == 1
 
     # The inviter is told, with a link and not the opinion.
@@ -234,7 +234,7 @@ def test_revocation_kills_the_link_at_once_and_its_jobs(
     )
     assert posted.status_code == 410 and "a été révoquée" in text_of(posted)
     session.rollback()
-    assert session.scalars(select(InvitationExpert.opinion)).one() is None
+    assert session.scalars(select(InvitationExpert.avis)).one() is None
     # Its jobs are cancelled: the worker, run past the deadline, sends nothing more.
     jobs = session.scalars(
         select(Job).where(Job.kind.in_(("avis_expert_rappel", "avis_expert_echeance")))
@@ -333,5 +333,5 @@ def test_bad_links_and_opinions_are_refused_in_french_with_the_text_kept(
     assert "Écrivez votre avis." in post("   ")
     session.rollback()
     invitation = session.scalars(select(InvitationExpert)).one()
-    assert invitation.status == "envoyee" and invitation.opinion is None
+    assert invitation.status == "envoyee" and invitation.avis is None
     assert session.scalar(select(func.count()).select_from(AvisExpertPiece)) == 0

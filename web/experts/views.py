@@ -46,7 +46,7 @@ def inviter(instance_id: int) -> Response | tuple[str, int]:
         )
     flash(
         f"Invitation envoyée à {invitation.expert_name} ({invitation.expert_email})\u00a0: son "
-        f"lien s'ouvre jusqu'au {date_filter(invitation.deadline)} inclus.",
+        f"lien s'ouvre jusqu'au {date_filter(invitation.echeance)} inclus.",
         "success",
     )
     return redirect(url_for("instruction.dossier", instance_id=instance_id, _anchor="avis-experts"))

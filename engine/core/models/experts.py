@@ -47,7 +47,7 @@ class InvitationExpert(Base):
     # What the inviter asks, in their words (optional).
     message: Mapped[str] = mapped_column(Text, default="")
     # The last day (Paris) the opinion is awaited, and the moment the link dies (its end).
-    deadline: Mapped[date] = mapped_column(Date)
+    echeance: Mapped[date] = mapped_column(Date)
     expires_at: Mapped[datetime] = mapped_column()
     nonce: Mapped[str] = mapped_column(String(64))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -59,7 +59,7 @@ class InvitationExpert(Base):
     ended_at: Mapped[datetime | None] = mapped_column()
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     # The opinion, once given: never changed afterwards.
-    opinion: Mapped[str | None] = mapped_column(Text)
+    avis: Mapped[str | None] = mapped_column(Text)
 
 
 class AvisExpertPiece(Base):

@@ -119,7 +119,7 @@ def check_open(invitation: InvitationExpert) -> None:
     )
     if expired:
         raise LinkRefused(
-            f"Cette invitation a expiré le {date_filter(invitation.deadline)} au soir\u00a0: son "
+            f"Cette invitation a expiré le {date_filter(invitation.echeance)} au soir\u00a0: son "
             "lien ne donne plus accès au dossier. Si vous souhaitez encore donner votre avis, "
             "contactez le service qui vous a sollicité."
         )
@@ -192,10 +192,10 @@ def expert_page(session: Session, invitation: InvitationExpert) -> ExpertPage:
         expert_name=invitation.expert_name,
         inviter=names.get(invitation.invited_by_id or 0, ""),
         message=invitation.message,
-        deadline=invitation.deadline,
+        deadline=invitation.echeance,
         status=invitation.status,
         answered_at=invitation.ended_at if answered else None,
-        opinion=invitation.opinion if answered else None,
+        opinion=invitation.avis if answered else None,
         opinion_pieces=opinion_pieces,
         # Once the opinion is given, the dossier is no longer open to its expert.
         filed=[] if answered else filed,
@@ -281,7 +281,7 @@ def give_opinion(
             InvitationExpert.status == InvitationStatus.ENVOYEE,
             InvitationExpert.expires_at > now,
         )
-        .values(status=InvitationStatus.RENDUE, opinion=body, ended_at=now)
+        .values(status=InvitationStatus.RENDUE, avis=body, ended_at=now)
         .execution_options(synchronize_session=False)
     )
     if getattr(done, "rowcount", 0) != 1:

@@ -74,7 +74,7 @@ def invite(
         expert_name=name,
         expert_email=email,
         message=message,
-        deadline=deadline,
+        echeance=deadline,
         expires_at=expiry_of(deadline),
         nonce=nonce,
         # Replaced once the id is known (the token is derived from it).
@@ -122,7 +122,7 @@ def _deadline_jobs(invitation: InvitationExpert, reminder_days: int) -> list[New
         )
     ]
     if reminder_days > 0:
-        day = invitation.deadline - timedelta(days=reminder_days)
+        day = invitation.echeance - timedelta(days=reminder_days)
         moment = datetime.combine(day, REMINDER_HOUR, tzinfo=PARIS)
         if moment > utcnow():
             found.append(

@@ -29,7 +29,7 @@ def upgrade() -> None:
         sa.Column("expert_name", sa.String(length=200), nullable=False),
         sa.Column("expert_email", sa.String(length=254), nullable=False),
         sa.Column("message", sa.Text(), nullable=False),
-        sa.Column("deadline", sa.Date(), nullable=False),
+        sa.Column("echeance", sa.Date(), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("nonce", sa.String(length=64), nullable=False),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
@@ -38,7 +38,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("revoked_by_id", ID, nullable=True),
-        sa.Column("opinion", sa.Text(), nullable=True),
+        sa.Column("avis", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
             ["instance_id"],
             ["instance.id"],
