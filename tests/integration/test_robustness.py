@@ -156,6 +156,8 @@ def real_values(ids: Ids, rule: Rule) -> dict[str, str]:
         "email_id": "1",
         "job_id": "1",
         "piece_id": "1",
+        "invitation_id": "1",
+        "token": "0" * 64,
     }
 
 

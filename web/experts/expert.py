@@ -45,8 +45,9 @@ def _refused(error: LinkRefused) -> Response:
 
 
 def _private(response: Response) -> Response:
+    # Never kept by a cache: the page is one person's. (The site's Referrer-Policy,
+    # same-origin, already keeps any address of ours from other sites.)
     response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
     return response
 
 
