@@ -266,6 +266,13 @@ def test_bad_invitations_are_refused_in_french_and_nothing_is_stored(
     assert "Vous n'instruisez pas ce dossier" in text_of(refused)
     page = text_of(rapporteur.get(f"/instruction/dossiers/{elsewhere.dossier_id}"))
     assert "Vous n'instruisez pas ce dossier" in page and "Envoyer l'invitation" not in page
+    # The commission reads the section and may not invite.
+    commission = walker.as_user(COMMISSION)
+    page = text_of(commission.get(f"/instruction/dossiers/{dossier}"))
+    assert "Avis d'experts" in page and "Envoyer l'invitation" not in page
+    refused = invite(commission, dossier)
+    assert refused.status_code == 403
+    assert "Seuls le secrétariat et les rapporteurs" in text_of(refused)
     # A submitter, on their own dossier; anyone, on a dossier that does not exist.
     assert invite(walker.demandeur, dossier).status_code == 403
     assert invite(rapporteur, 999_999).status_code == 404

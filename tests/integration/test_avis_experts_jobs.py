@@ -16,12 +16,13 @@ from sqlalchemy.orm import Session
 from engine.core.clock import PARIS
 from engine.core.models import AuditEvent, InvitationExpert, Job, JobStatus
 from tests.clock import run_worker_at
-from tests.dossiers import walk_until
+from tests.dossiers import SCENARIOS, walk_until
 from tests.experts import EXPERT, EXPERT_EMAIL, OPINION, emails_to, in_days, invite, link_path
 from tests.support import Browser, text_of
 
 NewBrowser = Callable[[], Browser]
 RAPPORTEUR = "rapporteur@example.org"
+SECRETARIAT = "recevabilite@example.org"
 REMINDER_DAYS = 3  # the default setting (INVENTAIRE_EXPERT_RAPPEL_JOURS)
 
 
@@ -118,3 +119,30 @@ def test_an_opinion_given_leaves_the_jobs_nothing_to_do(
         )
     ]
     assert all("rien à faire" in result for result in results), results
+
+
+def test_a_dossier_closed_meanwhile_closes_its_waiting_link(
+    browser_factory: NewBrowser, session: Session
+) -> None:
+    # The secretariat asks an expert during the recevabilité, then declares it irrecevable.
+    walker = walk_until(
+        browser_factory, "examiner_recevabilite", scenario="irrecevable", organisation="cpne"
+    )
+    assert invite(walker.as_user(SECRETARIAT), walker.dossier_id).status_code == 302
+    walker.run_jobs()
+    path = link_path(emails_to(session, EXPERT_EMAIL, "avis_expert_invitation")[0])
+    expert = browser_factory()
+    assert expert.get(path).status_code == 303
+    [step] = [
+        step for step in SCENARIOS["irrecevable"].steps if step.task == "examiner_recevabilite"
+    ]
+    walker.step(step.task, step.data, step.timer)
+    assert walker.status_seen_by_demandeur() == "Irrecevable"
+    for address in ("/avis-expert/", path):
+        refused = expert.get(address)
+        assert refused.status_code == 410, address
+        assert "est clos" in text_of(refused) and "aucun avis n'est plus attendu" in text_of(
+            refused
+        )
+    page = text_of(walker.as_user(SECRETARIAT).get(f"/instruction/dossiers/{walker.dossier_id}"))
+    assert "plus aucun expert ne peut être sollicité" in page

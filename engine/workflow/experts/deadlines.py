@@ -10,7 +10,7 @@ from engine import jobs
 from engine.core import audit
 from engine.core.actor import SYSTEM
 from engine.core.clock import utcnow
-from engine.core.models import Instance, InvitationExpert, InvitationStatus, User
+from engine.core.models import Instance, InstanceStatus, InvitationExpert, InvitationStatus, User
 from engine.core.settings import settings_of
 from engine.emails import experts as emails
 from engine.jobs.api import JobRun
@@ -43,6 +43,8 @@ def reminder_job(run: JobRun) -> str:
     invitation, instance = found
     if utcnow() >= invitation.expires_at:
         return "Échéance passée\u00a0: pas de rappel."
+    if instance.status == InstanceStatus.COMPLETED:
+        return "Dossier clos\u00a0: pas de rappel."
     settings = settings_of(session)
     token = tokens.token_for(settings.link_secret, invitation.id, invitation.nonce)
     if tokens.token_hash(token) != invitation.token_hash:

@@ -21,6 +21,7 @@ from engine.core.models import (
     AvisExpertPiece,
     Document,
     Instance,
+    InstanceStatus,
     InvitationExpert,
     InvitationStatus,
     Organisation,
@@ -87,7 +88,7 @@ def invitation_by_token(session: Session, token: str) -> InvitationExpert:
     )
     if invitation is None:
         raise LinkRefused(INVALID_LINK, status=404)
-    check_open(invitation)
+    check_open(session, invitation)
     return invitation
 
 
@@ -102,13 +103,14 @@ def invitation_by_id(session: Session, invitation_id: object) -> InvitationExper
             "Votre accès d'expert a pris fin. Ouvrez de nouveau le lien du courriel reçu.",
             status=404,
         )
-    check_open(invitation)
+    check_open(session, invitation)
     return invitation
 
 
-def check_open(invitation: InvitationExpert) -> None:
-    """Revoked or past its deadline (even before the deadline's job ran): LinkRefused. An
-    invitation answered stays open, to say the opinion was given."""
+def check_open(session: Session, invitation: InvitationExpert) -> None:
+    """Revoked, past its deadline (even before the deadline's job ran) or waiting on a dossier
+    closed since: LinkRefused. An invitation answered stays open, to say the opinion was
+    given."""
     if invitation.status == InvitationStatus.REVOQUEE:
         raise LinkRefused(
             "Cette invitation a été révoquée par le service qui vous avait sollicité\u00a0: son "
@@ -123,6 +125,13 @@ def check_open(invitation: InvitationExpert) -> None:
             "lien ne donne plus accès au dossier. Si vous souhaitez encore donner votre avis, "
             "contactez le service qui vous a sollicité."
         )
+    if invitation.status == InvitationStatus.ENVOYEE:
+        instance = session.get(Instance, invitation.instance_id)
+        if instance is None or instance.status == InstanceStatus.COMPLETED:
+            raise LinkRefused(
+                "Le dossier sur lequel votre avis était sollicité est clos\u00a0: ce lien n'y "
+                "donne plus accès et aucun avis n'est plus attendu."
+            )
 
 
 def expert_page(session: Session, invitation: InvitationExpert) -> ExpertPage:
@@ -266,7 +275,7 @@ def give_opinion(
     invitation = session.get(InvitationExpert, invitation_id)
     if invitation is None:
         raise LinkRefused(INVALID_LINK, status=404)
-    check_open(invitation)
+    check_open(session, invitation)
     if invitation.status != InvitationStatus.ENVOYEE:
         raise Conflict("Votre avis a déjà été rendu\u00a0: il ne peut plus être modifié.")
     body, checked = writing.checked_text(
