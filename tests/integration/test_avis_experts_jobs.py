@@ -146,3 +146,6 @@ def test_a_dossier_closed_meanwhile_closes_its_waiting_link(
         )
     page = text_of(walker.as_user(SECRETARIAT).get(f"/instruction/dossiers/{walker.dossier_id}"))
     assert "plus aucun expert ne peut être sollicité" in page
+    # The staff's section says the link closed with the dossier, and offers no revocation.
+    assert "Close avec le dossier" in page and "Envoyée" not in page
+    assert "Révoquer" not in page

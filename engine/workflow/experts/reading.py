@@ -15,6 +15,7 @@ from engine.core.clock import utcnow
 from engine.core.models import (
     INVITATION_STATUS_LABELS,
     AvisExpertPiece,
+    InstanceStatus,
     InvitationExpert,
     InvitationStatus,
 )
@@ -54,6 +55,9 @@ class AvisExperts:
     refusal: str | None
 
 
+CLOSED_WITH_DOSSIER = "Close avec le dossier"
+
+
 def effective_status(invitation: InvitationExpert) -> str:
     """Its status as of now: one past its deadline reads *Expirée* before its job runs."""
     if invitation.status == InvitationStatus.ENVOYEE and utcnow() >= invitation.expires_at:
@@ -87,8 +91,13 @@ def avis_view(session: Session, actor: Actor, instance_id: int) -> AvisExperts |
                 PieceJointeView(piece.id, piece.name, piece.size, piece.content_type)
             )
     views = []
+    dossier_open = instance.status == InstanceStatus.RUNNING
     for row in rows:
         status = effective_status(row)
+        label = INVITATION_STATUS_LABELS[InvitationStatus(status)]
+        if status == InvitationStatus.ENVOYEE and not dossier_open:
+            # The link died with the dossier (expert_side refuses it): say so, not "Envoyée".
+            label = CLOSED_WITH_DOSSIER
         views.append(
             InvitationView(
                 id=row.id,
@@ -97,7 +106,7 @@ def avis_view(session: Session, actor: Actor, instance_id: int) -> AvisExperts |
                 message=row.message,
                 deadline=row.echeance,
                 status=status,
-                status_label=INVITATION_STATUS_LABELS[InvitationStatus(status)],
+                status_label=label,
                 invited_by=names.get(row.invited_by_id or 0, "—"),
                 invited_at=row.created_at,
                 ended_at=row.ended_at,
@@ -105,6 +114,7 @@ def avis_view(session: Session, actor: Actor, instance_id: int) -> AvisExperts |
                 opinion=row.avis if status == InvitationStatus.RENDUE else None,
                 pieces=pieces.get(row.id, []),
                 may_revoke=status == InvitationStatus.ENVOYEE
+                and dossier_open
                 and access.may_revoke(actor, instance, row),
             )
         )
