@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from engine.bpmn import spiff
+from engine.core.document_models import document_names
 from engine.definitions.code_names import expression_reads, script_names
 from engine.definitions.decision_rules import check_decision
 from engine.definitions.definition import ProcessDefinition
@@ -94,11 +95,26 @@ def _check_task_spec(
     timer = timer_problem(task_spec)
     if timer:
         yield f"{label} {timer}"
+    yield from _document_problems(label, task_spec)
     instructions = instructions_problem(spiff.task_instructions(task_spec))
     if instructions:
         yield f"{label} instructions\u00a0: {instructions}"
     if type(task_spec).__name__ == "ExclusiveGateway" and not task_spec.default_task_spec:
         yield f"{label} passerelle exclusive sans flux par défaut"
+
+
+def _document_problems(label: str, task_spec: Any) -> Iterator[str]:
+    """A `document` property naming no template would fail at each dossier: refused here."""
+    listed = spiff.task_properties(task_spec).get("document") or ""
+    names = [name.strip() for name in listed.split(",") if name.strip()]
+    known = document_names()
+    for name in names:
+        if name not in known:
+            yield (
+                f"{label} document «\u00a0{name}\u00a0» inconnu\u00a0: aucun modèle "
+                f"engine/pdf/modeles/{name}.html\u202f; modèles connus\u00a0: "
+                f"{', '.join(sorted(known))}"
+            )
 
 
 def _check_loops(definition: ProcessDefinition) -> Iterator[str]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Any, NoReturn
 
 from jinja2 import ChainableUndefined, FunctionLoader, Template, pass_context
@@ -21,14 +20,13 @@ from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
+from engine.core.document_models import MODELES_DIR, PARTIAL_PREFIX, SUFFIX
 from engine.core.errors import InventaireError, PermanentFailure
 from engine.core.typography import TEXT_FILTERS
 from engine.emails.templates import render_partial
 from engine.pdf import texts
 
-TEMPLATES_DIR = Path(__file__).parent / "modeles"
-PARTIAL_PREFIX = "_"
-SUFFIX = ".html"
+TEMPLATES_DIR = MODELES_DIR
 # What a template may ask for beyond the values of its cause (header `exige:`).
 NEEDS = frozenset({"inscription"})
 

@@ -685,3 +685,57 @@ def test_a_not_past_exception_naming_a_field_that_is_no_box_is_refused() -> None
         {"seance": {"ui:options": {"notPast": True, "notPastUnless": "seance_tenue"}}}
     )
     assert check_files(files) == []
+
+
+# --- the documents an element names -----------------------------------------------------------
+
+MISSPELT_DOCUMENT = (
+    "fin_irrecevable: «\u00a0Demande irrecevable\u00a0» document «\u00a0irrecevabilte\u00a0» "
+    "inconnu\u00a0: aucun modèle engine/pdf/modeles/irrecevabilte.html\u202f; modèles "
+    "connus\u00a0: "
+)
+
+
+def _misspelt_document(files: dict[str, str]) -> dict[str, str]:
+    return _replace(
+        files,
+        '<spiffworkflow:property name="document" value="irrecevabilite" />',
+        '<spiffworkflow:property name="document" value="decision, irrecevabilte" />',
+    )
+
+
+def test_a_document_naming_no_template_is_refused_at_deploy(session: Session) -> None:
+    files = _misspelt_document(read_folder(ROOT / "processes" / "recensement"))
+    problems = check_files(files)
+    [problem] = [p for p in problems if "document" in p]
+    assert problem.startswith(MISSPELT_DOCUMENT), problems
+    # The known names are listed, so the modeller sees what to write; `decision` is one.
+    assert "irrecevabilite" in problem and "classement_sans_suite" in problem
+    with pytest.raises(ProcessModelError) as refused:
+        deploy(session, files)
+    assert any(p.startswith(MISSPELT_DOCUMENT) for p in refused.value.problems)
+    session.rollback()
+
+
+def test_the_studio_names_the_unknown_document_instead_of_deploying(
+    browser: Browser, restore: None
+) -> None:
+    browser.login("proprietaire@example.org")
+    draft = browser.get("/studio/api/recensement/brouillon").get_json()
+    files = _misspelt_document(dict(draft["files"]))
+    saved = browser.client.put(
+        "/studio/api/recensement/brouillon",
+        json={"files": files, "lock_version": draft["lock_version"]},
+        headers={"X-CSRFToken": browser.csrf("/studio/recensement/")},
+    )
+    assert saved.status_code == 200
+    checked = browser.post("/studio/recensement/verification", from_page="/studio/recensement/")
+    assert checked.status_code == 200
+    page = text_of(checked)
+    assert "n'est pas déployable" in page
+    assert "fin_irrecevable : « Demande irrecevable » document « irrecevabilte » inconnu" in page
+
+
+@pytest.mark.parametrize("folder", ["enregistrement-rs", "retrait-rs"])
+def test_the_rs_processes_name_only_known_documents(folder: str) -> None:
+    assert check_files(read_folder(ROOT / "processes" / folder)) == []

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import hashlib
 import io
-import re
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -19,16 +19,17 @@ from engine.core.models import AuditEvent, Document, Email, Instance, Job, User
 from engine.core.typography import date_filter
 from engine.definitions.deployment import deploy
 from engine.definitions.folders import read_folder
-from engine.studio.scenario import SAMPLE_PDF
+from engine.studio.scenario import SAMPLE_PDF, Scenario, load_scenarios
 from engine.workflow import documents
 from tests.documents import listed_pieces, pdf_text
 from tests.dossiers import SCENARIOS, data_of, walk_until
 from tests.recensed import recensed
 from tests.support import Browser, text_of
-from tests.walk import PROCESS, Walker
+from tests.walk import INVENTAIRE, PROCESS, PROCESSES, RS, Walker
 
 NewBrowser = Callable[[], Browser]
 REFUS = SCENARIOS["refus"]
+RS_SCENARIOS = {s.name: s for s in load_scenarios(PROCESSES / "enregistrement-rs")}
 PDF = "application/pdf"
 
 
@@ -274,7 +275,7 @@ def test_a_document_template_that_does_not_fit_its_step_is_an_incident_in_french
 ) -> None:
     """A process owner puts the decision letter on the admissibility step, where the decision
     is « recevable »: the letter's job is an incident at once, with the reason in French; the
-    dossier goes on, and an unknown template is an incident too."""
+    dossier goes on. (An unknown template is refused at deploy: test_deploy_checks.)"""
     files = read_folder(PROCESS)
     diagram = "recensement.bpmn"
     anchor = (
@@ -284,7 +285,7 @@ def test_a_document_template_that_does_not_fit_its_step_is_an_incident_in_french
     assert anchor in files[diagram]
     files[diagram] = files[diagram].replace(
         anchor,
-        anchor + '\n          <spiffworkflow:property name="document" value="decision, decison" />',
+        anchor + '\n          <spiffworkflow:property name="document" value="decision" />',
     )
     deploy(session, files)
     session.commit()
@@ -298,15 +299,12 @@ def test_a_document_template_that_does_not_fit_its_step_is_an_incident_in_french
         )
         if job.status == "failed"
     }
-    assert set(failed) == {"decision", "decison"}
+    assert set(failed) == {"decision"}
     assert failed["decision"].attempts == 1  # trying again cannot mend it
     assert (
         "Le modèle de document «\u00a0decision\u00a0» ne s'applique pas à ce dossier\u00a0: "
         "la décision «\u00a0recevable\u00a0» n'est ni un recensement ni un refus"
         in (failed["decision"].last_error or "")
-    )
-    assert "Modèle de document inconnu\u00a0: «\u00a0decison\u00a0»" in (
-        failed["decison"].last_error or ""
     )
     # The dossier went on; the acknowledgement of its dépôt was made.
     assert "Accusé de réception" in listed_pieces(
@@ -318,7 +316,6 @@ def test_a_document_template_that_does_not_fit_its_step_is_an_incident_in_french
     incidents = signed_in(browser_factory, "admin@example.org").get("/admin/incidents")
     assert incidents.status_code == 200
     assert "ne s'applique pas à ce dossier" in text_of(incidents)
-    assert re.search(r"Modèle de document inconnu", text_of(incidents))
 
 
 # --- the marks ----------------------------------------------------------------------------------
@@ -396,3 +393,109 @@ def test_a_withdrawal_is_decided_by_a_letter_with_its_reasons_and_the_means_of_a
     assert f"retiré de l'Inventaire la certification {numero}" in text
     assert "jusqu'au 30 juin 2027" in text
     assert "dans un délai de deux mois à compter de sa notification" in text
+
+
+# --- the irrecevabilité and the classement sans suite -------------------------------------------
+
+APPEAL_WORDS = (
+    "Voies et délais de recours",
+    "dans un délai de deux mois à compter de sa notification",
+    "recours gracieux",
+    "tribunal administratif",
+    "R. 421-1",  # (flattened: no-break spaces read as spaces)
+)
+RS_APPEAL_WORDS = (
+    "Voies et délais de recours",
+    "recours gracieux auprès du directeur général de France compétences",
+    "tribunal administratif",
+    "deux mois à compter de la notification",
+)
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def letter_of(walker: Walker, libelle: str) -> str:
+    """The text of the PDF letter the submitter downloads from their dossier's pieces."""
+    pieces = listed_pieces(walker.demandeur, f"/demandes/{walker.dossier_id}")
+    assert libelle in pieces, pieces
+    response = walker.demandeur.get(f"/pieces/{pieces[libelle]}")
+    assert response.status_code == 200 and response.mimetype == PDF
+    return flat(pdf_text(response.data))
+
+
+def announced(session: Session, walker: Walker, template: str, libelle: str) -> None:
+    session.rollback()
+    body = session.scalar(
+        select(Email.body).where(Email.instance_id == walker.dossier_id, Email.template == template)
+    )
+    assert body is not None and libelle in body, body
+
+
+@pytest.mark.parametrize(
+    ("processes", "scenario", "template", "appeal"),
+    [
+        (INVENTAIRE, SCENARIOS["irrecevable"], "irrecevable", APPEAL_WORDS),
+        (RS, RS_SCENARIOS["irrecevable"], "rs_irrecevable", RS_APPEAL_WORDS),
+    ],
+    ids=["recensement", "rs"],
+)
+def test_an_irrecevabilite_letter_states_its_reason_and_the_appeal(
+    browser_factory: NewBrowser,
+    session: Session,
+    processes: tuple[str, ...],
+    scenario: Scenario,
+    template: str,
+    appeal: tuple[str, ...],
+) -> None:
+    walker = Walker(browser_factory, scenario.organisation, processes)
+    walker.play(scenario)
+    walker.run_jobs()
+    text = letter_of(walker, "Décision d'irrecevabilité")
+    motif = next(step.data["motif"] for step in scenario.steps if step.data.get("motif"))
+    assert flat(str(motif)) in text
+    assert "déclarée irrecevable" in text and "Motifs" in text
+    for words in appeal:
+        assert words in text, words
+    assert walker.reference is not None and walker.reference in text
+    assert "Madame, Monsieur" in text
+    announced(session, walker, template, "Décision d'irrecevabilité")
+
+
+@pytest.mark.parametrize(
+    ("processes", "scenario", "template", "appeal"),
+    [
+        (INVENTAIRE, SCENARIOS["classee_sans_suite"], "classee_sans_suite", APPEAL_WORDS),
+        (RS, RS_SCENARIOS["classee_sans_suite"], "rs_classee_sans_suite", RS_APPEAL_WORDS),
+    ],
+    ids=["recensement", "rs"],
+)
+def test_a_classement_sans_suite_letter_states_what_was_missing_and_the_appeal(
+    browser_factory: NewBrowser,
+    session: Session,
+    processes: tuple[str, ...],
+    scenario: Scenario,
+    template: str,
+    appeal: tuple[str, ...],
+) -> None:
+    walker = Walker(browser_factory, scenario.organisation, processes)
+    walker.play(scenario)
+    walker.run_jobs()
+    text = letter_of(walker, "Décision de classement sans suite")
+    asked = next(
+        step.data["complements_demandes"]
+        for step in scenario.steps
+        if step.data.get("complements_demandes")
+    )
+    assert flat(str(asked)) in text
+    assert "classée sans suite" in text
+    assert "ne nous sont pas parvenus dans le délai fixé" in text
+    assert "L. 114-5" in text and "21 jours" in text
+    for words in appeal:
+        assert words in text, words
+    announced(session, walker, template, "Décision de classement sans suite")
+    # Another organisation's submitter cannot fetch it.
+    pieces = listed_pieces(walker.demandeur, f"/demandes/{walker.dossier_id}")
+    stranger = signed_in(browser_factory, "demandeur@example.org")
+    assert stranger.get(f"/pieces/{pieces['Décision de classement sans suite']}").status_code == 404
