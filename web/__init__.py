@@ -58,6 +58,7 @@ def create_app(
         metrics,
         security_headers,
     )
+    from web.absences import bp as absences_bp
     from web.admin import bp as admin_bp
     from web.config import engine_settings, from_environment, with_local_defaults
     from web.demandes import bp as demandes_bp
@@ -69,6 +70,7 @@ def create_app(
     from web.messagerie import views as messagerie
     from web.pieces import bp as pieces_bp
     from web.registre import bp as registre_bp
+    from web.statistiques import bp as statistiques_bp
     from web.studio import bp as studio_bp
 
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
@@ -109,8 +111,10 @@ def create_app(
         experts.bp,
         expert_pages.bp,
         admin_bp,
+        absences_bp,
         studio_bp,
         registre_bp,
+        statistiques_bp,
         health.bp,
     ):
         app.register_blueprint(blueprint)

@@ -11,7 +11,7 @@ from markupsafe import Markup
 
 from engine.core.clock import PARIS, as_utc, french_date
 from engine.core.listing import page_links
-from engine.core.typography import number
+from engine.core.typography import MONTHS, date_filter, number
 from engine.workflow import access
 from engine.workflow.documents import ALLOWED
 from engine.workflow.dossier_page import DossierView, FiledForm
@@ -45,6 +45,21 @@ def date_attr(value: datetime) -> str:
 def nombre(value: Any) -> str:
     """A count as French writes it: `35 500` (narrow no-break space), `2026`."""
     return number(value) if isinstance(value, int) else str(value)
+
+
+def jours(value: float) -> str:
+    """A duration in days as French writes it: `12,5\u00a0jours`, `1\u00a0jour`, `0,5\u00a0jour`."""
+    whole = float(value).is_integer()
+    shown = number(int(value)) if whole else f"{float(value):.1f}".replace(".", ",")
+    return f"{shown}\u00a0{'jours' if abs(float(value)) >= 2 else 'jour'}"
+
+
+def mois_fr(value: str) -> str:
+    """`2026-12` → `décembre 2026`; anything else as it is."""
+    year, _, month = str(value).partition("-")
+    if not (year.isdigit() and month.isdigit() and 1 <= int(month) <= 12):
+        return str(value)
+    return f"{MONTHS[int(month) - 1]} {year}"
 
 
 def element_message(text: str | None) -> Markup:
@@ -81,6 +96,9 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(datetime_attr)
     app.add_template_filter(date_attr)
     app.add_template_filter(nombre)
+    app.add_template_filter(jours)
+    app.add_template_filter(mois_fr)
+    app.add_template_filter(date_filter, name="jour_fr")
     app.add_template_filter(element_message)
     app.add_template_filter(filesize)
     app.add_template_filter(filetype)
@@ -94,5 +112,7 @@ def init_app(app: Flask) -> None:
         access.may_open_studio,
         access.may_open_administration,
         access.may_administer,
+        access.may_declare_absence,
+        access.may_read_staff_statistics,
     ):
         app.add_template_global(rule)

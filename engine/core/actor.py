@@ -20,6 +20,8 @@ class Actor:
     name: str
     organisation_id: int | None
     roles: frozenset[str]
+    # The absent agents whose suppléant the actor is today (engine.core.substitutions).
+    substitutes_for: frozenset[int] = frozenset()
 
     @classmethod
     def from_user(cls, user: User) -> Actor:
@@ -30,6 +32,12 @@ class Actor:
             organisation_id=user.organisation_id,
             roles=user.role_names,
         )
+
+    @property
+    def acting_ids(self) -> frozenset[int]:
+        """Whose tasks the actor works on: their own, and those of the agents they stand in for."""
+        own = frozenset({self.id}) if self.id is not None else frozenset()
+        return own | self.substitutes_for
 
     def has(self, role: str) -> bool:
         return role in self.roles

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, lazyload
 
+from engine.core import substitutions
 from engine.core.directory import users_with_role
 from engine.core.models import Instance, RoleName, User, WorkItem, WorkItemStatus, as_id
 from engine.definitions.definition import ProcessDefinition, definition_for
@@ -98,7 +99,35 @@ def recipients(
     item: WorkItem | None,
 ) -> list[User]:
     """The users a template of this kind of recipient goes to, for this dossier (and its work
-    item, for `file`)."""
+    item, for `file`); an agent absent today is replaced by their suppléant."""
+    found = _recipients(session, instance, kind, data, item)
+    return found if kind == "compte" else standing_in(session, found)
+
+
+def standing_in(session: Session, users: list[User]) -> list[User]:
+    """Each absent agent (engine.core.substitutions) replaced by their suppléant, once."""
+    replacing = substitutions.suppleants_of(
+        session, [user.id for user in users], substitutions.paris_today()
+    )
+    if not replacing:
+        return users
+    result: list[User] = []
+    for user in users:
+        if user.id in replacing:
+            result.extend(_active(session, replacing[user.id]))
+        else:
+            result.append(user)
+    unique = {user.id: user for user in result}
+    return list(unique.values())
+
+
+def _recipients(
+    session: Session,
+    instance: Instance,
+    kind: str,
+    data: dict[str, Any],
+    item: WorkItem | None,
+) -> list[User]:
     if kind == "demandeur":
         return _active(session, instance.created_by_id)
     if kind == "rapporteur":

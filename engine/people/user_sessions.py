@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from engine.core import substitutions
 from engine.core.actor import Actor
 from engine.core.models import Role, User, UserRole, UserSession
 from engine.core.settings import SessionLifetimes
@@ -80,6 +81,10 @@ def resolve(
         organisation_id=first.organisation_id,
         roles=frozenset(row[5] for row in rows if row[5] is not None),
     )
+    if actor.is_reviewer:
+        # One indexed query (ix_absence_suppleant), for agents only.
+        absent = substitutions.absent_ones_for(session, first.id, substitutions.paris_today(now))
+        actor = replace(actor, substitutes_for=absent)
     return Found(actor=actor, stale=now - first.last_seen_at >= TOUCH_EVERY)
 
 

@@ -83,10 +83,12 @@ def inbox(
     recent = order == "recent"
     ordering = (WorkItem.created_at.desc() if recent else WorkItem.created_at.asc(), WorkItem.id)
 
+    acting = sorted(actor.acting_ids)  # theirs, and the absent agents' they stand in for
+
     def read(claimed: bool, offset: int, limit: int) -> list[Any]:
         if limit <= 0:
             return []
-        who = WorkItem.claimed_by_id == actor.id if claimed else WorkItem.claimed_by_id.is_(None)
+        who = WorkItem.claimed_by_id.in_(acting) if claimed else WorkItem.claimed_by_id.is_(None)
         query = (
             select(
                 WorkItem.id,

@@ -2,6 +2,7 @@
 each table exists, docs/glossary.md how each is named). Every name is here too, so that
 `from engine.core.models import X` reads any of them; importing the package maps every table."""
 
+from engine.core.models.absences import Absence
 from engine.core.models.accounts import (
     ORGANISATION_KIND_LABELS,
     ROLE_LABELS,
@@ -70,6 +71,7 @@ __all__ = [
     "REGISTRE_DE",
     "REGISTRE_LABELS",
     "ROLE_LABELS",
+    "Absence",
     "Annotation",
     "AnnotationPiece",
     "AuditEvent",

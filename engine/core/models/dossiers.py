@@ -31,6 +31,10 @@ class Instance(Base):
     __table_args__ = (
         Index("ix_instance_org_updated", "organisation_id", "updated_at"),
         Index("ix_instance_status_label", "status_label"),
+        # The statistics (engine.workflow.statistics), read from these indexes alone: requests
+        # filed per year; decisions (completed dossiers) per year, outcome and delay.
+        Index("ix_instance_depot", "date_depot"),
+        Index("ix_instance_decisions", "status", "updated_at", "date_depot", "status_label"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -87,6 +91,8 @@ class WorkItem(Base):
         Index("ix_work_item_assignee", "status", "assignee_id"),
         Index("ix_work_item_claimed", "status", "claimed_by_id"),
         Index("ix_work_item_instance", "instance_id", "status"),
+        # The statistics' delays per step: the completed steps of a period, without the table.
+        Index("ix_work_item_completed", "status", "completed_at", "task_title", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)

@@ -49,9 +49,15 @@ from engine.workflow.access.spaces import (
     may_open_studio,
     may_open_task_pages,
     may_read_all_dossiers,
+    may_read_staff_statistics,
     may_reassign_tasks,
     may_use_inbox,
     may_use_submitter_space,
+)
+from engine.workflow.access.substitution import (
+    acts_for,
+    may_declare_absence,
+    refusal_to_manage_absence,
 )
 from engine.workflow.access.work_items import (
     inbox_filter,
@@ -72,6 +78,7 @@ from engine.workflow.access.work_items import (
 
 __all__ = [
     "Refusal",
+    "acts_for",
     "enforce",
     "expert_may_read_piece",
     "inbox_filter",
@@ -79,6 +86,7 @@ __all__ = [
     "may_administer",
     "may_be_designated",
     "may_claim",
+    "may_declare_absence",
     "may_hold",
     "may_invite",
     "may_open_administration",
@@ -89,6 +97,7 @@ __all__ = [
     "may_read_expert_opinions",
     "may_read_messages",
     "may_read_staff_side",
+    "may_read_staff_statistics",
     "may_read_task",
     "may_reassign",
     "may_reassign_tasks",
@@ -105,6 +114,7 @@ __all__ = [
     "refusal_to_act",
     "refusal_to_claim",
     "refusal_to_invite",
+    "refusal_to_manage_absence",
     "refusal_to_reassign",
     "refusal_to_release",
     "refusal_to_renew",

@@ -24,6 +24,12 @@ def may_read_all_dossiers(actor: Actor) -> bool:
     return actor.is_staff
 
 
+def may_read_staff_statistics(actor: Actor) -> bool:
+    """The secretariat's statistics (*Statistiques de suivi*): the staff, who read every
+    dossier (`may_read_all_dossiers`), may read their counts and delays."""
+    return may_read_all_dossiers(actor)
+
+
 def may_open_studio(actor: Actor) -> bool:
     """The studio: models, drafts, scenarios, deployment, version migration."""
     return actor.has(RoleName.PROPRIETAIRE)

@@ -19,6 +19,7 @@ from engine.definitions.definition import ProcessDefinition
 from engine.workflow.access.dossiers import may_see_dossier
 from engine.workflow.access.refusals import Refusal
 from engine.workflow.access.spaces import may_reassign_tasks
+from engine.workflow.access.substitution import acts_for
 
 
 def may_hold(actor: Actor, role: str, organisation_id: int | None) -> bool:
@@ -35,7 +36,7 @@ def may_work_on(actor: Actor, item: WorkItem) -> bool:
     scoped to it, the designated user if any."""
     if not may_hold(actor, item.role, item.organisation_id):
         return False
-    return item.assignee_id is None or item.assignee_id == actor.id
+    return item.assignee_id is None or acts_for(actor, item.assignee_id)
 
 
 def may_read_task(actor: Actor, item: WorkItem) -> bool:
@@ -53,7 +54,7 @@ def refusal_to_act(actor: Actor, item: WorkItem, instance: Instance) -> Refusal 
         return Refusal(Conflict, raced_item_id=item.id)
     if not may_work_on(actor, item):
         return Refusal(Forbidden, "Cette tâche ne vous est pas attribuée.")
-    if item.claimed_by_id and item.claimed_by_id != actor.id:
+    if item.claimed_by_id and not acts_for(actor, item.claimed_by_id):
         return Refusal(Conflict, raced_item_id=item.id)
     if instance.status == InstanceStatus.ERROR:
         return Refusal(
@@ -154,8 +155,11 @@ def inbox_filter(actor: Actor) -> ColumnElement[bool]:
     return and_(
         WorkItem.status == WorkItemStatus.OPEN,
         WorkItem.role.in_(sorted(actor.roles)),
-        or_(WorkItem.assignee_id.is_(None), WorkItem.assignee_id == actor.id),
-        or_(WorkItem.claimed_by_id.is_(None), WorkItem.claimed_by_id == actor.id),
+        or_(WorkItem.assignee_id.is_(None), WorkItem.assignee_id.in_(sorted(actor.acting_ids))),
+        or_(
+            WorkItem.claimed_by_id.is_(None),
+            WorkItem.claimed_by_id.in_(sorted(actor.acting_ids)),
+        ),
         or_(
             WorkItem.organisation_id.is_(None),
             WorkItem.organisation_id == (actor.organisation_id or -1),

@@ -1,0 +1,66 @@
+"""Statistics in SQL that both databases run: durations, Paris months and years, medians.
+
+The median is computed by the database with window functions (row_number and count over each
+group, then the middle one or two rows averaged), so a page never reads every duration; the
+expressions that differ (a duration in seconds, a month) are chosen here by dialect.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, Float, Select, String, cast, func, select
+from sqlalchemy.orm import Session
+
+from engine.core.dialect import is_postgresql
+
+
+def seconds_between(session: Session, start: Any, end: Any) -> ColumnElement[float]:
+    """`end - start` in seconds."""
+    if is_postgresql(session):
+        return cast(func.extract("epoch", end - start), Float)
+    return (func.julianday(end) - func.julianday(start)) * 86400.0
+
+
+def paris_month(session: Session, moment: Any) -> ColumnElement[str]:
+    """`2026-12`: the month of a moment, Paris time (SQLite: UTC, its dates have no zone)."""
+    if is_postgresql(session):
+        return func.to_char(func.timezone("Europe/Paris", moment), "YYYY-MM")
+    return cast(func.strftime("%Y-%m", moment), String)
+
+
+def paris_year(session: Session, moment: Any) -> ColumnElement[str]:
+    """`2026`: the year of a moment, Paris time (SQLite: UTC)."""
+    if is_postgresql(session):
+        return func.to_char(func.timezone("Europe/Paris", moment), "YYYY")
+    return cast(func.strftime("%Y", moment), String)
+
+
+def medians(
+    session: Session,
+    groups: list[Any],
+    value: ColumnElement[float],
+    query: Select[Any],
+) -> list[tuple[Any, ...]]:
+    """(*group values, count, median of `value`) per group of `query`'s rows (its FROM and
+    WHERE), sorted by the groups."""
+    ranked = (
+        query.with_only_columns(
+            *[group.label(f"g{index}") for index, group in enumerate(groups)],
+            value.label("v"),
+            func.row_number().over(partition_by=groups, order_by=value).label("rn"),
+            func.count().over(partition_by=groups).label("n"),
+        )
+    ).subquery()
+    keys = [ranked.c[f"g{index}"] for index in range(len(groups))]
+    middle = (
+        select(
+            *keys,
+            func.max(ranked.c.n),
+            func.avg(ranked.c.v),
+        )
+        .where(ranked.c.rn.in_([(ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2]))
+        .group_by(*keys)
+        .order_by(*keys)
+    )
+    return [tuple(row) for row in session.execute(middle)]
