@@ -1,4 +1,4 @@
-"""Statistics in SQL that both databases run: durations, Paris months and years, medians.
+"""Statistics in SQL that both databases run: durations and medians.
 
 The median is computed by the database with window functions (row_number and count over each
 group, then the middle one or two rows averaged), so a page never reads every duration; the
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, Select, String, cast, func, select
+from sqlalchemy import ColumnElement, Float, Select, cast, func, select
 from sqlalchemy.orm import Session
 
 from engine.core.dialect import is_postgresql
@@ -20,20 +20,6 @@ def seconds_between(session: Session, start: Any, end: Any) -> ColumnElement[flo
     if is_postgresql(session):
         return cast(func.extract("epoch", end - start), Float)
     return (func.julianday(end) - func.julianday(start)) * 86400.0
-
-
-def paris_month(session: Session, moment: Any) -> ColumnElement[str]:
-    """`2026-12`: the month of a moment, Paris time (SQLite: UTC, its dates have no zone)."""
-    if is_postgresql(session):
-        return func.to_char(func.timezone("Europe/Paris", moment), "YYYY-MM")
-    return cast(func.strftime("%Y-%m", moment), String)
-
-
-def paris_year(session: Session, moment: Any) -> ColumnElement[str]:
-    """`2026`: the year of a moment, Paris time (SQLite: UTC)."""
-    if is_postgresql(session):
-        return func.to_char(func.timezone("Europe/Paris", moment), "YYYY")
-    return cast(func.strftime("%Y", moment), String)
 
 
 def medians(

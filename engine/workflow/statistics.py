@@ -15,13 +15,14 @@ What is stored and read:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from engine.core.clock import utcnow
-from engine.core.figures_sql import medians, paris_month, paris_year, seconds_between
+from engine.core.clock import PARIS, as_utc, utcnow
+from engine.core.figures_sql import medians, seconds_between
 from engine.core.models import Instance, InstanceStatus, WorkItem, WorkItemStatus
 
 DAY = 86400.0
@@ -59,10 +60,29 @@ class StaffStatistics:
     since: datetime
 
 
+def _paris_start(year: int, month: int = 1) -> datetime:
+    """Midnight in Paris on the first of the month, as the UTC moment the database compares."""
+    return datetime(year, month, 1, tzinfo=PARIS).astimezone(UTC)
+
+
+def _months_back(now: datetime, count: int) -> list[tuple[str, datetime, datetime]]:
+    """(`2026-12`, start, end) of the current Paris month and the `count - 1` before it."""
+    local = now.astimezone(PARIS)
+    year, month = local.year, local.month
+    found = []
+    for _ in range(count):
+        following = (year + 1, 1) if month == 12 else (year, month + 1)
+        found.append((f"{year}-{month:02d}", _paris_start(year, month), _paris_start(*following)))
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return found
+
+
 def staff_statistics(session: Session, now: datetime | None = None) -> StaffStatistics:
     """The secretariat's figures; the delays are of the steps completed in the last twelve
-    months (work items: opened → completed), in days."""
-    since = (now or utcnow()) - timedelta(days=366)
+    Paris months, this one included (work items: opened → completed), in days. Each month is an
+    index range of ix_work_item_completed."""
+    months = _months_back(now or utcnow(), MONTHS)
+    since = months[-1][1]
     by_status = [
         Count(label, count)
         for label, count in session.execute(
@@ -80,25 +100,31 @@ def staff_statistics(session: Session, now: datetime | None = None) -> StaffStat
             .order_by(func.count().desc(), WorkItem.task_title)
         )
     ]
-    done = select(WorkItem).where(
-        WorkItem.status == WorkItemStatus.COMPLETED, WorkItem.completed_at >= since
-    )
     duration = seconds_between(session, WorkItem.created_at, WorkItem.completed_at)
+
+    def done(start: datetime, end: datetime) -> Select[Any]:
+        return select(WorkItem).where(
+            WorkItem.status == WorkItemStatus.COMPLETED,
+            WorkItem.completed_at >= start,
+            WorkItem.completed_at < end,
+        )
+
     delays = sorted(
         (
             StepDelay(title, count, round(float(median) / DAY, 1))
-            for title, count, median in medians(session, [WorkItem.task_title], duration, done)
+            for title, count, median in medians(
+                session, [WorkItem.task_title], duration, done(since, months[0][2])
+            )
         ),
         key=lambda row: (-row.done, row.title),
     )
-    month = paris_month(session, WorkItem.completed_at)
     monthly = [
-        MonthDelay(str(month_value), title, count, round(float(median) / DAY, 1))
-        for month_value, title, count, median in medians(
-            session, [month, WorkItem.task_title], duration, done
+        MonthDelay(label, title, count, round(float(median) / DAY, 1))
+        for label, start, end in months
+        for title, count, median in medians(
+            session, [WorkItem.task_title], duration, done(start, end)
         )
     ]
-    monthly.sort(key=lambda row: row.month, reverse=True)  # stable: titles stay in order
     return StaffStatistics(by_status, open_by_step, delays, monthly, since)
 
 
@@ -112,40 +138,58 @@ class Year:
 
 
 def public_statistics(session: Session) -> list[Year]:
-    """Per year, most recent first: requests filed (by their dépôt's year), decisions by outcome
-    and the median time from filing to decision (by the decision's year)."""
-    filed_year = paris_year(session, Instance.date_depot)
-    filed = dict(
-        session.execute(
-            select(filed_year, func.count())
-            .where(Instance.date_depot.is_not(None))
-            .group_by(filed_year)
-        ).all()
+    """Per Paris year, most recent first: requests filed (by their dépôt's year), decisions by
+    outcome and the median time from filing to decision (by the decision's year). Each year is
+    an index range (ix_instance_depot, ix_instance_decisions): no function over every row."""
+    ended = (
+        Instance.status == InstanceStatus.COMPLETED,
+        Instance.date_depot.is_not(None),
     )
-    decided_year = paris_year(session, Instance.updated_at)
-    ended = select(Instance).where(
-        Instance.status == InstanceStatus.COMPLETED, Instance.date_depot.is_not(None)
+    first = session.scalar(select(func.min(Instance.date_depot)))
+    last = max(
+        (
+            moment
+            for moment in (
+                session.scalar(select(func.max(Instance.date_depot))),
+                session.scalar(select(func.max(Instance.updated_at)).where(*ended)),
+            )
+            if moment is not None
+        ),
+        default=None,
     )
-    outcomes: dict[str, list[Count]] = {}
-    for year, label, count in session.execute(
-        ended.with_only_columns(decided_year, Instance.status_label, func.count())
-        .group_by(decided_year, Instance.status_label)
-        .order_by(decided_year, func.count().desc(), Instance.status_label)
-    ):
-        outcomes.setdefault(str(year), []).append(Count(label, count))
+    if first is None or last is None:
+        return []
     duration = seconds_between(session, Instance.date_depot, Instance.updated_at)
-    median_of = {
-        str(year): float(median) / DAY
-        for year, _count, median in medians(session, [decided_year], duration, ended)
-    }
-    years = sorted({str(year) for year in filed} | set(outcomes), reverse=True)
-    return [
-        Year(
-            year=year,
-            filed=int(filed.get(year, 0)),
-            decisions=outcomes.get(year, []),
-            decided=sum(row.count for row in outcomes.get(year, [])),
-            median_days=round(median_of[year], 1) if year in median_of else None,
+    years = []
+    for year in range(
+        as_utc(last).astimezone(PARIS).year, as_utc(first).astimezone(PARIS).year - 1, -1
+    ):
+        start, end = _paris_start(year), _paris_start(year + 1)
+        filed = session.scalar(
+            select(func.count()).where(Instance.date_depot >= start, Instance.date_depot < end)
         )
-        for year in years
-    ]
+        in_year = (*ended, Instance.updated_at >= start, Instance.updated_at < end)
+        decisions = [
+            Count(label, count)
+            for label, count in session.execute(
+                select(Instance.status_label, func.count())
+                .where(*in_year)
+                .group_by(Instance.status_label)
+                .order_by(func.count().desc(), Instance.status_label)
+            )
+        ]
+        decided = sum(row.count for row in decisions)
+        median = None
+        if decided:
+            # The middle value (or the two middle ones) of the year's sorted delays.
+            middle = session.scalars(
+                select(duration)
+                .where(*in_year)
+                .order_by(duration)
+                .limit(2 - decided % 2)
+                .offset((decided - 1) // 2)
+            ).all()
+            median = round(sum(float(value) for value in middle) / len(middle) / DAY, 1)
+        if filed or decided:
+            years.append(Year(str(year), int(filed or 0), decisions, decided, median))
+    return years

@@ -158,6 +158,7 @@ def real_values(ids: Ids, rule: Rule) -> dict[str, str]:
         "piece_id": "1",
         "invitation_id": "1",
         "token": "0" * 64,
+        "absence_id": "1",
     }
 
 
