@@ -234,7 +234,7 @@ def cancel(session: Session, actor: Actor, absence_id: int) -> Absence:
     absence, agent = _managed(session, actor, absence_id)
     if absence.cancelled_at is not None or absence.debut <= paris_today():
         raise Conflict(
-            "Seule une absence à venir peut être annulée\u00a0; une absence en cours se termine "
+            "Seule une absence à venir peut être annulée\u202f; une absence en cours se termine "
             "(«\u00a0Terminer aujourd'hui\u00a0»)."
         )
     absence.cancelled_at = utcnow()

@@ -17,6 +17,7 @@ from engine.core.substitutions import paris_today
 from engine.workflow.statistics import public_statistics, staff_statistics
 from tests.dossiers import SCENARIOS, walk_until
 from tests.support import Browser, text_of
+from tests.typography import page_faults
 from tests.walk import Walker
 
 NewBrowser = Callable[[], Browser]
@@ -132,3 +133,32 @@ def test_the_medians_are_those_of_the_durations(
     assert this_year is not None
     assert this_year.decided == 2 and this_year.median_days == 15.0
     assert session.scalar(select(Instance.id).where(Instance.date_depot.is_(None))) is None
+
+
+def test_the_new_pages_follow_french_typography(browser_factory: NewBrowser) -> None:
+    """The statistics pages and *Mes absences* (with an absence and with a refusal)."""
+    played(browser_factory, "refus")
+    rapporteur = browser_factory()
+    rapporteur.login("rapporteur@example.org")
+    today = paris_today()
+    rachida = browser_factory()
+    rachida.login("rapporteur2@example.org")
+    declared = rapporteur.post(
+        "/absences/",
+        {"suppleant": "", "debut": today.isoformat(), "fin": today.isoformat()},
+        from_page="/absences/",
+    )
+    assert declared.status_code == 422
+    pages = {"/absences/ (refus)": declared.get_data(as_text=True)}
+    secretariat = browser_factory()
+    secretariat.login("recevabilite@example.org")
+    for url, browser in (
+        ("/statistiques", browser_factory()),
+        ("/statistiques/suivi", secretariat),
+        ("/absences/", rapporteur),
+    ):
+        response = browser.get(url)
+        assert response.status_code == 200, url
+        pages[url] = response.get_data(as_text=True)
+    faults = [fault for url, body in pages.items() for fault in page_faults(body, url)]
+    assert faults == [], faults
