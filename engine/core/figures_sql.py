@@ -1,8 +1,9 @@
 """Statistics in SQL that both databases run: durations and medians.
 
-The median is computed by the database with window functions (row_number and count over each
-group, then the middle one or two rows averaged), so a page never reads every duration; the
-expressions that differ (a duration in seconds, a month) are chosen here by dialect.
+The median is computed by the database, so a page never reads every duration: PostgreSQL's
+`percentile_cont(0.5)` aggregate; on SQLite, window functions (row_number and count over each
+group, then the middle one or two rows averaged). The expression that differs (a duration in
+seconds) is chosen here by dialect.
 """
 
 from __future__ import annotations
@@ -29,7 +30,17 @@ def medians(
     query: Select[Any],
 ) -> list[tuple[Any, ...]]:
     """(*group values, count, median of `value`) per group of `query`'s rows (its FROM and
-    WHERE), sorted by the groups."""
+    WHERE), sorted by the groups. PostgreSQL has the median as an aggregate
+    (`percentile_cont(0.5)`); SQLite gets it from window functions."""
+    if is_postgresql(session):
+        aggregated = (
+            query.with_only_columns(
+                *groups, func.count(), func.percentile_cont(0.5).within_group(value)
+            )
+            .group_by(*groups)
+            .order_by(*groups)
+        )
+        return [tuple(row) for row in session.execute(aggregated)]
     ranked = (
         query.with_only_columns(
             *[group.label(f"g{index}") for index, group in enumerate(groups)],
