@@ -28,7 +28,7 @@ from engine.core.settings import INVENTAIRE_SERVICE_ID, ServiceContact, settings
 from engine.core.typography import date_filter, moment_filter
 from engine.definitions.definition import definition_for
 from engine.definitions.rules import process_rules, service_contact
-from engine.emails.recipients import SUBMITTER_SIDE, Addressee, addressees
+from engine.emails.recipients import SUBMITTER_SIDE, Addressee, addressees, standing_in
 from engine.emails.templates import render, template
 from engine.jobs import JobKind, NewJob
 
@@ -125,7 +125,9 @@ def for_reassignment(session: Session, instance: Instance, item: WorkItem, targe
         "lien": settings_of(session).links.dossier(instance.id, submitter=False),
         "aujourdhui": date_filter(utcnow()),
     } | service_values(session, instance)
-    to = Addressee(target.email, target.name, target.id)
+    # A task handed to an absent agent is announced to their suppléant, who works it meanwhile.
+    [told, *_] = standing_in(session, [target]) or [target]
+    to = Addressee(told.email, told.name, told.id)
     return _email(instance, DEFAULT_TASK_TEMPLATE, to, context, f"{item.task_id}:reattribution")
 
 

@@ -304,3 +304,30 @@ def test_no_overlap_no_absent_suppleant_no_chain(
     # Outside Rachida's period, Rémi's absence with her as suppléant is fine.
     later = week + timedelta(days=1)
     assert declare(remi, rachida_id, later, later).status_code == 302
+
+
+def test_a_task_handed_to_an_absent_agent_is_announced_to_the_suppleant(
+    browser_factory: NewBrowser, session: Session
+) -> None:
+    walker = instructing(browser_factory)
+    today = paris_today()
+    rachida = signed_in(browser_factory, RACHIDA)
+    assert (
+        declare(rachida, user_id(session, REMI), today, today + timedelta(days=3)).status_code
+        == 302
+    )
+    item = open_item(session, walker.dossier_id, "instruire_demande")
+    moved = walker.as_user(ROSE).post(
+        f"/instruction/taches/{item}/reattribuer",
+        {"utilisateur": str(user_id(session, RACHIDA))},
+        from_page="/instruction/",
+    )
+    assert moved.status_code == 302, text_of(moved)[:1500]
+    walker.run_jobs()
+    session.rollback()
+    told = session.scalars(
+        select(Email.recipient).where(
+            Email.instance_id == walker.dossier_id, Email.idempotency_key.like("%reattribution%")
+        )
+    ).all()
+    assert told == [REMI]
