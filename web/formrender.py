@@ -193,7 +193,7 @@ def _field_view(
     documents: Mapping[str, str],
 ) -> FieldView:
     values = _texts(value)
-    choices = users if spec.widget == "user" else list(spec.choices)
+    choices = users if spec.widget in ("user", "choix") else list(spec.choices)
     return FieldView(
         name=spec.name,
         html_id=ID_PREFIX + spec.name,

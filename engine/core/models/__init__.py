@@ -57,6 +57,12 @@ from engine.core.models.register import (
     Registre,
     registre_of,
 )
+from engine.core.models.seances import (
+    SEANCE_STATUS_LABELS,
+    Inscription,
+    Seance,
+    SeanceStatus,
+)
 from engine.core.models.sessions import LoginThrottle, UserSession
 
 __all__ = [
@@ -71,6 +77,7 @@ __all__ = [
     "REGISTRE_DE",
     "REGISTRE_LABELS",
     "ROLE_LABELS",
+    "SEANCE_STATUS_LABELS",
     "Absence",
     "Annotation",
     "AnnotationPiece",
@@ -82,6 +89,7 @@ __all__ = [
     "Email",
     "EmailStatus",
     "Id",
+    "Inscription",
     "Instance",
     "InstanceStatus",
     "InvitationExpert",
@@ -103,6 +111,8 @@ __all__ = [
     "Registre",
     "Role",
     "RoleName",
+    "Seance",
+    "SeanceStatus",
     "Submission",
     "User",
     "UserRole",
