@@ -96,6 +96,10 @@ def retime_timers(workflow: BpmnWorkflow, changes: dict[str, Any]) -> list[Waiti
         if not set(_NAME.findall(str(definition.expression))) & set(changes):
             continue
         task.data.update(changes)
+        if task.parent is not None:
+            # A timer inherits its parent's data again when it fires (SpiffWorkflow merges the
+            # parent's over its own): the parent holds the new values too.
+            task.parent.data.update(changes)
         with diagram_errors():
             value = workflow.script_engine.evaluate(task, definition.expression)
         task._set_internal_data(event_value=value)

@@ -596,11 +596,23 @@ NOT_PAST_TODO = (
 
 
 def _not_past_unless(files: dict[str, str], name: object) -> dict[str, str]:
-    """The recensement with `notPastUnless` of the session date naming `name`."""
+    """The recensement with a date field on *Inscrire à l'ordre du jour* (`date_limite`) whose
+    `notPastUnless` names `name`."""
     ui_name = "forms/inscrire_ordre_du_jour.ui.json"
+    schema_name = "forms/inscrire_ordre_du_jour.schema.json"
     ui = json.loads(files[ui_name])
-    ui["date_seance"]["ui:options"]["notPastUnless"] = name
-    return {**files, ui_name: json.dumps(ui, ensure_ascii=False)}
+    schema = json.loads(files[schema_name])
+    schema["properties"]["date_limite"] = {"type": "string", "format": "date", "title": "Date"}
+    ui["ui:order"].append("date_limite")
+    ui["date_limite"] = {
+        "ui:widget": "date",
+        "ui:options": {"notPast": True, "notPastUnless": name},
+    }
+    return {
+        **files,
+        ui_name: json.dumps(ui, ensure_ascii=False),
+        schema_name: json.dumps(schema, ensure_ascii=False),
+    }
 
 
 @pytest.mark.parametrize(
@@ -608,14 +620,14 @@ def _not_past_unless(files: dict[str, str], name: object) -> dict[str, str]:
     [
         (
             "seance_tenu",
-            "inscrire_ordre_du_jour: champ «\u00a0date_seance\u00a0»\u00a0: "
+            "inscrire_ordre_du_jour: champ «\u00a0date_limite\u00a0»\u00a0: "
             "«\u00a0ui:options.notPastUnless\u00a0» nomme «\u00a0seance_tenu\u00a0», qui n'est "
             f"pas un autre champ du formulaire\u202f; {NOT_PAST_TODO}",
         ),
         (
-            "date_seance",
-            "inscrire_ordre_du_jour: champ «\u00a0date_seance\u00a0»\u00a0: "
-            "«\u00a0ui:options.notPastUnless\u00a0» nomme «\u00a0date_seance\u00a0», qui n'est "
+            "date_limite",
+            "inscrire_ordre_du_jour: champ «\u00a0date_limite\u00a0»\u00a0: "
+            "«\u00a0ui:options.notPastUnless\u00a0» nomme «\u00a0date_limite\u00a0», qui n'est "
             f"pas un autre champ du formulaire\u202f; {NOT_PAST_TODO}",
         ),
     ],
