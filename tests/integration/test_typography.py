@@ -229,6 +229,13 @@ def look_around(walker: Walker) -> None:
             browser.get("/instruction/")
             browser.get(f"/instruction/dossiers/{walker.dossier_id}")
             browser.get("/instruction/dossiers")
+            listing = browser.get("/seances/")
+            if listing.status_code == 200:
+                body = listing.get_data(as_text=True)
+                for path in set(re.findall(r'href="(/seances/\d+)"', body)):
+                    browser.get(path)
+                    browser.get(f"{path}/proces-verbal")
+                    browser.get(f"{path}/modifier")
 
 
 def open_retrait(
@@ -280,6 +287,9 @@ def test_every_recensement_scenario_reads_in_french(
         "GET /instruction/taches/<n> (200)",
         "GET /instruction/dossiers (200)",
         "GET /instruction/dossiers/<n> (200)",
+        "GET /seances/ (200)",
+        "GET /seances/<n> (200)",
+        "GET /seances/<n>/proces-verbal (200)",
     )
     reader.check()
 

@@ -130,7 +130,7 @@ def update_seance(session: Session, actor: Actor, seance_id: int, entered: Seanc
             actor,
             seance,
             "seance_deplacee",
-            f"Séance déplacée\u00a0: {before} → {seance_name(seance)}\u00a0; attente de "
+            f"Séance déplacée\u00a0: {before} → {seance_name(seance)}\u202f; attente de "
             f"{moved} dossier(s) déplacée.",
         )
     seance.lieu, seance.lien_visio = entered.lieu, entered.lien_visio
