@@ -155,6 +155,24 @@ def test_moving_a_seance_moves_the_waits_never_into_the_past(
         )
     ).all()
     assert len(events) == 1 and long_moment(later.replace(hour=9)) in events[0]
+    # The submitter and the rapporteur, who had the date, get the new one.
+    walker.run_jobs()
+    session.rollback()
+    told = session.execute(
+        select(Email.recipient, Email.subject).where(
+            Email.instance_id == walker.dossier_id, Email.template.like("seance_deplacee%")
+        )
+    ).all()
+    new_day = long_date(later.date())
+    contact = data_of("favorable", "saisir_demande")["contact_courriel"]
+    to_submitter = f"Demande {walker.reference}\u00a0: séance reportée au {new_day}"
+    assert sorted(told) == sorted(
+        [
+            (DEMANDEUR_OF["ministere"], to_submitter),
+            (contact, to_submitter),
+            ("rapporteur@example.org", f"{walker.reference}\u00a0: séance reportée au {new_day}"),
+        ]
+    )
 
     # Into the past: refused in French, what was typed kept, nothing moved.
     before = snapshot(session, walker.dossier_id)

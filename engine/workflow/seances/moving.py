@@ -10,16 +10,20 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from engine import jobs
 from engine.bpmn import spiff
 from engine.core import audit
 from engine.core.actor import Actor
 from engine.core.models import Inscription, Instance, InstanceStatus, Job, JobStatus, Seance
 from engine.core.typography import moment_filter
 from engine.definitions.definition import definition_for
+from engine.emails import notifications
 from engine.workflow.conflicts import flush_or_conflict
 from engine.workflow.followups import timer_key
 from engine.workflow.seances.common import paris_values, seance_name
 from engine.workflow.state import load_workflow, save_state
+
+MOVED_EMAILS = ["seance_deplacee", "seance_deplacee_rapporteur"]
 
 
 def waiting_dossiers(session: Session, seance: Seance) -> list[Instance]:
@@ -67,6 +71,7 @@ def move_waits(
     for instance in dossiers:
         definition = definition_for(session, instance.process_version_id)
         workflow = load_workflow(session, instance, definition)
+        before = spiff.current_data(workflow).get("date_seance")
         timers = spiff.retime_timers(workflow, changes)
         if not timers:
             continue
@@ -101,6 +106,19 @@ def move_waits(
             f"{_day(timers[0].due)}).",
             details={"seance_id": target.id, **changes},
         )
+        if before != changes["date_seance"]:
+            # The submitter and the rapporteur had the date by email: they get the new one.
+            jobs.enqueue(
+                session,
+                notifications.for_event(
+                    session,
+                    instance,
+                    workflow,
+                    MOVED_EMAILS,
+                    spiff.current_data(workflow),
+                    f"seance:{target.id}:{changes['date_seance']}",
+                ),
+            )
         moved += 1
     session.flush()
     return moved
