@@ -20,6 +20,7 @@ from engine.workflow.seances import choice as seance_choice
 Options = Callable[[Session, ProcessDefinition], list[tuple[str, str]]]
 Derive = Callable[[Session, ProcessDefinition, Any], dict[str, Any] | None]
 Record = Callable[[Session, Actor, Instance, Any], None]
+Describe = Callable[[Session, Any], str | None]
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,8 @@ class Provider:
     derive: Derive
     refused: str
     record: Record
+    # What the chosen option reads (kept with the submission, for the dossier's history).
+    describe: Describe
 
 
 PROVIDERS: dict[str, Provider] = {
@@ -37,6 +40,7 @@ PROVIDERS: dict[str, Provider] = {
         derive=seance_choice.derive,
         refused=seance_choice.REFUSED,
         record=seance_choice.record,
+        describe=seance_choice.describe,
     ),
 }
 
@@ -81,3 +85,15 @@ def record_choices(
         provider = PROVIDERS.get(source)
         if provider is not None and data.get(name) not in (None, ""):
             provider.record(session, actor, instance, data[name])
+
+
+def chosen_labels(session: Session, form: FormDefinition, data: dict[str, Any]) -> dict[str, str]:
+    """What each chosen option reads, by field (kept in the submission under CHOICE_LABELS)."""
+    labels: dict[str, str] = {}
+    for name, source in form.choice_fields().items():
+        provider = PROVIDERS.get(source)
+        if provider is not None and data.get(name) not in (None, ""):
+            label = provider.describe(session, data[name])
+            if label:
+                labels[name] = label
+    return labels

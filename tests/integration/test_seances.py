@@ -53,6 +53,9 @@ def test_the_inscription_chooses_a_seance_whose_date_drives_the_wait(
 
     assert inscribe_on_task_page(walker, seance_id, item) == 302
     assert walker.status_seen_by_demandeur() == "Inscrite à l'ordre du jour"
+    # The dossier's history reads the séance chosen, not its id.
+    history = text_of(secretariat.get(f"/instruction/dossiers/{walker.dossier_id}"))
+    assert f"Séance de la formation restreinte {long_moment(when)} — Salle Duquesne" in history
     # Délibérer opens at 9 h, Paris time, on the séance's day.
     assert timer_due(session, walker.dossier_id) == when.replace(hour=9)
 

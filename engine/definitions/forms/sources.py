@@ -11,6 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# Where a submission keeps, beside the form's values, what each chosen option read when it was
+# chosen (« 12 mars 2027 à 14 h 00 — Salle 3 »): the dossier's history shows it, not an id.
+CHOICE_LABELS = "_libelles_choix"
+
 
 @dataclass(frozen=True)
 class ChoiceSource:

@@ -16,6 +16,7 @@ from engine.core.errors import Conflict, FormInvalid
 from engine.core.models import InstanceStatus, Submission
 from engine.definitions.definition import definition_for
 from engine.definitions.forms import prune_hidden, split_for_storage, validate
+from engine.definitions.forms.sources import CHOICE_LABELS
 from engine.emails.recipients import remember_contact
 from engine.workflow import choices, followups
 from engine.workflow.actions.form_checks import check_references, update_title
@@ -65,6 +66,7 @@ def complete_work_item(
         messages.append(f"Votre demande est déposée sous la référence {instance.reference}.")
     update_title(definition, instance, data)
     choices.record_choices(session, actor, instance, form, data)
+    labels = choices.chosen_labels(session, form, data)
     remember_contact(instance, data)
     item.claimed_by_id = item.claimed_by_id or actor.id
     # Everything below is written by one flush at the end: one UPDATE of the instance (state,
@@ -82,7 +84,7 @@ def complete_work_item(
             task_spec=item.task_spec,
             task_title=item.task_title,
             form=item.form or "",
-            data=data,
+            data=data | ({CHOICE_LABELS: labels} if labels else {}),
             submitted_by_id=actor.id,
             submitted_at=now,
         )

@@ -54,6 +54,12 @@ def label(seance: Seance) -> str:
     return text
 
 
+def describe(session: Session, value: Any) -> str | None:
+    key = as_id(value)
+    seance = session.get(Seance, key) if key is not None else None
+    return label(seance) if seance is not None else None
+
+
 def offered_seance(session: Session, definition: ProcessDefinition, value: Any) -> Seance | None:
     key = as_id(value)
     seance = session.get(Seance, key) if key is not None else None
