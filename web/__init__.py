@@ -56,6 +56,7 @@ def create_app(
         health,
         logs,
         metrics,
+        password_reset,  # noqa: F401 (its routes join auth's blueprint)
         security_headers,
     )
     from web.absences import bp as absences_bp

@@ -177,7 +177,7 @@ def _login_page(email: str, error: str, status: int) -> tuple[str, int]:
 def _failure_message(attempt: login_throttle.SignIn) -> str:
     if attempt.retry_at is None:
         return WRONG_CREDENTIALS
-    wait = _in_words(_seconds_until(attempt.retry_at))
+    wait = in_words(seconds_until(attempt.retry_at))
     if login_throttle.ACCOUNT.kind in attempt.locks:
         return (
             f"{WRONG_CREDENTIALS} Après trop d'erreurs, les connexions à ce compte sont "
@@ -195,10 +195,10 @@ def _failure_message(attempt: login_throttle.SignIn) -> str:
 
 def _refused(email: str, retry_at: datetime) -> Response:
     """Too early: 429, the password not even checked, and when to come back."""
-    seconds = _seconds_until(retry_at)
+    seconds = seconds_until(retry_at)
     message = (
         "Trop de tentatives de connexion erronées\u00a0: par sécurité, votre mot de passe n'a pas "
-        f"été vérifié. Réessayez dans {_in_words(seconds)}"
+        f"été vérifié. Réessayez dans {in_words(seconds)}"
         + (f", à partir de {french_time(retry_at)} (heure de Paris)." if seconds >= 60 else ".")
     )
     response = make_response(render_template("auth/login.html", email=email, error=message), 429)
@@ -206,11 +206,11 @@ def _refused(email: str, retry_at: datetime) -> Response:
     return response
 
 
-def _seconds_until(moment: datetime) -> int:
+def seconds_until(moment: datetime) -> int:
     return max(1, math.ceil((moment - utcnow()).total_seconds()))
 
 
-def _in_words(seconds: int) -> str:
+def in_words(seconds: int) -> str:
     if seconds < 60:
         return f"{seconds} seconde{'s' if seconds > 1 else ''}"
     minutes = math.ceil(seconds / 60)

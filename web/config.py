@@ -86,6 +86,9 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "METRICS_TOKEN": env.get("INVENTAIRE_METRICS_TOKEN") or None,
         # How many days before an expert's deadline the expert is reminded (no opinion yet).
         "EXPERT_REMINDER_DAYS": int(env.get("INVENTAIRE_EXPERT_RAPPEL_JOURS", "3")),
+        # The shortest password a person may choose (CNIL délibération 2022-100: 12 with a
+        # limit on failed attempts); never below 8, whatever is set.
+        "PASSWORD_MIN_LENGTH": int(env.get("INVENTAIRE_PASSWORD_MIN_LENGTH", "12")),
     }
 
 
@@ -166,6 +169,7 @@ def engine_settings(config: Mapping[str, Any], links: Links) -> EngineSettings:
         official=bool(config.get("OFFICIAL")),
         link_secret=str(config.get("SECRET_KEY") or ""),
         expert_reminder_days=int(config.get("EXPERT_REMINDER_DAYS", 3)),
+        password_min_length=max(8, int(config.get("PASSWORD_MIN_LENGTH", 12))),
     )
 
 

@@ -38,5 +38,8 @@ class WebLinks:
     def sign_in(self) -> str:
         return self._build("auth.login")
 
+    def password_reset(self, token: str) -> str:
+        return self._build("auth.reset_password", token=token)
+
     def avis_expert(self, token: str) -> str:
         return self._build("avis_expert.lien", token=token)

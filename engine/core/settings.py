@@ -114,6 +114,10 @@ class Links(Protocol):
 
     def sign_in(self) -> str: ...
 
+    def password_reset(self, token: str) -> str:
+        """The link to choose a new password (its token is signed, single-use, one hour)."""
+        ...
+
     def avis_expert(self, token: str) -> str:
         """The link of an expert's invitation (its token opens that dossier alone)."""
         ...
@@ -129,6 +133,9 @@ class NoLinks:
         return ""
 
     def sign_in(self) -> str:
+        return ""
+
+    def password_reset(self, token: str) -> str:
         return ""
 
     def avis_expert(self, token: str) -> str:
@@ -164,6 +171,8 @@ class EngineSettings:
     link_secret: str = ""
     # How many days before an invitation's deadline its expert is reminded (no opinion yet).
     expert_reminder_days: int = 3
+    # The shortest password a person may choose (engine/people/password_policy.py).
+    password_min_length: int = 12
 
     @property
     def smtp(self) -> SmtpSettings | None:

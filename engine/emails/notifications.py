@@ -6,7 +6,8 @@ Where the diagram asks for an email:
   list) when it completes (the dépôt, the decision, a reminder event, an end event);
 - a user task sends `courrielTache` (default `tache_en_attente`) when it reaches a queue.
 And outside the diagram: a message of a dossier's messagerie tells its other side
-(`for_message`), a locked account its owner (`for_account_lock`).
+(`for_message`), a locked account its owner (`for_account_lock`), an account's owner the link
+to choose a new password (`for_password_reset`).
 
 The addresses written in emails come from the web layer (`settings_of(session).links`): the
 engine knows no web page. Every email reads as a letter of the service in charge: its name and
@@ -15,6 +16,7 @@ contacts (`service_*`) come from the dossier's process, an operator's settings o
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import Any
 
@@ -34,6 +36,7 @@ from engine.jobs import JobKind, NewJob
 
 DEFAULT_TASK_TEMPLATE = "tache_en_attente"
 ACCOUNT_LOCK_TEMPLATE = "connexions_suspendues"
+PASSWORD_RESET_TEMPLATE = "reinitialisation_mot_de_passe"
 # A message of the messagerie: to the submitter's side, or to the agents.
 MESSAGE_TO_SUBMITTER = "message_demandeur"
 MESSAGE_TO_AGENTS = "message_instruction"
@@ -195,6 +198,36 @@ def for_account_lock(session: Session, user: User, until: datetime, failures: in
             "body": body,
         },
     )
+
+
+def for_password_reset(session: Session, user: User, token: str, until: datetime) -> NewJob:
+    """The link to choose a new password (asked on the sign-in page), valid until `until`."""
+    context = {
+        "destinataire": user.name,
+        "adresse": user.email,
+        "heure": french_time(until),
+        "lien": settings_of(session).links.password_reset(token),
+        "aujourdhui": date_filter(utcnow()),
+    } | _platform_service(session).template_values()
+    subject, body = render(template(PASSWORD_RESET_TEMPLATE), context)
+    return NewJob(
+        kind=JobKind.EMAIL,
+        # One per request: the token differs each time (its time of issue).
+        key=f"courriel:compte:{user.id}:{PASSWORD_RESET_TEMPLATE}:{token_digest(token)}",
+        label=f"Courriel «\u00a0{subject}\u00a0» à {user.email}",
+        instance_id=None,
+        payload={
+            "template": PASSWORD_RESET_TEMPLATE,
+            "to": user.email,
+            "subject": subject,
+            "body": body,
+        },
+    )
+
+
+def token_digest(token: str) -> str:
+    """What a job's key may say of a secret link: a short hash, never the link itself."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()[:16]
 
 
 # --- helpers ---------------------------------------------------------------------------------

@@ -12,7 +12,8 @@ from engine.core.clock import utcnow
 from engine.core.errors import FormInvalid
 from engine.core.formats import EMAIL
 from engine.core.models import Organisation, OrganisationKind, Role, RoleName, User, UserRole
-from engine.people import user_sessions
+from engine.core.settings import settings_of
+from engine.people import password_policy, user_sessions
 
 # Checked against when the email is unknown, so both paths cost the same.
 _DUMMY_HASH = generate_password_hash("inventaire-dummy")
@@ -49,7 +50,10 @@ def create_user(
     password: str,
     roles: Iterable[str],
     organisation_id: int | None = None,
+    enforce_policy: bool = True,
 ) -> User:
+    """A new account. `enforce_policy=False` only for the demonstration's accounts, whose
+    shared password is published (engine/studio/demo.py), and for tests' fixtures."""
     email = email.strip().lower()
     errors: dict[str, str] = {}
     if not EMAIL.fullmatch(email) or not email.isprintable() or len(email) > 254:
@@ -58,8 +62,11 @@ def create_user(
         errors["email"] = "Un compte existe déjà avec cette adresse."
     if not name.strip() or len(name) > 200:
         errors["name"] = "Saisissez le nom (200 caractères au plus)."
-    if len(password) < 8 or len(password) > 200:
-        errors["password"] = "Le mot de passe doit compter de 8 à 200 caractères."
+    refused = _refused(session, password, email, name) if enforce_policy else None
+    if refused:
+        errors["password"] = refused
+    elif not password:
+        errors["password"] = "Saisissez un mot de passe."
     if errors:
         raise FormInvalid(errors)
     user = User(
@@ -89,10 +96,23 @@ def set_roles(session: Session, user: User, roles: Iterable[str]) -> None:
     session.expire(user, ["roles"])
 
 
-def set_password(user: User, password: str) -> None:
-    """A new password; every session of the user ends (whoever knew the old one is out)."""
-    if len(password) < 8 or len(password) > 200:
-        raise FormInvalid({"password": "Le mot de passe doit compter de 8 à 200 caractères."})
+def _refused(session: Session, password: str, email: str, name: str) -> str | None:
+    minimum = settings_of(session).password_min_length
+    return password_policy.problem(password, minimum, email=email, name=name)
+
+
+def set_password(user: User, password: str, *, enforce_policy: bool = True) -> None:
+    """A new password, under the policy; every session of the user ends (whoever knew the old
+    one is out). `enforce_policy=False` only for tests putting a fixture back."""
+    session = object_session(user)
+    if enforce_policy:
+        refused = (
+            _refused(session, password, user.email, user.name)
+            if session is not None
+            else password_policy.problem(password, password_policy.DEFAULT_MIN_LENGTH)
+        )
+        if refused:
+            raise FormInvalid({"password": refused})
     user.password_hash = generate_password_hash(password)
     _end_sessions(user)
 

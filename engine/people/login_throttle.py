@@ -81,6 +81,27 @@ ADDRESS = Policy(
     lock_duration=timedelta(minutes=15),
     forget_after=timedelta(hours=1),
 )
+# Requests for a password reset link ("Mot de passe oublié ?"), counted apart from sign-ins and
+# every one of them (a request is never a success): per address typed, 3 free in an hour, then
+# 1 minute, 2, 4… up to 15, an hour's block every 10th; per client address, 10 free.
+RESET_ACCOUNT = Policy(
+    kind="reinit-compte",
+    free_failures=3,
+    first_delay=timedelta(minutes=1),
+    max_delay=timedelta(minutes=15),
+    lock_after=10,
+    lock_duration=timedelta(hours=1),
+    forget_after=timedelta(hours=1),
+)
+RESET_ADDRESS = Policy(
+    kind="reinit-adresse",
+    free_failures=10,
+    first_delay=timedelta(seconds=30),
+    max_delay=timedelta(minutes=15),
+    lock_after=50,
+    lock_duration=timedelta(hours=1),
+    forget_after=timedelta(hours=1),
+)
 # Rows untouched for this long are deleted (at each successful sign-in).
 KEEP_ROWS = max(ACCOUNT.forget_after, ADDRESS.forget_after)
 
@@ -139,6 +160,44 @@ def sign_in(session: Session, email: str, password: str, remote_addr: str | None
         _succeeded(session, counters, rows, now)
         return SignIn(user=user)
     return _failed(session, email, counters, rows, now)
+
+
+def reset_request(session: Session, email: str, remote_addr: str | None) -> datetime | None:
+    """A password reset asked for `email`: when the account typed or the address must wait,
+    the time to come back (nothing is sent); otherwise None, and the request is counted. An
+    unknown address is counted and answered exactly like an existing one."""
+    now = utcnow()
+    counters = sorted(
+        [
+            _Counter(RESET_ACCOUNT, _key(RESET_ACCOUNT, normalise_email(email))),
+            _Counter(RESET_ADDRESS, _key(RESET_ADDRESS, normalise_address(remote_addr))),
+        ],
+        key=lambda counter: counter.key,
+    )
+    rows = _locked_rows(session, counters, now)
+    blocked = [
+        row.blocked_until
+        for row in rows.values()
+        if row.blocked_until is not None and row.blocked_until > now
+    ]
+    if blocked:
+        return max(blocked)
+    for counter in counters:
+        _count(rows[counter.key], counter.policy, now)
+    session.flush()
+    return None
+
+
+def _count(row: LoginThrottle, policy: Policy, now: datetime) -> tuple[timedelta, bool]:
+    """One more failure (or request) on the row; the wait it imposes, and whether it locks."""
+    if row.last_failure_at is None or row.last_failure_at <= now - policy.forget_after:
+        row.failures = 0
+    row.failures += 1
+    row.last_failure_at = now
+    row.updated_at = now
+    wait, lock = policy.wait_after(row.failures)
+    row.blocked_until = now + wait if wait else None
+    return wait, lock
 
 
 def _counters(email: str, address: str) -> list[_Counter]:
@@ -210,13 +269,7 @@ def _failed(
     for counter in counters:
         row = rows[counter.key]
         policy = counter.policy
-        if row.last_failure_at is None or row.last_failure_at <= now - policy.forget_after:
-            row.failures = 0
-        row.failures += 1
-        row.last_failure_at = now
-        row.updated_at = now
-        wait, lock = policy.wait_after(row.failures)
-        row.blocked_until = now + wait if wait else None
+        wait, lock = _count(row, policy, now)
         if wait and (retry_at is None or now + wait > retry_at):
             retry_at = now + wait
         if lock:

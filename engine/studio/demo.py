@@ -124,6 +124,7 @@ def create_accounts(session: Session) -> dict[str, Organisation]:
             name=account.name,
             password=PASSWORD,
             roles=account.roles,
+            enforce_policy=False,  # the demonstration's password is published
             organisation_id=organisations[account.organisation].id
             if account.organisation
             else None,

@@ -102,6 +102,7 @@ def unattached(session: Session) -> Iterator[str]:
         email="sans-organisation@example.org",
         name="Sam Sansorga",
         password=PASSWORD,
+        enforce_policy=False,
         roles=["demandeur"],
         organisation_id=None,
     )

@@ -43,6 +43,7 @@ def second_reviewer(session: Session) -> User:
             email=SECOND_EMAIL,
             name=SECOND_NAME,
             password="inventaire",
+            enforce_policy=False,
             roles=["recevabilite"],
         )
         session.commit()

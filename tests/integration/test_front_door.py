@@ -319,7 +319,7 @@ def demandeur3(session: Session) -> Iterator[tuple[int, dict[str, Any]]]:
     user = session.get(User, key)
     assert user is not None
     accounts.set_active(user, True)
-    accounts.set_password(user, PASSWORD)
+    accounts.set_password(user, PASSWORD, enforce_policy=False)
     session.commit()
 
 

@@ -45,6 +45,7 @@ def colleague(session: Session) -> Iterator[int]:
         email=COLLEAGUE,
         name="Hugo Collègue",
         password=PASSWORD,
+        enforce_policy=False,
         roles=["demandeur"],
         organisation_id=ministry.id,
     )

@@ -88,6 +88,7 @@ SENT_BY = {
     },
 }
 LOCK_EMAIL = "connexions_suspendues"
+RESET_EMAIL = "reinitialisation_mot_de_passe"
 # The messagerie's, which test_the_messagerie_reads_in_french sends.
 MESSAGE_EMAILS = {"message_demandeur", "message_instruction"}
 # The avis d'experts', which test_the_avis_experts_read_in_french sends.
@@ -428,7 +429,7 @@ def test_every_email_template_is_read_by_a_walk() -> None:
     }
     walked = (
         set().union(*SENT_BY.values())
-        | {LOCK_EMAIL}
+        | {LOCK_EMAIL, RESET_EMAIL}
         | MESSAGE_EMAILS
         | EXPERT_EMAILS
         | SEANCE_EMAILS
@@ -602,6 +603,30 @@ def test_the_sign_in_pages_and_the_lock_email_read_in_french(
     run_worker_at(app.extensions["db_sessions"], clock)
     assert LOCK_EMAIL in read_emails(app, session, reader)
     reader.saw("GET /connexion (200)", "POST /connexion (401)", "POST /connexion (429)")
+    reader.check()
+
+
+def test_the_password_reset_pages_and_email_read_in_french(
+    app: Flask, reading: NewBrowser, reader: Reader, session: Session
+) -> None:
+    visitor = reading()
+    visitor.get("/connexion/mot-de-passe-oublie")
+    visitor.post("/connexion/mot-de-passe-oublie", {"email": ""})
+    visitor.post("/connexion/mot-de-passe-oublie", {"email": "demandeur3@example.org"})
+    assert RESET_EMAIL in read_emails(app, session, reader)
+    body = session.scalars(select(Email).where(Email.template == RESET_EMAIL)).one().body
+    found = re.search(r"https?://[^/\s]+(/connexion/nouveau-mot-de-passe/\S+)", body)
+    assert found, body
+    visitor.get(found.group(1))
+    visitor.post(found.group(1), {"password": "court", "confirmation": "autre"})
+    visitor.post(found.group(1), {"password": "court", "confirmation": "court"})
+    visitor.get("/connexion/nouveau-mot-de-passe/1.2.3")
+    reader.saw(
+        "GET /connexion/mot-de-passe-oublie (200)",
+        "POST /connexion/mot-de-passe-oublie (422)",
+        "POST /connexion/mot-de-passe-oublie (200)",
+        "GET /connexion/nouveau-mot-de-passe/<n>.2.3 (410)",
+    )
     reader.check()
 
 

@@ -15,6 +15,7 @@ from engine.core.models import (
     User,
     as_id,
 )
+from engine.core.settings import settings_of
 from engine.people import accounts
 from engine.people.listing import organisations_list, users_list
 from engine.workflow import access
@@ -95,6 +96,7 @@ def _render_user_form(values: dict[str, object], errors: dict[str, str], user: U
             user=user,
             organisations=_organisation_choices(),
             role_labels=ROLE_LABELS,
+            password_min_length=settings_of(db()).password_min_length,
         ),
         422 if errors else 200,
     )
