@@ -29,6 +29,8 @@ DOSSIER_TABLES = (
     "seance",
     "login_throttle",
     "user_session",
+    "totp_enrolment",
+    "recovery_code",
     "email",
     "job",
     "register_entry",

@@ -58,6 +58,7 @@ def create_app(
         metrics,
         password_reset,  # noqa: F401 (its routes join auth's blueprint)
         security_headers,
+        two_factor,
     )
     from web.absences import bp as absences_bp
     from web.admin import bp as admin_bp
@@ -94,6 +95,7 @@ def create_app(
     metrics.init_app(app)
     access_log.init_app(app)
     auth.init_app(app)
+    two_factor.init_app(app)
     errors.init_app(app)
     filters.init_app(app)
     security_headers.init_app(app)

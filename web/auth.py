@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from collections.abc import Callable
 from datetime import datetime
 from functools import wraps
@@ -33,8 +34,9 @@ from werkzeug.wrappers import Response
 from engine.core import dialect
 from engine.core.actor import Actor
 from engine.core.clock import french_time, utcnow
+from engine.core.models import User
 from engine.core.settings import EngineSettings, SessionLifetimes
-from engine.people import login_throttle, user_sessions
+from engine.people import login_throttle, two_factor, user_sessions
 from web.database import db, sessions
 
 log = logging.getLogger("inventaire.web.auth")
@@ -43,6 +45,9 @@ View = TypeVar("View", bound=Callable[..., Any])
 # The Flask session (a signed cookie) holds this token only; the row says who and until when.
 TOKEN = "jeton"
 WRONG_CREDENTIALS = "Adresse électronique ou mot de passe incorrect."
+# While a second factor is awaited, the Flask session holds this only: {"u": user id,
+# "t": when the password was right (seconds), "s": the page asked for}. No session yet.
+PENDING = "deux_facteurs"
 
 
 def init_app(app: Flask) -> None:
@@ -134,7 +139,7 @@ def allowed(rule: Callable[[Actor], bool]) -> Callable[[View], View]:
     return decorator
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     if not target:
         return url_for("home.index")
     parts = urlsplit(target)
@@ -161,13 +166,27 @@ def login() -> Response | str | tuple[str, int]:
     previous = session.get(TOKEN)
     if isinstance(previous, str):
         user_sessions.revoke(db(), previous)
+    if _awaits_code(attempt.user):
+        db().commit()
+        session.clear()
+        next_page = request.args.get("suivant") or ""
+        session[PENDING] = {"u": attempt.user.id, "t": int(time.time()), "s": next_page}
+        return redirect(url_for("auth.second_step"))
     token = user_sessions.open_session(db(), attempt.user.id, utcnow(), lifetimes())
     db().commit()
     session.clear()  # a new session for a new sign-in (nothing of the previous one kept)
     session[TOKEN] = token
     session.permanent = False
     flash(f"Bienvenue, {attempt.user.name}.", "success")
-    return redirect(_safe_next(request.args.get("suivant")))
+    return redirect(safe_next(request.args.get("suivant")))
+
+
+def _awaits_code(user: User) -> bool:
+    """Whether the sign-in asks this account for a second factor (it enrolled, and the
+    deployment has not turned it off): web/two_factor.py's second step follows."""
+    if two_factor.mode(db()) is two_factor.Mode.OFF:
+        return False
+    return two_factor.is_enrolled(db(), user.id)
 
 
 def _login_page(email: str, error: str, status: int) -> tuple[str, int]:

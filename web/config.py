@@ -89,6 +89,8 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         # The shortest password a person may choose (CNIL délibération 2022-100: 12 with a
         # limit on failed attempts); never below 8, whatever is set.
         "PASSWORD_MIN_LENGTH": int(env.get("INVENTAIRE_PASSWORD_MIN_LENGTH", "12")),
+        # TOTP two-factor sign-in for staff: off, optional, required-for-admins.
+        "TOTP": env.get("INVENTAIRE_TOTP") or "optional",
     }
 
 
@@ -170,7 +172,15 @@ def engine_settings(config: Mapping[str, Any], links: Links) -> EngineSettings:
         link_secret=str(config.get("SECRET_KEY") or ""),
         expert_reminder_days=int(config.get("EXPERT_REMINDER_DAYS", 3)),
         password_min_length=max(8, int(config.get("PASSWORD_MIN_LENGTH", 12))),
+        totp=_totp_mode(str(config.get("TOTP") or "optional")),
     )
+
+
+def _totp_mode(value: str) -> str:
+    allowed = ("off", "optional", "required-for-admins")
+    if value not in allowed:
+        raise ValueError(f"INVENTAIRE_TOTP={value!r}: expected one of {', '.join(allowed)}.")
+    return value
 
 
 def default_processes_dir() -> Path:

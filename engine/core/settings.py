@@ -173,6 +173,9 @@ class EngineSettings:
     expert_reminder_days: int = 3
     # The shortest password a person may choose (engine/people/password_policy.py).
     password_min_length: int = 12
+    # TOTP two-factor sign-in for staff roles: "off", "optional" or "required-for-admins"
+    # (engine/people/two_factor.py).
+    totp: str = "optional"
 
     @property
     def smtp(self) -> SmtpSettings | None:

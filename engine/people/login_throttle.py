@@ -102,6 +102,17 @@ RESET_ADDRESS = Policy(
     lock_duration=timedelta(hours=1),
     forget_after=timedelta(hours=1),
 )
+# Wrong two-factor codes (after the right password), per account: 3 free, then 2 s, 4 s… up to
+# 5 minutes, and the 10th locks the second step for 15 minutes.
+CODE = Policy(
+    kind="code",
+    free_failures=3,
+    first_delay=timedelta(seconds=2),
+    max_delay=timedelta(minutes=5),
+    lock_after=10,
+    lock_duration=timedelta(minutes=15),
+    forget_after=timedelta(hours=24),
+)
 # Rows untouched for this long are deleted (at each successful sign-in).
 KEEP_ROWS = max(ACCOUNT.forget_after, ADDRESS.forget_after)
 
@@ -186,6 +197,35 @@ def reset_request(session: Session, email: str, remote_addr: str | None) -> date
         _count(rows[counter.key], counter.policy, now)
     session.flush()
     return None
+
+
+def code_wait(session: Session, user_id: int) -> datetime | None:
+    """Before a two-factor code is checked: the time to come back if the account must wait
+    (the code is then not checked). Locks the account's row until the commit."""
+    now = utcnow()
+    row = _code_row(session, user_id, now)
+    return row.blocked_until if row.blocked_until and row.blocked_until > now else None
+
+
+def code_failed(session: Session, user_id: int) -> datetime | None:
+    """A wrong (or replayed) code: counted; the time before the next one is checked, if any."""
+    now = utcnow()
+    wait, _lock = _count(_code_row(session, user_id, now), CODE, now)
+    session.flush()
+    return now + wait if wait else None
+
+
+def code_succeeded(session: Session, user_id: int) -> None:
+    session.execute(
+        delete(LoginThrottle)
+        .where(LoginThrottle.key == _key(CODE, str(user_id)))
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _code_row(session: Session, user_id: int, now: datetime) -> LoginThrottle:
+    counter = _Counter(CODE, _key(CODE, str(user_id)))
+    return _locked_rows(session, [counter], now)[counter.key]
 
 
 def _count(row: LoginThrottle, policy: Policy, now: datetime) -> tuple[timedelta, bool]:

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+import pyotp
 import pytest
 from flask import Flask
 from freezegun import freeze_time
@@ -626,6 +627,31 @@ def test_the_password_reset_pages_and_email_read_in_french(
         "POST /connexion/mot-de-passe-oublie (422)",
         "POST /connexion/mot-de-passe-oublie (200)",
         "GET /connexion/nouveau-mot-de-passe/<n>.2.3 (410)",
+    )
+    reader.check()
+
+
+def test_the_two_factor_pages_read_in_french(reading: NewBrowser, reader: Reader) -> None:
+    agent = reading()
+    agent.login("rapporteur@example.org")
+    page = agent.get("/compte/double-authentification").get_data(as_text=True)
+    found = re.search(r'id="cle-secrete">([^<]+)<', page)
+    assert found
+    secret = found.group(1).replace(" ", "")
+    now = datetime.now(UTC)
+    agent.post("/compte/double-authentification", {"code": "abc"})
+    agent.post("/compte/double-authentification", {"code": pyotp.TOTP(secret).at(now)})
+    agent.get("/compte/double-authentification")
+    agent.logout()
+    agent.post("/connexion", {"email": "rapporteur@example.org", "password": "inventaire"})
+    agent.get("/connexion/code")
+    agent.post("/connexion/code", {"code": "000"})
+    reader.saw(
+        "GET /compte/double-authentification (200)",
+        "POST /compte/double-authentification (422)",
+        "POST /compte/double-authentification (200)",
+        "GET /connexion/code (200)",
+        "POST /connexion/code (401)",
     )
     reader.check()
 

@@ -16,7 +16,7 @@ from engine.core.models import (
     as_id,
 )
 from engine.core.settings import settings_of
-from engine.people import accounts
+from engine.people import accounts, two_factor
 from engine.people.listing import organisations_list, users_list
 from engine.workflow import access
 from web.admin import bp
@@ -97,6 +97,7 @@ def _render_user_form(values: dict[str, object], errors: dict[str, str], user: U
             organisations=_organisation_choices(),
             role_labels=ROLE_LABELS,
             password_min_length=settings_of(db()).password_min_length,
+            two_factor_enrolled=user is not None and two_factor.is_enrolled(db(), user.id),
         ),
         422 if errors else 200,
     )

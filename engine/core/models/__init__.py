@@ -64,6 +64,7 @@ from engine.core.models.seances import (
     SeanceStatus,
 )
 from engine.core.models.sessions import LoginThrottle, UserSession
+from engine.core.models.two_factor import RecoveryCode, TotpEnrolment
 
 __all__ = [
     "EMAIL_STATUS_LABELS",
@@ -106,6 +107,7 @@ __all__ = [
     "ProcessDraft",
     "ProcessVersion",
     "ProcessVersionStatus",
+    "RecoveryCode",
     "RegisterEntry",
     "RegisterStatus",
     "Registre",
@@ -114,6 +116,7 @@ __all__ = [
     "Seance",
     "SeanceStatus",
     "Submission",
+    "TotpEnrolment",
     "User",
     "UserRole",
     "UserSession",
