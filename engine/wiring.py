@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.emails import mailer
-from engine.jobs import JobKind
+from engine.jobs import JobKind, audit_job
 from engine.jobs.api import Handler
 from engine.jobs.worker import Worker, WorkerSettings
 from engine.pdf import generation
@@ -28,6 +28,7 @@ def job_handlers() -> dict[str, Handler]:
         JobKind.DOCUMENT: generation.document_job,
         JobKind.AVIS_EXPERT_RAPPEL: expert_deadlines.reminder_job,
         JobKind.AVIS_EXPERT_ECHEANCE: expert_deadlines.expiry_job,
+        JobKind.AUDIT_CHAINAGE: audit_job.link_and_seal_job,
     }
 
 

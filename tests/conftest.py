@@ -41,6 +41,7 @@ DOSSIER_TABLES = (
     "invitation_expert",
     "document",
     "submission",
+    "audit_seal",
     "audit_event",
     "work_item",
     "instance",

@@ -86,6 +86,10 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "METRICS_TOKEN": env.get("INVENTAIRE_METRICS_TOKEN") or None,
         # How many days before an expert's deadline the expert is reminded (no opinion yet).
         "EXPERT_REMINDER_DAYS": int(env.get("INVENTAIRE_EXPERT_RAPPEL_JOURS", "3")),
+        # The audit trail: the seals' key (kept by the operator, never in the database) and
+        # how often the events are linked into their chains (docs/operations.md).
+        "AUDIT_SEAL_KEY": env.get("INVENTAIRE_AUDIT_SEAL_KEY") or "",
+        "AUDIT_LINK_MINUTES": int(env.get("INVENTAIRE_AUDIT_LINK_MINUTES", "60")),
     }
 
 
@@ -166,6 +170,8 @@ def engine_settings(config: Mapping[str, Any], links: Links) -> EngineSettings:
         official=bool(config.get("OFFICIAL")),
         link_secret=str(config.get("SECRET_KEY") or ""),
         expert_reminder_days=int(config.get("EXPERT_REMINDER_DAYS", 3)),
+        audit_seal_key=str(config.get("AUDIT_SEAL_KEY") or ""),
+        audit_link_minutes=max(1, int(config.get("AUDIT_LINK_MINUTES", 60))),
     )
 
 

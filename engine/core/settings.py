@@ -164,6 +164,11 @@ class EngineSettings:
     link_secret: str = ""
     # How many days before an invitation's deadline its expert is reminded (no opinion yet).
     expert_reminder_days: int = 3
+    # The operator's key the audit trail's seals are signed with (INVENTAIRE_AUDIT_SEAL_KEY);
+    # empty: the chains are linked, no seal is written.
+    audit_seal_key: str = ""
+    # How often the audit events are linked into their chains (the job's period, minutes).
+    audit_link_minutes: int = 60
 
     @property
     def smtp(self) -> SmtpSettings | None:

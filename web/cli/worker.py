@@ -6,9 +6,10 @@ import signal
 import threading
 
 import click
+from flask import Flask
 
 from web.background import make_worker
-from web.cli.context import opened_app
+from web.cli.context import open_session, opened_app
 
 
 @click.command("worker")
@@ -24,6 +25,7 @@ def worker_command(once: bool, name: str | None) -> None:
             count = worker.run_until_idle()
             click.echo(f"{count} travail(aux) exécuté(s).")
             return
+        _schedule_audit(app)
         stop = threading.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
@@ -31,3 +33,13 @@ def worker_command(once: bool, name: str | None) -> None:
             f"Travailleur {worker.name}\u00a0: en attente des échéances (Ctrl+C pour arrêter)."
         )
         worker.run(stop)
+
+
+def _schedule_audit(app: Flask) -> None:
+    """The audit trail's periodic job (linking, the daily seal) waits in the queue: the
+    long-running worker puts the current slot's run there if none is (one row per slot)."""
+    from engine.jobs.audit_job import schedule
+
+    with open_session(app) as session:
+        schedule(session)
+        session.commit()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from engine.core import audit_export
 from engine.core.errors import Conflict, Forbidden, FormInvalid
 from engine.core.models import WorkItemStatus, as_id
 from engine.workflow import access, diagram
@@ -186,3 +187,19 @@ def dossier_diagram(instance_id: int) -> Response:
 def dossier_markers(instance_id: int) -> Response:
     _xml, markers = diagram.dossier_diagram(db(), current_actor(), instance_id)
     return jsonify(markers)
+
+
+@bp.get("/dossiers/<int:instance_id>/journal.<any(json, csv):extension>")
+@allowed(access.may_read_all_dossiers)
+def dossier_journal(instance_id: int, extension: str) -> Response:
+    """The dossier's audit trail to download (staff only: every kind of event is in it)."""
+    dossier_view(db(), current_actor(), instance_id)  # the page's own rule: 404 otherwise
+    found = audit_export.rows(db(), instance_id)
+    name = f"journal-dossier-{instance_id}.{extension}"
+    if extension == "json":
+        body, mimetype = audit_export.as_json(instance_id, found), "application/json"
+    else:
+        body, mimetype = "\ufeff" + audit_export.as_csv(found), "text/csv"
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

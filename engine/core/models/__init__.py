@@ -16,6 +16,7 @@ from engine.core.models.accounts import (
 from engine.core.models.base import MAX_ID, NAMING_CONVENTION, Base, Id, UtcDateTime, as_id
 from engine.core.models.dossiers import (
     AuditEvent,
+    AuditSeal,
     Counter,
     Document,
     Instance,
@@ -82,6 +83,7 @@ __all__ = [
     "Annotation",
     "AnnotationPiece",
     "AuditEvent",
+    "AuditSeal",
     "AvisExpertPiece",
     "Base",
     "Counter",
