@@ -52,19 +52,26 @@ def verify(session: Session, key: str) -> Report:
         .order_by(AuditEvent.chain_seq)
         .execution_options(yield_per=1000)
     )
-    for event in session.scalars(query):
-        found = _check(event, expected, prev, dossier_heads)
-        if found is not None:
-            report.breaks.append(found)
-            return report
-        assert event.chain_seq is not None and event.hash is not None
-        hashes[event.chain_seq] = event.hash
-        dossier = dossier_of(event)
-        if dossier is not None:
-            dossier_heads[dossier] = event.hash
-        prev = event.hash
-        expected += 1
-        report.linked += 1
+    found: Break | None = None
+    events = session.scalars(query)
+    try:
+        for event in events:
+            found = _check(event, expected, prev, dossier_heads)
+            if found is not None:
+                break
+            assert event.chain_seq is not None and event.hash is not None
+            hashes[event.chain_seq] = event.hash
+            dossier = dossier_of(event)
+            if dossier is not None:
+                dossier_heads[dossier] = event.hash
+            prev = event.hash
+            expected += 1
+            report.linked += 1
+    finally:
+        events.close()  # PostgreSQL's server-side cursor, left early at a break
+    if found is not None:
+        report.breaks.append(found)
+        return report
     report.pending = (
         session.scalar(
             select(func.count()).select_from(AuditEvent).where(AuditEvent.chain_seq.is_(None))
