@@ -14,6 +14,7 @@ from engine.jobs.api import Handler
 from engine.jobs.worker import Worker, WorkerSettings
 from engine.pdf import generation
 from engine.register import life
+from engine.workflow import retention
 from engine.workflow.experts import deadlines as expert_deadlines
 from engine.workflow.timer_job import fire_timer_job
 
@@ -29,6 +30,9 @@ def job_handlers() -> dict[str, Handler]:
         JobKind.AVIS_EXPERT_RAPPEL: expert_deadlines.reminder_job,
         JobKind.AVIS_EXPERT_ECHEANCE: expert_deadlines.expiry_job,
         JobKind.AUDIT_CHAINAGE: audit_job.link_and_seal_job,
+        JobKind.RETENTION: retention.sweep_job,
+        JobKind.RETENTION_BROUILLON: retention.delete_draft_job,
+        JobKind.RETENTION_ANONYMISATION: retention.anonymise_job,
     }
 
 

@@ -90,6 +90,10 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         # how often the events are linked into their chains (docs/operations.md).
         "AUDIT_SEAL_KEY": env.get("INVENTAIRE_AUDIT_SEAL_KEY") or "",
         "AUDIT_LINK_MINUTES": int(env.get("INVENTAIRE_AUDIT_LINK_MINUTES", "60")),
+        # How long personal data is kept (RGPD art. 5.1.e; docs/operations.md).
+        "RETENTION_BROUILLON_MOIS": int(env.get("INVENTAIRE_RETENTION_BROUILLON_MOIS", "6")),
+        "RETENTION_AVIS_JOURS": int(env.get("INVENTAIRE_RETENTION_AVIS_JOURS", "15")),
+        "RETENTION_DOSSIER_CLOS_MOIS": int(env.get("INVENTAIRE_RETENTION_DOSSIER_CLOS_MOIS", "60")),
     }
 
 
@@ -172,6 +176,9 @@ def engine_settings(config: Mapping[str, Any], links: Links) -> EngineSettings:
         expert_reminder_days=int(config.get("EXPERT_REMINDER_DAYS", 3)),
         audit_seal_key=str(config.get("AUDIT_SEAL_KEY") or ""),
         audit_link_minutes=max(1, int(config.get("AUDIT_LINK_MINUTES", 60))),
+        retention_draft_months=max(1, int(config.get("RETENTION_BROUILLON_MOIS", 6))),
+        retention_notice_days=max(1, int(config.get("RETENTION_AVIS_JOURS", 15))),
+        retention_closed_months=max(1, int(config.get("RETENTION_DOSSIER_CLOS_MOIS", 60))),
     )
 
 

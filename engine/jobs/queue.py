@@ -33,6 +33,9 @@ class JobKind(StrEnum):
     AVIS_EXPERT_RAPPEL = "avis_expert_rappel"
     AVIS_EXPERT_ECHEANCE = "avis_expert_echeance"
     AUDIT_CHAINAGE = "audit_chainage"
+    RETENTION = "retention"
+    RETENTION_BROUILLON = "retention_brouillon"
+    RETENTION_ANONYMISATION = "retention_anonymisation"
 
 
 JOB_KIND_LABELS = {
@@ -45,6 +48,9 @@ JOB_KIND_LABELS = {
     JobKind.AVIS_EXPERT_RAPPEL: "Rappel à un expert",
     JobKind.AVIS_EXPERT_ECHEANCE: "Échéance d'un avis d'expert",
     JobKind.AUDIT_CHAINAGE: "Chaînage et sceau du journal d'audit",
+    JobKind.RETENTION: "Durées de conservation",
+    JobKind.RETENTION_BROUILLON: "Suppression d'un brouillon abandonné",
+    JobKind.RETENTION_ANONYMISATION: "Anonymisation d'un dossier clos",
 }
 
 

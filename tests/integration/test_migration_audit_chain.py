@@ -10,8 +10,8 @@ from sqlalchemy import Engine, text
 from engine.core.audit_verify import verify
 from engine.core.db import make_session_factory
 from engine.core.migrate import upgrade
-from tests.integration.test_migration_dossier_contact import fill_0009
 from tests.integration.test_migration_domain_words import downgrade, moments, scratch
+from tests.integration.test_migration_dossier_contact import fill_0009
 
 __all__ = ["scratch"]  # the fixture, used by name
 AT = datetime(2026, 3, 14, 12, 0, 0, 123456, tzinfo=UTC)

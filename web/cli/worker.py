@@ -36,10 +36,13 @@ def worker_command(once: bool, name: str | None) -> None:
 
 
 def _schedule_audit(app: Flask) -> None:
-    """The audit trail's periodic job (linking, the daily seal) waits in the queue: the
-    long-running worker puts the current slot's run there if none is (one row per slot)."""
+    """The periodic jobs wait in the queue: the audit trail's (linking, the daily seal) and the
+    retention sweep; the long-running worker puts the current slot's run there if none is (one
+    row per slot)."""
     from engine.jobs.audit_job import schedule
+    from engine.workflow import retention
 
     with open_session(app) as session:
         schedule(session)
+        retention.schedule(session)
         session.commit()

@@ -55,6 +55,10 @@ class Instance(Base):
     # The latest contact address filed (the form's `contact_courriel`): letters to the
     # submitter's side go to it too, without reading the submissions.
     contact_courriel: Mapped[str | None] = mapped_column(String(254))
+    # Retention (engine/workflow/retention.py): when the owner of an abandoned draft was told
+    # it would be deleted; when a closed dossier's personal data was anonymised.
+    retention_avis_at: Mapped[datetime | None] = mapped_column()
+    anonymised_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
