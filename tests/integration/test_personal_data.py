@@ -70,7 +70,16 @@ def test_an_admin_deletes_an_account_kept_under_a_pseudonym(
 
     confirm = admin.get(f"/admin/comptes/{agent_id}/supprimer")
     assert "Compte supprimé n°" in text_of(confirm)
-    deleted = admin.post(f"/admin/comptes/{agent_id}/supprimer")
+    # Without the account's address typed: refused, nothing done, what was typed kept.
+    unconfirmed = admin.post(f"/admin/comptes/{agent_id}/supprimer", {"confirmation": "oui"})
+    assert unconfirmed.status_code == 422
+    assert "Saisissez l'adresse électronique du compte" in text_of(unconfirmed)
+    assert 'value="oui"' in unconfirmed.get_data(as_text=True)
+    session.rollback()
+    assert session.get(User, agent_id).deleted_at is None  # type: ignore[union-attr]
+    deleted = admin.post(
+        f"/admin/comptes/{agent_id}/supprimer", {"confirmation": "Agent.Temporaire@example.org"}
+    )
     assert deleted.status_code == 302, text_of(deleted)
 
     session.rollback()
@@ -103,7 +112,7 @@ def test_an_admin_deletes_an_account_kept_under_a_pseudonym(
 
     # An administrator cannot delete their own account; the chains stay whole.
     admin_id = session.scalar(select(User.id).where(User.email == "admin@example.org"))
-    own = admin.post(f"/admin/comptes/{admin_id}/supprimer")
+    own = admin.post(f"/admin/comptes/{admin_id}/supprimer", {"confirmation": "admin@example.org"})
     assert own.status_code == 409
     assert "votre propre compte" in text_of(own)
     session.rollback()

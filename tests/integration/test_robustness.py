@@ -170,6 +170,7 @@ def real_values(ids: Ids, rule: Rule) -> dict[str, str]:
         "inscription_id": "1",
         "kind": "ordre-du-jour",
         "sens": "monter",
+        "extension": "json",
     }
 
 

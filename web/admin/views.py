@@ -197,7 +197,12 @@ def user_delete(user_id: int) -> Page:
     if user is None or user.deleted_at is not None:
         abort(404)
     if request.method == "GET":
-        return render_template("admin/user_delete.html", user=user)
+        return render_template("admin/user_delete.html", user=user, typed="", error="")
+    typed = request.form.get("confirmation", "")[:254]
+    if typed.strip().lower() != user.email.lower():
+        error = "Saisissez l'adresse électronique du compte pour confirmer sa suppression."
+        page = render_template("admin/user_delete.html", user=user, typed=typed, error=error)
+        return page, 422
     try:
         deleted = personal_data.delete_account(db(), current_actor(), user_id)
         db().commit()
