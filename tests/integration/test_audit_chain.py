@@ -223,3 +223,16 @@ def test_the_staff_download_a_dossiers_trail_the_submitter_cannot(app: Flask) ->
     refused = submitter.get(f"/instruction/dossiers/{dossier}/journal.json")
     assert refused.status_code in (403, 404)
     assert "evenements" not in refused.get_data(as_text=True)
+
+
+def test_the_command_line_exports_a_dossiers_trail(app: Flask, cli: Callable[..., Result]) -> None:
+    dossier = played(app)
+    as_csv = cli("audit", "export", str(dossier), "--format", "csv")
+    assert as_csv.exit_code == 0, as_csv.output
+    rows = list(csv.DictReader(io.StringIO(as_csv.output)))
+    assert len(rows) > 4 and rows[0]["acteur"] == "Paul Branche"
+    as_json = cli("audit", "export", str(dossier))
+    assert json.loads(as_json.output)["dossier"] == dossier
+    unknown = cli("audit", "export", "999999")
+    assert unknown.exit_code == 2
+    assert "Aucun dossier n° 999999." in unknown.output

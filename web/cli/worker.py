@@ -6,10 +6,9 @@ import signal
 import threading
 
 import click
-from flask import Flask
 
-from web.background import make_worker
-from web.cli.context import open_session, opened_app
+from web.background import make_worker, schedule_periodic_jobs
+from web.cli.context import opened_app
 
 
 @click.command("worker")
@@ -25,7 +24,7 @@ def worker_command(once: bool, name: str | None) -> None:
             count = worker.run_until_idle()
             click.echo(f"{count} travail(aux) exécuté(s).")
             return
-        _schedule_audit(app)
+        schedule_periodic_jobs(app)
         stop = threading.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
@@ -33,16 +32,3 @@ def worker_command(once: bool, name: str | None) -> None:
             f"Travailleur {worker.name}\u00a0: en attente des échéances (Ctrl+C pour arrêter)."
         )
         worker.run(stop)
-
-
-def _schedule_audit(app: Flask) -> None:
-    """The periodic jobs wait in the queue: the audit trail's (linking, the daily seal) and the
-    retention sweep; the long-running worker puts the current slot's run there if none is (one
-    row per slot)."""
-    from engine.jobs.audit_job import schedule
-    from engine.workflow import retention
-
-    with open_session(app) as session:
-        schedule(session)
-        retention.schedule(session)
-        session.commit()
