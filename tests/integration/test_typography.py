@@ -21,12 +21,13 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
-from engine.core.clock import PARIS
+from engine.core.clock import PARIS, add_months
 from engine.core.models import Email, InvitationExpert, RegisterEntry
 from engine.core.typography import date_filter
 from engine.emails.templates import PARTIAL_PREFIX, TEMPLATES_DIR
 from engine.register.opendata.importer import import_fiches
 from engine.studio.scenario import Scenario, load_scenarios
+from engine.workflow import retention
 from tests.clock import run_worker_at
 from tests.dossiers import data_of, open_item, walk_until
 from tests.experts import (
@@ -88,6 +89,8 @@ SENT_BY = {
     },
 }
 LOCK_EMAIL = "connexions_suspendues"
+# The notice of an abandoned draft's deletion, which test_the_retention_pages_read_in_french sends.
+RETENTION_EMAIL = "brouillon_suppression"
 # The messagerie's, which test_the_messagerie_reads_in_french sends.
 MESSAGE_EMAILS = {"message_demandeur", "message_instruction"}
 # The avis d'experts', which test_the_avis_experts_read_in_french sends.
@@ -428,7 +431,7 @@ def test_every_email_template_is_read_by_a_walk() -> None:
     }
     walked = (
         set().union(*SENT_BY.values())
-        | {LOCK_EMAIL}
+        | {LOCK_EMAIL, RETENTION_EMAIL}
         | MESSAGE_EMAILS
         | EXPERT_EMAILS
         | SEANCE_EMAILS
@@ -602,6 +605,27 @@ def test_the_sign_in_pages_and_the_lock_email_read_in_french(
     run_worker_at(app.extensions["db_sessions"], clock)
     assert LOCK_EMAIL in read_emails(app, session, reader)
     reader.saw("GET /connexion (200)", "POST /connexion (401)", "POST /connexion (429)")
+    reader.check()
+
+
+def test_the_retention_pages_read_in_french(
+    app: Flask, reading: NewBrowser, reader: Reader, session: Session
+) -> None:
+    """*Mon compte*, an account's deletion's confirmation, and the notice of an abandoned
+    draft's deletion (sent by the real sweep, the clock moved to ten days before its time)."""
+    submitter = reading()
+    submitter.login("demandeur@example.org")
+    submitter.post("/demandes/nouvelle", from_page="/demandes/")
+    submitter.get("/compte/")
+    admin = reading()
+    admin.login("admin@example.org")
+    admin.get("/admin/comptes/1/supprimer")
+    notice_day = add_months(datetime.now(UTC), 6) - timedelta(days=10)
+    with freeze_time(notice_day), app.extensions["db_sessions"]() as scheduling:
+        retention.schedule(scheduling)
+        scheduling.commit()
+    assert RETENTION_EMAIL in read_emails(app, session, reader, at=notice_day)
+    reader.saw("GET /compte/ (200)", "GET /admin/comptes/<n>/supprimer (200)")
     reader.check()
 
 
