@@ -16,6 +16,7 @@ from engine.pdf import generation
 from engine.register import life
 from engine.workflow.experts import deadlines as expert_deadlines
 from engine.workflow.timer_job import fire_timer_job
+from engine.workflow.worklists.export_job import export_job
 
 
 def job_handlers() -> dict[str, Handler]:
@@ -28,6 +29,7 @@ def job_handlers() -> dict[str, Handler]:
         JobKind.DOCUMENT: generation.document_job,
         JobKind.AVIS_EXPERT_RAPPEL: expert_deadlines.reminder_job,
         JobKind.AVIS_EXPERT_ECHEANCE: expert_deadlines.expiry_job,
+        JobKind.EXPORT: export_job,
     }
 
 

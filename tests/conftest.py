@@ -27,6 +27,8 @@ DOSSIER_TABLES = (
     "absence",
     "login_throttle",
     "user_session",
+    "saved_view",
+    "export_file",
     "email",
     "job",
     "register_entry",
@@ -41,6 +43,7 @@ DOSSIER_TABLES = (
     "submission",
     "audit_event",
     "work_item",
+    "dossier_search",
     "instance",
     "counter",
 )
@@ -118,6 +121,8 @@ def clean_dossiers(request: pytest.FixtureRequest) -> Iterator[None]:
         else:
             for table in DOSSIER_TABLES:
                 connection.execute(text(f"DELETE FROM {table}"))
+            # The dossiers' words (FTS5: a table of SQLite's own, no foreign key).
+            connection.execute(text("DELETE FROM dossier_search_text"))
     yield
 
 

@@ -32,6 +32,7 @@ class JobKind(StrEnum):
     DOCUMENT = "document"
     AVIS_EXPERT_RAPPEL = "avis_expert_rappel"
     AVIS_EXPERT_ECHEANCE = "avis_expert_echeance"
+    EXPORT = "export"
 
 
 JOB_KIND_LABELS = {
@@ -43,6 +44,7 @@ JOB_KIND_LABELS = {
     JobKind.DOCUMENT: "Document PDF",
     JobKind.AVIS_EXPERT_RAPPEL: "Rappel à un expert",
     JobKind.AVIS_EXPERT_ECHEANCE: "Échéance d'un avis d'expert",
+    JobKind.EXPORT: "Export de dossiers",
 }
 
 

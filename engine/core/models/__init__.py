@@ -58,6 +58,7 @@ from engine.core.models.register import (
     registre_of,
 )
 from engine.core.models.sessions import LoginThrottle, UserSession
+from engine.core.models.worklists import ExportFile, ExportStatus, SavedView
 
 __all__ = [
     "EMAIL_STATUS_LABELS",
@@ -81,6 +82,8 @@ __all__ = [
     "Document",
     "Email",
     "EmailStatus",
+    "ExportFile",
+    "ExportStatus",
     "Id",
     "Instance",
     "InstanceStatus",
@@ -103,6 +106,7 @@ __all__ = [
     "Registre",
     "Role",
     "RoleName",
+    "SavedView",
     "Submission",
     "User",
     "UserRole",

@@ -1,0 +1,277 @@
+"""The dossiers' search index, `dossier_search` (migration 0016): one narrow row per dossier
+with what the worklists filter and sort on that the `instance` row does not hold, and the
+dossier's words for the database's full-text search.
+
+- `categorie`: the category decided (`categorie_retenue`), else proposed by the rapporteur
+  (`categorie_proposee`), else requested (`categorie`), as filed in the dossier's forms;
+- `rapporteur_id`: who holds (or last held) the dossier's rapporteur task, else the rapporteur
+  a form designated (`rapporteur_id`);
+- `echeance`: the due date the dossier waits on (docs/worklists.md): the earliest pending timer
+  of the dossier (deadline for complements, séance date, instruction reminder) or open task's
+  `due_at`; when none is pending, the latest timer that fell due while a task then open still
+  waits (the dossier is late: *en retard*);
+- the words: reference, title, organisation, certifiers' names and SIRET numbers, lower case
+  without accents (SQLite: the FTS5 table `dossier_search_text`; PostgreSQL: the tsvector
+  `dossier_search.document`, French stems and the words themselves, GIN index).
+
+Kept up to date in the transaction that changes the dossier: the session records, at each
+flush, the dossiers whose instance, work items or jobs were written, and rewrites their rows
+just before the commit (`install`, done once by engine.workflow.state). Bulk loads that bypass
+the ORM call `refresh` (or `rebuild`) themselves.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from engine.core.clock import utcnow
+from engine.core.models import (
+    Instance,
+    Job,
+    JobStatus,
+    Organisation,
+    Submission,
+    UtcDateTime,
+    WorkItem,
+)
+from engine.core.models import WorkItemStatus as Status
+
+TIMER = "timer"
+RAPPORTEUR = "rapporteur"
+TOUCHED = "worklists.touched"
+CATEGORY_KEYS = ("categorie_retenue", "categorie_proposee", "categorie")
+# Keys of the filed forms whose values are searched (names and SIRET of the certifiers).
+TEXT_KEYS = ("certificateurs", "siret_certificateur", "autorite_mandante")
+TEXT_PREFIXES = ("certificateur_",)
+MAX_WORDS_CHARS = 20_000
+WORD = re.compile(r"[^\W_]+")
+BATCH = 500
+
+search_table = sa.table(
+    "dossier_search",
+    sa.column("instance_id", sa.BigInteger),
+    sa.column("categorie", sa.String),
+    sa.column("rapporteur_id", sa.BigInteger),
+    sa.column("echeance", UtcDateTime()),
+    sa.column("words", sa.Text),
+    sa.column("document"),
+)
+text_table = sa.table("dossier_search_text", sa.column("rowid", sa.Integer), sa.column("words"))
+
+
+def plain_words(text: str) -> str:
+    """Lower case, accents removed: how the words are indexed and searched."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def indexed_words(text: str) -> str:
+    """The runs of letters and digits, apart: "INV-2026-00042" is three words (PostgreSQL's
+    parser would read "-2026" as a signed number, which no typed word matches)."""
+    return " ".join(WORD.findall(plain_words(text)))
+
+
+def install() -> None:
+    """Listen to every session: idempotent."""
+    if not event.contains(Session, "after_flush", _after_flush):
+        event.listen(Session, "after_flush", _after_flush)
+        event.listen(Session, "before_commit", _before_commit)
+        event.listen(Session, "after_rollback", _after_rollback)
+
+
+def _after_flush(session: Session, _context: Any) -> None:
+    touched: set[int] = session.info.setdefault(TOUCHED, set())
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Instance):
+            if obj.id is not None and obj not in session.deleted:
+                touched.add(obj.id)
+        elif isinstance(obj, WorkItem | Job | Submission):
+            instance_id = obj.instance_id
+            if instance_id is not None:
+                touched.add(instance_id)
+
+
+def _before_commit(session: Session) -> None:
+    session.flush()
+    touched: set[int] = session.info.pop(TOUCHED, set())
+    if touched:
+        refresh(session.connection(), sorted(touched))
+
+
+def _after_rollback(session: Session) -> None:
+    session.info.pop(TOUCHED, None)
+
+
+def refresh(connection: Connection, instance_ids: Sequence[int]) -> None:
+    """Rewrite the rows of these dossiers (a dossier gone loses its row)."""
+    for start in range(0, len(instance_ids), BATCH):
+        _refresh_batch(connection, list(instance_ids[start : start + BATCH]))
+
+
+def rebuild(connection: Connection) -> int:
+    """Every dossier's row, from scratch (migration 0016, bulk loads); how many."""
+    ids = [int(value) for value in connection.scalars(sa.select(Instance.id).order_by(Instance.id))]
+    refresh(connection, ids)
+    return len(ids)
+
+
+def _refresh_batch(connection: Connection, ids: list[int]) -> None:
+    postgresql = connection.dialect.name == "postgresql"
+    heads = connection.execute(
+        sa.select(Instance.id, Instance.reference, Instance.title, Organisation.name)
+        .outerjoin(Organisation, Organisation.id == Instance.organisation_id)
+        .where(Instance.id.in_(ids))
+    ).all()
+    filed = _filed(connection, ids)
+    rapporteurs = _rapporteurs(connection, ids)
+    due = _due_dates(connection, ids)
+    connection.execute(sa.delete(search_table).where(search_table.c.instance_id.in_(ids)))
+    if not postgresql:
+        connection.execute(sa.delete(text_table).where(text_table.c.rowid.in_(ids)))
+    if not heads:
+        return
+    rows = []
+    for instance_id, reference, title, organisation in heads:
+        data = filed.get(instance_id, {})
+        words = indexed_words(
+            " ".join([reference or "", title or "", organisation or "", *_texts(data)])
+        )
+        rows.append(
+            {
+                "instance_id": instance_id,
+                "categorie": _category(data),
+                "rapporteur_id": rapporteurs.get(instance_id) or _as_int(data.get("rapporteur_id")),
+                "echeance": due.get(instance_id),
+                "words": words[:MAX_WORDS_CHARS],
+            }
+        )
+    if postgresql:
+        connection.execute(
+            sa.text(
+                "INSERT INTO dossier_search (instance_id, categorie, rapporteur_id, echeance, "
+                "document) VALUES (:instance_id, :categorie, :rapporteur_id, :echeance, "
+                "to_tsvector('french', :words) || to_tsvector('simple', :words))"
+            ),
+            rows,
+        )
+    else:
+        connection.execute(
+            sa.insert(search_table),
+            [{key: value for key, value in row.items() if key != "words"} for row in rows],
+        )
+        connection.execute(
+            sa.insert(text_table),
+            [{"rowid": row["instance_id"], "words": row["words"]} for row in rows],
+        )
+
+
+def _filed(connection: Connection, ids: list[int]) -> dict[int, dict[str, Any]]:
+    """What the dossiers' forms filed, the later over the earlier."""
+    merged: dict[int, dict[str, Any]] = defaultdict(dict)
+    rows = connection.execute(
+        sa.select(Submission.instance_id, Submission.data)
+        .where(Submission.instance_id.in_(ids))
+        .order_by(Submission.instance_id, Submission.submitted_at, Submission.id)
+    )
+    for instance_id, data in rows:
+        if isinstance(data, dict):
+            merged[instance_id].update(
+                (key, value) for key, value in data.items() if value not in (None, "")
+            )
+    return merged
+
+
+def _texts(data: dict[str, Any]) -> Iterable[str]:
+    for key, value in data.items():
+        if (key in TEXT_KEYS or key.startswith(TEXT_PREFIXES)) and isinstance(value, str | int):
+            yield str(value)
+
+
+def _category(data: dict[str, Any]) -> str | None:
+    for key in CATEGORY_KEYS:
+        value = data.get(key)
+        if isinstance(value, str) and value:
+            return value[:8]
+    return None
+
+
+def _as_int(value: object) -> int | None:
+    try:
+        return int(str(value)) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def _rapporteurs(connection: Connection, ids: list[int]) -> dict[int, int]:
+    """Who holds, or last held, each dossier's rapporteur task."""
+    rows = connection.execute(
+        sa.select(
+            WorkItem.instance_id,
+            sa.func.coalesce(
+                WorkItem.claimed_by_id, WorkItem.completed_by_id, WorkItem.assignee_id
+            ),
+        )
+        .where(WorkItem.instance_id.in_(ids), WorkItem.role == RAPPORTEUR)
+        .order_by(WorkItem.instance_id, WorkItem.id)
+    )
+    found: dict[int, int] = {}
+    for instance_id, user_id in rows:
+        if user_id is not None:
+            found[instance_id] = user_id
+    return found
+
+
+def _due_dates(connection: Connection, ids: list[int]) -> dict[int, datetime]:
+    """`echeance` per dossier: see the module's docstring."""
+    due: dict[int, datetime] = {}
+
+    def earliest(instance_id: int | None, value: datetime | None) -> None:
+        if instance_id is None or value is None:
+            return
+        if instance_id not in due or value < due[instance_id]:
+            due[instance_id] = value
+
+    pending = connection.execute(
+        sa.select(Job.instance_id, sa.func.min(Job.run_at))
+        .where(Job.instance_id.in_(ids), Job.kind == TIMER, Job.status == JobStatus.PENDING)
+        .group_by(Job.instance_id)
+    )
+    for instance_id, value in pending:
+        earliest(instance_id, value)
+    tasks = connection.execute(
+        sa.select(WorkItem.instance_id, sa.func.min(WorkItem.due_at))
+        .where(WorkItem.instance_id.in_(ids), WorkItem.status == Status.OPEN)
+        .group_by(WorkItem.instance_id)
+    )
+    for instance_id, task_due in tasks:
+        earliest(instance_id, task_due)
+    # Late: a timer fell due (and fired) while a task opened before it is still open.
+    late = connection.execute(
+        sa.select(Job.instance_id, sa.func.max(Job.run_at))
+        .join(WorkItem, WorkItem.instance_id == Job.instance_id)
+        .where(
+            Job.instance_id.in_([instance_id for instance_id in ids if instance_id not in due]),
+            Job.kind == TIMER,
+            Job.status == JobStatus.DONE,
+            WorkItem.status == Status.OPEN,
+            WorkItem.created_at <= Job.run_at,
+        )
+        .group_by(Job.instance_id)
+    )
+    for instance_id, fired in late:
+        earliest(instance_id, fired)
+    return due
+
+
+def is_overdue(echeance: datetime | None, now: datetime | None = None) -> bool:
+    return echeance is not None and echeance < (now or utcnow())
