@@ -103,10 +103,11 @@ def test_filters_and_full_text_search(browser_factory: NewBrowser, session: Sess
         b.reference,
     }
     assert shown(f"depot_du={today + timedelta(days=2)}") == []
+    assert set(shown(f"depot_au={today:%d/%m/%Y}")) == {a.reference, b.reference}
     # A date that is not one: said in French, the rest of the filter still applies, as typed.
     page = agent.get(f"{LIST}?depot_du=31/02/2026&organisation={org_id}")
     assert page.status_code == 200
-    assert "Saisissez une date valide, par exemple 2026-03-31." in text_of(page)
+    assert "Saisissez une date valide, par exemple 31/03/2026." in text_of(page)
     assert 'value="31/02/2026"' in page.get_data(as_text=True)
     assert references(page.get_data(as_text=True)) == [b.reference]
 

@@ -1,7 +1,7 @@
 """The filters of the worklists, read from a query string (shareable, savable as a view).
 
 Parameters: `q` (words searched), `statut`, `etape`, `categorie`, `rapporteur` (a user id),
-`organisation` (an id), `depot_du` and `depot_au` (filing dates, AAAA-MM-JJ, Paris days),
+`organisation` (an id), `depot_du` and `depot_au` (filing dates, AAAA-MM-JJ or JJ/MM/AAAA, Paris days),
 `en_retard` (1), `tri`. A value that cannot match is ignored; a date that is not one is reported
 (`Criteria.errors`) and ignored, the rest of the filter applies.
 
@@ -45,7 +45,7 @@ CATEGORIES = {
     "B": "B – norme de marché",
     "C": "C – utilité économique ou sociale",
 }
-DATE_ERROR = "Saisissez une date valide, par exemple 2026-03-31."
+DATE_ERROR = "Saisissez une date valide, par exemple 31/03/2026."
 _FRENCH: sa.ColumnClause[Any] = sa.literal_column("'french'::regconfig")
 _SIMPLE: sa.ColumnClause[Any] = sa.literal_column("'simple'::regconfig")
 
@@ -77,9 +77,8 @@ class Criteria:
             typed[name] = text
             dates[name] = None
             if text:
-                try:
-                    dates[name] = date.fromisoformat(text)
-                except ValueError:
+                dates[name] = _day(text)
+                if dates[name] is None:
                     errors[name] = DATE_ERROR
         categorie = (args.get("categorie") or "")[:8]
         tri = args.get("tri") or default_sort
@@ -187,6 +186,17 @@ def due_order(session: Session) -> tuple[Any, ...]:
     if session.get_bind().dialect.name == "postgresql":
         return (search_table.c.echeance.asc().nulls_last(),)
     return (search_table.c.echeance.is_(None), search_table.c.echeance.asc())
+
+
+def _day(text: str) -> date | None:
+    """A day as a date field sends it (AAAA-MM-JJ) or as a person types it (JJ/MM/AAAA)."""
+    try:
+        if re.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}", text):
+            day, month, year = (int(part) for part in text.split("/"))
+            return date(year, month, day)
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def _paris_midnight(day: date) -> datetime:
