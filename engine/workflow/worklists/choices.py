@@ -8,8 +8,15 @@ from typing import NamedTuple
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.core.directory import users_with_role
-from engine.core.models import Organisation, RoleName, WorkItem, WorkItemStatus
+from engine.core.models import (
+    Organisation,
+    Role,
+    RoleName,
+    User,
+    UserRole,
+    WorkItem,
+    WorkItemStatus,
+)
 from engine.workflow.status import process_statuses
 from engine.workflow.worklists.filters import CATEGORIES, SORTS
 
@@ -40,9 +47,16 @@ def filter_choices(session: Session, *, steps: list[Choice] | None = None) -> Ch
             .distinct()
         )
         steps = sorted((Choice(spec, title) for spec, title in found), key=lambda c: c.label)
+    # Names and ids only (no User objects: this list is on every page of the lists).
     rapporteurs = [
-        Choice(str(user.id), user.name)
-        for user in users_with_role(session, RoleName.RAPPORTEUR, roles=False)
+        Choice(str(user_id), name)
+        for user_id, name in session.execute(
+            select(User.id, User.name)
+            .join(UserRole, UserRole.user_id == User.id)
+            .join(Role, Role.id == UserRole.role_id)
+            .where(Role.name == RoleName.RAPPORTEUR, User.active.is_(True))
+            .order_by(User.name, User.id)
+        )
     ]
     organisations = [
         Choice(str(org_id), name)

@@ -1,9 +1,9 @@
 """The filters of the worklists, read from a query string (shareable, savable as a view).
 
 Parameters: `q` (words searched), `statut`, `etape`, `categorie`, `rapporteur` (a user id),
-`organisation` (an id), `depot_du` and `depot_au` (filing dates, AAAA-MM-JJ or JJ/MM/AAAA, Paris days),
-`en_retard` (1), `tri`. A value that cannot match is ignored; a date that is not one is reported
-(`Criteria.errors`) and ignored, the rest of the filter applies.
+`organisation` (an id), `depot_du` and `depot_au` (filing dates, AAAA-MM-JJ or JJ/MM/AAAA, days
+in Paris), `en_retard` (1), `tri`. A value that cannot match is ignored; a date that is not
+one is reported (`Criteria.errors`) and ignored, the rest of the filter applies.
 
 Whatever is typed in `q` is reduced to words of letters and digits (at most ten), each bound as
 a value: nothing typed reaches the FTS5 or tsquery syntax.
