@@ -364,3 +364,39 @@ def test_large_export_is_built_by_a_job_with_progress(
     other = a.as_user("admin@example.org")
     assert other.get(download).status_code == 404
     assert other.get(url).status_code == 404
+
+
+def test_bulk_actions_refused_without_selection_or_right(
+    browser_factory: NewBrowser, session: Session
+) -> None:
+    a = walk_until(browser_factory, "instruire_demande", organisation="ministere")
+    agent = a.as_user(SECRETARIAT)
+    token = tokens(agent.get(LIST).get_data(as_text=True))[str(a.reference)]
+    # Nothing ticked: back to the list, which says so.
+    empty = agent.post("/instruction/lot", {"action": "message", "retour": f"{LIST}?tri=echeance"},
+                       from_page=LIST)  # fmt: skip
+    assert empty.status_code == 302 and empty.headers["Location"].endswith(f"{LIST}?tri=echeance")
+    assert "Cochez au moins un dossier de la liste" in text_of(agent.get(LIST))
+    # An action that does not exist, or a return address elsewhere: refused, ignored.
+    unknown = agent.post("/instruction/lot", {"action": "supprimer", "dossier": token},
+                         from_page=LIST)  # fmt: skip
+    assert unknown.status_code == 403
+    outside = agent.post("/instruction/lot", {"action": "message", "retour": "https://ailleurs.example"},
+                         from_page=LIST)  # fmt: skip
+    assert outside.headers["Location"].endswith(LIST)
+    # A rapporteur may write to the dossiers but not hand tasks over.
+    rapporteur = a.as_user("rapporteur@example.org")
+    page = rapporteur.get("/instruction/").get_data(as_text=True)
+    assert 'value="message"' in page and 'value="reattribuer"' not in page
+    target = str(user_id(session, "rapporteur2@example.org"))
+    forbidden = rapporteur.post("/instruction/lot", {"action": "reattribuer", "confirmer": "1",
+                                                     "dossier": token, "utilisateur": target},
+                                from_page="/instruction/")  # fmt: skip
+    assert forbidden.status_code == 403
+    # A submitter reaches none of it.
+    assert a.demandeur.post("/instruction/lot", {"action": "message", "dossier": token},
+                            from_page="/demandes/").status_code == 403  # fmt: skip
+    session.rollback()
+    assert session.scalar(select(Message.id)) is None
+    item = session.get(WorkItem, open_item(session, a.dossier_id, "instruire_demande"))
+    assert item is not None and item.claimed_by_id == user_id(session, "rapporteur@example.org")

@@ -259,10 +259,15 @@ def export_status(export_id: int) -> tuple[str, int]:
         export = export_job.export_of(db(), current_actor(), export_id)
     except InventaireError as error:
         return error_page(error.http_status, error.user_message)
-    waiting = export.status in (ExportStatus.PENDING, ExportStatus.RUNNING)
+    failure = export_job.failure_of(db(), export)
+    waiting = failure is None and export.status in (ExportStatus.PENDING, ExportStatus.RUNNING)
     percent = int(100 * export.done / export.total) if export.total else 0
     return render_template(
-        "instruction/export_suivi.html", export=export, waiting=waiting, percent=percent
+        "instruction/export_suivi.html",
+        export=export,
+        waiting=waiting,
+        percent=percent,
+        failure=failure,
     ), 200
 
 

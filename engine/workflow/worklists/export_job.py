@@ -17,7 +17,7 @@ from engine import jobs
 from engine.core.actor import Actor
 from engine.core.clock import utcnow
 from engine.core.errors import NotFound, PermanentFailure
-from engine.core.models import ExportFile, ExportStatus, User
+from engine.core.models import ExportFile, ExportStatus, Job, JobStatus, User
 from engine.core.pieces import DocumentStore
 from engine.core.settings import settings_of
 from engine.jobs import JobKind, NewJob
@@ -81,7 +81,7 @@ def start(session: Session, actor: Actor, request: ExportRequest, total: int) ->
         [
             NewJob(
                 kind=JobKind.EXPORT,
-                key=f"export:{export.id}",
+                key=job_key(export.id),
                 label=f"Export de {total} dossiers ({request.format.upper()})",
                 instance_id=None,
                 payload={"export_id": export.id},
@@ -97,6 +97,20 @@ def export_of(session: Session, actor: Actor, export_id: int) -> ExportFile:
     if export is None or export.owner_id != actor.id:
         raise NotFound("Export introuvable.")
     return export
+
+
+def failure_of(session: Session, export: ExportFile) -> str | None:
+    """Why an export not ready will not be (its job became an incident), or None."""
+    if export.status == ExportStatus.FAILED:
+        return export.error or "erreur inattendue"
+    job = session.scalar(select(Job).where(Job.idempotency_key == job_key(export.id)))
+    if job is not None and job.status == JobStatus.FAILED:
+        return "l'export n'a pas pu être construit (l'administrateur en est informé)"
+    return None
+
+
+def job_key(export_id: int) -> str:
+    return f"export:{export_id}"
 
 
 def my_exports(session: Session, actor: Actor, limit: int = 10) -> Sequence[ExportFile]:
