@@ -27,12 +27,13 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from engine.core.clock import utcnow
 from engine.core.models import (
@@ -126,32 +127,33 @@ def rebuild(connection: Connection) -> int:
 
 
 def _refresh_batch(connection: Connection, ids: list[int]) -> None:
+    """Two reads (the dossiers with their due dates and rapporteur; what their forms filed),
+    then one upsert (and on SQLite the words' row replaced): a few statements per commit."""
     postgresql = connection.dialect.name == "postgresql"
-    heads = connection.execute(
-        sa.select(Instance.id, Instance.reference, Instance.title, Organisation.name)
-        .outerjoin(Organisation, Organisation.id == Instance.organisation_id)
-        .where(Instance.id.in_(ids))
-    ).all()
-    filed = _filed(connection, ids)
-    rapporteurs = _rapporteurs(connection, ids)
-    due = _due_dates(connection, ids)
-    connection.execute(sa.delete(search_table).where(search_table.c.instance_id.in_(ids)))
-    if not postgresql:
-        connection.execute(sa.delete(text_table).where(text_table.c.rowid.in_(ids)))
+    heads = connection.execute(_heads(), {"ids": ids}).all()
+    gone = set(ids) - {row.id for row in heads}
+    if gone:
+        connection.execute(
+            sa.delete(search_table).where(search_table.c.instance_id.in_(sorted(gone)))
+        )
+        if not postgresql:
+            connection.execute(sa.delete(text_table).where(text_table.c.rowid.in_(sorted(gone))))
     if not heads:
         return
+    filed = _filed(connection, [row.id for row in heads])
     rows = []
-    for instance_id, reference, title, organisation in heads:
-        data = filed.get(instance_id, {})
+    for head in heads:
+        data = filed.get(head.id, {})
         words = indexed_words(
-            " ".join([reference or "", title or "", organisation or "", *_texts(data)])
-        )
+            " ".join([head.reference or "", head.title or "", head.organisation or "",
+                      *_texts(data)])
+        )  # fmt: skip
         rows.append(
             {
-                "instance_id": instance_id,
+                "instance_id": head.id,
                 "categorie": _category(data),
-                "rapporteur_id": rapporteurs.get(instance_id) or _as_int(data.get("rapporteur_id")),
-                "echeance": due.get(instance_id),
+                "rapporteur_id": head.rapporteur or _as_int(data.get("rapporteur_id")),
+                "echeance": _due(head.pending, head.task_due, head.late),
                 "words": words[:MAX_WORDS_CHARS],
             }
         )
@@ -160,19 +162,89 @@ def _refresh_batch(connection: Connection, ids: list[int]) -> None:
             sa.text(
                 "INSERT INTO dossier_search (instance_id, categorie, rapporteur_id, echeance, "
                 "document) VALUES (:instance_id, :categorie, :rapporteur_id, :echeance, "
-                "to_tsvector('french', :words) || to_tsvector('simple', :words))"
+                "to_tsvector('french', :words) || to_tsvector('simple', :words)) "
+                "ON CONFLICT (instance_id) DO UPDATE SET categorie = excluded.categorie, "
+                "rapporteur_id = excluded.rapporteur_id, echeance = excluded.echeance, "
+                "document = excluded.document"
             ),
             rows,
         )
-    else:
-        connection.execute(
-            sa.insert(search_table),
-            [{key: value for key, value in row.items() if key != "words"} for row in rows],
+        return
+    connection.execute(_sqlite_upsert(), rows)
+    connection.execute(
+        sa.text("INSERT OR REPLACE INTO dossier_search_text (rowid, words) VALUES (:id, :words)"),
+        [{"id": row["instance_id"], "words": row["words"]} for row in rows],
+    )
+
+
+@cache
+def _sqlite_upsert() -> sa.TextClause:
+    return sa.text(
+        "INSERT INTO dossier_search (instance_id, categorie, rapporteur_id, echeance) "
+        "VALUES (:instance_id, :categorie, :rapporteur_id, :echeance) "
+        "ON CONFLICT (instance_id) DO UPDATE SET categorie = excluded.categorie, "
+        "rapporteur_id = excluded.rapporteur_id, echeance = excluded.echeance"
+    ).bindparams(sa.bindparam("echeance", type_=UtcDateTime()))
+
+
+@cache
+def _heads() -> sa.Select[Any]:
+    """Per dossier: what its words start with, and (correlated subqueries, each on an index
+    by instance) its earliest pending timer, its open tasks' earliest `due_at`, the latest
+    timer fired while a task opened before it still waits, and its rapporteur."""
+    timer = sa.and_(Job.instance_id == Instance.id, Job.kind == TIMER)
+    # The status as an expression (`status || ''`): else SQLite reads ix_job_due (every
+    # pending job of the platform) rather than ix_job_instance (the dossier's jobs).
+    status = Job.status.concat("")
+    pending = sa.select(sa.func.min(Job.run_at)).where(timer, status == JobStatus.PENDING)
+    task_due = sa.select(sa.func.min(WorkItem.due_at)).where(
+        WorkItem.instance_id == Instance.id, WorkItem.status == Status.OPEN
+    )
+    waiting = aliased(WorkItem)
+    late = (
+        sa.select(sa.func.max(Job.run_at))
+        .join(waiting, waiting.instance_id == Job.instance_id)
+        .where(
+            timer,
+            status == JobStatus.DONE,
+            waiting.status == Status.OPEN,
+            waiting.created_at <= Job.run_at,
         )
-        connection.execute(
-            sa.insert(text_table),
-            [{"rowid": row["instance_id"], "words": row["words"]} for row in rows],
+    )
+    holder = sa.func.coalesce(
+        WorkItem.claimed_by_id, WorkItem.completed_by_id, WorkItem.assignee_id
+    )
+    rapporteur = (
+        sa.select(holder)
+        .where(
+            WorkItem.instance_id == Instance.id, WorkItem.role == RAPPORTEUR, holder.is_not(None)
         )
+        .order_by(WorkItem.id.desc())
+        .limit(1)
+    )
+    # Built once (a statement this size costs milliseconds to build), the ids bound each time.
+    return (
+        sa.select(
+            Instance.id,
+            Instance.reference,
+            Instance.title,
+            Organisation.name.label("organisation"),
+            pending.scalar_subquery().label("pending"),
+            task_due.scalar_subquery().label("task_due"),
+            late.scalar_subquery().label("late"),
+            rapporteur.scalar_subquery().label("rapporteur"),
+        )
+        .outerjoin(Organisation, Organisation.id == Instance.organisation_id)
+        .where(Instance.id.in_(sa.bindparam("ids", expanding=True)))
+    )
+
+
+def _due(
+    pending: datetime | None, task_due: datetime | None, late: datetime | None
+) -> datetime | None:
+    """`echeance`: see the module's docstring."""
+    ahead = [value for value in (pending, task_due) if value is not None]
+    return min(ahead) if ahead else late
 
 
 def _filed(connection: Connection, ids: list[int]) -> dict[int, dict[str, Any]]:
@@ -210,67 +282,6 @@ def _as_int(value: object) -> int | None:
         return int(str(value)) if value not in (None, "") else None
     except ValueError:
         return None
-
-
-def _rapporteurs(connection: Connection, ids: list[int]) -> dict[int, int]:
-    """Who holds, or last held, each dossier's rapporteur task."""
-    rows = connection.execute(
-        sa.select(
-            WorkItem.instance_id,
-            sa.func.coalesce(
-                WorkItem.claimed_by_id, WorkItem.completed_by_id, WorkItem.assignee_id
-            ),
-        )
-        .where(WorkItem.instance_id.in_(ids), WorkItem.role == RAPPORTEUR)
-        .order_by(WorkItem.instance_id, WorkItem.id)
-    )
-    found: dict[int, int] = {}
-    for instance_id, user_id in rows:
-        if user_id is not None:
-            found[instance_id] = user_id
-    return found
-
-
-def _due_dates(connection: Connection, ids: list[int]) -> dict[int, datetime]:
-    """`echeance` per dossier: see the module's docstring."""
-    due: dict[int, datetime] = {}
-
-    def earliest(instance_id: int | None, value: datetime | None) -> None:
-        if instance_id is None or value is None:
-            return
-        if instance_id not in due or value < due[instance_id]:
-            due[instance_id] = value
-
-    pending = connection.execute(
-        sa.select(Job.instance_id, sa.func.min(Job.run_at))
-        .where(Job.instance_id.in_(ids), Job.kind == TIMER, Job.status == JobStatus.PENDING)
-        .group_by(Job.instance_id)
-    )
-    for instance_id, value in pending:
-        earliest(instance_id, value)
-    tasks = connection.execute(
-        sa.select(WorkItem.instance_id, sa.func.min(WorkItem.due_at))
-        .where(WorkItem.instance_id.in_(ids), WorkItem.status == Status.OPEN)
-        .group_by(WorkItem.instance_id)
-    )
-    for instance_id, task_due in tasks:
-        earliest(instance_id, task_due)
-    # Late: a timer fell due (and fired) while a task opened before it is still open.
-    late = connection.execute(
-        sa.select(Job.instance_id, sa.func.max(Job.run_at))
-        .join(WorkItem, WorkItem.instance_id == Job.instance_id)
-        .where(
-            Job.instance_id.in_([instance_id for instance_id in ids if instance_id not in due]),
-            Job.kind == TIMER,
-            Job.status == JobStatus.DONE,
-            WorkItem.status == Status.OPEN,
-            WorkItem.created_at <= Job.run_at,
-        )
-        .group_by(Job.instance_id)
-    )
-    for instance_id, fired in late:
-        earliest(instance_id, fired)
-    return due
 
 
 def is_overdue(echeance: datetime | None, now: datetime | None = None) -> bool:
