@@ -15,9 +15,9 @@ dossier's words for the database's full-text search.
   `dossier_search.document`, French stems and the words themselves, GIN index).
 
 Kept up to date in the transaction that changes the dossier: the session records, at each
-flush, the dossiers whose instance, work items or jobs were written, and rewrites their rows
-just before the commit (`install`, done once by engine.workflow.state). Bulk loads that bypass
-the ORM call `refresh` (or `rebuild`) themselves.
+flush, the dossiers whose instance, work items, submissions or timer jobs were written, and
+rewrites their rows just before the commit (`install`, done once by engine.workflow.state).
+Bulk loads that bypass the ORM call `refresh` (or `rebuild`) themselves.
 """
 
 from __future__ import annotations
@@ -96,7 +96,9 @@ def _after_flush(session: Session, _context: Any) -> None:
         if isinstance(obj, Instance):
             if obj.id is not None and obj not in session.deleted:
                 touched.add(obj.id)
-        elif isinstance(obj, WorkItem | Job | Submission):
+        elif isinstance(obj, WorkItem | Submission) or (
+            isinstance(obj, Job) and obj.kind == TIMER  # an email sent changes no due date
+        ):
             instance_id = obj.instance_id
             if instance_id is not None:
                 touched.add(instance_id)
