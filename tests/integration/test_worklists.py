@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.core.clock import utcnow
+from engine.core.clock import PARIS, utcnow
 from engine.core.models import Instance, Job, Message, Organisation, WorkItem
 from tests.clock import due_time, run_worker_at
 from tests.dossiers import data_of, open_item, user_id, walk_until
@@ -97,7 +97,7 @@ def test_filters_and_full_text_search(browser_factory: NewBrowser, session: Sess
     assert set(shown(f"categorie={filed['categorie']}")) == {a.reference, b.reference}
     assert shown(f"categorie={filed['categorie']}&organisation={org_id}") == [b.reference]
     # Filing dates: today holds both, tomorrow neither.
-    today = utcnow().date()
+    today = utcnow().astimezone(PARIS).date()  # the dépôt's day, in Paris
     assert set(shown(f"depot_du={today}&depot_au={today + timedelta(days=1)}")) == {
         a.reference,
         b.reference,

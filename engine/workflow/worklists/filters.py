@@ -18,18 +18,16 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, time, timedelta
 from functools import reduce
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy import ColumnElement
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import Session
 
-from engine.core.clock import utcnow
+from engine.core.clock import PARIS, utcnow
 from engine.core.models import Instance, WorkItem, WorkItemStatus, as_id
 from engine.workflow.worklists.index import plain_words, search_table, text_table
 
-PARIS = ZoneInfo("Europe/Paris")
 MAX_TEXT = 200
 MAX_WORDS = 10
 MIN_PREFIX_CHARS = 2

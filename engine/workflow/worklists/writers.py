@@ -19,14 +19,13 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import IO
 from xml.sax.saxutils import escape, quoteattr
-from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
+from engine.core.clock import PARIS
 from engine.workflow.worklists.exports import Cell
 
-PARIS = ZoneInfo("Europe/Paris")
 SHEET = "Dossiers"
 ODS_MIMETYPE = "application/vnd.oasis.opendocument.spreadsheet"
 
