@@ -9,6 +9,7 @@ On a fresh SQLite database in a temporary folder, then on PostgreSQL when BENCH_
     through the engine and through HTTP;
 (c) the size of the stored workflow state after 0, 1 and 10 rounds of complements;
 (d) the server time of the reviewer's inbox at 100,000 instances;
+(g) the server time of a séance's page with 40 dossiers on its agenda, at 100,000 instances;
 (e) the due timers fired per second by one and three `inventaire worker` processes, and the
     delay from due time to firing;
 (s) the server time of the public register's search page at 50,000 entries;
@@ -43,6 +44,7 @@ from bench import (
     measures,
     opendata,
     register_search,
+    seances,
     timers,
     worklists,
 )
@@ -193,6 +195,10 @@ def run_database(url: str, options: Options, workdir: Path) -> tuple[Report, lis
         )
         small_inbox = measures.inbox(site, "/instruction/", options.inbox_requests)
 
+        # (g) the séance's 40 dossiers, made by the engine before the bulk insert
+        progress(f"{label}: (g) {seances.ON_AGENDA} dossiers on a séance's agenda")
+        seance_id = seances.prepare(env)
+
         # 100,000 instances
         progress(f"{label}: bulk-inserting {options.instances:,} instances")
         loaded = bulk.bulk_insert(env, options.instances)
@@ -257,6 +263,8 @@ def run_database(url: str, options: Options, workdir: Path) -> tuple[Report, lis
             f"?etape=designer_rapporteur&tri=recent: {filtered.server.short()}; "
             f"?page=500: {last_page.server.short()}",
         )
+        # (g) a séance's page with 40 dossiers (bench/seances.py)
+        seances.measure(site, report, label, seance_id, present)
         # (w) the worklists: Bannette searched, bulk action, XLSX export (bench/worklists.py)
         worklists.measure(env, site, report, label)
         # (e) timers fired by worker processes (PostgreSQL: several side by side)

@@ -25,6 +25,8 @@ PROCESSES = Path(__file__).resolve().parent.parent / "processes"
 # sign-in counters and sessions go too: a test that locks an account leaves it usable after.
 DOSSIER_TABLES = (
     "absence",
+    "inscription",
+    "seance",
     "login_throttle",
     "user_session",
     "saved_view",

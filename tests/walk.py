@@ -6,9 +6,12 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from engine.core.clock import PARIS
+from engine.core.typography import long_date
 from engine.definitions.definition import ProcessDefinition, build_definition
 from engine.definitions.folders import read_folder
 from engine.definitions.forms import FormDefinition
@@ -81,6 +84,8 @@ def as_posted(form: FormDefinition, data: dict[str, Any], page_html: str = "") -
             posted[name] = [pdf(str(filename)) for filename in names]
         elif field.widget == "user":
             posted[name] = option_value(page_html, NAME_OF.get(str(value), str(value)))
+        elif field.widget == "choix":
+            posted[name] = str(value)
         elif isinstance(value, bool):
             posted[name] = "true" if value else "false"
         elif isinstance(value, list):
@@ -222,11 +227,37 @@ class Walker:
             assert claimed.status_code == 302
             shown = browser.get(url)
         assert "Vous avez pris en charge cette tâche." in text_of(shown)
-        posted = as_posted(form_of(task, self.processes), data, shown.get_data(as_text=True))
+        form = form_of(task, self.processes)
+        data = dict(data)
+        for name in form.choice_fields():
+            # A scenario names its séance by its date: the one the list offers that day, else
+            # one the secretariat creates first (« Séances » › « Nouvelle séance »).
+            data[name] = self.seance_option(browser, url, str(data[name]))
+            shown = browser.get(url)
+        posted = as_posted(form, data, shown.get_data(as_text=True))
         response = browser.post(url, posted, content_type="multipart/form-data")
         assert response.status_code == 302, text_of(response)[:3000]
         if task == "designer_rapporteur":
             self.rapporteur = str(data["rapporteur_id"])
+
+    def seance_option(self, browser: Browser, task_url: str, day: str) -> str:
+        label = long_date(date.fromisoformat(day))
+        offered = re.search(
+            r'<option value="(\d+)"[^>]*>\s*' + re.escape(label),
+            browser.get(task_url).get_data(as_text=True),
+        )
+        if offered is None:
+            secretariat = self.as_user(REVIEWER_OF["recevabilite"])
+            held = date.fromisoformat(day) < datetime.now(PARIS).date()
+            fields = {"date": day, "heure": "09:00", "lieu": "Salle de la commission"}
+            created = secretariat.post(
+                "/seances/nouvelle",
+                fields | ({"tenue": "true"} if held else {}),
+                from_page="/seances/nouvelle",
+            )
+            assert created.status_code == 302, text_of(created)[:2000]
+            return str(location_id(created, r"/seances/(\d+)"))
+        return offered.group(1)
 
     def status_seen_by_demandeur(self) -> str:
         page = self.demandeur.get("/demandes/")

@@ -70,6 +70,7 @@ def create_app(
     from web.messagerie import views as messagerie
     from web.pieces import bp as pieces_bp
     from web.registre import bp as registre_bp
+    from web.seances import bp as seances_bp
     from web.statistiques import bp as statistiques_bp
     from web.studio import bp as studio_bp
 
@@ -115,6 +116,7 @@ def create_app(
         studio_bp,
         registre_bp,
         statistiques_bp,
+        seances_bp,
         health.bp,
     ):
         app.register_blueprint(blueprint)

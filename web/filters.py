@@ -114,5 +114,7 @@ def init_app(app: Flask) -> None:
         access.may_administer,
         access.may_declare_absence,
         access.may_read_staff_statistics,
+        access.may_see_seances,
+        access.may_manage_seances,
     ):
         app.add_template_global(rule)

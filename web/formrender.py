@@ -22,6 +22,7 @@ from engine.definitions.forms import (
     format_number,
     visible_fields,
 )
+from engine.definitions.forms.sources import CHOICE_LABELS
 
 ACCEPTED_FILES = ".pdf,.odt,.docx"
 FILE_HINT = "Taille maximale\u00a0: {size}. Formats acceptés\u00a0: PDF, ODT, DOCX."
@@ -193,7 +194,7 @@ def _field_view(
     documents: Mapping[str, str],
 ) -> FieldView:
     values = _texts(value)
-    choices = users if spec.widget == "user" else list(spec.choices)
+    choices = users if spec.widget in ("user", "choix") else list(spec.choices)
     return FieldView(
         name=spec.name,
         html_id=ID_PREFIX + spec.name,
@@ -295,9 +296,14 @@ def build_answers_view(
 ) -> list[tuple[str, str | list[str]]]:
     """(label, readable value) for each filled and visible field: what a reviewer reads."""
     answers: list[tuple[str, str | list[str]]] = []
+    chosen = data.get(CHOICE_LABELS)
+    chosen = chosen if isinstance(chosen, Mapping) else {}
     for spec in visible_fields(form, None, data):
         value = data.get(spec.name)
         if spec.widget == "hidden" or value is None or value in ("", []):
+            continue
+        if spec.widget == "choix" and spec.name in chosen:
+            answers.append((spec.title, str(chosen[spec.name])))
             continue
         readable = [_readable(spec, item, documents or {}, users or {}) for item in _items(value)]
         answers.append((spec.title, readable if spec.multiple else readable[0]))

@@ -3,6 +3,7 @@ due, and the checks of a timer's ISO 8601 text at deployment."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -81,6 +82,34 @@ def fire_timer(workflow: BpmnWorkflow, task_id: str) -> bool:
         with diagram_errors():
             workflow.refresh_timers()
     return task.state in (TaskState.READY, TaskState.COMPLETED)
+
+
+def retime_timers(workflow: BpmnWorkflow, changes: dict[str, Any]) -> list[WaitingTimer]:
+    """The waiting date timers whose expression reads one of `changes`' names (a séance moved:
+    `date_seance`) take the new values into their data and compute their due time again, with
+    their own expression; returns them with their new due time. Nothing else moves."""
+    moved = []
+    for task in list(workflow.event_manager.tasks.values()):
+        definition = getattr(task.task_spec, "event_definition", None)
+        if task.state != TaskState.WAITING or not isinstance(definition, TimeDateEventDefinition):
+            continue
+        if not set(_NAME.findall(str(definition.expression))) & set(changes):
+            continue
+        task.data.update(changes)
+        if task.parent is not None:
+            # A timer inherits its parent's data again when it fires (SpiffWorkflow merges the
+            # parent's over its own): the parent holds the new values too.
+            task.parent.data.update(changes)
+        with diagram_errors():
+            value = workflow.script_engine.evaluate(task, definition.expression)
+        task._set_internal_data(event_value=value)
+        due = _timer_due(task)
+        if due is not None:
+            moved.append(WaitingTimer(str(task.id), spec_id(task), spec_title(task), due))
+    return moved
+
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 # --- static analysis (validation) ------------------------------------------------------------

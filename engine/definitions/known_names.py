@@ -80,7 +80,7 @@ def known_names(definition: ProcessDefinition) -> KnownNames:
     dossier_only: set[str] = set()
     for form in definition.forms.values():
         process_fields = set(form.process_fields())
-        names |= process_fields
+        names |= process_fields | form.derived_names()
         dossier_only |= {field.name for field in form.fields} - process_fields
     names |= {
         rule.assignee_variable for rule in definition.lanes.values() if rule.assignee_variable

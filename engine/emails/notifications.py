@@ -64,6 +64,24 @@ def for_completed_tasks(
     return jobs
 
 
+def for_event(
+    session: Session,
+    instance: Instance,
+    workflow: Any,
+    names: list[str],
+    data: dict[str, Any],
+    cause: str,
+) -> list[NewJob]:
+    """Emails of templates `names` about something that happened beside the workflow (a séance
+    moved), to each template's recipients, over the dossier's `data`; `cause` keys them."""
+    context = dossier_context(session, instance, workflow, data)
+    return [
+        _email(instance, name, to, context, cause)
+        for name in names
+        for to in addressees(session, instance, template(name).recipient, data, None)
+    ]
+
+
 def for_new_items(
     session: Session, instance: Instance, workflow: Any, items: list[WorkItem], actor: Actor
 ) -> list[NewJob]:

@@ -144,3 +144,11 @@ def render(found: DocumentTemplate, context: dict[str, Any]) -> tuple[str, str]:
         ) from None
     name = _UNSAFE.sub("-", stem).strip(".-")[:150] or found.name
     return f"{name}.pdf", html
+
+
+def render_layout(name: str, context: dict[str, Any]) -> str:
+    """The HTML of a document that is not a dossier's (a séance's ordre du jour or
+    procès-verbal): a `_` template of the same folder, rendered by the same sandbox."""
+    if _layout(name) is None:
+        raise PermanentFailure(f"Modèle de document inconnu\u00a0: «\u00a0{name}\u00a0».")
+    return _environment.get_template(name).render(context)

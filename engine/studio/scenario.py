@@ -6,6 +6,7 @@ import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,8 @@ from engine.definitions.definition import definition_for, get_latest_version
 from engine.jobs import JobKind
 from engine.workflow import documents, lookup, state
 from engine.workflow.actions import claims, completing, starting, timers
+from engine.workflow.seances import calendar
+from engine.workflow.seances import common as seances
 
 # The smallest well-formed PDF: scenario pieces are real uploads of this content.
 SAMPLE_PDF = (
@@ -243,7 +246,20 @@ def _materialize(
         if isinstance(value, str) and "@" in value:
             user = session.scalar(select(User).where(User.email == value))
             result[name] = user.id if user is not None else value
+    for name, source in form.choice_fields().items():
+        value = result.get(name)
+        day = _day(value) if source == seances.SOURCE else None
+        if day is not None:
+            # A séance named by its date: that day's séance of the commission.
+            result[name] = calendar.seance_on(session, seances.commission_of(definition), day).id
     return result
+
+
+def _day(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 def check_expectations(session: Session, instance: Instance, expect: dict[str, Any]) -> list[str]:

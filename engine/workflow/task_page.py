@@ -22,6 +22,7 @@ from engine.definitions.forms import FormDefinition
 from engine.definitions.rules import process_rules
 from engine.jobs import JobKind
 from engine.workflow import access
+from engine.workflow import choices as choice_lists
 from engine.workflow.lookup import form_of, item_with_instance
 from engine.workflow.renewal import renewal_warning
 from engine.workflow.state import load_workflow
@@ -123,7 +124,7 @@ def task_context(
                 if access.may_be_designated(definition, instance, name, role, user)
             ]
             for name, role in form.user_fields().items()
-        }
+        } | choice_lists.offered(session, definition, form)
     may_reassign = access.may_reassign(actor, item)
     holders = (
         [(str(user.id), user.name) for user in access.reassignable_to(session, item)]

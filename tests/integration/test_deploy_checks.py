@@ -596,11 +596,23 @@ NOT_PAST_TODO = (
 
 
 def _not_past_unless(files: dict[str, str], name: object) -> dict[str, str]:
-    """The recensement with `notPastUnless` of the session date naming `name`."""
+    """The recensement with a date field on *Inscrire à l'ordre du jour* (`date_limite`) whose
+    `notPastUnless` names `name`."""
     ui_name = "forms/inscrire_ordre_du_jour.ui.json"
+    schema_name = "forms/inscrire_ordre_du_jour.schema.json"
     ui = json.loads(files[ui_name])
-    ui["date_seance"]["ui:options"]["notPastUnless"] = name
-    return {**files, ui_name: json.dumps(ui, ensure_ascii=False)}
+    schema = json.loads(files[schema_name])
+    schema["properties"]["date_limite"] = {"type": "string", "format": "date", "title": "Date"}
+    ui["ui:order"].append("date_limite")
+    ui["date_limite"] = {
+        "ui:widget": "date",
+        "ui:options": {"notPast": True, "notPastUnless": name},
+    }
+    return {
+        **files,
+        ui_name: json.dumps(ui, ensure_ascii=False),
+        schema_name: json.dumps(schema, ensure_ascii=False),
+    }
 
 
 @pytest.mark.parametrize(
@@ -608,14 +620,14 @@ def _not_past_unless(files: dict[str, str], name: object) -> dict[str, str]:
     [
         (
             "seance_tenu",
-            "inscrire_ordre_du_jour: champ «\u00a0date_seance\u00a0»\u00a0: "
+            "inscrire_ordre_du_jour: champ «\u00a0date_limite\u00a0»\u00a0: "
             "«\u00a0ui:options.notPastUnless\u00a0» nomme «\u00a0seance_tenu\u00a0», qui n'est "
             f"pas un autre champ du formulaire\u202f; {NOT_PAST_TODO}",
         ),
         (
-            "date_seance",
-            "inscrire_ordre_du_jour: champ «\u00a0date_seance\u00a0»\u00a0: "
-            "«\u00a0ui:options.notPastUnless\u00a0» nomme «\u00a0date_seance\u00a0», qui n'est "
+            "date_limite",
+            "inscrire_ordre_du_jour: champ «\u00a0date_limite\u00a0»\u00a0: "
+            "«\u00a0ui:options.notPastUnless\u00a0» nomme «\u00a0date_limite\u00a0», qui n'est "
             f"pas un autre champ du formulaire\u202f; {NOT_PAST_TODO}",
         ),
     ],
@@ -739,3 +751,61 @@ def test_the_studio_names_the_unknown_document_instead_of_deploying(
 @pytest.mark.parametrize("folder", ["enregistrement-rs", "retrait-rs"])
 def test_the_rs_processes_name_only_known_documents(folder: str) -> None:
     assert check_files(read_folder(ROOT / "processes" / folder)) == []
+
+
+# --- a list from the database (`choix`) ---------------------------------------------------------
+
+
+def _choix(files: dict[str, str], options: dict[str, object], json_type: str) -> dict[str, str]:
+    """The recensement with the séance field of *Inscrire à l'ordre du jour* changed."""
+    ui_name = "forms/inscrire_ordre_du_jour.ui.json"
+    schema_name = "forms/inscrire_ordre_du_jour.schema.json"
+    ui = json.loads(files[ui_name])
+    schema = json.loads(files[schema_name])
+    ui["seance_id"]["ui:options"] = options
+    schema["properties"]["seance_id"] = {"type": json_type, "title": "Séance"}
+    return {
+        **files,
+        ui_name: json.dumps(ui, ensure_ascii=False),
+        schema_name: json.dumps(schema, ensure_ascii=False),
+    }
+
+
+@pytest.mark.parametrize(
+    ("options", "json_type", "expected"),
+    [
+        (
+            {"source": "salles"},
+            "integer",
+            "inscrire_ordre_du_jour: champ «\u00a0seance_id\u00a0»\u00a0: le widget "
+            "«\u00a0choix\u00a0» demande ui:options.source, le nom d'une liste connue "
+            "(«\u00a0seances\u00a0»).",
+        ),
+        (
+            {},
+            "integer",
+            "inscrire_ordre_du_jour: champ «\u00a0seance_id\u00a0»\u00a0: le widget "
+            "«\u00a0choix\u00a0» demande ui:options.source, le nom d'une liste connue "
+            "(«\u00a0seances\u00a0»).",
+        ),
+        (
+            {"source": "seances"},
+            "string",
+            "inscrire_ordre_du_jour: champ «\u00a0seance_id\u00a0»\u00a0: la liste "
+            "«\u00a0seances\u00a0» donne des valeurs de type «\u00a0integer\u00a0», pas "
+            "«\u00a0string\u00a0».",
+        ),
+    ],
+)
+def test_a_list_from_the_database_must_be_a_known_one_of_its_type(
+    options: dict[str, object], json_type: str, expected: str
+) -> None:
+    files = _choix(read_folder(ROOT / "processes" / "recensement"), options, json_type)
+    assert expected in check_files(files)
+
+
+def test_the_values_a_seance_gives_are_known_to_the_diagram() -> None:
+    """`date_seance` is no field of the form any more: the séance list derives it, and the
+    timer reads it without a warning."""
+    files = read_folder(ROOT / "processes" / "recensement")
+    assert not [problem for problem in check_files(files) if "date_seance" in problem]

@@ -2,8 +2,8 @@
 
 - the duration granted follows one process value (5 years), shown on the form and checked;
 - the decision follows the commission's opinion; an ajournement goes back to instruction;
-- statuses say the truth: *Inscrite à l'ordre du jour* only once a session date is set, and a
-  past date needs the secretariat's confirmation that the session was held.
+- statuses say the truth: *Inscrite à l'ordre du jour* only once a séance is chosen (a past
+  séance only when it was held: tests/integration/test_seances.py).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from engine.definitions.definition import build_definition, read_folder
 from engine.definitions.rules import process_rules
 from engine.register.publication import recensement_years
 from tests.dossiers import data_of, open_item, snapshot, walk_until
+from tests.seances import create_seance
 from tests.support import Browser, text_of
 from tests.walk import DEMANDEUR_OF, PROCESS, Walker
 
@@ -173,7 +174,7 @@ def test_an_ajournement_goes_back_to_instruction_and_tells_the_submitter_why(
 # --- 6. Statuses that say the truth -----------------------------------------------------------
 
 
-def test_inscrite_only_once_a_session_date_is_set(
+def test_inscrite_only_once_a_seance_is_chosen(
     browser_factory: NewBrowser, session: Session
 ) -> None:
     walker = walk_until(browser_factory, "inscrire_ordre_du_jour")
@@ -182,32 +183,9 @@ def test_inscrite_only_once_a_session_date_is_set(
     )
     browser, url = taken_task(walker, "inscrire_ordre_du_jour", SECRETARIAT, session)
     page = text_of(browser.get(url))
-    assert "à 9 h (heure de Paris) le jour de cette séance" in page
+    assert "à 9 h (heure de Paris) le jour de la séance" in page
 
-    future = (datetime.now(UTC) + timedelta(days=40)).date().isoformat()
-    status, _ = post_form(browser, url, {"date_seance": future})
+    seance = create_seance(browser, datetime.now(UTC) + timedelta(days=40))
+    status, _ = post_form(browser, url, {"seance_id": str(seance)})
     assert status == 302
     assert walker.status_seen_by_demandeur() == "Inscrite à l'ordre du jour"
-
-
-def test_a_past_session_date_needs_the_confirmation_that_it_was_held(
-    browser_factory: NewBrowser, session: Session
-) -> None:
-    walker = walk_until(browser_factory, "inscrire_ordre_du_jour")
-    browser, url = taken_task(walker, "inscrire_ordre_du_jour", SECRETARIAT, session)
-    past = (datetime.now(UTC) - timedelta(days=3)).date().isoformat()
-    before = snapshot(session, walker.dossier_id)
-
-    response = browser.post(url, {"date_seance": past}, content_type="multipart/form-data")
-    assert response.status_code == 422
-    assert "Cette date est passée" in text_of(response)
-    assert f'value="{past}"' in response.get_data(as_text=True)  # what was typed is kept
-    assert snapshot(session, walker.dossier_id) == before
-    assert walker.status_seen_by_demandeur() == (
-        "Instruite, en attente d'inscription à l'ordre du jour"
-    )
-
-    status, _ = post_form(browser, url, {"date_seance": past, "seance_tenue": "true"})
-    assert status == 302
-    # The session was held: Délibérer is open at once.
-    assert open_item(session, walker.dossier_id, "deliberer")

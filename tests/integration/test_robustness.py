@@ -7,6 +7,7 @@ import io
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -19,7 +20,8 @@ from sqlalchemy.orm import Session
 from werkzeug.routing import Rule
 from werkzeug.test import TestResponse
 
-from engine.core.models import Document, Organisation, User, WorkItem
+from engine.core.clock import utcnow
+from engine.core.models import Document, Organisation, Seance, User, WorkItem
 from engine.definitions.forms import FormDefinition, FormPage
 from engine.people import accounts
 from engine.studio import scenario
@@ -81,6 +83,7 @@ class Ids:
     designer_task: int  # a CCI's dossier at designer_rapporteur
     draft: int
     draft_task: int
+    seance: int = 0  # a séance prévue of the CNCP's commission
 
 
 def played(session: Session, upload_dir: Path, kind: str, steps: list[Step]) -> tuple[int, int]:
@@ -111,10 +114,14 @@ def ids(session: Session, upload_dir: Path) -> Ids:
     _review, review_task = played(session, upload_dir, "cpne", [depot])
     _designer, designer_task = played(session, upload_dir, "organisation_cncp", [depot, recevable])
     draft, draft_task = played(session, upload_dir, "ministere", [])
+    when = utcnow() + timedelta(days=10)
+    seance = Seance(commission="cncp", debut=when, lieu="Salle", lien_visio="", statut="prevue")
+    seance.created_at = seance.updated_at = utcnow()
+    session.add(seance)
     session.commit()
     document = session.scalar(select(Document.id).where(Document.instance_id == instance))
     assert document is not None
-    return Ids(instance, task, document, review_task, designer_task, draft, draft_task)
+    return Ids(instance, task, document, review_task, designer_task, draft, draft_task, seance.id)
 
 
 def users(new_browser: NewBrowser) -> Iterator[tuple[str, Browser]]:
@@ -161,6 +168,10 @@ def real_values(ids: Ids, rule: Rule) -> dict[str, str]:
         "absence_id": "1",
         "export_id": "1",
         "view_id": "1",
+        "seance_id": str(ids.seance),
+        "inscription_id": "1",
+        "kind": "ordre-du-jour",
+        "sens": "monter",
     }
 
 

@@ -193,7 +193,7 @@ def test_the_submitter_is_told_of_each_step_and_the_publication(
     assert walker.run_jobs() >= 1
     demandeur = DEMANDEUR_OF[scenario.organisation]
     received = emails_to(session, walker.dossier_id, demandeur)
-    seance = data_of("favorable", "inscrire_ordre_du_jour")["date_seance"]
+    seance = data_of("favorable", "inscrire_ordre_du_jour")["seance_id"]
     day = date_filter(seance)
     assert subjects(received)[:4] == [
         f"Accusé de réception de votre demande {walker.reference}",

@@ -44,6 +44,7 @@ from tests.integration.test_diagram_code import start as start_dossier
 from tests.messagerie import write
 from tests.models_fixtures import script_after_task
 from tests.recensed import recensed, sessions_of
+from tests.seances import create_seance, inscribe_on_task_page, seance_fields
 from tests.support import Browser, pdf
 from tests.typography import NNBSP, Fault, email_faults, page_faults, text_faults
 from tests.walk import INVENTAIRE, PROCESSES, RS, Walker
@@ -53,6 +54,8 @@ SCENARIOS = {
     folder: {scenario.name: scenario for scenario in load_scenarios(PROCESSES / folder)}
     for folder in ("recensement", "retrait", "enregistrement-rs", "retrait-rs")
 }
+# The emails a séance moved sends (test_a_moved_seance_reads_in_french).
+SEANCE_EMAILS = {"seance_deplacee", "seance_deplacee_rapporteur"}
 # The emails each procedure's walks send (every template but the sign-in lock's, which
 # test_the_sign_in_pages_and_the_lock_email_read_in_french sends).
 SENT_BY = {
@@ -229,6 +232,13 @@ def look_around(walker: Walker) -> None:
             browser.get("/instruction/")
             browser.get(f"/instruction/dossiers/{walker.dossier_id}")
             browser.get("/instruction/dossiers")
+            listing = browser.get("/seances/")
+            if listing.status_code == 200:
+                body = listing.get_data(as_text=True)
+                for path in set(re.findall(r'href="(/seances/\d+)"', body)):
+                    browser.get(path)
+                    browser.get(f"{path}/proces-verbal")
+                    browser.get(f"{path}/modifier")
 
 
 def open_retrait(
@@ -280,6 +290,9 @@ def test_every_recensement_scenario_reads_in_french(
         "GET /instruction/taches/<n> (200)",
         "GET /instruction/dossiers (200)",
         "GET /instruction/dossiers/<n> (200)",
+        "GET /seances/ (200)",
+        "GET /seances/<n> (200)",
+        "GET /seances/<n>/proces-verbal (200)",
     )
     reader.check()
 
@@ -388,13 +401,38 @@ def data_of_rs(scenario: str, task: str) -> dict[str, Any]:
     return dict(steps[0].data)
 
 
+def test_a_moved_seance_reads_in_french(
+    app: Flask, reading: NewBrowser, reader: Reader, session: Session
+) -> None:
+    """The séance's pages, and the emails that tell a séance moved."""
+    walker = walk_until(reading, "inscrire_ordre_du_jour")
+    secretariat = walker.as_user("recevabilite@example.org")
+    first = create_seance(secretariat, datetime.now(UTC) + timedelta(days=20))
+    item = open_item(session, walker.dossier_id, "inscrire_ordre_du_jour")
+    assert inscribe_on_task_page(walker, first, item) == 302
+    moved = secretariat.post(
+        f"/seances/{first}/modifier", seance_fields(datetime.now(UTC) + timedelta(days=27))
+    )
+    assert moved.status_code == 302
+    look_around(walker)
+    assert read_emails(app, session, reader) >= SEANCE_EMAILS
+    reader.saw("GET /seances/<n> (200)", "GET /seances/<n>/proces-verbal (200)")
+    reader.check()
+
+
 def test_every_email_template_is_read_by_a_walk() -> None:
     names = {
         path.stem
         for path in TEMPLATES_DIR.glob("*.txt")
         if not path.name.startswith(PARTIAL_PREFIX)
     }
-    walked = set().union(*SENT_BY.values()) | {LOCK_EMAIL} | MESSAGE_EMAILS | EXPERT_EMAILS
+    walked = (
+        set().union(*SENT_BY.values())
+        | {LOCK_EMAIL}
+        | MESSAGE_EMAILS
+        | EXPERT_EMAILS
+        | SEANCE_EMAILS
+    )
     assert names == walked, names ^ walked
 
 

@@ -65,7 +65,7 @@ def tache(work_item_id: int) -> Page:
         "instruction/tache.html",
         actor,
         work_item_id,
-        lambda _result: url_for("instruction.inbox"),
+        lambda _result: _back_to_seance() or url_for("instruction.inbox"),
         context,
     )
 
@@ -99,7 +99,15 @@ def _claim_action(work_item_id: int, action: str) -> Response | tuple[str, int]:
     flash(message, "success")
     if action == "liberer":
         return redirect(url_for("instruction.inbox"))
-    return redirect(url_for("instruction.tache", work_item_id=work_item_id))
+    seance = as_id(request.args.get("seance"))
+    return redirect(url_for("instruction.tache", work_item_id=work_item_id, seance=seance))
+
+
+def _back_to_seance() -> str | None:
+    """A task opened from a séance's ordre du jour (`?seance=`) goes back to it once done: the
+    commission works the agenda in order from there."""
+    seance = as_id(request.args.get("seance"))
+    return url_for("seances.seance", seance_id=seance, _anchor="ordre-du-jour") if seance else None
 
 
 @bp.post("/taches/<int:work_item_id>/prendre")

@@ -9,7 +9,7 @@ from alembic.autogenerate.api import AutogenContext
 
 from engine.core.models import Base, UtcDateTime
 
-# The search indexes of the register (migration 0005) and of the dossiers (0016) are the
+# The search indexes of the register (migration 0005) and of the dossiers (0017) are the
 # database's own: FTS5 tables (and triggers) on SQLite, tsvector tables on PostgreSQL. Not in the
 # models, so autogenerate must not touch them.
 # NB: on SQLite a batch migration of register_entry recreates the table and drops its triggers:

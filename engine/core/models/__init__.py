@@ -57,6 +57,12 @@ from engine.core.models.register import (
     Registre,
     registre_of,
 )
+from engine.core.models.seances import (
+    SEANCE_STATUS_LABELS,
+    Inscription,
+    Seance,
+    SeanceStatus,
+)
 from engine.core.models.sessions import LoginThrottle, UserSession
 from engine.core.models.worklists import ExportFile, ExportStatus, SavedView
 
@@ -72,6 +78,7 @@ __all__ = [
     "REGISTRE_DE",
     "REGISTRE_LABELS",
     "ROLE_LABELS",
+    "SEANCE_STATUS_LABELS",
     "Absence",
     "Annotation",
     "AnnotationPiece",
@@ -85,6 +92,7 @@ __all__ = [
     "ExportFile",
     "ExportStatus",
     "Id",
+    "Inscription",
     "Instance",
     "InstanceStatus",
     "InvitationExpert",
@@ -107,6 +115,8 @@ __all__ = [
     "Role",
     "RoleName",
     "SavedView",
+    "Seance",
+    "SeanceStatus",
     "Submission",
     "User",
     "UserRole",

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from engine.definitions.forms.fields import STORAGE_DOSSIER, STORAGE_PROCESS, FieldSpec
+from engine.definitions.forms.sources import SOURCES
 
 WIDGETS = frozenset(
     {
@@ -22,6 +23,7 @@ WIDGETS = frozenset(
         "file",
         "files",
         "user",
+        "choix",
         "hidden",
     }
 )
@@ -43,6 +45,8 @@ def field_problems(spec: FieldSpec, options: Any, storage: Any) -> list[str]:
         )
     if spec.widget == "user" and not spec.role:
         problems.append(f"{where} le widget «\u00a0user\u00a0» demande ui:options.role.")
+    if spec.widget == "choix":
+        problems += _source_problems(spec, where)
     if not isinstance(options, Mapping):
         problems.append(f"{where} «\u00a0ui:options\u00a0» doit être un objet.")
     if storage not in (STORAGE_PROCESS, STORAGE_DOSSIER):
@@ -73,7 +77,25 @@ def _widget_fits(spec: FieldSpec) -> bool:
         return kind != "array"
     if widget == "user":
         return kind in ("string", "integer")
+    if widget == "choix":
+        return kind in ("string", "integer")
     return kind == "string"  # date, file
+
+
+def _source_problems(spec: FieldSpec, where: str) -> list[str]:
+    source = SOURCES.get(spec.source or "")
+    if source is None:
+        known = ", ".join(f"«\u00a0{name}\u00a0»" for name in sorted(SOURCES))
+        return [
+            f"{where} le widget «\u00a0choix\u00a0» demande ui:options.source, le nom d'une "
+            f"liste connue ({known})."
+        ]
+    if spec.json_type != source.json_type:
+        return [
+            f"{where} la liste «\u00a0{source.name}\u00a0» donne des valeurs de type "
+            f"«\u00a0{source.json_type}\u00a0», pas «\u00a0{spec.json_type}\u00a0»."
+        ]
+    return []
 
 
 def check_visibility(specs: Mapping[str, FieldSpec], problems: list[str]) -> None:

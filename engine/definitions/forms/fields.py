@@ -49,6 +49,12 @@ class FieldSpec:
         role = self.options.get("role")
         return str(role) if role is not None else None
 
+    @property
+    def source(self) -> str | None:
+        """The list a `choix` widget offers (engine/definitions/forms/sources.py)."""
+        source = self.options.get("source")
+        return str(source) if source is not None else None
+
 
 @dataclass(frozen=True)
 class FormPage:

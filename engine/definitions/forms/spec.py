@@ -22,6 +22,7 @@ from engine.definitions.forms.schema import (
     schema_problems,
     submit_label,
 )
+from engine.definitions.forms.sources import SOURCES
 from engine.definitions.forms.validator import compile_validator
 
 
@@ -92,6 +93,18 @@ class FormDefinition:
     def user_fields(self) -> dict[str, str]:
         """Fields holding a user id (`user` widget), with the role they list."""
         return {f.name: f.role or "" for f in self.fields if f.widget == "user"}
+
+    def choice_fields(self) -> dict[str, str]:
+        """Fields offering a list from the database (`choix` widget), with their source."""
+        return {f.name: f.source or "" for f in self.fields if f.widget == "choix"}
+
+    def derived_names(self) -> set[str]:
+        """The process variables the `choix` fields set beside themselves."""
+        names: set[str] = set()
+        for source in self.choice_fields().values():
+            known = SOURCES.get(source)
+            names |= set(known.derives) if known is not None else set()
+        return names
 
     def required_fields(self, data: Mapping[str, Any]) -> set[str]:
         """Fields required given `data`: static ones plus those of satisfied if/then."""

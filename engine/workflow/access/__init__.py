@@ -45,12 +45,14 @@ from engine.workflow.access.register import (
 )
 from engine.workflow.access.spaces import (
     may_administer,
+    may_manage_seances,
     may_open_administration,
     may_open_studio,
     may_open_task_pages,
     may_read_all_dossiers,
     may_read_staff_statistics,
     may_reassign_tasks,
+    may_see_seances,
     may_use_inbox,
     may_use_submitter_space,
 )
@@ -89,6 +91,7 @@ __all__ = [
     "may_declare_absence",
     "may_hold",
     "may_invite",
+    "may_manage_seances",
     "may_open_administration",
     "may_open_studio",
     "may_open_task_pages",
@@ -105,6 +108,7 @@ __all__ = [
     "may_revoke",
     "may_see_dossier",
     "may_see_piece",
+    "may_see_seances",
     "may_use_inbox",
     "may_use_submitter_space",
     "may_work_on",

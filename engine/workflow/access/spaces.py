@@ -55,3 +55,19 @@ def may_open_task_pages(actor: Actor) -> bool:
     """The reviewers' task pages: reviewers, and those who hand tasks over (`may_read_task`
     says which task)."""
     return may_use_inbox(actor) or may_reassign_tasks(actor)
+
+
+def may_see_seances(actor: Actor) -> bool:
+    """*Séances*: their calendar, ordres du jour and procès-verbaux: the secretariat and the
+    commission (administrators too); never a submitter, who reads the date in their dossier."""
+    return (
+        actor.has(RoleName.RECEVABILITE)
+        or actor.has(RoleName.COMMISSION)
+        or actor.has(RoleName.ADMIN)
+    )
+
+
+def may_manage_seances(actor: Actor) -> bool:
+    """Create, edit, move, cancel and hold séances, and put dossiers on their agenda: the
+    secretariat (and administrators)."""
+    return actor.has(RoleName.RECEVABILITE) or actor.has(RoleName.ADMIN)

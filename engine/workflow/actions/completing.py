@@ -16,8 +16,9 @@ from engine.core.errors import Conflict, FormInvalid
 from engine.core.models import InstanceStatus, Submission
 from engine.definitions.definition import definition_for
 from engine.definitions.forms import prune_hidden, split_for_storage, validate
+from engine.definitions.forms.sources import CHOICE_LABELS
 from engine.emails.recipients import remember_contact
-from engine.workflow import followups
+from engine.workflow import choices, followups
 from engine.workflow.actions.form_checks import check_references, update_title
 from engine.workflow.conflicts import conflict_message, flush_or_conflict
 from engine.workflow.lookup import form_of, open_item_for
@@ -41,6 +42,7 @@ def complete_work_item(
     form = form_of(definition, item)
     errors = validate(form, data)
     check_references(session, definition, form, instance, data, errors)
+    derived = choices.derived_values(session, definition, form, data, errors)
     if errors:
         raise FormInvalid(errors, data)
     workflow = load_workflow(session, instance, definition)
@@ -50,6 +52,7 @@ def complete_work_item(
     timers_before = {timer.task_id for timer in spiff.waiting_timers(workflow)}
     data = prune_hidden(form, data)
     process_values, _dossier_values = split_for_storage(form, data)
+    process_values |= derived
     spiff.complete_human_task(task, process_values)
     completed = [task]
     spiff.run_engine(workflow, completed)
@@ -62,6 +65,8 @@ def complete_work_item(
         instance.date_depot = now
         messages.append(f"Votre demande est déposée sous la référence {instance.reference}.")
     update_title(definition, instance, data)
+    choices.record_choices(session, actor, instance, form, data)
+    labels = choices.chosen_labels(session, form, data)
     remember_contact(instance, data)
     item.claimed_by_id = item.claimed_by_id or actor.id
     # Everything below is written by one flush at the end: one UPDATE of the instance (state,
@@ -79,7 +84,7 @@ def complete_work_item(
             task_spec=item.task_spec,
             task_title=item.task_title,
             form=item.form or "",
-            data=data,
+            data=data | ({CHOICE_LABELS: labels} if labels else {}),
             submitted_by_id=actor.id,
             submitted_at=now,
         )

@@ -1,4 +1,4 @@
-"""The dossiers' search index, `dossier_search` (migration 0016): one narrow row per dossier
+"""The dossiers' search index, `dossier_search` (migration 0017): one narrow row per dossier
 with what the worklists filter and sort on that the `instance` row does not hold, and the
 dossier's words for the database's full-text search.
 
@@ -122,7 +122,7 @@ def refresh(connection: Connection, instance_ids: Sequence[int]) -> None:
 
 
 def rebuild(connection: Connection) -> int:
-    """Every dossier's row, from scratch (migration 0016, bulk loads); how many."""
+    """Every dossier's row, from scratch (migration 0017, bulk loads); how many."""
     ids = [int(value) for value in connection.scalars(sa.select(Instance.id).order_by(Instance.id))]
     refresh(connection, ids)
     return len(ids)

@@ -9,7 +9,7 @@ application keeps it up to date in each dossier's transaction
 
 `saved_view`: a user's named filters. `export_file`: the exports built by a job.
 
-Revision ID: 0016
+Revision ID: 0017
 Revises: 0015
 """
 
@@ -18,8 +18,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0016"
-down_revision = "0015"
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
