@@ -23,6 +23,7 @@ from engine.core.models import Instance, Job, Message, Organisation, WorkItem
 from tests.clock import due_time, run_worker_at
 from tests.dossiers import data_of, open_item, user_id, walk_until
 from tests.recensed import sessions_of
+from tests.seances import create_seance, timer_due
 from tests.support import Browser, main_text, text_of
 from tests.walk import Walker
 from web.filters import date_fr
@@ -400,3 +401,47 @@ def test_bulk_actions_refused_without_selection_or_right(
     assert session.scalar(select(Message.id)) is None
     item = session.get(WorkItem, open_item(session, a.dossier_id, "instruire_demande"))
     assert item is not None and item.claimed_by_id == user_id(session, "rapporteur@example.org")
+
+
+def test_bulk_inscription_on_a_seance_refuses_the_dossier_not_ready(
+    browser_factory: NewBrowser, session: Session
+) -> None:
+    ready = walk_until(browser_factory, "inscrire_ordre_du_jour", organisation="ministere")
+    also_ready = walk_until(browser_factory, "inscrire_ordre_du_jour", organisation="cpne")
+    early = walk_until(browser_factory, "examiner_recevabilite", organisation="organisation_cncp")
+    agent = ready.as_user(SECRETARIAT)
+    seance_id = create_seance(agent, utcnow() + timedelta(days=20))
+    rows = tokens(agent.get(f"{LIST}?tout=1").get_data(as_text=True))
+    chosen = [rows[ready.reference], rows[also_ready.reference], rows[early.reference]]
+
+    form = agent.post("/instruction/lot", {"action": "seance", "dossier": chosen, "retour": LIST},
+                      from_page=LIST)  # fmt: skip
+    assert form.status_code == 200 and "Inscrire à une séance" in text_of(form)
+    assert f'<option value="{seance_id}"' in form.get_data(as_text=True)
+    missing = agent.post("/instruction/lot", {"action": "seance", "confirmer": "1",
+                                              "dossier": chosen, "retour": LIST},
+                         from_page=LIST)  # fmt: skip
+    assert missing.status_code == 422
+    assert "Choisissez une séance prévue de la liste." in text_of(missing)
+
+    done = agent.post("/instruction/lot", {"action": "seance", "confirmer": "1",
+                                           "dossier": chosen, "seance": str(seance_id),
+                                           "retour": LIST}, from_page=LIST)  # fmt: skip
+    text = text_of(done)
+    assert "2 dossiers traités, 1 refusé." in text, text[:3000]
+    assert "n'attend plus son inscription à l'ordre du jour" in text
+    # The séance's ordre du jour lists the two, and their waits follow its date.
+    agenda = text_of(agent.get(f"/seances/{seance_id}"))
+    assert ready.reference in agenda and also_ready.reference in agenda
+    assert early.reference not in agenda
+    session.rollback()
+    for walker in (ready, also_ready):
+        assert (
+            timer_due(session, walker.dossier_id).date()
+            == (utcnow() + timedelta(days=20)).astimezone(PARIS).date()
+        )
+    # The commission reads the séance but may not inscribe in bulk.
+    commission = ready.as_user("commission@example.org")
+    refused = commission.post("/instruction/lot", {"action": "seance", "dossier": chosen,
+                                                   "retour": LIST}, from_page=LIST)  # fmt: skip
+    assert refused.status_code in (403, 422)

@@ -1,6 +1,6 @@
 """The bulk actions offered on a selection of dossiers (see bulk.py for how they run).
 
-To add one (e.g. *Inscrire à une séance*): write its `prepare` and `act`, a template
+To add one: write its `prepare` and `act`, a template
 `web/templates/instruction/lot/<name>.html` with its fields, and list it in `ACTIONS`.
 """
 
@@ -12,11 +12,15 @@ from typing import Any
 from sqlalchemy import select
 
 from engine.core.actor import REVIEWER_ROLES, Actor
+from engine.core.clock import utcnow
 from engine.core.errors import Conflict, FormInvalid
-from engine.core.models import Instance, User, WorkItem, WorkItemStatus, as_id
+from engine.core.models import Instance, Seance, SeanceStatus, User, WorkItem, WorkItemStatus, as_id
 from engine.workflow import access
 from engine.workflow.actions import claims
 from engine.workflow.messagerie import writing
+from engine.workflow.seances.choice import label as seance_label
+from engine.workflow.seances.common import commissions
+from engine.workflow.seances.inscription import inscrire_a_la_seance
 from engine.workflow.worklists.bulk import BulkAction, BulkContext
 
 USER_FIELD = "utilisateur"
@@ -75,6 +79,49 @@ def _message(context: BulkContext, instance: Instance, text: str) -> str:
     return "Message envoyé (le demandeur en est averti par courriel)."
 
 
+# --- Inscrire à une séance ---------------------------------------------------------------------
+
+SEANCE_FIELD = "seance"
+
+
+def _coming(context: BulkContext) -> list[Seance]:
+    return list(
+        context.session.scalars(
+            select(Seance)
+            .where(Seance.statut == SeanceStatus.PREVUE, Seance.debut > utcnow())
+            .order_by(Seance.debut, Seance.id)
+        )
+    )
+
+
+def _seances(context: BulkContext) -> Mapping[str, Any]:
+    names = commissions(context.session)
+    return {
+        "seances": [
+            (
+                seance.id,
+                f"{names.get(seance.commission, seance.commission)} — {seance_label(seance)}",
+            )
+            for seance in _coming(context)
+        ]
+    }
+
+
+def _prepare_inscription(context: BulkContext, form: Mapping[str, str]) -> int:
+    seance_id = as_id(form.get(SEANCE_FIELD))
+    if seance_id is None or seance_id not in {seance.id for seance in _coming(context)}:
+        raise FormInvalid({SEANCE_FIELD: "Choisissez une séance prévue de la liste."})
+    return seance_id
+
+
+def _inscribe(context: BulkContext, instance: Instance, seance_id: int) -> str:
+    """The séance's own rule (engine.workflow.seances.inscription), as on the séance's page."""
+    outcome = inscrire_a_la_seance(context.session, context.actor, seance_id, instance.id)
+    if not outcome.done:
+        raise Conflict(outcome.message)
+    return outcome.message
+
+
 # --- Exporter ----------------------------------------------------------------------------------
 
 
@@ -107,6 +154,14 @@ ACTIONS: dict[str, BulkAction] = {
             access.may_read_all_dossiers,
             _prepare_message,
             _message,
+        ),
+        BulkAction(
+            "seance",
+            "Inscrire à une séance",
+            access.may_manage_seances,
+            _prepare_inscription,
+            _inscribe,
+            _seances,
         ),
         # The selection goes to the export form (web/instruction/exports.py).
         BulkAction(
