@@ -9,7 +9,7 @@ dossier's words for the database's full-text search.
 - `echeance`: the due date the dossier waits on (docs/worklists.md): the earliest pending timer
   of the dossier (deadline for complements, séance date, instruction reminder) or open task's
   `due_at`; when none is pending, the latest timer that fell due while a task then open still
-  waits (the dossier is late: *en retard*);
+  waits (the dossier is late: *en retard*); none for a closed dossier;
 - the words: reference, title, organisation, certifiers' names and SIRET numbers, lower case
   without accents (SQLite: the FTS5 table `dossier_search_text`; PostgreSQL: the tsvector
   `dossier_search.document`, French stems and the words themselves, GIN index).
@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session, aliased
 from engine.core.clock import utcnow
 from engine.core.models import (
     Instance,
+    InstanceStatus,
     Job,
     JobStatus,
     Organisation,
@@ -155,7 +156,10 @@ def _refresh_batch(connection: Connection, ids: list[int]) -> None:
                 "instance_id": head.id,
                 "categorie": _category(data),
                 "rapporteur_id": head.rapporteur or _as_int(data.get("rapporteur_id")),
-                "echeance": _due(head.pending, head.task_due, head.late),
+                # A closed dossier waits on nothing (a timer job left pending says nothing).
+                "echeance": _due(head.pending, head.task_due, head.late)
+                if head.status == InstanceStatus.RUNNING
+                else None,
                 "words": words[:MAX_WORDS_CHARS],
             }
         )
@@ -228,6 +232,7 @@ def _heads() -> sa.Select[Any]:
     return (
         sa.select(
             Instance.id,
+            Instance.status,
             Instance.reference,
             Instance.title,
             Organisation.name.label("organisation"),
