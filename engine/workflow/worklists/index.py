@@ -51,6 +51,11 @@ from engine.core.models import WorkItemStatus as Status
 TIMER = "timer"
 RAPPORTEUR = "rapporteur"
 TOUCHED = "worklists.touched"
+# Dossiers whose words or category may have changed (a form filed, a new dossier, its
+# reference, title or organisation changed): their whole row is rewritten. The others (a task
+# taken or done, a timer fired) only get their due date and rapporteur again.
+REWORDED = "worklists.reworded"
+WORDED_COLUMNS = ("reference", "title", "organisation_id")
 CATEGORY_KEYS = ("categorie_retenue", "categorie_proposee", "categorie")
 # Keys of the filed forms whose values are searched (names and SIRET of the certifiers).
 TEXT_KEYS = ("certificateurs", "siret_certificateur", "autorite_mandante")
@@ -93,27 +98,62 @@ def install() -> None:
 
 def _after_flush(session: Session, _context: Any) -> None:
     touched: set[int] = session.info.setdefault(TOUCHED, set())
+    reworded: set[int] = session.info.setdefault(REWORDED, set())
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, Instance):
             if obj.id is not None and obj not in session.deleted:
                 touched.add(obj.id)
+                if obj in session.new or _worded_changed(obj):
+                    reworded.add(obj.id)
         elif isinstance(obj, WorkItem | Submission) or (
             isinstance(obj, Job) and obj.kind == TIMER  # an email sent changes no due date
         ):
             instance_id = obj.instance_id
             if instance_id is not None:
                 touched.add(instance_id)
+                if isinstance(obj, Submission):
+                    reworded.add(instance_id)
+
+
+def _worded_changed(instance: Instance) -> bool:
+    # after_flush still sees the attributes' history of the flush.
+    attributes = sa.inspect(instance).attrs
+    return any(attributes[name].history.has_changes() for name in WORDED_COLUMNS)
 
 
 def _before_commit(session: Session) -> None:
     session.flush()
     touched: set[int] = session.info.pop(TOUCHED, set())
+    reworded: set[int] = session.info.pop(REWORDED, set())
     if touched:
-        refresh(session.connection(), sorted(touched))
+        connection = session.connection()
+        refresh(connection, sorted(touched & reworded))
+        _refresh_due_dates(connection, sorted(touched - reworded))
 
 
 def _after_rollback(session: Session) -> None:
     session.info.pop(TOUCHED, None)
+    session.info.pop(REWORDED, None)
+
+
+def _refresh_due_dates(connection: Connection, instance_ids: Sequence[int]) -> None:
+    """The due date and rapporteur of dossiers whose words did not change: one read, one
+    update. A rapporteur found none keeps the row's (the one the forms designated: no form
+    was filed since)."""
+    if not instance_ids:
+        return
+    rows = [
+        {
+            "id": head.id,
+            "due": _due(head.pending, head.task_due, head.late)
+            if head.status == InstanceStatus.RUNNING
+            else None,
+            "holder": head.rapporteur,
+        }
+        for head in connection.execute(_due_heads(), {"ids": list(instance_ids)})
+    ]
+    if rows:
+        connection.execute(_due_update(), rows)
 
 
 def refresh(connection: Connection, instance_ids: Sequence[int]) -> None:
@@ -194,10 +234,59 @@ def _sqlite_upsert() -> sa.TextClause:
 
 
 @cache
+def _due_update() -> sa.Update:
+    return (
+        sa.update(search_table)
+        .where(search_table.c.instance_id == sa.bindparam("id"))
+        .values(
+            echeance=sa.bindparam("due", type_=UtcDateTime()),
+            rapporteur_id=sa.func.coalesce(
+                sa.bindparam("holder", type_=sa.BigInteger), search_table.c.rapporteur_id
+            ),
+        )
+    )
+
+
+@cache
+def _due_heads() -> sa.Select[Any]:
+    """Per dossier: its status, and the correlated subqueries of its due date and rapporteur."""
+    pending, task_due, late, rapporteur = _due_parts()
+    return sa.select(
+        Instance.id,
+        Instance.status,
+        pending.label("pending"),
+        task_due.label("task_due"),
+        late.label("late"),
+        rapporteur.label("rapporteur"),
+    ).where(Instance.id.in_(sa.bindparam("ids", expanding=True)))
+
+
+@cache
 def _heads() -> sa.Select[Any]:
-    """Per dossier: what its words start with, and (correlated subqueries, each on an index
-    by instance) its earliest pending timer, its open tasks' earliest `due_at`, the latest
-    timer fired while a task opened before it still waits, and its rapporteur."""
+    """Per dossier: what its words start with, and its due date's and rapporteur's parts."""
+    pending, task_due, late, rapporteur = _due_parts()
+    # Built once (a statement this size costs milliseconds to build), the ids bound each time.
+    return (
+        sa.select(
+            Instance.id,
+            Instance.status,
+            Instance.reference,
+            Instance.title,
+            Organisation.name.label("organisation"),
+            pending.label("pending"),
+            task_due.label("task_due"),
+            late.label("late"),
+            rapporteur.label("rapporteur"),
+        )
+        .outerjoin(Organisation, Organisation.id == Instance.organisation_id)
+        .where(Instance.id.in_(sa.bindparam("ids", expanding=True)))
+    )
+
+
+def _due_parts() -> tuple[Any, Any, Any, Any]:
+    """Correlated subqueries, each on an index by instance: the dossier's earliest pending
+    timer, its open tasks' earliest `due_at`, the latest timer fired while a task opened
+    before it still waits, and its rapporteur."""
     timer = sa.and_(Job.instance_id == Instance.id, Job.kind == TIMER)
     # The status as an expression (`status || ''`): else SQLite reads ix_job_due (every
     # pending job of the platform) rather than ix_job_instance (the dossier's jobs).
@@ -228,21 +317,11 @@ def _heads() -> sa.Select[Any]:
         .order_by(WorkItem.id.desc())
         .limit(1)
     )
-    # Built once (a statement this size costs milliseconds to build), the ids bound each time.
     return (
-        sa.select(
-            Instance.id,
-            Instance.status,
-            Instance.reference,
-            Instance.title,
-            Organisation.name.label("organisation"),
-            pending.scalar_subquery().label("pending"),
-            task_due.scalar_subquery().label("task_due"),
-            late.scalar_subquery().label("late"),
-            rapporteur.scalar_subquery().label("rapporteur"),
-        )
-        .outerjoin(Organisation, Organisation.id == Instance.organisation_id)
-        .where(Instance.id.in_(sa.bindparam("ids", expanding=True)))
+        pending.scalar_subquery(),
+        task_due.scalar_subquery(),
+        late.scalar_subquery(),
+        rapporteur.scalar_subquery(),
     )
 
 
