@@ -17,6 +17,7 @@ from engine.register import life
 from engine.workflow import retention
 from engine.workflow.experts import deadlines as expert_deadlines
 from engine.workflow.timer_job import fire_timer_job
+from engine.workflow.worklists.export_job import export_job
 
 
 def job_handlers() -> dict[str, Handler]:
@@ -29,6 +30,7 @@ def job_handlers() -> dict[str, Handler]:
         JobKind.DOCUMENT: generation.document_job,
         JobKind.AVIS_EXPERT_RAPPEL: expert_deadlines.reminder_job,
         JobKind.AVIS_EXPERT_ECHEANCE: expert_deadlines.expiry_job,
+        JobKind.EXPORT: export_job,
         JobKind.AUDIT_CHAINAGE: audit_job.link_and_seal_job,
         JobKind.RETENTION: retention.sweep_job,
         JobKind.RETENTION_BROUILLON: retention.delete_draft_job,

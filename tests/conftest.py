@@ -29,6 +29,8 @@ DOSSIER_TABLES = (
     "seance",
     "login_throttle",
     "user_session",
+    "saved_view",
+    "export_file",
     "email",
     "job",
     "register_entry",
@@ -44,6 +46,7 @@ DOSSIER_TABLES = (
     "audit_seal",
     "audit_event",
     "work_item",
+    "dossier_search",
     "instance",
     "counter",
 )
@@ -121,6 +124,8 @@ def clean_dossiers(request: pytest.FixtureRequest) -> Iterator[None]:
         else:
             for table in DOSSIER_TABLES:
                 connection.execute(text(f"DELETE FROM {table}"))
+            # The dossiers' words (FTS5: a table of SQLite's own, no foreign key).
+            connection.execute(text("DELETE FROM dossier_search_text"))
     yield
 
 

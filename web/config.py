@@ -67,6 +67,8 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "SMTP_STARTTLS": env.get("INVENTAIRE_SMTP_STARTTLS") == "1",
         "SMTP_SENDER": env.get("INVENTAIRE_SMTP_FROM")
         or "Inventaire <ne-pas-repondre@inventaire.invalid>",
+        # An export of more dossiers than this is built by a job (progress page, then a link).
+        "EXPORT_SYNC_MAX_ROWS": int(env.get("INVENTAIRE_EXPORT_SYNC_MAX_ROWS", "2000")),
         # The worker: how often it looks for due jobs, and how long a claim lasts.
         "WORKER_POLL_SECONDS": float(env.get("INVENTAIRE_WORKER_POLL_SECONDS", "1")),
         "WORKER_LEASE_SECONDS": float(env.get("INVENTAIRE_WORKER_LEASE_SECONDS", "60")),

@@ -1,4 +1,4 @@
-"""Migration 0017: the events already in the trail are linked into their chains (global and per
+"""Migration 0018: the events already in the trail are linked into their chains (global and per
 dossier) in the order of their ids, as the linker would have, and the checker finds them whole."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ AT = datetime(2026, 3, 14, 12, 0, 0, 123456, tzinfo=UTC)
 def test_existing_events_are_linked_and_verify_whole(scratch: Engine) -> None:
     upgrade(scratch, "0009")
     fill_0009(scratch)
-    upgrade(scratch, "0016")
+    upgrade(scratch, "0017")
     events = [
         (1, 1, "depot", "Demande déposée", '{"intitule": "Œnologie «\u00a0bio\u00a0»"}'),
         (2, None, "compte", "Compte créé", None),
@@ -63,7 +63,7 @@ def test_existing_events_are_linked_and_verify_whole(scratch: Engine) -> None:
         report = verify(session, "")
     assert report.ok and report.linked == 4 and report.pending == 0
 
-    downgrade(scratch, "0016")
+    downgrade(scratch, "0017")
     with scratch.connect() as connection:
         columns = connection.execute(text("SELECT * FROM audit_event")).keys()
     assert "hash" not in columns

@@ -21,7 +21,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
-from engine.core.clock import PARIS, add_months
+from engine.core.clock import PARIS, add_months, utcnow
 from engine.core.models import Email, InvitationExpert, RegisterEntry
 from engine.core.typography import date_filter
 from engine.emails.templates import PARTIAL_PREFIX, TEMPLATES_DIR
@@ -44,7 +44,7 @@ from tests.integration.test_admin_jobs import failed_job
 from tests.integration.test_diagram_code import start as start_dossier
 from tests.messagerie import write
 from tests.models_fixtures import script_after_task
-from tests.recensed import recensed
+from tests.recensed import recensed, sessions_of
 from tests.seances import create_seance, inscribe_on_task_page, seance_fields
 from tests.support import Browser, pdf
 from tests.typography import NNBSP, Fault, email_faults, page_faults, text_faults
@@ -700,6 +700,44 @@ def test_the_reviewers_other_pages_read_in_french(
         agent.get(f"/instruction/dossiers{query}")
     agent.get(f"/instruction/dossiers/{walker.dossier_id}")
     reader.saw("POST /instruction/taches/<n> (422)")
+    reader.check()
+
+
+def test_the_worklists_read_in_french(
+    app: Flask, reading: NewBrowser, reader: Reader, session: Session
+) -> None:
+    walker = Walker(reading, "ministere")
+    walker.step("saisir_demande", data_of("favorable", "saisir_demande"))
+    agent = walker.as_user("recevabilite@example.org")
+    for query in ("?q=habilitation&tri=echeance", "?depot_du=31/02/2026&en_retard=1", "?tout=1"):
+        agent.get(f"/instruction/dossiers{query}")
+        agent.get(f"/instruction/{query}")
+    page = agent.get("/instruction/dossiers").get_data(as_text=True)
+    token = re.search(r'name="dossier" value="([0-9:]+)"', page)
+    assert token
+    listed = "/instruction/dossiers"
+    for action in ("reattribuer", "message"):
+        chosen = {"action": action, "dossier": token.group(1)}
+        agent.post("/instruction/lot", chosen, from_page=listed)
+        agent.post("/instruction/lot", chosen | {"confirmer": "1"}, from_page=listed)
+    agent.post("/instruction/lot", {"action": "message", "dossier": [token.group(1)],
+                                    "confirmer": "1", "texte": "Bonjour."},
+               from_page="/instruction/dossiers")  # fmt: skip
+    agent.post("/instruction/vues", {"liste": "dossiers", "nom": "Mes dossiers", "requete": "q=x"},
+               from_page="/instruction/dossiers")  # fmt: skip
+    agent.get("/instruction/dossiers")
+    agent.get("/instruction/export?q=habilitation")
+    app.config["EXPORT_SYNC_MAX_ROWS"] = 0
+    try:
+        started = agent.post(
+            "/instruction/export", {"format": "ods"}, from_page="/instruction/export"
+        )
+    finally:
+        app.config["EXPORT_SYNC_MAX_ROWS"] = 2000
+    agent.get(started.headers["Location"])
+    run_worker_at(sessions_of(app), utcnow())
+    agent.get(started.headers["Location"])
+    reader.saw("POST /instruction/lot (422)")
     reader.check()
 
 

@@ -65,6 +65,7 @@ from engine.core.models.seances import (
     SeanceStatus,
 )
 from engine.core.models.sessions import LoginThrottle, UserSession
+from engine.core.models.worklists import ExportFile, ExportStatus, SavedView
 
 __all__ = [
     "EMAIL_STATUS_LABELS",
@@ -90,6 +91,8 @@ __all__ = [
     "Document",
     "Email",
     "EmailStatus",
+    "ExportFile",
+    "ExportStatus",
     "Id",
     "Inscription",
     "Instance",
@@ -113,6 +116,7 @@ __all__ = [
     "Registre",
     "Role",
     "RoleName",
+    "SavedView",
     "Seance",
     "SeanceStatus",
     "Submission",

@@ -4,8 +4,8 @@
 When an abandoned draft's owner was told it would be deleted, when a closed dossier's personal
 data was anonymised, when an account was deleted (kept under a pseudonym). Columns only.
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0019
+Revises: 0018
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0018"
-down_revision = "0017"
+revision = "0019"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 

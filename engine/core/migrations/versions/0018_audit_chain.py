@@ -5,8 +5,8 @@ events before it (global and in its dossier) and its own hash (the canonical for
 engine/core/audit_chain.py, docs/operations.md « Journal d'audit »). The events already there
 are linked here, in the order of their ids, on SQLite and PostgreSQL alike.
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0018
+Revises: 0017
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from alembic import op
 
 from engine.core.audit_chain import Header, content_digest
 
-revision = "0017"
-down_revision = "0016"
+revision = "0018"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
