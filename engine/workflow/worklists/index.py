@@ -142,6 +142,10 @@ def _refresh_due_dates(connection: Connection, instance_ids: Sequence[int]) -> N
     was filed since)."""
     if not instance_ids:
         return
+    heads = connection.execute(_due_heads(), {"ids": list(instance_ids)}).all()
+    gone = sorted(set(instance_ids) - {head.id for head in heads})
+    if gone:  # deleted meanwhile (a draft): `refresh` removes their rows
+        refresh(connection, gone)
     rows = [
         {
             "id": head.id,
@@ -150,7 +154,7 @@ def _refresh_due_dates(connection: Connection, instance_ids: Sequence[int]) -> N
             else None,
             "holder": head.rapporteur,
         }
-        for head in connection.execute(_due_heads(), {"ids": list(instance_ids)})
+        for head in heads
     ]
     if rows:
         connection.execute(_due_update(), rows)
