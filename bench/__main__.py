@@ -14,7 +14,9 @@ On a fresh SQLite database in a temporary folder, then on PostgreSQL when BENCH_
     delay from due time to firing;
 (s) the server time of the public register's search page at 50,000 entries;
 (f) the time to export 50,000 register entries as open-data XML, and its memory;
-(p) the time to make a decision letter as PDF.
+(p) the time to make a decision letter as PDF;
+(w) the worklists at 100,000 dossiers: the Bannette filtered and searched, a bulk action on 100
+    dossiers, an XLSX export of 10,000 dossiers and its memory.
 
 Timings are never asserted: a missed target is printed "MISSED" and the exit code stays 0.
 """
@@ -44,6 +46,7 @@ from bench import (
     register_search,
     seances,
     timers,
+    worklists,
 )
 from bench.client import Site
 from bench.report import Report, Timings, progress
@@ -262,6 +265,8 @@ def run_database(url: str, options: Options, workdir: Path) -> tuple[Report, lis
         )
         # (g) a séance's page with 40 dossiers (bench/seances.py)
         seances.measure(site, report, label, seance_id, present)
+        # (w) the worklists: Bannette searched, bulk action, XLSX export (bench/worklists.py)
+        worklists.measure(env, site, report, label)
         # (e) timers fired by worker processes (PostgreSQL: several side by side)
         _measure_timers(env, label, report, options)
         # (s) the public register's search page (bench/register_search.py)

@@ -9,13 +9,15 @@ from __future__ import annotations
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.emails import mailer
-from engine.jobs import JobKind
+from engine.jobs import JobKind, audit_job
 from engine.jobs.api import Handler
 from engine.jobs.worker import Worker, WorkerSettings
 from engine.pdf import generation
 from engine.register import life
+from engine.workflow import retention
 from engine.workflow.experts import deadlines as expert_deadlines
 from engine.workflow.timer_job import fire_timer_job
+from engine.workflow.worklists.export_job import export_job
 
 
 def job_handlers() -> dict[str, Handler]:
@@ -28,6 +30,11 @@ def job_handlers() -> dict[str, Handler]:
         JobKind.DOCUMENT: generation.document_job,
         JobKind.AVIS_EXPERT_RAPPEL: expert_deadlines.reminder_job,
         JobKind.AVIS_EXPERT_ECHEANCE: expert_deadlines.expiry_job,
+        JobKind.EXPORT: export_job,
+        JobKind.AUDIT_CHAINAGE: audit_job.link_and_seal_job,
+        JobKind.RETENTION: retention.sweep_job,
+        JobKind.RETENTION_BROUILLON: retention.delete_draft_job,
+        JobKind.RETENTION_ANONYMISATION: retention.anonymise_job,
     }
 
 

@@ -31,6 +31,8 @@ DOSSIER_TABLES = (
     "user_session",
     "totp_enrolment",
     "recovery_code",
+    "saved_view",
+    "export_file",
     "email",
     "job",
     "register_entry",
@@ -43,8 +45,10 @@ DOSSIER_TABLES = (
     "invitation_expert",
     "document",
     "submission",
+    "audit_seal",
     "audit_event",
     "work_item",
+    "dossier_search",
     "instance",
     "counter",
 )
@@ -122,6 +126,8 @@ def clean_dossiers(request: pytest.FixtureRequest) -> Iterator[None]:
         else:
             for table in DOSSIER_TABLES:
                 connection.execute(text(f"DELETE FROM {table}"))
+            # The dossiers' words (FTS5: a table of SQLite's own, no foreign key).
+            connection.execute(text("DELETE FROM dossier_search_text"))
     yield
 
 

@@ -62,6 +62,7 @@ def create_app(
     )
     from web.absences import bp as absences_bp
     from web.admin import bp as admin_bp
+    from web.compte import bp as compte_bp
     from web.config import engine_settings, from_environment, with_local_defaults
     from web.demandes import bp as demandes_bp
     from web.experts import expert as expert_pages
@@ -116,6 +117,7 @@ def create_app(
         expert_pages.bp,
         admin_bp,
         absences_bp,
+        compte_bp,
         studio_bp,
         registre_bp,
         statistiques_bp,

@@ -18,6 +18,20 @@ def make_worker(app: Flask) -> Worker:
     return wiring.make_worker(app.extensions["db_sessions"], settings.worker)
 
 
+def schedule_periodic_jobs(app: Flask) -> None:
+    """The periodic jobs wait in the queue: the audit trail's (linking, the daily seal) and the
+    retention sweep. A long-running worker (`inventaire worker`, `inventaire run`'s thread)
+    puts the current slot's run there at its start if none is (one row per slot); each run
+    schedules the next."""
+    from engine.jobs.audit_job import schedule as schedule_audit
+    from engine.workflow.retention import schedule as schedule_retention
+
+    with app.extensions["db_sessions"]() as session:
+        schedule_audit(session)
+        schedule_retention(session)
+        session.commit()
+
+
 def start_worker_thread(app: Flask) -> tuple[threading.Thread, threading.Event]:
     """One worker beside the web server, so timers fire out of the box (`inventaire run`)."""
     stop = threading.Event()

@@ -67,6 +67,8 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "SMTP_STARTTLS": env.get("INVENTAIRE_SMTP_STARTTLS") == "1",
         "SMTP_SENDER": env.get("INVENTAIRE_SMTP_FROM")
         or "Inventaire <ne-pas-repondre@inventaire.invalid>",
+        # An export of more dossiers than this is built by a job (progress page, then a link).
+        "EXPORT_SYNC_MAX_ROWS": int(env.get("INVENTAIRE_EXPORT_SYNC_MAX_ROWS", "2000")),
         # The worker: how often it looks for due jobs, and how long a claim lasts.
         "WORKER_POLL_SECONDS": float(env.get("INVENTAIRE_WORKER_POLL_SECONDS", "1")),
         "WORKER_LEASE_SECONDS": float(env.get("INVENTAIRE_WORKER_LEASE_SECONDS", "60")),
@@ -91,6 +93,14 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "PASSWORD_MIN_LENGTH": int(env.get("INVENTAIRE_PASSWORD_MIN_LENGTH", "12")),
         # TOTP two-factor sign-in for staff: off, optional, required-for-admins.
         "TOTP": env.get("INVENTAIRE_TOTP") or "optional",
+        # The audit trail: the seals' key (kept by the operator, never in the database) and
+        # how often the events are linked into their chains (docs/operations.md).
+        "AUDIT_SEAL_KEY": env.get("INVENTAIRE_AUDIT_SEAL_KEY") or "",
+        "AUDIT_LINK_MINUTES": int(env.get("INVENTAIRE_AUDIT_LINK_MINUTES", "60")),
+        # How long personal data is kept (RGPD art. 5.1.e; docs/operations.md).
+        "RETENTION_BROUILLON_MOIS": int(env.get("INVENTAIRE_RETENTION_BROUILLON_MOIS", "6")),
+        "RETENTION_AVIS_JOURS": int(env.get("INVENTAIRE_RETENTION_AVIS_JOURS", "15")),
+        "RETENTION_DOSSIER_CLOS_MOIS": int(env.get("INVENTAIRE_RETENTION_DOSSIER_CLOS_MOIS", "60")),
     }
 
 
@@ -173,6 +183,11 @@ def engine_settings(config: Mapping[str, Any], links: Links) -> EngineSettings:
         expert_reminder_days=int(config.get("EXPERT_REMINDER_DAYS", 3)),
         password_min_length=max(8, int(config.get("PASSWORD_MIN_LENGTH", 12))),
         totp=_totp_mode(str(config.get("TOTP") or "optional")),
+        audit_seal_key=str(config.get("AUDIT_SEAL_KEY") or ""),
+        audit_link_minutes=max(1, int(config.get("AUDIT_LINK_MINUTES", 60))),
+        retention_draft_months=max(1, int(config.get("RETENTION_BROUILLON_MOIS", 6))),
+        retention_notice_days=max(1, int(config.get("RETENTION_AVIS_JOURS", 15))),
+        retention_closed_months=max(1, int(config.get("RETENTION_DOSSIER_CLOS_MOIS", 60))),
     )
 
 

@@ -176,6 +176,17 @@ class EngineSettings:
     # TOTP two-factor sign-in for staff roles: "off", "optional" or "required-for-admins"
     # (engine/people/two_factor.py).
     totp: str = "optional"
+    # The operator's key the audit trail's seals are signed with (INVENTAIRE_AUDIT_SEAL_KEY);
+    # empty: the chains are linked, no seal is written.
+    audit_seal_key: str = ""
+    # How often the audit events are linked into their chains (the job's period, minutes).
+    audit_link_minutes: int = 60
+    # Retention of personal data (RGPD art. 5.1.e, docs/operations.md): an abandoned draft is
+    # deleted after `retention_draft_months` untouched, its owner told `retention_notice_days`
+    # before; a closed dossier's personal data is anonymised `retention_closed_months` after.
+    retention_draft_months: int = 6
+    retention_notice_days: int = 15
+    retention_closed_months: int = 60
 
     @property
     def smtp(self) -> SmtpSettings | None:

@@ -32,6 +32,11 @@ class JobKind(StrEnum):
     DOCUMENT = "document"
     AVIS_EXPERT_RAPPEL = "avis_expert_rappel"
     AVIS_EXPERT_ECHEANCE = "avis_expert_echeance"
+    EXPORT = "export"
+    AUDIT_CHAINAGE = "audit_chainage"
+    RETENTION = "retention"
+    RETENTION_BROUILLON = "retention_brouillon"
+    RETENTION_ANONYMISATION = "retention_anonymisation"
 
 
 JOB_KIND_LABELS = {
@@ -43,6 +48,11 @@ JOB_KIND_LABELS = {
     JobKind.DOCUMENT: "Document PDF",
     JobKind.AVIS_EXPERT_RAPPEL: "Rappel à un expert",
     JobKind.AVIS_EXPERT_ECHEANCE: "Échéance d'un avis d'expert",
+    JobKind.EXPORT: "Export de dossiers",
+    JobKind.AUDIT_CHAINAGE: "Chaînage et sceau du journal d'audit",
+    JobKind.RETENTION: "Durées de conservation",
+    JobKind.RETENTION_BROUILLON: "Suppression d'un brouillon abandonné",
+    JobKind.RETENTION_ANONYMISATION: "Anonymisation d'un dossier clos",
 }
 
 

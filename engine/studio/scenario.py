@@ -205,7 +205,7 @@ def pass_time(session: Session, instance: Instance, element: str) -> None:
     workflow = state.load_workflow(session, instance, definition)
     waiting = [timer for timer in spiff.waiting_timers(workflow) if timer.spec_id == element]
     if waiting:
-        timers.fire_timer(session, instance.id, waiting[0].task_id)
+        timers.fire_timer(session, instance.id, waiting[0].task_id, by_its_job=False)
         return
     if not spiff.has_completed(workflow, element):
         names = ", ".join(timer.spec_id for timer in spiff.waiting_timers(workflow)) or "aucune"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, or_, select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session
 
 from engine.core.actor import Actor
@@ -13,10 +15,11 @@ from engine.core.listing import Page, paginate
 from engine.core.models import Instance, Organisation, RoleName, WorkItem, WorkItemStatus
 from engine.workflow.access import visible_dossiers
 from engine.workflow.status import process_statuses
+from engine.workflow.worklists.filters import Criteria, dossier_conditions, due_order, open_step
+from engine.workflow.worklists.index import is_overdue, search_table
 
 PAGE_SIZE = 50
 SUBMITTER_PAGE_SIZE = 25
-MAX_TEXT = 200
 
 
 @dataclass(frozen=True)
@@ -29,41 +32,73 @@ class DossierRow:
     updated_at: datetime
     # A task of the submitter's is open (*À compléter par vous*; submitters' list only).
     awaiting_submitter: bool = False
+    # The due date it waits on (worklists.index), and whether it has passed.
+    echeance: datetime | None = None
+    # The version shown (a bulk action refuses a dossier changed since).
+    version: int = 0
+
+    @property
+    def overdue(self) -> bool:
+        return is_overdue(self.echeance)
 
 
 @dataclass(frozen=True)
 class DossierList:
     page: Page[DossierRow]
-    text: str
-    status: str
+    criteria: Criteria
     # The statuses the filter offers: those of the deployed processes.
     statuses: list[str]
 
 
 def all_dossiers(
-    session: Session, actor: Actor, *, text: str = "", status: str = "", page: int = 1
+    session: Session, actor: Actor, criteria: Criteria, *, page: int = 1
 ) -> DossierList:
-    """The dossiers the actor sees, most recently changed first, searched by reference or
-    title, filtered by one of the processes' statuses (an unknown status filters nothing)."""
-    text = text[:MAX_TEXT].strip()
+    """The dossiers the actor sees and the filter keeps (filters.py), most recently changed
+    first, or in the order `criteria.tri` asks (an unknown status filters nothing)."""
     statuses = process_statuses(session)
-    status = status if status in statuses else ""
-    conditions = [visible_dossiers(actor)]
-    if text:
-        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        conditions.append(
-            or_(
-                Instance.reference.ilike(pattern, escape="\\"),
-                Instance.title.ilike(pattern, escape="\\"),
-            )
-        )
-    if status:
-        conditions.append(Instance.status_label == status)
-    found = paginate(session, _rows_where(*conditions), page, PAGE_SIZE)
+    if criteria.statut not in statuses:
+        criteria = criteria.with_status("")
+    found = paginate(session, selection(session, actor, criteria, _COLUMNS), page, PAGE_SIZE)
     rows = [_row(*row) for row in found.rows]
     return DossierList(
-        Page(rows, found.page, found.pages, found.total, found.size), text, status, statuses
+        Page(rows, found.page, found.pages, found.total, found.size), criteria, statuses
     )
+
+
+def selection(
+    session: Session, actor: Actor, criteria: Criteria, columns: Sequence[Any]
+) -> Select[Any]:
+    """The `columns` of the dossiers of *Tous les dossiers* under `criteria`, in its order
+    (what a page shows, a bulk action or an export takes)."""
+    conditions = [visible_dossiers(actor), *dossier_conditions(session, criteria)]
+    if criteria.etape:
+        conditions.append(open_step(criteria.etape))
+    if criteria.tri == "echeance":
+        order: tuple[Any, ...] = (*due_order(session), Instance.id)
+    elif criteria.tri == "ancien":
+        order = (Instance.updated_at.asc(), Instance.id.asc())
+    else:
+        order = (Instance.updated_at.desc(), Instance.id.desc())
+    return (
+        select(*columns)
+        .select_from(Instance)
+        .outerjoin(Organisation, Organisation.id == Instance.organisation_id)
+        .outerjoin(search_table, search_table.c.instance_id == Instance.id)
+        .where(*conditions)
+        .order_by(*order)
+    )
+
+
+_COLUMNS = (
+    Instance.id,
+    Instance.reference,
+    Instance.title,
+    Organisation.name,
+    Instance.status_label,
+    Instance.updated_at,
+    search_table.c.echeance,
+    Instance.lock_version,
+)
 
 
 def submitter_dossiers(session: Session, actor: Actor, *, page: int = 1) -> Page[DossierRow]:
@@ -110,9 +145,19 @@ def _row(
     organisation: str | None,
     status_label: str,
     updated_at: datetime,
+    echeance: datetime | None = None,
+    version: int = 0,
     *,
     awaiting_submitter: bool = False,
 ) -> DossierRow:
     return DossierRow(
-        instance_id, reference, title, organisation, status_label, updated_at, awaiting_submitter
+        instance_id,
+        reference,
+        title,
+        organisation,
+        status_label,
+        updated_at,
+        awaiting_submitter,
+        echeance,
+        version,
     )

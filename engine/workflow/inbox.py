@@ -13,9 +13,12 @@ from engine.core.actor import Actor
 from engine.core.listing import Page, bounded_page, page_count
 from engine.core.models import Instance, Organisation, WorkItem
 from engine.workflow.access import inbox_filter
+from engine.workflow.worklists.filters import Criteria, dossier_conditions, due_order
+from engine.workflow.worklists.index import is_overdue, search_table
 
 PAGE_SIZE = 50
-ORDERS = ("ancien", "recent")
+ORDERS = ("ancien", "recent", "echeance")
+DEFAULT_ORDER = "ancien"
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,14 @@ class InboxRow:
     created_at: datetime
     claimed_by_me: bool
     instance_id: int
+    # The due date the dossier waits on (worklists.index), and whether it has passed.
+    echeance: datetime | None = None
+    # The dossier's version shown (a bulk action refuses a dossier changed since).
+    version: int = 0
+
+    @property
+    def overdue(self) -> bool:
+        return is_overdue(self.echeance)
 
 
 @dataclass(frozen=True)
@@ -47,19 +58,30 @@ class Inbox:
 
 
 def inbox(
-    session: Session, actor: Actor, *, step: str = "", order: str = "ancien", page: int = 1
+    session: Session, actor: Actor, criteria: Criteria | None = None, *, page: int = 1
 ) -> Inbox:
-    """One page of the actor's bannette (`access.inbox_filter`), filtered by step, oldest or
-    most recent first; and the steps with their counts."""
+    """One page of the actor's bannette (`access.inbox_filter`), filtered by step and by the
+    dossiers' filter (worklists.filters), oldest, most recent or nearest due date first; and the
+    steps with their counts (under the dossiers' filter)."""
+    criteria = criteria or Criteria(tri=DEFAULT_ORDER)
+    step = criteria.etape
+    # Whose tasks: the one rule of access.inbox_filter.
+    whose = inbox_filter(actor)
+    # The dossiers' filter, when there is one: a join to their rows (else the work items alone).
+    narrowed = dossier_conditions(session, criteria) if criteria.active else []
     # One pass over the covering index ix_work_item_counts: per step, mine and unclaimed.
-    counted = session.execute(
-        select(
-            WorkItem.task_spec,
-            WorkItem.task_title,
-            WorkItem.claimed_by_id.is_not(None),
-            func.count(),
+    counting = select(
+        WorkItem.task_spec,
+        WorkItem.task_title,
+        WorkItem.claimed_by_id.is_not(None),
+        func.count(),
+    )
+    if narrowed:
+        counting = counting.join(Instance, Instance.id == WorkItem.instance_id).outerjoin(
+            search_table, search_table.c.instance_id == WorkItem.instance_id
         )
-        .where(inbox_filter(actor))
+    counted = session.execute(
+        counting.where(whose, *narrowed)
         # In the index's order: a streaming aggregate, no hashing of 35,000 rows.
         .group_by(WorkItem.claimed_by_id, WorkItem.task_spec, WorkItem.task_title)
         .order_by(WorkItem.claimed_by_id, WorkItem.task_spec, WorkItem.task_title)
@@ -77,11 +99,16 @@ def inbox(
     )
     # The page: my claimed tasks first, then the queue; each read in the order of
     # ix_work_item_queue (status, role, claimed_by_id, created_at, id), stopping at the page.
-    conditions = [inbox_filter(actor)]
+    conditions = [whose, *narrowed]
     if step:
         conditions.append(WorkItem.task_spec == step)
-    recent = order == "recent"
-    ordering = (WorkItem.created_at.desc() if recent else WorkItem.created_at.asc(), WorkItem.id)
+    ordering: tuple[Any, ...]
+    if criteria.tri == "echeance":
+        ordering = (*due_order(session), WorkItem.created_at.asc(), WorkItem.id)
+    elif criteria.tri == "recent":
+        ordering = (WorkItem.created_at.desc(), WorkItem.id)
+    else:
+        ordering = (WorkItem.created_at.asc(), WorkItem.id)
 
     acting = sorted(actor.acting_ids)  # theirs, and the absent agents' they stand in for
 
@@ -99,9 +126,12 @@ def inbox(
                 Instance.status_label,
                 Organisation.name,
                 Instance.id,
+                search_table.c.echeance,
+                Instance.lock_version,
             )
             .join(Instance, Instance.id == WorkItem.instance_id)
             .outerjoin(Organisation, Organisation.id == Instance.organisation_id)
+            .outerjoin(search_table, search_table.c.instance_id == WorkItem.instance_id)
             .where(*conditions, who)
             .order_by(*ordering)
             .limit(limit)
@@ -118,6 +148,8 @@ def inbox(
                 organisation=row[6],
                 claimed_by_me=claimed,
                 instance_id=row[7],
+                echeance=row[8],
+                version=row[9],
             )
             for row in session.execute(query)
         ]

@@ -18,6 +18,10 @@ from engine.jobs import JobKind, NewJob
 from engine.workflow import assignment
 from engine.workflow.conflicts import flush_or_conflict
 from engine.workflow.status import dossier_status, open_items_of, set_status, waiting_labels_of
+from engine.workflow.worklists import index
+
+# Every session that changes a dossier keeps its row of the worklists' index in step.
+index.install()
 
 
 def scripts_for(session: Session, instance: Instance) -> spiff.ScriptEngine:

@@ -166,10 +166,13 @@ def real_values(ids: Ids, rule: Rule) -> dict[str, str]:
         "invitation_id": "1",
         "token": "0" * 64,
         "absence_id": "1",
+        "export_id": "1",
+        "view_id": "1",
         "seance_id": str(ids.seance),
         "inscription_id": "1",
         "kind": "ordre-du-jour",
         "sens": "monter",
+        "extension": "json",
     }
 
 

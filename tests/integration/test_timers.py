@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from engine.core.models import Email, Job, JobStatus
+from engine.core.models import Email, Job, JobStatus, Organisation
 from engine.core.typography import date_filter
+from engine.studio import scenario
+from engine.workflow import documents
 from tests.clock import due_time, run_worker_at
 from tests.dossiers import SCENARIOS, data_of, walk_until
 from tests.recensed import sessions_of
@@ -220,3 +223,29 @@ def test_the_submitter_is_told_of_each_step_and_the_publication(
     assert f"Courriel « {plain(published.subject)} » déposé dans la boîte d'envoi" in history
     run_worker_at(sessions, datetime.now(UTC) + timedelta(days=1))
     assert len(emails_to(session, walker.dossier_id, demandeur)) == 5
+
+
+def test_a_timer_a_scenario_lets_pass_leaves_no_pending_job(
+    session: Session, upload_dir: Path
+) -> None:
+    """The studio's scenarios (and the demo) let time pass without the worker: the fired
+    timer's job is cancelled, the closed dossier waits on nothing in the worklists."""
+    organisation = session.scalar(select(Organisation).where(Organisation.kind == "ministere"))
+    assert organisation is not None
+    store = documents.DocumentStore(upload_dir, 2 * 1024 * 1024)
+    instance = scenario.start(session, organisation)
+    pick = scenario.actor_picker(session, organisation)
+    played = SCENARIOS["favorable"]
+    assert any(step.timer == "attendre_seance" for step in played.steps)
+    for step in played.steps:
+        scenario.play_step(session, store, instance, step, pick)
+    session.commit()
+    assert instance.status_label == "Recensée"
+    timers = session.scalars(
+        select(Job).where(Job.instance_id == instance.id, Job.kind == "timer")
+    ).all()
+    assert timers and all(job.status != JobStatus.PENDING for job in timers)
+    echeance = session.execute(
+        text("SELECT echeance FROM dossier_search WHERE instance_id = :id"), {"id": instance.id}
+    ).scalar_one()
+    assert echeance is None

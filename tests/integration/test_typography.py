@@ -22,12 +22,13 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
-from engine.core.clock import PARIS
+from engine.core.clock import PARIS, add_months, utcnow
 from engine.core.models import Email, InvitationExpert, RegisterEntry
 from engine.core.typography import date_filter
 from engine.emails.templates import PARTIAL_PREFIX, TEMPLATES_DIR
 from engine.register.opendata.importer import import_fiches
 from engine.studio.scenario import Scenario, load_scenarios
+from engine.workflow import retention
 from tests.clock import run_worker_at
 from tests.dossiers import data_of, open_item, walk_until
 from tests.experts import (
@@ -44,7 +45,7 @@ from tests.integration.test_admin_jobs import failed_job
 from tests.integration.test_diagram_code import start as start_dossier
 from tests.messagerie import write
 from tests.models_fixtures import script_after_task
-from tests.recensed import recensed
+from tests.recensed import recensed, sessions_of
 from tests.seances import create_seance, inscribe_on_task_page, seance_fields
 from tests.support import Browser, pdf
 from tests.typography import NNBSP, Fault, email_faults, page_faults, text_faults
@@ -90,6 +91,8 @@ SENT_BY = {
 }
 LOCK_EMAIL = "connexions_suspendues"
 RESET_EMAIL = "reinitialisation_mot_de_passe"
+# The notice of an abandoned draft's deletion, which test_the_retention_pages_read_in_french sends.
+RETENTION_EMAIL = "brouillon_suppression"
 # The messagerie's, which test_the_messagerie_reads_in_french sends.
 MESSAGE_EMAILS = {"message_demandeur", "message_instruction"}
 # The avis d'experts', which test_the_avis_experts_read_in_french sends.
@@ -430,7 +433,7 @@ def test_every_email_template_is_read_by_a_walk() -> None:
     }
     walked = (
         set().union(*SENT_BY.values())
-        | {LOCK_EMAIL, RESET_EMAIL}
+        | {LOCK_EMAIL, RESET_EMAIL, RETENTION_EMAIL}
         | MESSAGE_EMAILS
         | EXPERT_EMAILS
         | SEANCE_EMAILS
@@ -653,6 +656,26 @@ def test_the_two_factor_pages_read_in_french(reading: NewBrowser, reader: Reader
         "GET /connexion/code (200)",
         "POST /connexion/code (401)",
     )
+
+
+def test_the_retention_pages_read_in_french(
+    app: Flask, reading: NewBrowser, reader: Reader, session: Session
+) -> None:
+    """*Mon compte*, an account's deletion's confirmation, and the notice of an abandoned
+    draft's deletion (sent by the real sweep, the clock moved to ten days before its time)."""
+    submitter = reading()
+    submitter.login("demandeur@example.org")
+    submitter.post("/demandes/nouvelle", from_page="/demandes/")
+    submitter.get("/compte/")
+    admin = reading()
+    admin.login("admin@example.org")
+    admin.get("/admin/comptes/1/supprimer")
+    notice_day = add_months(datetime.now(UTC), 6) - timedelta(days=10)
+    with freeze_time(notice_day), app.extensions["db_sessions"]() as scheduling:
+        retention.schedule(scheduling)
+        scheduling.commit()
+    assert RETENTION_EMAIL in read_emails(app, session, reader, at=notice_day)
+    reader.saw("GET /compte/ (200)", "GET /admin/comptes/<n>/supprimer (200)")
     reader.check()
 
 
@@ -727,6 +750,44 @@ def test_the_reviewers_other_pages_read_in_french(
         agent.get(f"/instruction/dossiers{query}")
     agent.get(f"/instruction/dossiers/{walker.dossier_id}")
     reader.saw("POST /instruction/taches/<n> (422)")
+    reader.check()
+
+
+def test_the_worklists_read_in_french(
+    app: Flask, reading: NewBrowser, reader: Reader, session: Session
+) -> None:
+    walker = Walker(reading, "ministere")
+    walker.step("saisir_demande", data_of("favorable", "saisir_demande"))
+    agent = walker.as_user("recevabilite@example.org")
+    for query in ("?q=habilitation&tri=echeance", "?depot_du=31/02/2026&en_retard=1", "?tout=1"):
+        agent.get(f"/instruction/dossiers{query}")
+        agent.get(f"/instruction/{query}")
+    page = agent.get("/instruction/dossiers").get_data(as_text=True)
+    token = re.search(r'name="dossier" value="([0-9:]+)"', page)
+    assert token
+    listed = "/instruction/dossiers"
+    for action in ("reattribuer", "message"):
+        chosen = {"action": action, "dossier": token.group(1)}
+        agent.post("/instruction/lot", chosen, from_page=listed)
+        agent.post("/instruction/lot", chosen | {"confirmer": "1"}, from_page=listed)
+    agent.post("/instruction/lot", {"action": "message", "dossier": [token.group(1)],
+                                    "confirmer": "1", "texte": "Bonjour."},
+               from_page="/instruction/dossiers")  # fmt: skip
+    agent.post("/instruction/vues", {"liste": "dossiers", "nom": "Mes dossiers", "requete": "q=x"},
+               from_page="/instruction/dossiers")  # fmt: skip
+    agent.get("/instruction/dossiers")
+    agent.get("/instruction/export?q=habilitation")
+    app.config["EXPORT_SYNC_MAX_ROWS"] = 0
+    try:
+        started = agent.post(
+            "/instruction/export", {"format": "ods"}, from_page="/instruction/export"
+        )
+    finally:
+        app.config["EXPORT_SYNC_MAX_ROWS"] = 2000
+    agent.get(started.headers["Location"])
+    run_worker_at(sessions_of(app), utcnow())
+    agent.get(started.headers["Location"])
+    reader.saw("POST /instruction/lot (422)")
     reader.check()
 
 

@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from engine.core import audit
-from engine.core.errors import FormInvalid
+from engine.core.errors import Conflict, FormInvalid, NotFound
 from engine.core.models import (
     ORGANISATION_KIND_LABELS,
     ROLE_LABELS,
@@ -18,10 +18,11 @@ from engine.core.models import (
 from engine.core.settings import settings_of
 from engine.people import accounts, two_factor
 from engine.people.listing import organisations_list, users_list
-from engine.workflow import access
+from engine.workflow import access, personal_data
 from web.admin import bp
 from web.auth import allowed, current_actor
 from web.database import db
+from web.errors import error_page
 
 Page = str | tuple[str, int] | Response
 
@@ -189,3 +190,30 @@ def organisations() -> Page:
         ),
         422 if errors else 200,
     )
+
+
+@bp.route("/comptes/<int:user_id>/supprimer", methods=["GET", "POST"])
+@allowed(access.may_administer)
+def user_delete(user_id: int) -> Page:
+    """*Supprimer le compte*: a confirmation, then the account kept under a pseudonym."""
+    user = db().get(User, user_id)
+    if user is None or user.deleted_at is not None:
+        abort(404)
+    if request.method == "GET":
+        return render_template("admin/user_delete.html", user=user, typed="", error="")
+    typed = request.form.get("confirmation", "")[:254]
+    if typed.strip().lower() != user.email.lower():
+        error = "Saisissez l'adresse électronique du compte pour confirmer sa suppression."
+        page = render_template("admin/user_delete.html", user=user, typed=typed, error=error)
+        return page, 422
+    try:
+        deleted = personal_data.delete_account(db(), current_actor(), user_id)
+        db().commit()
+    except (Conflict, NotFound) as error:
+        db().rollback()
+        return error_page(409 if isinstance(error, Conflict) else 404, error.user_message)
+    flash(
+        f"Compte supprimé\u00a0: il apparaît désormais sous le nom «\u00a0{deleted.name}\u00a0».",
+        "success",
+    )
+    return redirect(url_for("admin.users"))

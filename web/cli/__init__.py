@@ -7,6 +7,7 @@ from __future__ import annotations
 import click
 
 from web import logs
+from web.cli.audit import audit_group
 from web.cli.database import db_group, demo_command
 from web.cli.processes import processes_group, scenarios_group
 from web.cli.register import register_group
@@ -29,5 +30,6 @@ for _command in (
     processes_group,
     scenarios_group,
     register_group,
+    audit_group,
 ):
     main.add_command(_command)

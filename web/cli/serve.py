@@ -13,7 +13,7 @@ from engine.core.migrate import upgrade
 from engine.definitions.definition import read_folder
 from engine.definitions.deployment import deploy
 from engine.studio import demo
-from web.background import start_worker_thread
+from web.background import schedule_periodic_jobs, start_worker_thread
 from web.cli.context import begin_writing, database, document_store, make_app, open_session
 from web.cli.locking import while_locked
 
@@ -41,6 +41,7 @@ def run_command(host: str, port: int) -> None:
             f"Impossible d'écouter sur {host}:{port}\u00a0: {error.strerror or error}.", err=True
         )
         sys.exit(1)
+    schedule_periodic_jobs(app)
     _thread, stop = start_worker_thread(app)
     for address in addresses(server):
         click.echo(f"Inventaire en service sur {address} (avec un travailleur intégré)")

@@ -7,7 +7,7 @@ import threading
 
 import click
 
-from web.background import make_worker
+from web.background import make_worker, schedule_periodic_jobs
 from web.cli.context import opened_app
 
 
@@ -24,6 +24,7 @@ def worker_command(once: bool, name: str | None) -> None:
             count = worker.run_until_idle()
             click.echo(f"{count} travail(aux) exécuté(s).")
             return
+        schedule_periodic_jobs(app)
         stop = threading.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from engine.core import audit_export
 from engine.core.errors import Conflict, Forbidden, FormInvalid
 from engine.core.models import WorkItemStatus, as_id
 from engine.workflow import access, diagram
@@ -12,14 +13,18 @@ from engine.workflow.actions import claims
 from engine.workflow.conflicts import conflict_message
 from engine.workflow.dossier_page import dossier_view
 from engine.workflow.dossiers_list import all_dossiers
-from engine.workflow.inbox import ORDERS, inbox
+from engine.workflow.inbox import DEFAULT_ORDER, inbox
 from engine.workflow.messagerie.reading import unread_counts
 from engine.workflow.task_page import task_context
+from engine.workflow.worklists.choices import Choice, filter_choices
+from engine.workflow.worklists.filters import Criteria
 from web.auth import allowed, current_actor
 from web.database import db
 from web.errors import error_page
 from web.experts.page import InvitationDraft, avis_of
+from web.filters import nombre
 from web.instruction import bp
+from web.instruction.worklists import DOSSIERS_ORDER, worklist_context
 from web.messagerie.page import Draft, messagerie_of
 from web.taskpage import Page, render_task, submit_task
 
@@ -31,20 +36,17 @@ def _page_number() -> int:
 @bp.get("/", endpoint="inbox")
 @allowed(access.may_use_inbox)
 def inbox_page() -> str:
-    """My work items and my roles' unclaimed ones; filter by step, sort by age."""
-    step = request.args.get("etape", "")[:100]
-    order = request.args.get("tri", "ancien")
-    order = order if order in ORDERS else "ancien"
+    """My work items and my roles' unclaimed ones, filtered (worklists.filters), sorted by age
+    or due date."""
     actor = current_actor()
-    found = inbox(db(), actor, step=step, order=order, page=_page_number())
+    criteria = Criteria.from_args(request.args, default_sort=DEFAULT_ORDER)
+    found = inbox(db(), actor, criteria, page=_page_number())
+    steps = [Choice(row.task_spec, f"{row.title} ({nombre(row.count)})") for row in found.steps]
     return render_template(
         "instruction/bannette.html",
         page=found.page,
         unread=unread_counts(db(), actor, [row.instance_id for row in found.page.rows]),
-        steps=found.steps,
-        step=step,
-        order=order,
-        params={key: value for key, value in (("etape", step), ("tri", order)) if value},
+        **worklist_context("bannette", criteria, filter_choices(db(), steps=steps), DEFAULT_ORDER),
     )
 
 
@@ -130,18 +132,17 @@ def reattribuer(work_item_id: int) -> Response | tuple[str, int]:
 @bp.get("/dossiers")
 @allowed(access.may_read_all_dossiers)
 def dossiers() -> str:
-    """Every dossier, searchable by reference or title, filterable by status."""
+    """Every dossier, filtered (worklists.filters), searched in its words, sorted."""
     actor = current_actor()
-    found = all_dossiers(
-        db(),
-        actor,
-        text=request.args.get("q", ""),
-        status=request.args.get("statut", "")[:60],
-        page=_page_number(),
-    )
-    params = {key: value for key, value in (("q", found.text), ("statut", found.status)) if value}
+    criteria = Criteria.from_args(request.args, default_sort=DOSSIERS_ORDER)
+    found = all_dossiers(db(), actor, criteria, page=_page_number())
     unread = unread_counts(db(), actor, [row.id for row in found.page.rows])
-    return render_template("instruction/dossiers.html", found=found, params=params, unread=unread)
+    return render_template(
+        "instruction/dossiers.html",
+        found=found,
+        unread=unread,
+        **worklist_context("dossiers", found.criteria, filter_choices(db()), DOSSIERS_ORDER),
+    )
 
 
 @bp.get("/dossiers/<int:instance_id>")
@@ -186,3 +187,19 @@ def dossier_diagram(instance_id: int) -> Response:
 def dossier_markers(instance_id: int) -> Response:
     _xml, markers = diagram.dossier_diagram(db(), current_actor(), instance_id)
     return jsonify(markers)
+
+
+@bp.get("/dossiers/<int:instance_id>/journal.<any(json, csv):extension>")
+@allowed(access.may_read_all_dossiers)
+def dossier_journal(instance_id: int, extension: str) -> Response:
+    """The dossier's audit trail to download (staff only: every kind of event is in it)."""
+    dossier_view(db(), current_actor(), instance_id)  # the page's own rule: 404 otherwise
+    found = audit_export.rows(db(), instance_id)
+    name = f"journal-dossier-{instance_id}.{extension}"
+    if extension == "json":
+        body, mimetype = audit_export.as_json(instance_id, found), "application/json"
+    else:
+        body, mimetype = "\ufeff" + audit_export.as_csv(found), "text/csv"
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

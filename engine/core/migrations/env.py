@@ -9,17 +9,18 @@ from alembic.autogenerate.api import AutogenContext
 
 from engine.core.models import Base, UtcDateTime
 
-# The register's search index (migration 0005) is the database's own: FTS5 tables and triggers
-# on SQLite, a tsvector table on PostgreSQL. Not in the models, so autogenerate must not touch it.
+# The search indexes of the register (migration 0005) and of the dossiers (0017) are the
+# database's own: FTS5 tables (and triggers) on SQLite, tsvector tables on PostgreSQL. Not in the
+# models, so autogenerate must not touch them.
 # NB: on SQLite a batch migration of register_entry recreates the table and drops its triggers:
 # such a migration must create them again (see 0005).
-SEARCH_INDEX_PREFIX = "register_search"
+SEARCH_INDEX_PREFIXES = ("register_search", "dossier_search")
 
 
 def include_object(
     obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
 ) -> bool:
-    return not (reflected and name is not None and name.startswith(SEARCH_INDEX_PREFIX))
+    return not (reflected and name is not None and name.startswith(SEARCH_INDEX_PREFIXES))
 
 
 def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:

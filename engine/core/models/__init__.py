@@ -16,6 +16,7 @@ from engine.core.models.accounts import (
 from engine.core.models.base import MAX_ID, NAMING_CONVENTION, Base, Id, UtcDateTime, as_id
 from engine.core.models.dossiers import (
     AuditEvent,
+    AuditSeal,
     Counter,
     Document,
     Instance,
@@ -65,6 +66,7 @@ from engine.core.models.seances import (
 )
 from engine.core.models.sessions import LoginThrottle, UserSession
 from engine.core.models.two_factor import RecoveryCode, TotpEnrolment
+from engine.core.models.worklists import ExportFile, ExportStatus, SavedView
 
 __all__ = [
     "EMAIL_STATUS_LABELS",
@@ -83,12 +85,15 @@ __all__ = [
     "Annotation",
     "AnnotationPiece",
     "AuditEvent",
+    "AuditSeal",
     "AvisExpertPiece",
     "Base",
     "Counter",
     "Document",
     "Email",
     "EmailStatus",
+    "ExportFile",
+    "ExportStatus",
     "Id",
     "Inscription",
     "Instance",
@@ -113,6 +118,7 @@ __all__ = [
     "Registre",
     "Role",
     "RoleName",
+    "SavedView",
     "Seance",
     "SeanceStatus",
     "Submission",

@@ -91,6 +91,8 @@ class User(Base):
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # An account deleted by an administrator: kept under a pseudonym (its trail, its dossiers).
+    deleted_at: Mapped[datetime | None] = mapped_column()
 
     organisation: Mapped[Organisation | None] = relationship()
     roles: Mapped[list[Role]] = relationship(secondary="user_role", lazy="selectin")

@@ -55,6 +55,10 @@ class Instance(Base):
     # The latest contact address filed (the form's `contact_courriel`): letters to the
     # submitter's side go to it too, without reading the submissions.
     contact_courriel: Mapped[str | None] = mapped_column(String(254))
+    # Retention (engine/workflow/retention.py): when the owner of an abandoned draft was told
+    # it would be deleted; when a closed dossier's personal data was anonymised.
+    retention_avis_at: Mapped[datetime | None] = mapped_column()
+    anonymised_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -153,8 +157,29 @@ class AuditEvent(Base):
     task_spec: Mapped[str | None] = mapped_column(String(100))
     summary: Mapped[str] = mapped_column(Text, default="")
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The chains (engine/core/audit_chain.py, docs/operations.md « Journal d'audit »): set by
+    # the linker after the commit, in one sequence across dossiers; None until linked.
+    chain_seq: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    content_sha256: Mapped[str | None] = mapped_column(String(64))
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    prev_dossier_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
+    # A deleted draft's events: their content blanked, their linked hashes kept.
+    redacted_at: Mapped[datetime | None] = mapped_column()
 
     actor: Mapped[User | None] = relationship()
+
+
+class AuditSeal(Base):
+    """A seal: the global chain's head (its position and hash) signed with the operator's key."""
+
+    __tablename__ = "audit_seal"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    chain_seq: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[str | None] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(64))
 
 
 class Document(Base):

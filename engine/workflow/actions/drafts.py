@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from engine.core import audit
+from engine.core import audit, audit_chain
 from engine.core.actor import Actor
 from engine.core.clock import utcnow
 from engine.core.errors import Conflict, FormInvalid
@@ -73,7 +73,9 @@ def delete_draft(session: Session, actor: Actor, work_item_id: int) -> list[str]
         f"Brouillon supprimé\u00a0: «\u00a0{instance.title or 'Demande sans intitulé'}\u00a0».",
         details={"dossier": instance.id, "organisation": instance.organisation_id},
     )
-    # The rows that hang on the dossier go with it (ON DELETE CASCADE on every such table).
+    # Its trail stays in the chains, its content blanked; the rows that hang on the dossier go
+    # with it (ON DELETE CASCADE on every such table).
+    audit_chain.detach_draft(session, instance.id)
     session.execute(delete(Instance).where(Instance.id == instance.id))
     session.expunge(item)
     session.expunge(instance)

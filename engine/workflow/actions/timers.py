@@ -16,8 +16,10 @@ from engine.workflow.conflicts import flush_or_conflict
 from engine.workflow.state import load_workflow, refresh_projection, save_state
 
 
-def fire_timer(session: Session, instance_id: int, task_id: str) -> str:
-    """A timer's job is due: fire it and run the process on (the worker's transaction)."""
+def fire_timer(session: Session, instance_id: int, task_id: str, *, by_its_job: bool = True) -> str:
+    """A timer's job is due: fire it and run the process on (the worker's transaction).
+    `by_its_job=False`: fired otherwise (a scenario letting time pass): its job, still
+    pending, is cancelled like those of the timers the process leaves behind."""
     instance = session.get(Instance, instance_id)
     if instance is None:
         return "Dossier introuvable\u00a0: échéance sans objet."
@@ -29,8 +31,8 @@ def fire_timer(session: Session, instance_id: int, task_id: str) -> str:
     if timer is None or not spiff.timer_pending(workflow, task_id):
         return "La tâche a avancé avant l'échéance\u00a0: rien à faire."
     title = spiff.spec_title(timer)
-    # The fired timer counts as "before" (no new job for it), but its own job is the one
-    # running: nothing to cancel for it.
+    # The fired timer counts as "before" (no new job for it); when its own job is the one
+    # running, there is nothing to cancel for it.
     timers_before = {waiting.task_id for waiting in spiff.waiting_timers(workflow)} | {task_id}
     spiff.fire_timer(workflow, task_id)
     completed: list[Any] = []
@@ -60,6 +62,6 @@ def fire_timer(session: Session, instance_id: int, task_id: str) -> str:
         completed=completed,
         new_items=new_items,
         timers_before=timers_before,
-        fired=task_id,
+        fired=task_id if by_its_job else None,
     )
     return f"Échéance «\u00a0{title}\u00a0»\u00a0: statut du dossier {instance.status_label}."

@@ -125,14 +125,7 @@ def checked_text(
     """The text as kept (line breaks made `\\n`) and the pieces jointes read and checked like
     a dossier's pieces; every fault at once, before anything is written."""
     errors: dict[str, str] = {}
-    body = text.replace("\r\n", "\n").replace("\r", "\n").strip()
-    if not body:
-        errors[BODY_FIELD] = empty
-    elif len(body) > max_body:
-        errors[BODY_FIELD] = (
-            f"Votre texte compte {_count(len(body))} caractères, pour {_count(max_body)} au "
-            "plus\u00a0: raccourcissez-le, ou joignez-le comme pièce jointe."
-        )
+    body = _body(text, empty, errors, max_body)
     checked: list[CheckedFile] = []
     if len(uploads) > MAX_PIECES:
         errors[PIECES_FIELD] = f"Joignez {MAX_PIECES} fichiers au plus à un même envoi."
@@ -150,6 +143,28 @@ def checked_text(
     if errors:
         raise FormInvalid(errors)
     return body, checked
+
+
+def message_body(text: str) -> str:
+    """A message's text as it would be kept, or FormInvalid (checked once before a message is
+    sent to many dossiers)."""
+    errors: dict[str, str] = {}
+    body = _body(text, "Écrivez votre message.", errors)
+    if errors:
+        raise FormInvalid(errors)
+    return body
+
+
+def _body(text: str, empty: str, errors: dict[str, str], max_body: int = MAX_BODY) -> str:
+    body = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    if not body:
+        errors[BODY_FIELD] = empty
+    elif len(body) > max_body:
+        errors[BODY_FIELD] = (
+            f"Votre texte compte {_count(len(body))} caractères, pour {_count(max_body)} au "
+            "plus\u00a0: raccourcissez-le, ou joignez-le comme pièce jointe."
+        )
+    return body
 
 
 def stored(store: DocumentStore, piece: CheckedFile) -> dict[str, object]:

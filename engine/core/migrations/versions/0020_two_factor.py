@@ -1,7 +1,7 @@
 """TOTP two-factor sign-in: enrolments and recovery codes
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0020
+Revises: 0019
 
 New tables only.
 """
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0017"
-down_revision = "0016"
+revision = "0020"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
