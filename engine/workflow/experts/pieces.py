@@ -13,6 +13,7 @@ from engine.core.errors import NotFound
 from engine.core.models import AvisExpertPiece, Instance, InvitationExpert
 from engine.workflow import access
 from engine.workflow.documents import DocumentStore
+from engine.workflow.messagerie.pieces import stored_file
 
 NOT_FOUND = "Pièce jointe introuvable."
 
@@ -28,7 +29,4 @@ def opinion_piece(
     ).first()
     if found is None or not access.may_read_expert_opinions(actor, found[1]):
         raise NotFound(NOT_FOUND)
-    path = store.path_for(found[0].storage_key)
-    if not path.is_file():
-        raise NotFound("Le fichier de cette pièce jointe est introuvable sur le serveur.")
-    return found[0], path
+    return found[0], stored_file(store, found[0].storage_key)

@@ -30,7 +30,7 @@ def message_piece(
     ).first()
     if found is None or not access.may_read_messages(actor, found[1]):
         raise NotFound(NOT_FOUND)
-    return found[0], _file(store, found[0].storage_key)
+    return found[0], stored_file(store, found[0].storage_key)
 
 
 def annotation_piece(
@@ -45,10 +45,10 @@ def annotation_piece(
     ).first()
     if found is None or not access.may_read_annotations(actor, found[1]):
         raise NotFound(NOT_FOUND)
-    return found[0], _file(store, found[0].storage_key)
+    return found[0], stored_file(store, found[0].storage_key)
 
 
-def _file(store: DocumentStore, key: str) -> Path:
+def stored_file(store: DocumentStore, key: str) -> Path:
     path = store.path_for(key)
     if not path.is_file():
         raise NotFound("Le fichier de cette pièce jointe est introuvable sur le serveur.")
