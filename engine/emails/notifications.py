@@ -185,19 +185,7 @@ def for_account_lock(session: Session, user: User, until: datetime, failures: in
         "lien": settings_of(session).links.sign_in(),
         "aujourdhui": date_filter(utcnow()),
     } | _platform_service(session).template_values()
-    subject, body = render(template(ACCOUNT_LOCK_TEMPLATE), context)
-    return NewJob(
-        kind=JobKind.EMAIL,
-        key=f"courriel:compte:{user.id}:{ACCOUNT_LOCK_TEMPLATE}:{until.isoformat()}",
-        label=f"Courriel «\u00a0{subject}\u00a0» à {user.email}",
-        instance_id=None,
-        payload={
-            "template": ACCOUNT_LOCK_TEMPLATE,
-            "to": user.email,
-            "subject": subject,
-            "body": body,
-        },
-    )
+    return _account_email(user, ACCOUNT_LOCK_TEMPLATE, context, until.isoformat())
 
 
 def for_password_reset(session: Session, user: User, token: str, until: datetime) -> NewJob:
@@ -209,19 +197,19 @@ def for_password_reset(session: Session, user: User, token: str, until: datetime
         "lien": settings_of(session).links.password_reset(token),
         "aujourdhui": date_filter(utcnow()),
     } | _platform_service(session).template_values()
-    subject, body = render(template(PASSWORD_RESET_TEMPLATE), context)
+    # One per request: the token differs each time (its time of issue).
+    return _account_email(user, PASSWORD_RESET_TEMPLATE, context, token_digest(token))
+
+
+def _account_email(user: User, name: str, context: dict[str, Any], once_per: str) -> NewJob:
+    """An email about an account (no dossier), sent once per `once_per`."""
+    subject, body = render(template(name), context)
     return NewJob(
         kind=JobKind.EMAIL,
-        # One per request: the token differs each time (its time of issue).
-        key=f"courriel:compte:{user.id}:{PASSWORD_RESET_TEMPLATE}:{token_digest(token)}",
+        key=f"courriel:compte:{user.id}:{name}:{once_per}",
         label=f"Courriel «\u00a0{subject}\u00a0» à {user.email}",
         instance_id=None,
-        payload={
-            "template": PASSWORD_RESET_TEMPLATE,
-            "to": user.email,
-            "subject": subject,
-            "body": body,
-        },
+        payload={"template": name, "to": user.email, "subject": subject, "body": body},
     )
 
 
