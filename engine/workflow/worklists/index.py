@@ -51,15 +51,18 @@ from engine.core.models import WorkItemStatus as Status
 TIMER = "timer"
 RAPPORTEUR = "rapporteur"
 TOUCHED = "worklists.touched"
-# Dossiers whose words or category may have changed (a form filed, a new dossier, its
-# reference, title or organisation changed): their whole row is rewritten. The others (a task
-# taken or done, a timer fired) only get their due date and rapporteur again.
+# Dossiers whose words or category may have changed (a form filed with such fields, a new
+# dossier, its reference, title or organisation changed): their whole row is rewritten. The
+# others (a task taken or done, a timer fired) only get their due date and rapporteur again.
 REWORDED = "worklists.reworded"
 WORDED_COLUMNS = ("reference", "title", "organisation_id")
 CATEGORY_KEYS = ("categorie_retenue", "categorie_proposee", "categorie")
 # Keys of the filed forms whose values are searched (names and SIRET of the certifiers).
 TEXT_KEYS = ("certificateurs", "siret_certificateur", "autorite_mandante")
 TEXT_PREFIXES = ("certificateur_",)
+# What a filed form may hold that the full rewrite reads (`_texts`, `_category`, the designated
+# rapporteur).
+INDEXED_KEYS = frozenset((*TEXT_KEYS, *CATEGORY_KEYS, "rapporteur_id"))
 MAX_WORDS_CHARS = 20_000
 WORD = re.compile(r"[^\W_]+")
 BATCH = 500
@@ -111,8 +114,18 @@ def _after_flush(session: Session, _context: Any) -> None:
             instance_id = obj.instance_id
             if instance_id is not None:
                 touched.add(instance_id)
-                if isinstance(obj, Submission):
+                if isinstance(obj, Submission) and _indexed_keys(obj.data):
                     reworded.add(instance_id)
+
+
+def _indexed_keys(data: object) -> bool:
+    """Whether a filed form holds what the row is made of (words, category, designation):
+    most forms (a decision, a review) do not, and cost the light update only."""
+    if not isinstance(data, dict):
+        return False
+    return any(
+        key in INDEXED_KEYS or key.startswith(TEXT_PREFIXES) for key in data if isinstance(key, str)
+    )
 
 
 def _worded_changed(instance: Instance) -> bool:
