@@ -13,7 +13,7 @@ from engine.core.actor import Actor
 from engine.core.listing import Page, bounded_page, page_count
 from engine.core.models import Instance, Organisation, WorkItem
 from engine.workflow.access import inbox_filter
-from engine.workflow.worklists.filters import Criteria, dossier_conditions, due_order
+from engine.workflow.worklists.filters import Criteria, dossier_conditions, due_order, words_of
 from engine.workflow.worklists.index import is_overdue, search_table
 
 PAGE_SIZE = 50
@@ -66,9 +66,11 @@ def inbox(
     criteria = criteria or Criteria(tri=DEFAULT_ORDER)
     step = criteria.etape
     # Whose tasks: the one rule of access.inbox_filter.
-    whose = inbox_filter(actor)
+    whose = inbox_filter(actor, by_dossier=bool(words_of(criteria.q)))
     # The dossiers' filter, when there is one: a join to their rows (else the work items alone).
-    narrowed = dossier_conditions(session, criteria) if criteria.active else []
+    narrowed = (
+        dossier_conditions(session, criteria, WorkItem.instance_id) if criteria.active else []
+    )
     # One pass over the covering index ix_work_item_counts: per step, mine and unclaimed.
     counting = select(
         WorkItem.task_spec,

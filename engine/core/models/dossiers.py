@@ -95,6 +95,8 @@ class WorkItem(Base):
         Index("ix_work_item_assignee", "status", "assignee_id"),
         Index("ix_work_item_claimed", "status", "claimed_by_id"),
         Index("ix_work_item_instance", "instance_id", "status"),
+        # The dossiers ready for a séance, in their order of arrival (seances.inscription).
+        Index("ix_work_item_form", "status", "form", "created_at", "id"),
         # The statistics' delays per step: the completed steps of a period, without the table.
         Index("ix_work_item_completed", "status", "completed_at", "task_title", "created_at"),
     )

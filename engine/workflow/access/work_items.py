@@ -147,14 +147,17 @@ def may_be_designated(
     )
 
 
-def inbox_filter(actor: Actor) -> ColumnElement[bool]:
+def inbox_filter(actor: Actor, *, by_dossier: bool = False) -> ColumnElement[bool]:
     """The *Bannette*: open work items the actor may take (`may_work_on`, not taken by
-    someone else) as a condition on `work_item` rows."""
+    someone else) as a condition on `work_item` rows. `by_dossier`: the caller narrows to a
+    few dossiers (a text search's hits); the role is then compared as an expression, so the
+    database reads the work items by dossier instead of walking the whole role's queue."""
     if actor.id is None or not actor.roles:
         return false()
+    role = WorkItem.role.concat("") if by_dossier else WorkItem.role
     return and_(
         WorkItem.status == WorkItemStatus.OPEN,
-        WorkItem.role.in_(sorted(actor.roles)),
+        role.in_(sorted(actor.roles)),
         or_(WorkItem.assignee_id.is_(None), WorkItem.assignee_id.in_(sorted(actor.acting_ids))),
         or_(
             WorkItem.claimed_by_id.is_(None),

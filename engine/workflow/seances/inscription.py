@@ -89,8 +89,9 @@ def inscrire_a_la_seance(
 
 
 def ready_dossiers(session: Session, commission: str, limit: int = 200) -> list[Instance]:
-    """The dossiers of the commission whose open task is their inscription, filed first first:
-    found by their open work items on the forms that choose a séance (an index lookup)."""
+    """The dossiers of the commission whose open task is their inscription, ready first first:
+    their open work items on the forms that choose a séance, read in the order of
+    ix_work_item_form (no sort of every ready dossier)."""
     versions: list[int] = []
     forms: set[str] = set()
     for version_id in session.scalars(select(ProcessVersion.id)):
@@ -117,7 +118,7 @@ def ready_dossiers(session: Session, commission: str, limit: int = 200) -> list[
                 Instance.process_version_id.in_(versions),
                 Instance.status == InstanceStatus.RUNNING,
             )
-            .order_by(Instance.date_depot, Instance.id)
+            .order_by(WorkItem.created_at, WorkItem.id)
             .limit(limit)
         ).unique()
     )

@@ -80,11 +80,13 @@ def agenda(session: Session, seance: Seance) -> list[AgendaRow]:
         submissions.setdefault(row.instance_id, []).append(row)
     open_items = {
         item.instance_id: item.id
-        for item in session.scalars(
-            select(WorkItem).where(
+        for item in session.execute(
+            select(WorkItem.instance_id, WorkItem.id).where(
                 WorkItem.instance_id.in_(ids),
                 WorkItem.status == WorkItemStatus.OPEN,
-                WorkItem.role == RoleName.COMMISSION,
+                # An expression, not the column: read by dossier (ix_work_item_instance), not
+                # through the commission's whole queue.
+                WorkItem.role.concat("") == RoleName.COMMISSION,
             )
         )
     }

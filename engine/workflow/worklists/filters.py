@@ -144,9 +144,13 @@ def words_of(text: str) -> tuple[str, ...]:
     return tuple(found[:MAX_WORDS])
 
 
-def dossier_conditions(session: Session, criteria: Criteria) -> list[ColumnElement[bool]]:
+def dossier_conditions(
+    session: Session, criteria: Criteria, dossier_id: Any = Instance.id
+) -> list[ColumnElement[bool]]:
     """The filter (the step apart: each list has its own) on `instance` joined to
-    `dossier_search`."""
+    `dossier_search`. `dossier_id`: the column the text search's hits are matched on; the
+    Bannette gives `work_item.instance_id`, so the few hits drive the query through the work
+    items' index by dossier rather than each of the inbox's rows being tested."""
     conditions: list[ColumnElement[bool]] = []
     if criteria.statut:
         conditions.append(Instance.status_label == criteria.statut)
@@ -166,7 +170,7 @@ def dossier_conditions(session: Session, criteria: Criteria) -> list[ColumnEleme
         conditions.append(search_table.c.echeance < utcnow())
     words = words_of(criteria.q)
     if words:
-        conditions.append(_text_match(session, words))
+        conditions.append(_text_match(session, words, dossier_id))
     return conditions
 
 
@@ -201,16 +205,19 @@ def _paris_midnight(day: date) -> datetime:
     return datetime.combine(day, time(0), PARIS)
 
 
-def _text_match(session: Session, words: tuple[str, ...]) -> ColumnElement[bool]:
+def _text_match(session: Session, words: tuple[str, ...], dossier_id: Any) -> ColumnElement[bool]:
     if session.get_bind().dialect.name == "postgresql":
-        return search_table.c.document.op("@@")(_pg_query(words))
+        hits = sa.select(search_table.c.instance_id).where(
+            search_table.c.document.op("@@")(_pg_query(words))
+        )
+        return dossier_id.in_(hits)
     terms = ['"' + word.replace('"', '""') + '"' for word in words]
     if len(words[-1]) >= MIN_PREFIX_CHARS:
         terms[-1] += "*"
     matching = sa.select(text_table.c.rowid).where(
         sa.literal_column("dossier_search_text").op("MATCH")(" ".join(terms))
     )
-    return Instance.id.in_(matching)
+    return dossier_id.in_(matching)
 
 
 def _pg_query(words: tuple[str, ...]) -> Any:
