@@ -66,7 +66,9 @@ def inbox(
     criteria = criteria or Criteria(tri=DEFAULT_ORDER)
     step = criteria.etape
     # Whose tasks: the one rule of access.inbox_filter.
-    whose = inbox_filter(actor, by_dossier=bool(words_of(criteria.q)))
+    # SQLite: a text search's hits drive the reads (PostgreSQL gets there by its own plan).
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    whose = inbox_filter(actor, by_dossier=sqlite and bool(words_of(criteria.q)))
     # The dossiers' filter, when there is one: a join to their rows (else the work items alone).
     narrowed = (
         dossier_conditions(session, criteria, WorkItem.instance_id) if criteria.active else []

@@ -207,10 +207,15 @@ def _paris_midnight(day: date) -> datetime:
 
 def _text_match(session: Session, words: tuple[str, ...], dossier_id: Any) -> ColumnElement[bool]:
     if session.get_bind().dialect.name == "postgresql":
-        hits = sa.select(search_table.c.instance_id).where(
-            search_table.c.document.op("@@")(_pg_query(words))
+        # Materialized: the hits are found first through the GIN index; else the planner
+        # tests the query against each row of the list (it cannot tell how few hits there are).
+        hits = (
+            sa.select(search_table.c.instance_id)
+            .where(search_table.c.document.op("@@")(_pg_query(words)))
+            .cte("hits")
+            .prefix_with("MATERIALIZED")
         )
-        return dossier_id.in_(hits)
+        return dossier_id.in_(sa.select(hits.c.instance_id))
     terms = ['"' + word.replace('"', '""') + '"' for word in words]
     if len(words[-1]) >= MIN_PREFIX_CHARS:
         terms[-1] += "*"
