@@ -37,6 +37,7 @@ from engine.bpmn import spiff
 from engine.core.clock import utcnow
 from engine.core.models import Instance, Job, JobStatus, WorkItem, WorkItemStatus
 from engine.jobs import JobKind
+from engine.workflow.worklists import index as worklists_index
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 FAR = datetime(2099, 1, 1, tzinfo=UTC)
@@ -112,6 +113,8 @@ def clone(env: Env, waiting: Waiting, count: int, due: datetime, tag: str) -> li
         for start in range(0, count, BATCH):
             connection.execute(insert(Instance), instances[start : start + BATCH])
             connection.execute(insert(Job), jobs[start : start + BATCH])
+        # Each copy has its worklists row, as every dossier the engine makes.
+        worklists_index.refresh(connection, [row["id"] for row in instances])
     return [row["id"] for row in instances]
 
 

@@ -36,9 +36,13 @@ def insert_or_ignore(
     model: type[Any],
     rows: Sequence[Mapping[str, Any]],
     key: Sequence[InstrumentedAttribute[Any]],
-) -> Insert:
-    """INSERT of `rows`; a row whose `key` (a unique index) is already there is left as it is."""
-    return _insert(session, model).values(list(rows)).on_conflict_do_nothing(index_elements=key)
+) -> None:
+    """INSERT of `rows`; a row whose `key` (a unique index) is already there is left as it is.
+    The rows go as parameters of one statement (compiled once, sent as one multi-row INSERT),
+    not as values written into a new statement each time (compiled at every call)."""
+    if rows:
+        statement = _insert(session, model).on_conflict_do_nothing(index_elements=key)
+        session.execute(statement, [dict(row) for row in rows])
 
 
 def insert_or_update(

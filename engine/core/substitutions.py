@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, event, select
 from sqlalchemy.orm import Session
 
 from engine.core.clock import PARIS, utcnow
@@ -31,22 +32,52 @@ def in_force(day: date) -> tuple[ColumnElement[bool], ...]:
 
 
 def absent_ones_for(session: Session, suppleant_id: int, day: date) -> frozenset[int]:
-    """The users whose suppléant `suppleant_id` is on `day` (ix_absence_suppleant)."""
+    """The users whose suppléant `suppleant_id` is on `day`."""
     return frozenset(
-        session.scalars(
-            select(Absence.user_id).where(Absence.suppleant_id == suppleant_id, *in_force(day))
-        )
+        user_id
+        for user_id, suppleant in _in_force(session, day).items()
+        if suppleant == suppleant_id
     )
 
 
 def suppleants_of(session: Session, user_ids: Iterable[int], day: date) -> dict[int, int]:
     """{absent user: their suppléant} for those of `user_ids` absent on `day`."""
-    ids = sorted(set(user_ids))
-    if not ids:
-        return {}
-    rows = session.execute(
-        select(Absence.user_id, Absence.suppleant_id).where(
-            Absence.user_id.in_(ids), *in_force(day)
+    in_force_on_day = _in_force(session, day)
+    return {
+        user_id: in_force_on_day[user_id]
+        for user_id in sorted(set(user_ids))
+        if user_id in in_force_on_day
+    }
+
+
+# The absences in force on a day are few (the agents away today): read once per transaction,
+# they serve the actor's session, then every email of the action (a completion reads them
+# up to three times otherwise).
+_CACHE = "substitutions.in_force"
+
+
+def _in_force(session: Session, day: date) -> dict[int, int]:
+    transaction = session.get_transaction()
+    cached: tuple[Any, date, dict[int, int]] | None = session.info.get(_CACHE)
+    if (
+        cached is not None
+        and cached[0] is transaction
+        and cached[1] == day
+        and not any(isinstance(obj, Absence) for obj in (*session.new, *session.dirty))
+    ):
+        return cached[2]
+    found = {
+        user_id: suppleant_id
+        for user_id, suppleant_id in session.execute(
+            select(Absence.user_id, Absence.suppleant_id).where(*in_force(day))
         )
-    )
-    return {user_id: suppleant_id for user_id, suppleant_id in rows}
+    }
+    if transaction is not None:
+        session.info[_CACHE] = (transaction, day, found)
+    return found
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_when_absences_change(session: Session, _context: Any) -> None:
+    if any(isinstance(obj, Absence) for obj in (*session.new, *session.dirty, *session.deleted)):
+        session.info.pop(_CACHE, None)

@@ -85,7 +85,7 @@ def enqueue(session: Session, jobs: list[NewJob]) -> None:
         }
         for job in jobs
     ]
-    session.execute(dialect.insert_or_ignore(session, Job, rows, key=[Job.idempotency_key]))
+    dialect.insert_or_ignore(session, Job, rows, key=[Job.idempotency_key])
 
 
 def pending_for(session: Session, instance_id: int, kind: JobKind) -> list[Job]:

@@ -259,16 +259,14 @@ def _locked_rows(
     SQLite: this INSERT takes the database's write lock, held until the commit). Concurrent
     attempts on one account or address thus take turns: none slips through while another is
     being counted."""
-    session.execute(
-        dialect.insert_or_ignore(
-            session,
-            LoginThrottle,
-            [
-                {"key": counter.key, "kind": counter.policy.kind, "failures": 0, "updated_at": now}
-                for counter in counters
-            ],
-            key=[LoginThrottle.key],
-        )
+    dialect.insert_or_ignore(
+        session,
+        LoginThrottle,
+        [
+            {"key": counter.key, "kind": counter.policy.kind, "failures": 0, "updated_at": now}
+            for counter in counters
+        ],
+        key=[LoginThrottle.key],
     )
     rows = session.scalars(
         select(LoginThrottle)

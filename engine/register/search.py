@@ -228,13 +228,18 @@ def _postgresql(
     # the GIN index: several times slower, as testing @@ on each row costs more than it thinks.
     # Custom plans: psycopg prepares a statement run often, and a generic plan would build
     # the tsquery again for every row instead of folding it once into a constant.
-    # (Should a query fail, the rollback undoes SET LOCAL.)
-    session.execute(sa.text("SET LOCAL enable_seqscan = off"))
-    session.execute(sa.text("SET LOCAL plan_cache_mode = force_custom_plan"))
+    # (Should a query fail, the rollback undoes SET LOCAL.) Each pair in one round trip: a
+    # statement without parameters may hold several.
+    session.execute(_SEARCH_SETTINGS)
     found = _counted(fetch, count, page, per_page)
-    session.execute(sa.text("RESET enable_seqscan"))
-    session.execute(sa.text("RESET plan_cache_mode"))
+    session.execute(_RESET_SETTINGS)
     return found
+
+
+_SEARCH_SETTINGS = sa.text(
+    "SET LOCAL enable_seqscan = off; SET LOCAL plan_cache_mode = force_custom_plan"
+)
+_RESET_SETTINGS = sa.text("RESET enable_seqscan; RESET plan_cache_mode")
 
 
 def _sqlite(

@@ -65,10 +65,12 @@ def inbox(
     steps with their counts (under the dossiers' filter)."""
     criteria = criteria or Criteria(tri=DEFAULT_ORDER)
     step = criteria.etape
-    # Whose tasks: the one rule of access.inbox_filter.
-    # SQLite: a text search's hits drive the reads (PostgreSQL gets there by its own plan).
+    # Whose tasks: the one rule of access.inbox_filter. SQLite: a text search's hits (a few
+    # dossiers) drive the reads when the role is compared as an expression, not as the column
+    # whose index walks the whole role's queue (PostgreSQL gets there by its own plan).
     sqlite = session.get_bind().dialect.name == "sqlite"
-    whose = inbox_filter(actor, by_dossier=sqlite and bool(words_of(criteria.q)))
+    by_dossier = sqlite and bool(words_of(criteria.q))
+    whose = inbox_filter(actor, role=WorkItem.role.concat("") if by_dossier else WorkItem.role)
     # The dossiers' filter, when there is one: a join to their rows (else the work items alone).
     narrowed = (
         dossier_conditions(session, criteria, WorkItem.instance_id) if criteria.active else []

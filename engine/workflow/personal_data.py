@@ -4,9 +4,10 @@ dossiers stay whole (the trail is evidence of the administration's acts)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, TypeVar
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
 from engine.core import audit
@@ -26,6 +27,8 @@ from engine.core.models import (
     WorkItemStatus,
 )
 from engine.people import accounts
+
+M = TypeVar("M", Instance, Submission, Message, AuditEvent, Email, Absence)
 
 # How a deleted account is named from its deletion on (its id makes it distinct).
 PSEUDONYM = "Compte supprimé n° {id}"
@@ -74,24 +77,12 @@ def delete_account(session: Session, actor: Actor, user_id: int) -> User:
 
 def held_about(session: Session, user: User) -> dict[str, Any]:
     """Everything the platform holds about `user`, as JSON-ready values."""
-    dossiers = session.scalars(
-        select(Instance).where(Instance.created_by_id == user.id).order_by(Instance.id)
-    ).all()
-    filed = session.scalars(
-        select(Submission).where(Submission.submitted_by_id == user.id).order_by(Submission.id)
-    ).all()
-    messages = session.scalars(
-        select(Message).where(Message.author_id == user.id).order_by(Message.id)
-    ).all()
-    acts = session.scalars(
-        select(AuditEvent).where(AuditEvent.actor_id == user.id).order_by(AuditEvent.id)
-    ).all()
-    emails = session.scalars(
-        select(Email).where(Email.recipient == user.email).order_by(Email.id)
-    ).all()
-    absences = session.scalars(
-        select(Absence).where(Absence.user_id == user.id).order_by(Absence.id)
-    ).all()
+    dossiers = _rows(session, Instance, Instance.created_by_id == user.id)
+    filed = _rows(session, Submission, Submission.submitted_by_id == user.id)
+    messages = _rows(session, Message, Message.author_id == user.id)
+    acts = _rows(session, AuditEvent, AuditEvent.actor_id == user.id)
+    emails = _rows(session, Email, Email.recipient == user.email)
+    absences = _rows(session, Absence, Absence.user_id == user.id)
     return {
         "genere_le": utc_text(utcnow()),
         "compte": {
@@ -151,3 +142,8 @@ def held_about(session: Session, user: User) -> dict[str, Any]:
             for row in absences
         ],
     }
+
+
+def _rows(session: Session, model: type[M], condition: ColumnElement[bool]) -> Sequence[M]:
+    """The rows of `model` that meet `condition`, oldest first."""
+    return session.scalars(select(model).where(condition).order_by(model.id)).all()

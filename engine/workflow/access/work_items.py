@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, and_, false, or_
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from engine.core.actor import Actor
 from engine.core.directory import users_with_role
@@ -147,14 +147,14 @@ def may_be_designated(
     )
 
 
-def inbox_filter(actor: Actor, *, by_dossier: bool = False) -> ColumnElement[bool]:
+def inbox_filter(
+    actor: Actor, *, role: ColumnElement[str] | QueryableAttribute[str] = WorkItem.role
+) -> ColumnElement[bool]:
     """The *Bannette*: open work items the actor may take (`may_work_on`, not taken by
-    someone else) as a condition on `work_item` rows. `by_dossier`: the caller narrows to a
-    few dossiers (a text search's hits); the role is then compared as an expression, so the
-    database reads the work items by dossier instead of walking the whole role's queue."""
+    someone else) as a condition on `work_item` rows. `role`: the expression the work item's
+    role is read through (the column unless a read model steers its planner otherwise)."""
     if actor.id is None or not actor.roles:
         return false()
-    role = WorkItem.role.concat("") if by_dossier else WorkItem.role
     return and_(
         WorkItem.status == WorkItemStatus.OPEN,
         role.in_(sorted(actor.roles)),

@@ -150,27 +150,17 @@ def _after_rollback(session: Session) -> None:
 
 
 def _refresh_due_dates(connection: Connection, instance_ids: Sequence[int]) -> None:
-    """The due date and rapporteur of dossiers whose words did not change: one read, one
-    update. A rapporteur found none keeps the row's (the one the forms designated: no form
-    was filed since)."""
+    """The due date and rapporteur of dossiers whose words did not change, in one statement
+    (an UPDATE from their heads, computed by the database). A rapporteur found none keeps the
+    row's (the one the forms designated: no form was filed since). A dossier it did not reach
+    (deleted meanwhile, a draft; or a row missing) goes through `refresh`, which removes or
+    writes its row."""
     if not instance_ids:
         return
-    heads = connection.execute(_due_heads(), {"ids": list(instance_ids)}).all()
-    gone = sorted(set(instance_ids) - {head.id for head in heads})
-    if gone:  # deleted meanwhile (a draft): `refresh` removes their rows
-        refresh(connection, gone)
-    rows = [
-        {
-            "id": head.id,
-            "due": _due(head.pending, head.task_due, head.late)
-            if head.status == InstanceStatus.RUNNING
-            else None,
-            "holder": head.rapporteur,
-        }
-        for head in heads
-    ]
-    if rows:
-        connection.execute(_due_update(), rows)
+    reached = set(connection.scalars(_due_refresh(), {"ids": list(instance_ids)}))
+    missed = sorted(set(instance_ids) - reached)
+    if missed:
+        refresh(connection, missed)
 
 
 def refresh(connection: Connection, instance_ids: Sequence[int]) -> None:
@@ -251,31 +241,40 @@ def _sqlite_upsert() -> sa.TextClause:
 
 
 @cache
-def _due_update() -> sa.Update:
+def _due_refresh() -> sa.Update:
+    """`echeance` as `_due` computes it, `rapporteur_id` kept when none is found; returns the
+    ids reached. Built once, the ids bound each time."""
+    pending, task_due, late, rapporteur = _due_parts()
+    heads = (
+        sa.select(
+            Instance.id.label("id"),
+            Instance.status.label("status"),
+            pending.label("pending"),
+            task_due.label("task_due"),
+            late.label("late"),
+            rapporteur.label("rapporteur"),
+        )
+        .where(Instance.id.in_(sa.bindparam("ids", expanding=True)))
+        .subquery("heads")
+    )
+    ahead, due_at = heads.c.pending, heads.c.task_due
+    echeance = sa.case(
+        (heads.c.status != InstanceStatus.RUNNING, sa.null()),
+        (sa.and_(ahead.is_(None), due_at.is_(None)), heads.c.late),
+        (due_at.is_(None), ahead),
+        (ahead.is_(None), due_at),
+        (ahead <= due_at, ahead),
+        else_=due_at,
+    )
     return (
         sa.update(search_table)
-        .where(search_table.c.instance_id == sa.bindparam("id"))
+        .where(search_table.c.instance_id == heads.c.id)
         .values(
-            echeance=sa.bindparam("due", type_=UtcDateTime()),
-            rapporteur_id=sa.func.coalesce(
-                sa.bindparam("holder", type_=sa.BigInteger), search_table.c.rapporteur_id
-            ),
+            echeance=echeance,
+            rapporteur_id=sa.func.coalesce(heads.c.rapporteur, search_table.c.rapporteur_id),
         )
+        .returning(search_table.c.instance_id)
     )
-
-
-@cache
-def _due_heads() -> sa.Select[Any]:
-    """Per dossier: its status, and the correlated subqueries of its due date and rapporteur."""
-    pending, task_due, late, rapporteur = _due_parts()
-    return sa.select(
-        Instance.id,
-        Instance.status,
-        pending.label("pending"),
-        task_due.label("task_due"),
-        late.label("late"),
-        rapporteur.label("rapporteur"),
-    ).where(Instance.id.in_(sa.bindparam("ids", expanding=True)))
 
 
 @cache
