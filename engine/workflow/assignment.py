@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -36,11 +37,7 @@ def project(
     """Close the rows of tasks no longer ready, open rows for new ones; return the open rows."""
     now = utcnow()
     ready = {spiff.task_id_of(task): task for task in spiff.ready_human_tasks(workflow)}
-    open_items = session.scalars(
-        select(WorkItem).where(
-            WorkItem.instance_id == instance.id, WorkItem.status == WorkItemStatus.OPEN
-        )
-    ).all()
+    open_items = _open_items(session, instance)
     result: list[WorkItem] = []
     for item in open_items:
         if item.task_id in ready:
@@ -72,6 +69,22 @@ def project(
         session.add(item)
         result.append(item)
     return result
+
+
+def _open_items(session: Session, instance: Instance) -> list[WorkItem]:
+    """The dossier's open rows: those its action loaded with it (`lookup.with_open_items`),
+    then forgotten (the projection changes them), else read."""
+    if "open_items" not in sa.inspect(instance).unloaded:
+        loaded = list(instance.open_items)
+        session.expire(instance, ["open_items"])
+        return loaded
+    return list(
+        session.scalars(
+            select(WorkItem).where(
+                WorkItem.instance_id == instance.id, WorkItem.status == WorkItemStatus.OPEN
+            )
+        )
+    )
 
 
 def _new_item(

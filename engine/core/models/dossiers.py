@@ -64,6 +64,13 @@ class Instance(Base):
 
     process_version: Mapped[ProcessVersion] = relationship()
     organisation: Mapped[Organisation | None] = relationship()
+    # Read only, and only by the work-item projection (engine.workflow.assignment), when an
+    # action loaded them with its dossier in one query (engine.workflow.lookup).
+    open_items: Mapped[list[WorkItem]] = relationship(
+        primaryjoin="and_(WorkItem.instance_id == Instance.id, WorkItem.status == 'open')",
+        viewonly=True,
+        lazy="raise",
+    )
 
     # Optimistic locking: every UPDATE checks and bumps lock_version (StaleDataError if lost).
     __mapper_args__ = {"version_id_col": lock_version}

@@ -13,6 +13,7 @@ from engine.core.models import Instance, InstanceStatus
 from engine.definitions.definition import definition_for
 from engine.workflow import followups
 from engine.workflow.conflicts import flush_or_conflict
+from engine.workflow.lookup import with_open_items
 from engine.workflow.state import load_workflow, refresh_projection, save_state
 
 
@@ -20,7 +21,7 @@ def fire_timer(session: Session, instance_id: int, task_id: str, *, by_its_job: 
     """A timer's job is due: fire it and run the process on (the worker's transaction).
     `by_its_job=False`: fired otherwise (a scenario letting time pass): its job, still
     pending, is cancelled like those of the timers the process leaves behind."""
-    instance = session.get(Instance, instance_id)
+    instance = session.get(Instance, instance_id, options=[with_open_items])
     if instance is None:
         return "Dossier introuvable\u00a0: échéance sans objet."
     if instance.status != InstanceStatus.RUNNING:
