@@ -8,8 +8,12 @@ shown in the browser gets a policy of its own: `sandbox`.
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from flask import Flask, current_app, request
 from werkzeug.wrappers import Response
+
+AnyResponse = TypeVar("AnyResponse", bound=Response)
 
 # The diagram and decision-table editors (bpmn-js, dmn-js) set `style` attributes and add
 # <style> elements as they draw (table columns, popup menu icons): their pages alone allow
@@ -79,7 +83,7 @@ def init_app(app: Flask) -> None:
     app.after_request(add_headers)
 
 
-def sandbox_piece(response: Response, *, inline_pdf: bool = False) -> Response:
+def sandbox_piece(response: AnyResponse, *, inline_pdf: bool = False) -> AnyResponse:
     """A piece's response in its sandbox (kept by `add_headers`): the PDF viewer's policy for a
     PDF shown inline, the strictest one for anything else."""
     inline = inline_pdf and response.mimetype == "application/pdf"
