@@ -14,7 +14,7 @@ import sys
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,8 +34,11 @@ server.run()
 
 
 @contextmanager
-def live_server(database_url: str, instance_dir: Path) -> Iterator[str]:
-    """`web.create_app()` served by waitress (8 threads) in a child process; yields its URL."""
+def live_server(
+    database_url: str, instance_dir: Path, settings: Mapping[str, str] | None = None
+) -> Iterator[str]:
+    """`web.create_app()` served by waitress (8 threads) in a child process, configured by the
+    environment as in production (`settings`: more INVENTAIRE_* variables); yields its URL."""
     environment = dict(os.environ)
     environment.update(
         {
@@ -43,6 +46,7 @@ def live_server(database_url: str, instance_dir: Path) -> Iterator[str]:
             "INVENTAIRE_SECRET_KEY": "live-server-test",
             "INVENTAIRE_UPLOAD_DIR": str(instance_dir / "pieces"),
             "PYTHONPATH": str(ROOT),
+            **(settings or {}),
         }
     )
     process = subprocess.Popen(

@@ -57,6 +57,7 @@ def create_app(
         logs,
         metrics,
         password_reset,  # noqa: F401 (its routes join auth's blueprint)
+        quarantine,
         security_headers,
         two_factor,
     )
@@ -100,6 +101,7 @@ def create_app(
     errors.init_app(app)
     filters.init_app(app)
     security_headers.init_app(app)
+    quarantine.init_app(app)
     messagerie.init_app(app)
     if app.config["TRUSTED_PROXIES"]:
         proxies = app.config["TRUSTED_PROXIES"]

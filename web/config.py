@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from engine.core.antivirus import Antivirus, ClamdScanner, parse_address
 from engine.core.db import default_sqlite_url
 from engine.core.settings import (
     DEFAULT_MAX_PIECE_BYTES,
@@ -39,6 +40,13 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "DATABASE_URL": env.get("INVENTAIRE_DATABASE_URL") or None,
         "SECRET_KEY": env.get("INVENTAIRE_SECRET_KEY") or None,
         "UPLOAD_DIR": upload_dir,
+        # The antivirus (docs/security.md): clamd's socket path or host:port; where refused
+        # files are kept; whether an upload goes through unscanned when clamd cannot answer.
+        "CLAMD": env.get("INVENTAIRE_CLAMD") or None,
+        "CLAMD_TIMEOUT": float(env.get("INVENTAIRE_CLAMD_TIMEOUT", "30")),
+        "CLAMD_FAIL_OPEN": env.get("INVENTAIRE_CLAMD_FAIL_OPEN") == "1",
+        "QUARANTINE_DIR": env.get("INVENTAIRE_QUARANTINE_DIR")
+        or str(Path(instance_path) / "quarantaine"),
         "MAX_UPLOAD_BYTES": max_bytes,
         # Room for several pieces and the form around them in one request.
         "MAX_CONTENT_LENGTH": max_bytes * 4 + 1024 * 1024,
@@ -174,6 +182,7 @@ def engine_settings(config: Mapping[str, Any], links: Links) -> EngineSettings:
             absolute=timedelta(hours=int(config.get("SESSION_MAX_HOURS", 12))),
         ),
         services=service_overrides(config),
+        antivirus=antivirus(config),
         # The worker keeps the documents it generates beside the uploaded pieces.
         pieces_dir=Path(config["UPLOAD_DIR"]) if config.get("UPLOAD_DIR") else None,
         # The generated PDFs take the DSFR's fonts and bloc-marque from its copy served here.
@@ -188,6 +197,23 @@ def engine_settings(config: Mapping[str, Any], links: Links) -> EngineSettings:
         retention_draft_months=max(1, int(config.get("RETENTION_BROUILLON_MOIS", 6))),
         retention_notice_days=max(1, int(config.get("RETENTION_AVIS_JOURS", 15))),
         retention_closed_months=max(1, int(config.get("RETENTION_DOSSIER_CLOS_MOIS", 60))),
+    )
+
+
+def antivirus(config: Mapping[str, Any]) -> Antivirus | None:
+    """The antivirus hook when clamd is configured (CLAMD), else None; a malformed address
+    stops the start with its reason."""
+    address = config.get("CLAMD")
+    if not address:
+        return None
+    parse_address(str(address))
+    quarantine = config.get("QUARANTINE_DIR") or Path(str(config["UPLOAD_DIR"])).parent / (
+        "quarantaine"
+    )
+    return Antivirus(
+        scanner=ClamdScanner(str(address), timeout=float(config.get("CLAMD_TIMEOUT", 30))),
+        quarantine_dir=Path(str(quarantine)),
+        fail_open=bool(config.get("CLAMD_FAIL_OPEN")),
     )
 
 

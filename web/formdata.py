@@ -14,12 +14,18 @@ from engine.core.models import Instance
 from engine.core.settings import EngineSettings
 from engine.definitions.forms import FormDefinition, parse_submission
 from engine.workflow import documents
+from web import quarantine
 from web.database import db
 
 
 def document_store() -> documents.DocumentStore:
     settings: EngineSettings = current_app.extensions["engine_settings"]
-    return documents.DocumentStore(Path(current_app.config["UPLOAD_DIR"]), settings.max_piece_bytes)
+    return documents.DocumentStore(
+        Path(current_app.config["UPLOAD_DIR"]),
+        settings.max_piece_bytes,
+        settings.antivirus,
+        quarantine.incidents(),
+    )
 
 
 def read_form(

@@ -16,6 +16,7 @@ from engine.workflow.dossier_page import dossier_view
 from web.auth import current_actor, login_required
 from web.database import db
 from web.formdata import document_store
+from web.security_headers import sandbox_piece
 
 bp = Blueprint("pieces", __name__, url_prefix="/pieces")
 PDF = "application/pdf"
@@ -38,8 +39,7 @@ def view(document_id: int) -> Response:
     document, path = documents.get_for_download(
         db(), document_store(), current_actor(), document_id
     )
-    inline = document.content_type == PDF
-    return send_piece(path, document.name, document.content_type, document.sha256, inline=inline)
+    return send_piece(path, document.name, document.content_type, document.sha256, inline=True)
 
 
 @bp.get("/dossiers/<int:instance_id>.zip")
@@ -53,7 +53,7 @@ def archive(instance_id: int) -> Response:
     response = Response(pieces_zip.stream_zip(entries), mimetype="application/zip")
     response.headers.set("Content-Disposition", "attachment", filename=name)
     response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return sandbox_piece(response)
 
 
 @bp.get("/dossiers/<int:instance_id>/recapitulatif.pdf")
@@ -70,22 +70,25 @@ def summary(instance_id: int) -> Response:
     name = f"recapitulatif-{pieces_zip.safe_name(dossier.reference or f'dossier-{dossier.id}')}.pdf"
     response.headers.set("Content-Disposition", "inline", filename=name)
     response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return sandbox_piece(response, inline_pdf=True)
 
 
 def send_piece(
     path: Path, name: str, content_type: str, sha256: str, *, inline: bool = False
 ) -> Response:
-    """A stored file under its name, downloaded (or shown by the browser: `inline`), never
-    cached outside the user's browser."""
+    """A stored file under its name, downloaded, never cached outside the user's browser, in
+    a sandbox (web/security_headers.py). `inline` asks for it to be shown by the browser: only
+    a PDF ever is (the one type the browser's own viewer draws without running anything of the
+    file); any other type is an attachment, whatever it claims to be."""
+    shown = inline and content_type == PDF
     response = send_file(
         path,
         mimetype=content_type,
-        as_attachment=not inline,
+        as_attachment=not shown,
         download_name=name,
         etag=sha256,
         max_age=0,
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return sandbox_piece(response, inline_pdf=shown)

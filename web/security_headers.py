@@ -8,8 +8,12 @@ shown in the browser gets a policy of its own: `sandbox`.
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from flask import Flask, current_app, request
 from werkzeug.wrappers import Response
+
+AnyResponse = TypeVar("AnyResponse", bound=Response)
 
 # The diagram and decision-table editors (bpmn-js, dmn-js) set `style` attributes and add
 # <style> elements as they draw (table columns, popup menu icons): their pages alone allow
@@ -37,9 +41,12 @@ def _policy(style_src: str) -> str:
 CONTENT_SECURITY_POLICY = _policy("'self'")
 EDITOR_CONTENT_SECURITY_POLICY = _policy("'self' 'unsafe-inline'")
 # A PDF opened in the browser (a piece, the dossier's summary) is a document of its own, in a
-# sandbox: no script, no form, no access to the site's origin, never framed.
-SANDBOXED_ENDPOINTS = frozenset({"pieces.view", "pieces.summary"})
+# sandbox: no script, no form, no access to the site's origin, never framed. The browser's PDF
+# viewer must still draw it, so nothing more is forbidden.
 SANDBOX_CONTENT_SECURITY_POLICY = "sandbox; frame-ancestors 'none'"
+# A piece downloaded: in a sandbox, and allowed to load nothing at all, should a browser ever
+# show it rather than save it.
+PIECE_CONTENT_SECURITY_POLICY = "sandbox; default-src 'none'; frame-ancestors 'none'"
 # Browser features the site never uses, off for it and anything it might embed.
 PERMISSIONS_POLICY = ", ".join(
     f"{feature}=()"
@@ -76,15 +83,24 @@ def init_app(app: Flask) -> None:
     app.after_request(add_headers)
 
 
+def sandbox_piece(response: AnyResponse, *, inline_pdf: bool = False) -> AnyResponse:
+    """A piece's response in its sandbox (kept by `add_headers`): the PDF viewer's policy for a
+    PDF shown inline, the strictest one for anything else."""
+    inline = inline_pdf and response.mimetype == "application/pdf"
+    response.headers["Content-Security-Policy"] = (
+        SANDBOX_CONTENT_SECURITY_POLICY if inline else PIECE_CONTENT_SECURITY_POLICY
+    )
+    return response
+
+
 def add_headers(response: Response) -> Response:
     for name, value in HEADERS.items():
         response.headers[name] = value
-    editor = request.endpoint in INLINE_STYLE_ENDPOINTS
-    response.headers["Content-Security-Policy"] = (
-        EDITOR_CONTENT_SECURITY_POLICY if editor else CONTENT_SECURITY_POLICY
-    )
-    if request.endpoint in SANDBOXED_ENDPOINTS and response.mimetype == "application/pdf":
-        response.headers["Content-Security-Policy"] = SANDBOX_CONTENT_SECURITY_POLICY
+    if not response.headers.get("Content-Security-Policy", "").startswith("sandbox;"):
+        editor = request.endpoint in INLINE_STYLE_ENDPOINTS
+        response.headers["Content-Security-Policy"] = (
+            EDITOR_CONTENT_SECURITY_POLICY if editor else CONTENT_SECURITY_POLICY
+        )
     if current_app.config.get("HTTPS"):
         response.headers["Strict-Transport-Security"] = STRICT_TRANSPORT_SECURITY
     return response

@@ -18,6 +18,8 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
+from engine.core.antivirus import Antivirus
+
 # How big one piece (an uploaded file) may be, unless the operator says otherwise.
 DEFAULT_MAX_PIECE_BYTES = 20 * 1024 * 1024
 # Where a session factory keeps the settings its sessions run under (`Session.info`).
@@ -156,6 +158,9 @@ class EngineSettings:
         """The operator's values for the service `service_id` (process.json "service" "id")."""
         return self.services.get(service_key(service_id))
 
+    # The antivirus every upload goes through (INVENTAIRE_CLAMD, engine/core/antivirus.py);
+    # None: none configured, uploads are checked by content only.
+    antivirus: Antivirus | None = None
     # Where the pieces are kept (INVENTAIRE_UPLOAD_DIR): the worker writes the generated
     # documents there. None (the engine alone: a scenario replayed, a script): none is made.
     pieces_dir: Path | None = None

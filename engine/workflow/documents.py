@@ -15,6 +15,7 @@ from engine.core.clock import utcnow
 from engine.core.errors import DocumentRefused, NotFound
 from engine.core.models import Document, Instance, User
 from engine.core.pieces import DocumentStore
+from engine.core.quarantine import UploadOrigin, screen
 from engine.core.settings import DEFAULT_MAX_PIECE_BYTES, megabytes
 from engine.workflow import access, office_archive
 
@@ -60,10 +61,15 @@ class CheckedFile:
 
 
 def check_upload(
-    store: DocumentStore, field: str | None, filename: str, stream: IO[bytes]
+    store: DocumentStore,
+    field: str | None,
+    filename: str,
+    stream: IO[bytes],
+    origin: UploadOrigin | None = None,
 ) -> CheckedFile:
-    """Read and check one upload (size, not empty, type by content); DocumentRefused (French)
-    when it is not acceptable. Nothing is written."""
+    """Read and check one upload (size, not empty, the antivirus when one is configured, type
+    by content); DocumentRefused (French) when it is not acceptable. Nothing is written but an
+    infected file's quarantine (engine/core/quarantine.py), whatever its type."""
     name = clean_filename(filename)
     content = stream.read(store.max_bytes + 1)
     if len(content) > store.max_bytes:
@@ -74,6 +80,7 @@ def check_upload(
         )
     if not content:
         raise DocumentRefused(f"Le fichier «\u00a0{name}\u00a0» est vide.", field=field)
+    screen(store.antivirus, name, content, field, origin, store.incidents)
     try:
         content_type = detect_type(name, content[:8], content)
     except DocumentRefused as error:
@@ -101,7 +108,8 @@ def store(
     stream: IO[bytes],
 ) -> Document:
     """Check and keep one uploaded piece; DocumentRefused (French) when it is not acceptable."""
-    checked = check_upload(store, field, filename, stream)
+    origin = UploadOrigin("piece", instance.id, actor.id)
+    checked = check_upload(store, field, filename, stream, origin)
     document = Document(
         instance_id=instance.id,
         name=checked.name,

@@ -9,8 +9,9 @@ from datetime import datetime
 # What a submitter reads of the trail: their own actions, the dossier's steps, its messages,
 # the documents generated for them (each with its SHA-256).
 PUBLIC_KINDS = frozenset({"creation", "depot", "statut", "fin", "message", "document"})
-# Never to a submitter, whoever wrote it: the staff's annotations privées, the avis d'experts.
-STAFF_ONLY_KINDS = frozenset({"annotation", "avis_expert"})
+# Never to a submitter, whoever wrote it: the staff's annotations privées, the avis d'experts,
+# the files the antivirus refused (the sender was told at once).
+STAFF_ONLY_KINDS = frozenset({"annotation", "avis_expert", "quarantaine"})
 
 
 def submitter_reads(kind: str, by_submitter: bool) -> bool:

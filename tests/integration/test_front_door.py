@@ -21,6 +21,7 @@ from werkzeug.test import TestResponse
 from engine.core.models import Email, User
 from engine.people import accounts
 from tests.clock import run_worker_at
+from tests.live_server import HttpUser, live_server
 from tests.recensed import sessions_of
 from tests.support import PASSWORD, Browser, text_of
 
@@ -502,3 +503,32 @@ def test_behind_a_trusted_proxy_each_client_address_is_counted(
     assert failures_from_many_clients(1) == [401] * 25
     # Not trusted (the default): the proxy's own address is the one counted.
     assert failures_from_many_clients(0)[-1] == 429
+
+
+@pytest.mark.parametrize("https", [False, True])
+def test_permissions_and_transport_policies_over_real_http(
+    db_engine: object, database_url: str, tmp_path: Path, https: bool
+) -> None:
+    """A real server configured by its environment, as deployed: `INVENTAIRE_HTTPS=1` adds
+    Strict-Transport-Security (a year at least, subdomains included), never without it."""
+    settings = {"INVENTAIRE_HTTPS": "1"} if https else {}
+    with live_server(database_url, tmp_path, settings) as base:
+        user = HttpUser(base)
+        for path in ("/", "/connexion", "/registre", "/static/inventaire.css", "/nulle-part"):
+            reply = user.get(path)
+            assert reply.status in (200, 404), (path, reply.status)
+            headers = {name.lower(): value for name, value in reply.headers.items()}
+            features = dict(
+                part.strip().split("=", 1) for part in headers["permissions-policy"].split(",")
+            )
+            for feature in ("camera", "microphone", "geolocation", "payment", "usb"):
+                assert features.get(feature) == "()", (path, feature, features)
+            hsts = headers.get("strict-transport-security")
+            if not https:
+                assert hsts is None, (path, hsts)
+                continue
+            assert hsts is not None, path
+            directives = [part.strip() for part in hsts.split(";")]
+            max_age = next(d for d in directives if d.startswith("max-age="))
+            assert int(max_age.removeprefix("max-age=")) >= 365 * 24 * 3600, hsts
+            assert "includeSubDomains" in directives, hsts

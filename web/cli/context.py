@@ -61,4 +61,6 @@ def begin_writing(session: Session) -> Session:
 
 def document_store(app: Flask) -> documents.DocumentStore:
     settings: EngineSettings = app.extensions["engine_settings"]
-    return documents.DocumentStore(Path(app.config["UPLOAD_DIR"]), settings.max_piece_bytes)
+    return documents.DocumentStore(
+        Path(app.config["UPLOAD_DIR"]), settings.max_piece_bytes, settings.antivirus
+    )

@@ -26,6 +26,7 @@ from web.errors import error_page
 from web.formdata import document_store
 from web.instruction import bp
 from web.pieces import send_piece
+from web.security_headers import sandbox_piece
 
 DOSSIERS_ORDER = "recent"
 LIST_ENDPOINTS = {"bannette": "instruction.inbox", "dossiers": "instruction.dossiers"}
@@ -247,7 +248,7 @@ def export_post() -> Response | tuple[str, int]:
     response = Response(buffer.getvalue(), mimetype=exports.FORMATS[kind][1])
     response.headers.set("Content-Disposition", "attachment", filename=export_job.filename(kind))
     response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return sandbox_piece(response)
 
 
 @bp.get("/exports/<int:export_id>")

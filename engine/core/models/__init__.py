@@ -48,6 +48,7 @@ from engine.core.models.messagerie import (
     MessageSide,
 )
 from engine.core.models.processes import ProcessDraft, ProcessVersion, ProcessVersionStatus
+from engine.core.models.quarantine import QuarantinedFile
 from engine.core.models.register import (
     REGISTER_STATUS_LABELS,
     REGISTRE_A,
@@ -112,6 +113,7 @@ __all__ = [
     "ProcessDraft",
     "ProcessVersion",
     "ProcessVersionStatus",
+    "QuarantinedFile",
     "RecoveryCode",
     "RegisterEntry",
     "RegisterStatus",

@@ -28,6 +28,7 @@ from engine.core.models import (
     Submission,
     User,
 )
+from engine.core.quarantine import UploadOrigin
 from engine.core.typography import date_filter
 from engine.definitions.definition import definition_for
 from engine.emails import experts as emails
@@ -278,8 +279,9 @@ def give_opinion(
     check_open(session, invitation)
     if invitation.status != InvitationStatus.ENVOYEE:
         raise Conflict("Votre avis a déjà été rendu\u00a0: il ne peut plus être modifié.")
+    origin = UploadOrigin("avis_expert", invitation.instance_id, None)
     body, checked = writing.checked_text(
-        store, text, uploads, "Écrivez votre avis.", max_body=MAX_OPINION
+        store, text, uploads, "Écrivez votre avis.", max_body=MAX_OPINION, origin=origin
     )
     now = utcnow()
     # Written only if it still waits: a second submission (two tabs) changes nothing.

@@ -15,6 +15,7 @@ from engine.core.actor import Actor
 from engine.core.clock import utcnow
 from engine.core.errors import DocumentRefused, FormInvalid
 from engine.core.models import Annotation, AnnotationPiece, Message, MessagePiece, MessageSide
+from engine.core.quarantine import UploadOrigin
 from engine.emails import notifications
 from engine.workflow import documents
 from engine.workflow.access import (
@@ -55,7 +56,8 @@ def send_message(
     (French, per field) when the text or a piece jointe is not acceptable: nothing written."""
     instance = get_instance(session, actor, instance_id)
     enforce(session, refusal_to_write_message(actor, instance))
-    body, checked = checked_text(store, text, uploads, "Écrivez votre message.")
+    origin = UploadOrigin("message", instance.id, actor.id)
+    body, checked = checked_text(store, text, uploads, "Écrivez votre message.", origin=origin)
     side = MessageSide.INSTRUCTION if may_read_staff_side(actor) else MessageSide.DEMANDEUR
     message = Message(
         instance_id=instance.id, side=side, author_id=actor.id, body=body, created_at=utcnow()
@@ -94,7 +96,10 @@ def write_annotation(
     submitter's side never reads it, not even in the history."""
     instance = get_instance(session, actor, instance_id)
     enforce(session, refusal_to_write_annotation(actor, instance))
-    body, checked = checked_text(store, text, uploads, "Écrivez le texte de l'annotation.")
+    origin = UploadOrigin("annotation", instance.id, actor.id)
+    body, checked = checked_text(
+        store, text, uploads, "Écrivez le texte de l'annotation.", origin=origin
+    )
     annotation = Annotation(
         instance_id=instance.id, author_id=actor.id, body=body, created_at=utcnow()
     )
@@ -121,6 +126,7 @@ def checked_text(
     empty: str,
     *,
     max_body: int = MAX_BODY,
+    origin: UploadOrigin | None = None,
 ) -> tuple[str, list[CheckedFile]]:
     """The text as kept (line breaks made `\\n`) and the pieces jointes read and checked like
     a dossier's pieces; every fault at once, before anything is written."""
@@ -134,7 +140,9 @@ def checked_text(
         for upload in uploads:
             try:
                 checked.append(
-                    documents.check_upload(store, PIECES_FIELD, upload.filename, upload.stream)
+                    documents.check_upload(
+                        store, PIECES_FIELD, upload.filename, upload.stream, origin
+                    )
                 )
             except DocumentRefused as error:
                 refused.append(error.user_message)
