@@ -15,7 +15,9 @@ import pytest
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine import jobs
 from engine.core.actor import SYSTEM
+from engine.core.clock import utcnow
 from engine.core.db import make_session_factory
 from engine.core.errors import Conflict, FormInvalid
 from engine.core.models import (
@@ -28,7 +30,7 @@ from engine.core.models import (
     WebhookDelivery,
 )
 from engine.core.settings import EngineSettings, WebhookSettings
-from engine.jobs import JobKind
+from engine.jobs import JobKind, NewJob
 from engine.studio import scenario
 from engine.webhooks import delivery, signing, subscriptions
 from engine.webhooks.events import EventType
@@ -307,3 +309,134 @@ def test_private_addresses_are_refused_unless_allowed(
     assert row.status == DeliveryStatus.FAILED and row.attempts == 1
     assert row.last_error is not None and "127.0.0.1" in row.last_error
     assert receiver.received == []
+
+
+def test_register_entries_published_expired_and_withdrawn_are_delivered(
+    db: Session, sessions: sessionmaker[Session], receiver: Receiver, upload_dir: Path
+) -> None:
+    subscribe(db, receiver, EventType.FICHE_PUBLIEE, EventType.FICHE_ECHUE, EventType.FICHE_RETIREE)
+    organisations = {row.kind: row for row in db.scalars(select(Organisation))}
+    store = documents.DocumentStore(upload_dir, 2 * 1024 * 1024)
+    played = scenario.run(db, store, SCENARIOS["favorable"], organisations)
+    assert played.passed, played.message
+    db.commit()
+    worker = make_worker(sessions)
+    worker.run_until_idle()
+    bodies = [json.loads(item.body) for item in receiver.received]
+    assert [body["evenement"] for body in bodies] == ["registre.fiche_publiee"]
+    numero = bodies[0]["fiche"]["numero"]
+    assert bodies[0]["fiche"]["statut"] == "active"
+    assert bodies[0]["fiche"]["dossier_id"] == played.instance_id
+
+    # Its fin de validité comes (its job made due), then a retrait decides it is withdrawn.
+    db.execute(
+        update(Job)
+        .where(Job.kind == str(JobKind.FIN_VALIDITE), Job.status == JobStatus.PENDING)
+        .values(run_at=Job.created_at)
+    )
+    jobs.enqueue(
+        db,
+        [
+            NewJob(
+                kind=JobKind.RETRAIT,
+                key=f"retrait-test:{numero}",
+                label=f"Retrait de {numero}",
+                instance_id=None,
+                payload={"numero": numero, "motif": "Décision de la commission"},
+                run_at=utcnow() + timedelta(days=1),
+            )
+        ],
+    )
+    db.commit()
+    worker.run_until_idle()
+    make_due_kind(db, JobKind.RETRAIT)
+    worker.run_until_idle()
+    bodies = [json.loads(item.body) for item in receiver.received]
+    assert [body["evenement"] for body in bodies] == [
+        "registre.fiche_publiee",
+        "registre.fiche_echue",
+        "registre.fiche_retiree",
+    ]
+    assert [body["fiche"]["statut"] for body in bodies] == ["active", "echue", "retiree"]
+    assert {body["fiche"]["numero"] for body in bodies} == {numero}
+    assert len({body["id"] for body in bodies}) == 3
+
+
+def make_due_kind(db: Session, kind: JobKind) -> None:
+    db.rollback()
+    db.execute(
+        update(Job)
+        .where(Job.kind == str(kind), Job.status == JobStatus.PENDING)
+        .values(run_at=Job.created_at)
+    )
+    db.commit()
+
+
+def test_the_engine_functions_an_api_calls(db: Session, receiver: Receiver) -> None:
+    """subscribe (an organisation's own), list, update, delete: each audited, bad input in
+    French."""
+    ministere = db.scalar(select(Organisation).where(Organisation.kind == "ministere"))
+    assert ministere is not None
+    made = subscriptions.subscribe(
+        db,
+        SYSTEM,
+        url=receiver.url,
+        events=[str(EventType.TACHE_OUVERTE)],
+        organisation_id=ministere.id,
+    )
+    db.commit()
+    key = made.subscription.id
+    assert [row.id for row in subscriptions.subscriptions(db)] == [key]
+    assert [
+        row.id for row in subscriptions.subscriptions(db, organisation_id=ministere.id, every=False)
+    ] == [key]
+    assert subscriptions.subscriptions(db, organisation_id=ministere.id + 1000, every=False) == []
+
+    changed = subscriptions.update(
+        db,
+        SYSTEM,
+        key,
+        url=receiver.url + "/v2",
+        events=[str(EventType.FICHE_ECHUE), str(EventType.DOSSIER_STATUT)],
+        description="Nouvelle adresse",
+    )
+    db.commit()
+    # Events keep the catalogue's order; the secret does not change.
+    assert changed.events == [str(EventType.DOSSIER_STATUT), str(EventType.FICHE_ECHUE)]
+    assert subscriptions.secret_of(db, changed) == made.secret
+    with pytest.raises(FormInvalid) as refused:
+        subscriptions.update(db, SYSTEM, key, url="gopher://x", events=[], description="x" * 301)
+    assert set(refused.value.errors) == {"url", "events", "description"}
+    db.rollback()
+    assert subscriptions.delete(db, SYSTEM, key) == receiver.url + "/v2"
+    db.commit()
+    assert subscriptions.subscriptions(db) == []
+    summaries = [
+        event.summary
+        for event in db.scalars(
+            select(AuditEvent).where(AuditEvent.kind == "webhook").order_by(AuditEvent.id)
+        )
+    ]
+    assert summaries == [
+        f"Webhook créé vers {receiver.url}.",
+        f"Webhook {key} modifié ({receiver.url}/v2).",
+        f"Webhook {key} supprimé ({receiver.url}/v2).",
+    ]
+
+
+def test_an_organisations_subscription_hears_only_its_dossiers(
+    db: Session, sessions: sessionmaker[Session], receiver: Receiver, upload_dir: Path
+) -> None:
+    other = db.scalar(select(Organisation).where(Organisation.kind == "cpne"))
+    assert other is not None
+    subscriptions.subscribe(
+        db,
+        SYSTEM,
+        url=receiver.url,
+        events=[str(EventType.DOSSIER_STATUT)],
+        organisation_id=other.id,
+    )
+    db.commit()
+    deposer(db, upload_dir)  # a Ministère's dossier
+    make_worker(sessions).run_until_idle()
+    assert deliveries(db) == [] and receiver.received == []
