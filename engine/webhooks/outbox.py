@@ -38,17 +38,24 @@ BODY_VERSION = 1
 def dossier_status_changed(session: Session, instance: Instance) -> None:
     if instance.reference is None:
         return
-    resource = events.dossier_resource(settings_of(session), instance)
-    emit(session, EventType.DOSSIER_STATUT, resource, instance)
+    with session.no_autoflush:
+        wanted = _wanted(session, EventType.DOSSIER_STATUT, instance)
+        if wanted:
+            resource = events.dossier_resource(settings_of(session), instance)
+            _write(session, wanted, EventType.DOSSIER_STATUT, resource, instance)
 
 
 def tasks_opened(session: Session, instance: Instance, items: list[WorkItem]) -> None:
     if instance.reference is None or not items:
         return
-    settings = settings_of(session)
-    for item in items:
-        resource = events.task_resource(settings, instance, item)
-        emit(session, EventType.TACHE_OUVERTE, resource, instance)
+    with session.no_autoflush:
+        wanted = _wanted(session, EventType.TACHE_OUVERTE, instance)
+        if not wanted:
+            return
+        settings = settings_of(session)
+        for item in items:
+            resource = events.task_resource(settings, instance, item)
+            _write(session, wanted, EventType.TACHE_OUVERTE, resource, instance)
 
 
 def entry_changed(session: Session, event: EventType, entry: RegisterEntry) -> None:
@@ -61,15 +68,20 @@ def emit(
     """A delivery and its job for each active subscription that wants `event`. Nothing is
     flushed here: the caller's flush (under its version check) comes first."""
     with session.no_autoflush:
-        return _emit(session, event, resource, instance)
+        return _write(session, _wanted(session, event, instance), event, resource, instance)
 
 
-def _emit(
-    session: Session, event: EventType, resource: dict[str, Any], instance: Instance | None
-) -> list[WebhookDelivery]:
-    wanted = [
+def _wanted(
+    session: Session, event: EventType, instance: Instance | None
+) -> list[WebhookSubscription]:
+    """The active subscriptions that want `event` (a handful: one small query, and the event's
+    body is built only when there is one)."""
+    active = session.scalars(
+        select(WebhookSubscription).where(WebhookSubscription.active.is_(True))
+    )
+    return [
         subscription
-        for subscription in _active(session)
+        for subscription in active
         if str(event) in (subscription.events or [])
         and (
             subscription.organisation_id is None
@@ -77,6 +89,15 @@ def _emit(
             or (instance is not None and subscription.organisation_id == instance.organisation_id)
         )
     ]
+
+
+def _write(
+    session: Session,
+    wanted: list[WebhookSubscription],
+    event: EventType,
+    resource: dict[str, Any],
+    instance: Instance | None,
+) -> list[WebhookDelivery]:
     if not wanted:
         return []
     now = utcnow()
@@ -127,11 +148,4 @@ def attempt_job(
         instance_id=None,
         payload={"livraison": delivery_id, "tentative": attempt},
         run_at=run_at,
-    )
-
-
-def _active(session: Session) -> list[WebhookSubscription]:
-    """The active subscriptions (a handful: one small query)."""
-    return list(
-        session.scalars(select(WebhookSubscription).where(WebhookSubscription.active.is_(True)))
     )
