@@ -191,6 +191,13 @@ def test_the_delivery_log_shows_each_delivery_and_resends_it_with_the_same_id(
         follow_redirects=True,
     )
     assert "Livraison renvoyée" in text_of(resent)
+    # A second click (an old page, a double submission): refused in French, nothing doubled.
+    again = admin.post(
+        f"/admin/webhooks/livraisons/{row.id}/renvoyer",
+        from_page=f"/admin/webhooks/{subscription_id}",
+        follow_redirects=True,
+    )
+    assert "Cette livraison attend déjà sa prochaine tentative." in text_of(again)
     worker.run_until_idle()
     page = admin.get(f"/admin/webhooks/{subscription_id}")
     assert "Livrée" in text_of(page)
