@@ -59,6 +59,8 @@ class WebhookSettings:
     allow_private: bool = False
     connect_timeout: float = 3.0
     read_timeout: float = 10.0
+    # The whole attempt, however slowly a receiver trickles its answer.
+    total_timeout: float = 20.0
     # Attempt n + 1 waits backoff × 2^(n-1) (30 s, 1 min, 2 min… at most max_backoff); after
     # `max_attempts` the delivery is *En échec* (the admin page offers *Renvoyer*).
     max_attempts: int = 8

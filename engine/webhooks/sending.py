@@ -3,9 +3,11 @@ private addresses guard (engine/webhooks/addresses.py); redirects are not follow
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import socket
 import ssl
+import threading
 from dataclasses import dataclass
 from time import perf_counter
 
@@ -55,6 +57,24 @@ class _PinnedHTTPS(_PinnedHTTP):
         self.sock = context.wrap_socket(self._open(), server_hostname=self.host)
 
 
+def _shut(connection: http.client.HTTPConnection, cut: threading.Event) -> None:
+    cut.set()
+    sock = connection.sock
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+
+def _failure(error: Exception) -> str:
+    if isinstance(error, TimeoutError):
+        return "Délai dépassé\u00a0: le récepteur n'a pas répondu."
+    if isinstance(error, ConnectionRefusedError):
+        return "Connexion refusée par le récepteur."
+    if isinstance(error, ssl.SSLError):
+        return f"Échec de la connexion TLS\u00a0: {error}"[:500]
+    return f"Échec de la connexion ({type(error).__name__}\u00a0: {error})"[:500]
+
+
 def post(url: str, body: bytes, headers: dict[str, str], settings: WebhookSettings) -> Outcome:
     started = perf_counter()
 
@@ -68,6 +88,14 @@ def post(url: str, body: bytes, headers: dict[str, str], settings: WebhookSettin
         return Outcome(None, elapsed(), error.user_message, refused=True)
     kind = _PinnedHTTPS if target.scheme == "https" else _PinnedHTTP
     connection = kind(target.host, target.port, str(address), settings)
+    # A receiver that answers a byte at a time stays under the read timeout: the whole
+    # attempt has its own deadline, past which its socket is shut.
+    cut = threading.Event()
+    deadline = threading.Timer(settings.total_timeout, _shut, [connection, cut])
+    deadline.daemon = True
+    deadline.start()
+    code: int | None = None
+    failure: str | None = None
     try:
         connection.request(
             "POST",
@@ -82,18 +110,17 @@ def post(url: str, body: bytes, headers: dict[str, str], settings: WebhookSettin
         response = connection.getresponse()
         response.read(MAX_READ)
         code = response.status
-    except TimeoutError:
-        return Outcome(None, elapsed(), "Délai dépassé\u00a0: le récepteur n'a pas répondu.")
-    except ConnectionRefusedError:
-        return Outcome(None, elapsed(), "Connexion refusée par le récepteur.")
-    except ssl.SSLError as error:
-        return Outcome(None, elapsed(), f"Échec de la connexion TLS\u00a0: {error}"[:500])
     except (OSError, http.client.HTTPException) as error:
-        return Outcome(
-            None, elapsed(), f"Échec de la connexion ({type(error).__name__}\u00a0: {error})"[:500]
-        )
+        failure = _failure(error)
     finally:
+        deadline.cancel()
         connection.close()
+    if cut.is_set():
+        return Outcome(
+            None, elapsed(), "Délai dépassé\u00a0: le récepteur a répondu trop lentement."
+        )
+    if failure is not None or code is None:
+        return Outcome(None, elapsed(), failure or "Réponse illisible du récepteur.")
     if 200 <= code < 300:
         return Outcome(code, elapsed(), None)
     if 300 <= code < 400:

@@ -6,6 +6,8 @@ refused unless allowed."""
 from __future__ import annotations
 
 import json
+import socket
+import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -32,7 +34,7 @@ from engine.core.models import (
 from engine.core.settings import EngineSettings, WebhookSettings
 from engine.jobs import JobKind, NewJob
 from engine.studio import scenario
-from engine.webhooks import delivery, signing, subscriptions
+from engine.webhooks import delivery, sending, signing, subscriptions
 from engine.webhooks.events import EventType
 from engine.wiring import make_worker
 from engine.workflow import documents
@@ -440,3 +442,38 @@ def test_an_organisations_subscription_hears_only_its_dossiers(
     deposer(db, upload_dir)  # a Ministère's dossier
     make_worker(sessions).run_until_idle()
     assert deliveries(db) == [] and receiver.received == []
+
+
+def test_a_receiver_that_trickles_its_answer_is_cut_off() -> None:
+    """A byte every 0.2 s stays under the read timeout: the attempt's own deadline ends it."""
+    server = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def trickle() -> None:
+        connection, _ = server.accept()
+        with connection:
+            connection.recv(65536)
+            connection.sendall(b"HTTP/1.1 200 OK\r\n")
+            while not stop.is_set():
+                try:
+                    connection.sendall(b"X")
+                except OSError:
+                    return
+                stop.wait(0.2)
+
+    thread = threading.Thread(target=trickle, daemon=True)
+    thread.start()
+    port = server.getsockname()[1]
+    try:
+        outcome = sending.post(
+            f"http://127.0.0.1:{port}/lent",
+            b"{}",
+            {},
+            WebhookSettings(allow_private=True, read_timeout=1.0, total_timeout=1.5),
+        )
+    finally:
+        stop.set()
+        server.close()
+        thread.join(5)
+    assert not outcome.delivered and outcome.code is None
+    assert outcome.error == "Délai dépassé\u00a0: le récepteur a répondu trop lentement."
