@@ -14,6 +14,7 @@ from engine.jobs.api import Handler
 from engine.jobs.worker import Worker, WorkerSettings
 from engine.pdf import generation
 from engine.register import life
+from engine.webhooks import delivery as webhook_delivery
 from engine.workflow import retention
 from engine.workflow.experts import deadlines as expert_deadlines
 from engine.workflow.timer_job import fire_timer_job
@@ -35,6 +36,7 @@ def job_handlers() -> dict[str, Handler]:
         JobKind.RETENTION: retention.sweep_job,
         JobKind.RETENTION_BROUILLON: retention.delete_draft_job,
         JobKind.RETENTION_ANONYMISATION: retention.anonymise_job,
+        JobKind.WEBHOOK: webhook_delivery.deliver_job,
     }
 
 

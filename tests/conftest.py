@@ -35,6 +35,8 @@ DOSSIER_TABLES = (
     "saved_view",
     "export_file",
     "email",
+    "webhook_delivery",
+    "webhook_subscription",
     "job",
     "register_entry",
     "message_read",

@@ -21,6 +21,7 @@ from engine.core.settings import (
     ServiceContact,
     SessionLifetimes,
     SmtpSettings,
+    WebhookSettings,
     WorkerSettings,
     service_key,
 )
@@ -109,6 +110,9 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "RETENTION_BROUILLON_MOIS": int(env.get("INVENTAIRE_RETENTION_BROUILLON_MOIS", "6")),
         "RETENTION_AVIS_JOURS": int(env.get("INVENTAIRE_RETENTION_AVIS_JOURS", "15")),
         "RETENTION_DOSSIER_CLOS_MOIS": int(env.get("INVENTAIRE_RETENTION_DOSSIER_CLOS_MOIS", "60")),
+        # Webhooks (docs/webhooks.md): a subscriber on a private, loopback or link-local
+        # address is refused unless this is 1 (a receiver on the operator's own network).
+        "WEBHOOKS_ALLOW_PRIVATE": env.get("INVENTAIRE_WEBHOOKS_ALLOW_PRIVATE") == "1",
     }
 
 
@@ -197,6 +201,7 @@ def engine_settings(config: Mapping[str, Any], links: Links) -> EngineSettings:
         retention_draft_months=max(1, int(config.get("RETENTION_BROUILLON_MOIS", 6))),
         retention_notice_days=max(1, int(config.get("RETENTION_AVIS_JOURS", 15))),
         retention_closed_months=max(1, int(config.get("RETENTION_DOSSIER_CLOS_MOIS", 60))),
+        webhooks=WebhookSettings(allow_private=bool(config.get("WEBHOOKS_ALLOW_PRIVATE"))),
     )
 
 

@@ -52,6 +52,29 @@ class WorkerSettings:
 
 
 @dataclass(frozen=True)
+class WebhookSettings:
+    """Deliveries of webhooks (engine/webhooks, docs/webhooks.md): short timeouts, the retries'
+    waits, and whether a subscriber may be on a private, loopback or link-local address."""
+
+    # INVENTAIRE_WEBHOOKS_ALLOW_PRIVATE=1: allowed (tests, a receiver on the same network);
+    # refused by default, at subscription and again at each delivery (the name resolved then).
+    allow_private: bool = False
+    connect_timeout: float = 3.0
+    read_timeout: float = 10.0
+    # The whole attempt, however slowly a receiver trickles its answer.
+    total_timeout: float = 20.0
+    # Attempt n + 1 waits backoff × 2^(n-1) (30 s, 1 min, 2 min… at most max_backoff); after
+    # `max_attempts` the delivery is *En échec* (the admin page offers *Renvoyer*).
+    max_attempts: int = 8
+    backoff: timedelta = timedelta(seconds=30)
+    max_backoff: timedelta = timedelta(hours=6)
+
+    def delay_after(self, attempts: int) -> timedelta:
+        """The wait before the next attempt, `attempts` having failed."""
+        return min(self.backoff * (2 ** max(attempts - 1, 0)), self.max_backoff)
+
+
+@dataclass(frozen=True)
 class SessionLifetimes:
     """A signed-in session ends after `idle` without a request, and `absolute` after the
     sign-in however active it is."""
@@ -192,6 +215,9 @@ class EngineSettings:
     retention_draft_months: int = 6
     retention_notice_days: int = 15
     retention_closed_months: int = 60
+    # Webhooks: timeouts, retries, the private addresses guard (docs/webhooks.md). Their
+    # signing secrets are derived from `link_secret`.
+    webhooks: WebhookSettings = field(default_factory=WebhookSettings)
 
     @property
     def smtp(self) -> SmtpSettings | None:

@@ -37,6 +37,7 @@ class JobKind(StrEnum):
     RETENTION = "retention"
     RETENTION_BROUILLON = "retention_brouillon"
     RETENTION_ANONYMISATION = "retention_anonymisation"
+    WEBHOOK = "webhook"
 
 
 JOB_KIND_LABELS = {
@@ -53,6 +54,7 @@ JOB_KIND_LABELS = {
     JobKind.RETENTION: "Durées de conservation",
     JobKind.RETENTION_BROUILLON: "Suppression d'un brouillon abandonné",
     JobKind.RETENTION_ANONYMISATION: "Anonymisation d'un dossier clos",
+    JobKind.WEBHOOK: "Livraison d'un webhook",
 }
 
 

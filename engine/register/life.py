@@ -53,6 +53,8 @@ from engine.pdf import generation
 from engine.register.filing import form_values
 from engine.register.opendata.fiche import date_to_moment, moment_to_date
 from engine.register.publication import dossier_values, publish
+from engine.webhooks import outbox
+from engine.webhooks.events import EventType
 from engine.workflow import access
 from engine.workflow.actions.starting import start_instance
 from engine.workflow.lookup import form_of
@@ -186,6 +188,7 @@ def fin_validite_job(run: JobRun) -> str:
     entry.updated_at = now
     summary = f"Certification {entry.numero} échue\u00a0: fin de validité atteinte."
     audit.record(session, entry.instance_id, SYSTEM, "registre", summary)
+    outbox.entry_changed(session, EventType.FICHE_ECHUE, entry)
     return summary
 
 
@@ -269,6 +272,7 @@ def retrait_job(run: JobRun) -> str:
     audit.record(session, run.job.instance_id, SYSTEM, "registre", summary)
     if entry.instance_id is not None:
         audit.record(session, entry.instance_id, SYSTEM, "registre", summary)
+    outbox.entry_changed(session, EventType.FICHE_RETIREE, entry)
     return summary
 
 
@@ -379,6 +383,7 @@ def publish_job(run: JobRun) -> str:
         rules = process_rules(definition_for(session, instance.process_version_id))
         set_limite_delivrance(entry, limite_delivrance(moment_to_date(entry.fin_validite), rules))
     schedule_fin_validite(session, entry)
+    outbox.entry_changed(session, EventType.FICHE_PUBLIEE, entry)
     if entry.debut_validite is not None:
         jobs.enqueue(
             session,

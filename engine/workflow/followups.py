@@ -20,6 +20,7 @@ from engine.core.models import Instance, Job, JobStatus, WorkItem
 from engine.emails import notifications
 from engine.jobs import JobKind, NewJob
 from engine.pdf import generation
+from engine.webhooks import outbox
 
 CANCELLED_REASON = "sans objet\u00a0: le dossier a avancé avant l'échéance"
 
@@ -57,6 +58,8 @@ def after_change(
             )
         if new_items:
             planned += notifications.for_new_items(session, instance, workflow, new_items, actor)
+            # The webhooks' deliveries of the tasks that now wait (an outbox, like the jobs).
+            outbox.tasks_opened(session, instance, new_items)
         jobs.enqueue(session, planned)
 
 

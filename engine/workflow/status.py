@@ -28,6 +28,7 @@ from engine.core import audit
 from engine.core.actor import SYSTEM, Actor
 from engine.core.models import Instance, InstanceStatus, ProcessVersion, WorkItem, WorkItemStatus
 from engine.definitions.definition import ProcessDefinition, definition_for
+from engine.webhooks import outbox
 
 # The label of a dossier an action had to stop (engine.workflow.actions.failures).
 ERROR_LABEL = "En erreur"
@@ -75,6 +76,7 @@ def set_status(session: Session, instance: Instance, label: str, actor: Actor | 
         return
     instance.status_label = label
     audit.record(session, instance.id, actor or SYSTEM, "statut", f"Statut\u00a0: {label}.")
+    outbox.dossier_status_changed(session, instance)
 
 
 def open_items_of(session: Session, instance: Instance) -> list[WorkItem]:

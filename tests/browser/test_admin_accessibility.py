@@ -61,6 +61,8 @@ def test_admin_operations_pages(page: Page, live_server: str, operations: tuple[
         "/admin/courriels/modeles",
         "/admin/travaux",
         f"/admin/dossiers/{instance_id}/travaux",
+        "/admin/webhooks",
+        "/admin/webhooks/nouveau",
     ):
         page.goto(live_server + path)
         assert violations(page) == [], path

@@ -47,6 +47,7 @@ ADMIN_LINKS = (
     "/admin/courriels",
     "/admin/courriels/modeles",
     "/admin/travaux",
+    "/admin/webhooks",
 )
 TASK_ACTIONS = ("prendre", "liberer", "reattribuer", "formulaire")
 MINISTRY_SIRET = "11000201100044"

@@ -170,6 +170,8 @@ def real_values(ids: Ids, rule: Rule) -> dict[str, str]:
         "view_id": "1",
         "seance_id": str(ids.seance),
         "inscription_id": "1",
+        "subscription_id": "1",
+        "delivery_id": "1",
         "kind": "ordre-du-jour",
         "sens": "monter",
         "extension": "json",

@@ -67,9 +67,16 @@ from engine.core.models.seances import (
 )
 from engine.core.models.sessions import LoginThrottle, UserSession
 from engine.core.models.two_factor import RecoveryCode, TotpEnrolment
+from engine.core.models.webhooks import (
+    DELIVERY_STATUS_LABELS,
+    DeliveryStatus,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 from engine.core.models.worklists import ExportFile, ExportStatus, SavedView
 
 __all__ = [
+    "DELIVERY_STATUS_LABELS",
     "EMAIL_STATUS_LABELS",
     "INVITATION_STATUS_LABELS",
     "JOB_STATUS_LABELS",
@@ -90,6 +97,7 @@ __all__ = [
     "AvisExpertPiece",
     "Base",
     "Counter",
+    "DeliveryStatus",
     "Document",
     "Email",
     "EmailStatus",
@@ -129,6 +137,8 @@ __all__ = [
     "UserRole",
     "UserSession",
     "UtcDateTime",
+    "WebhookDelivery",
+    "WebhookSubscription",
     "WorkItem",
     "WorkItemStatus",
     "as_id",

@@ -8,6 +8,7 @@ from engine.core import audit
 from engine.core.actor import Actor
 from engine.core.clock import utcnow
 from engine.core.models import Instance, InstanceStatus
+from engine.webhooks import outbox
 from engine.workflow.status import ERROR_LABEL
 
 
@@ -25,7 +26,10 @@ def record_failure(
     if blocking:
         instance.status = InstanceStatus.ERROR
         instance.error_message = message
+        changed = instance.status_label != ERROR_LABEL
         instance.status_label = ERROR_LABEL
         instance.updated_at = utcnow()
+        if changed:
+            outbox.dossier_status_changed(session, instance)
     audit.record(session, instance_id, actor, "incident", message)
     session.flush()
