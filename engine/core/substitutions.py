@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any
 
-from sqlalchemy import ColumnElement, event, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
+from engine.core import per_transaction
 from engine.core.clock import PARIS, utcnow
 from engine.core.models import Absence
 
@@ -53,31 +53,9 @@ def suppleants_of(session: Session, user_ids: Iterable[int], day: date) -> dict[
 # The absences in force on a day are few (the agents away today): read once per transaction,
 # they serve the actor's session, then every email of the action (a completion reads them
 # up to three times otherwise).
-_CACHE = "substitutions.in_force"
-
-
 def _in_force(session: Session, day: date) -> dict[int, int]:
-    transaction = session.get_transaction()
-    cached: tuple[Any, date, dict[int, int]] | None = session.info.get(_CACHE)
-    if (
-        cached is not None
-        and cached[0] is transaction
-        and cached[1] == day
-        and not any(isinstance(obj, Absence) for obj in (*session.new, *session.dirty))
-    ):
-        return cached[2]
-    found = {
-        user_id: suppleant_id
-        for user_id, suppleant_id in session.execute(
-            select(Absence.user_id, Absence.suppleant_id).where(*in_force(day))
-        )
-    }
-    if transaction is not None:
-        session.info[_CACHE] = (transaction, day, found)
-    return found
+    def load() -> dict[int, int]:
+        rows = session.execute(select(Absence.user_id, Absence.suppleant_id).where(*in_force(day)))
+        return {user_id: suppleant_id for user_id, suppleant_id in rows}
 
-
-@event.listens_for(Session, "after_flush")
-def _forget_when_absences_change(session: Session, _context: Any) -> None:
-    if any(isinstance(obj, Absence) for obj in (*session.new, *session.dirty, *session.deleted)):
-        session.info.pop(_CACHE, None)
+    return per_transaction.read_once(session, ("absences", day), Absence, load)

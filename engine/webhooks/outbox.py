@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import jobs
+from engine.core import per_transaction
 from engine.core.clock import utcnow
 from engine.core.models import (
     DeliveryStatus,
@@ -76,8 +77,8 @@ def _wanted(
 ) -> list[WebhookSubscription]:
     """The active subscriptions that want `event` (a handful: one small query, and the event's
     body is built only when there is one)."""
-    active = session.scalars(
-        select(WebhookSubscription).where(WebhookSubscription.active.is_(True))
+    active = per_transaction.read_once(
+        session, "webhook_subscriptions", WebhookSubscription, lambda: _active(session)
     )
     return [
         subscription
@@ -89,6 +90,13 @@ def _wanted(
             or (instance is not None and subscription.organisation_id == instance.organisation_id)
         )
     ]
+
+
+def _active(session: Session) -> list[WebhookSubscription]:
+    # Read once per transaction: a completion emits a status change and a task opened.
+    return list(
+        session.scalars(select(WebhookSubscription).where(WebhookSubscription.active.is_(True)))
+    )
 
 
 def _write(
