@@ -183,7 +183,7 @@ def pages(
     page: Page, server: str, dossier: int | None, recensed: int | None, numero: str, link: str
 ) -> None:
     """The public register, the expert's page and the submitter's pages."""
-    for url in ("/registre", "/registre?q=window.__xss", f"/registre/{numero}"):
+    for url in ("/registre", "/registre?q=habilitation", f"/registre/{numero}"):
         check(page, server + url)
     check(page, server + link)
     login(page, server, "demandeur@example.org")

@@ -306,6 +306,7 @@ class Matrix:
                     self.failures.append(f"LEAK {where}: shows « {secret} »")
 
 
+@pytest.mark.usefixtures("restore")  # the studio's actions leave a draft of the recensement
 def test_no_route_leaks_to_or_is_denied_to_the_wrong_principal(
     world: tuple[World, dict[str, Browser]], session: Session
 ) -> None:
