@@ -32,6 +32,7 @@ from engine.workflow.access.messagerie import (
     may_read_messages,
     may_write_annotation,
     may_write_message,
+    may_write_messages,
     refusal_to_write_annotation,
     refusal_to_write_message,
 )
@@ -114,6 +115,7 @@ __all__ = [
     "may_work_on",
     "may_write_annotation",
     "may_write_message",
+    "may_write_messages",
     "reassignable_to",
     "refusal_to_act",
     "refusal_to_claim",

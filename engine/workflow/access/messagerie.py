@@ -17,12 +17,19 @@ def may_read_messages(actor: Actor, instance: Instance) -> bool:
     return may_see_dossier(actor, instance)
 
 
+def may_write_messages(actor: Actor) -> bool:
+    """The staff side of the messageries is written by the agents who instruct the dossiers
+    (reviewers), never by administrators nor process owners: the dossier's form and the bulk
+    action *Envoyer un message* both ask this rule."""
+    return actor.is_reviewer
+
+
 def refusal_to_write_message(actor: Actor, instance: Instance) -> Refusal | None:
     """Its organisation's submitters and the staff who work on dossiers (not administrators
     nor process owners), on a filed dossier with a submitter's side, until it is closed."""
     if not may_read_messages(actor, instance):
         return Refusal(NotFound, "Dossier introuvable.")
-    if may_read_staff_side(actor) and not actor.is_reviewer:
+    if may_read_staff_side(actor) and not may_write_messages(actor):
         return Refusal(
             Forbidden, "Seuls les agents qui instruisent les dossiers écrivent dans la messagerie."
         )

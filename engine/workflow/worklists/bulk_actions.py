@@ -151,7 +151,7 @@ ACTIONS: dict[str, BulkAction] = {
         BulkAction(
             "message",
             "Envoyer un message",
-            access.may_read_all_dossiers,
+            access.may_write_messages,
             _prepare_message,
             _message,
         ),
