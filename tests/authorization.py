@@ -343,6 +343,35 @@ CASES: tuple[Case, ...] = (
     get("/admin/travaux", "/admin/travaux", ADMIN),
     post("/admin/travaux/<int:job_id>/relancer", "/admin/travaux/{job}/relancer", ADMIN),
     get("/admin/dossiers/<int:instance_id>/travaux", "/admin/dossiers/{a_dossier}/travaux", ADMIN),
+    # Webhooks (docs/webhooks.md): administrators only.
+    get("/admin/webhooks", "/admin/webhooks", ADMIN),
+    get("/admin/webhooks/nouveau", "/admin/webhooks/nouveau", ADMIN),
+    post("/admin/webhooks/nouveau", "/admin/webhooks/nouveau", ADMIN),
+    get("/admin/webhooks/<int:subscription_id>", "/admin/webhooks/{webhook}", ADMIN),
+    post(
+        "/admin/webhooks/<int:subscription_id>/suspendre",
+        "/admin/webhooks/{webhook}/suspendre",
+        ADMIN,
+        order=70,
+    ),
+    post(
+        "/admin/webhooks/<int:subscription_id>/reprendre",
+        "/admin/webhooks/{webhook}/reprendre",
+        ADMIN,
+        order=71,
+    ),
+    post(
+        "/admin/webhooks/livraisons/<int:delivery_id>/renvoyer",
+        "/admin/webhooks/livraisons/{delivery}/renvoyer",
+        ADMIN,
+        order=72,
+    ),
+    post(
+        "/admin/webhooks/<int:subscription_id>/supprimer",
+        "/admin/webhooks/{webhook}/supprimer",
+        ADMIN,
+        order=73,
+    ),
     # --- the studio: process owners --------------------------------------------------------
     get("/studio/", "/studio/", OWNER),
     get(STUDIO + "/", "/studio/recensement/", OWNER),

@@ -18,7 +18,7 @@ from datetime import timedelta
 
 import pytest
 from flask import Flask
-from sqlalchemy import delete, select
+from sqlalchemy import Select, delete, select
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
@@ -38,8 +38,11 @@ from engine.core.models import (
     Seance,
     User,
     UserRole,
+    WebhookSubscription,
 )
 from engine.people import accounts
+from engine.webhooks import outbox
+from engine.webhooks.events import EventType
 from engine.workflow import absences
 from engine.workflow.worklists import export_job, saved_views
 from tests.authorization import CASES, EVERYONE, PRINCIPALS, REFUSED, Case
@@ -157,6 +160,19 @@ def build_world(new_browser: NewBrowser, session: Session) -> tuple[World, dict[
         enforce_policy=False,
     )
     session.commit()
+    # A webhook made as an administrator makes it (its secret needs the app's key), and one
+    # delivery of it.
+    administrator = new_browser()
+    administrator.login("admin@example.org")
+    made = administrator.post(
+        "/admin/webhooks/nouveau",
+        {"url": "https://recepteur.example.org/inventaire", "events": [EventType.FICHE_PUBLIEE]},
+    )
+    assert made.status_code == 200, made.get_data(as_text=True)[:500]
+    session.rollback()
+    hook = first_id(session, select(WebhookSubscription.id))
+    [delivery] = outbox.emit(session, EventType.FICHE_PUBLIEE, {"fiche": {"numero": numero}}, None)
+    session.commit()
 
     def first(query: object) -> str:
         found = session.scalar(query)  # type: ignore[call-overload]
@@ -197,6 +213,8 @@ def build_world(new_browser: NewBrowser, session: Session) -> tuple[World, dict[
         "export": str(export.id),
         "x_absence": str(absence.id),
         "spare_user": str(spare.id),
+        "webhook": str(hook),
+        "delivery": str(delivery.id),
         "email": first(select(Email.id)),
         "job": first(select(Job.id)),
     }
@@ -232,6 +250,12 @@ def world(
         session.execute(delete(UserRole).where(UserRole.user_id == spare))
         session.execute(delete(User).where(User.id == spare))
         session.commit()
+
+
+def first_id(session: Session, query: Select[tuple[int]]) -> int:
+    found = session.scalar(query)
+    assert found is not None, str(query)
+    return found
 
 
 def refused(response: TestResponse) -> bool:
