@@ -24,6 +24,8 @@ PROCESSES = Path(__file__).resolve().parent.parent / "processes"
 # Tables emptied before each test; accounts, organisations and process versions stay. The
 # sign-in counters and sessions go too: a test that locks an account leaves it usable after.
 DOSSIER_TABLES = (
+    "api_idempotency_key",
+    "api_token",
     "absence",
     "inscription",
     "seance",
