@@ -6,4 +6,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from web.admin import operations, views  # noqa: E402, F401 - routes register on bp
+from web.admin import operations, tokens, views  # noqa: E402, F401 - routes register on bp

@@ -31,11 +31,21 @@ def _check_body() -> None:
         raise Problem(400, "Le corps de la requête n'est pas du JSON valide.")
 
 
+bp.before_request(access.load_caller)
+bp.before_request(_check_body)
+bp.after_request(conditional.with_etag)
+
+
 def init_app(app: Flask) -> None:
     # Importing the views adds their routes to the blueprint.
-    from web.api import dossiers, processes, register, tasks  # noqa: F401
-    from web.api import docs_page  # noqa: F401
     from web import csrf
+    from web.api import (  # noqa: F401
+        docs_page,
+        dossiers,
+        processes,
+        register,
+        tasks,
+    )
 
     app.config.setdefault(
         "API_RATE_LIMIT_TOKEN", os.environ.get("INVENTAIRE_API_RATE_LIMIT_TOKEN", "600/minute")
@@ -45,9 +55,6 @@ def init_app(app: Flask) -> None:
         os.environ.get("INVENTAIRE_API_RATE_LIMIT_ADDRESS", "1200/minute"),
     )
     access.init_app(app)
-    bp.before_request(access.load_caller)
-    bp.before_request(_check_body)
-    bp.after_request(conditional.with_etag)
     # The API reads no cookie (access.load_caller): a CSRF token would protect nothing.
     csrf.exempt(bp)
     app.register_blueprint(bp)

@@ -29,7 +29,8 @@ def with_etag(response: Response) -> Response:
     response.set_etag(hashlib.sha256(body).hexdigest()[:40])
     response.headers["Cache-Control"] = "private, no-cache" if g.get("actor") else "no-cache"
     response.vary.add("Authorization")
-    return response.make_conditional(request)
+    response.make_conditional(request)
+    return response
 
 
 def encode_cursor(value: dict[str, Any]) -> str:

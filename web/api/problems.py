@@ -64,9 +64,9 @@ def problem_response(
         "instance": request.path,
         **members,
     }
-    response = current_app.json.response(body)
-    response.status_code = status
-    response.mimetype = MEDIA_TYPE
+    response = current_app.response_class(
+        current_app.json.dumps(body), status=status, mimetype=MEDIA_TYPE
+    )
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response

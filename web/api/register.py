@@ -22,6 +22,7 @@ from engine.register.fiche_page import NUMERO, certifiers, find_fiche, statut_la
 from engine.register.search import search
 from web.api.base import bp, spec
 from web.api.conditional import BAD_CURSOR, decode_cursor, encode_cursor
+from web.api.paging import following, page_of
 from web.api.problems import Problem
 from web.api.register_models import (
     ChangesPage,
@@ -47,10 +48,7 @@ def _json(model: Any, status: int = 200) -> Response:
 def register_search() -> Response:
     """Chercher dans le registre public (mêmes filtres que la page « Registre »)."""
     query = RegisterQuery.model_validate(request.args.to_dict())
-    cursor = decode_cursor(query.curseur, "p")
-    page = cursor["p"] if cursor else 1
-    if not isinstance(page, int) or isinstance(page, bool) or not 1 <= page <= 100_000:
-        raise Problem(400, BAD_CURSOR)
+    page = page_of(query.curseur)
     found = search(
         db(),
         query.q,
@@ -78,9 +76,11 @@ def register_search() -> Response:
         }
         for hit in found.items
     ]
-    following = encode_cursor({"p": found.page + 1}) if found.page < found.pages else None
-    return _json(RegisterPage.model_validate({"total": found.total, "elements": items,
-                                              "suivant": following}))
+    return _json(
+        RegisterPage.model_validate(
+            {"total": found.total, "elements": items, "suivant": following(found.page, found.pages)}
+        )
+    )
 
 
 @bp.get("/registre/changements")
@@ -112,9 +112,7 @@ def register_changes() -> Response:
     else:
         next_cursor = query.depuis or encode_cursor({"t": "0001-01-01T00:00:00+00:00", "i": 0})
     return _json(
-        ChangesPage(
-            elements=[_entry(entry) for entry in entries], curseur=next_cursor, encore=more
-        )
+        ChangesPage(elements=[_entry(entry) for entry in entries], curseur=next_cursor, encore=more)
     )
 
 
