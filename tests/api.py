@@ -23,6 +23,7 @@ def token_for(
     kind: str = "personnel",
 ) -> str:
     """A new token of that account (committed): its secret."""
+    session.rollback()  # a fresh transaction: SQLite refuses to write from an older snapshot
     user = session.scalar(select(User).where(User.email == email))
     assert user is not None, email
     created = api_tokens.create(
