@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from spectree import SecurityScheme, SpecTree
 from spectree.models import SecureType, SecuritySchemeData
 
+from web.api.models import ProblemOut
 from web.api.problems import Problem
 from web.api.wording import french_errors
 
@@ -46,12 +47,15 @@ spec = SpecTree(
         "L'API JSON d'Inventaire : registre public, démarches, dossiers et tâches. "
         "Erreurs au format RFC 9457 (application/problem+json), en français."
     ),
-    path="api/v1",
+    # Spectree leaves out of the document the routes under its own path: it gets one of its
+    # own, and /api/v1/openapi.json is served by docs_page.
+    path="api/v1/doc",
     filename="openapi.json",
     page_templates={},
     mode="strict",
     before=_refused_input,
     validation_error_status=422,
+    validation_error_model=ProblemOut,
     # Components named after the models (their names are unique in this package).
     naming_strategy=lambda model: model.__name__,
     nested_naming_strategy=lambda _parent, child: child,

@@ -3,9 +3,10 @@ document listed on a page of the site (no script, no CDN)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from flask import render_template
+from flask import Response, current_app, render_template
 
 from web.api.base import bp, spec
 
@@ -31,6 +32,14 @@ def operations() -> list[dict[str, Any]]:
                 }
             )
     return found
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    """The OpenAPI 3.1 document, generated from the views and their models."""
+    return current_app.response_class(
+        json.dumps(spec.spec, ensure_ascii=False), mimetype="application/json"
+    )
 
 
 @bp.get("/")
