@@ -173,6 +173,12 @@ def real_values(ids: Ids, rule: Rule) -> dict[str, str]:
         "kind": "ordre-du-jour",
         "sens": "monter",
         "extension": "json",
+        # The JSON API's and the API tokens' pages.
+        "token_id": "1",
+        "dossier_id": str(ids.instance),
+        "task_id": str(ids.task),
+        "cle": "recensement",
+        "numero_version": "1",
     }
 
 

@@ -108,7 +108,8 @@ def versions(cle: str) -> Response:
     return _json(VersionList(elements=items).model_dump_json())
 
 
-@bp.get("/processus/<cle>/versions/<int:numero>/bpmn")
+# A version number is an INTEGER column: a larger one would overflow PostgreSQL's.
+@bp.get("/processus/<cle>/versions/<int(max=2147483647):numero>/bpmn")
 @spec.validate(tags=[TAG])
 @require("admin", _owner)
 def version_bpmn(cle: str, numero: int) -> Response:
