@@ -100,7 +100,7 @@ def create(
         None,
         by,
         "jeton_cree",
-        f"Jeton d'accès « {name} » créé pour {user.name}.",
+        f"Jeton d'accès «\u00a0{name}\u00a0» créé pour {user.name}.",
         details={"jeton": token.id, "type": kind, "portees": sorted(scopes), "jours": days},
     )
     return Created(token, secret)
@@ -157,7 +157,7 @@ def revoke(session: Session, by: Actor, token_id: int, *, owner_id: int | None =
             None,
             by,
             "jeton_revoque",
-            f"Jeton d'accès « {token.name} » révoqué.",
+            f"Jeton d'accès «\u00a0{token.name}\u00a0» révoqué.",
             details={"jeton": token.id},
         )
         session.flush()

@@ -107,7 +107,7 @@ def test_scopes_are_enforced(client: FlaskClient, session: Session) -> None:
     reader = token_for(session, "demandeur@example.org", ("lecture",))
     refused = call(client, "POST", "/api/v1/dossiers", reader, json={"processus": "recensement"})
     assert refused.status_code == 403
-    assert "portée « ecriture »" in refused.json["detail"]
+    assert "portée «\u00a0ecriture\u00a0»" in refused.json["detail"]
     owner = token_for(session, "proprietaire@example.org", ("lecture", "ecriture"))
     assert call(client, "GET", "/api/v1/processus/recensement/versions", owner).status_code == 403
     owner_admin = token_for(session, "proprietaire@example.org", ("admin",))

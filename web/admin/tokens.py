@@ -57,5 +57,5 @@ def token_revoke(token_id: int) -> Response:
         db().rollback()
         abort(404)
     db().commit()
-    flash(f"Le jeton « {token.name} » est révoqué.", "success")
+    flash(f"Le jeton «\u00a0{token.name}\u00a0» est révoqué.", "success")
     return redirect(url_for("admin.tokens"))

@@ -132,7 +132,8 @@ def require(scope: str, rule: Callable[[Actor], bool] | None = None) -> Callable
             if scope not in g.api_scopes:
                 raise Problem(
                     403,
-                    f"Ce jeton n'a pas la portée « {scope} » que demande cette opération.",
+                    f"Ce jeton n'a pas la portée «\u00a0{scope}\u00a0» "
+                    "que demande cette opération.",
                 )
             if rule is not None and not rule(actor):
                 raise Problem(403)

@@ -44,7 +44,7 @@ spec = SpecTree(
     title="API d'Inventaire",
     version="1",
     description=(
-        "L'API JSON d'Inventaire : registre public, démarches, dossiers et tâches. "
+        "L'API JSON d'Inventaire\u00a0: registre public, démarches, dossiers et tâches. "
         "Erreurs au format RFC 9457 (application/problem+json), en français."
     ),
     # Spectree leaves out of the document the routes under its own path: it gets one of its
@@ -63,7 +63,9 @@ spec = SpecTree(
         SecurityScheme(
             name="jeton",
             data=SecuritySchemeData(
-                type=SecureType.HTTP, scheme="bearer", description="Jeton d'accès « inv_… »"
+                type=SecureType.HTTP,
+                scheme="bearer",
+                description="Jeton d'accès «\u00a0inv_…\u00a0»",
             ),
         )
     ],

@@ -82,7 +82,7 @@ def dossier_list() -> Response:
 @spec.validate(resp=Responses(HTTP_200=DossierOut, HTTP_404=ProblemOut), tags=[TAG])
 @require("lecture")
 def dossier(dossier_id: int) -> Response:
-    """Un dossier : son état, ses pièces, ses tâches ouvertes."""
+    """Un dossier\u00a0: son état, ses pièces, ses tâches ouvertes."""
     view = dossier_view(db(), caller(), dossier_id)
     return _json(
         DossierOut(
@@ -126,7 +126,7 @@ def dossier(dossier_id: int) -> Response:
 @spec.validate(json=NewDossier, resp=Responses(HTTP_201=Created, HTTP_403=ProblemOut), tags=[TAG])
 @require("ecriture", access.may_use_submitter_space)
 def create() -> Response:
-    """Créer une demande à l'état de brouillon (accepte « Idempotency-Key »)."""
+    """Créer une demande à l'état de brouillon (accepte «\u00a0Idempotency-Key\u00a0»)."""
     body = NewDossier.model_validate(request.get_json(silent=True) or {})
     actor = caller()
 
@@ -180,8 +180,9 @@ def fill(dossier_id: int) -> Response:
 @spec.validate(resp=Responses(HTTP_201=PieceOut, HTTP_422=ProblemOut), tags=[TAG])
 @require("ecriture")
 def upload(dossier_id: int) -> Response:
-    """Déposer une pièce (multipart : « champ », le nom du champ fichier d'une tâche que vous
-    pouvez remplir, et « fichier ») ; son identifiant se met ensuite dans ce champ."""
+    """Déposer une pièce (multipart\u00a0: «\u00a0champ\u00a0», le nom du champ fichier
+    d'une tâche que vous pouvez remplir, et «\u00a0fichier\u00a0»)\u202f; son identifiant se
+    met ensuite dans ce champ."""
     actor = caller()
     instance = get_instance(db(), actor, dossier_id)
     field = request.form.get("champ", "")[:200]
@@ -189,7 +190,7 @@ def upload(dossier_id: int) -> Response:
     if upload is None or not upload.filename:
         raise Problem(
             422,
-            "Joignez un fichier (partie « fichier »).",
+            "Joignez un fichier (partie «\u00a0fichier\u00a0»).",
             erreurs={"fichier": "Joignez un fichier."},
         )
     if not any(
@@ -230,8 +231,8 @@ def upload(dossier_id: int) -> Response:
 )
 @require("ecriture", access.may_use_submitter_space)
 def file(dossier_id: int) -> Response:
-    """Déposer la demande : le brouillon complété de « donnees », validé comme sur la page
-    (accepte « Idempotency-Key »)."""
+    """Déposer la demande\u00a0: le brouillon complété de «\u00a0donnees\u00a0», validé
+    comme sur la page (accepte «\u00a0Idempotency-Key\u00a0»)."""
     body = FormData.model_validate(request.get_json(silent=True) or {})
     actor = caller()
 

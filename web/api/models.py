@@ -29,7 +29,7 @@ class ProblemOut(BaseModel):
 class FormOut(BaseModel):
     titre: str
     schema_: dict[str, Any] = Field(alias="schema", description="JSON Schema (2020-12)")
-    ui: dict[str, Any] = Field(description="Le schéma d'interface : pages, widgets, aides")
+    ui: dict[str, Any] = Field(description="Le schéma d'interface\u00a0: pages, widgets, aides")
     valeurs: dict[str, Any] = Field(default_factory=dict, description="Les valeurs déjà saisies")
 
     model_config = ConfigDict(populate_by_name=True)

@@ -16,7 +16,7 @@ PREFIX = "/api/"
 MEDIA_TYPE = "application/problem+json"
 API_MESSAGES = {
     **MESSAGES,
-    401: "Un jeton d'accès valide est nécessaire (en-tête « Authorization: Bearer … »).",
+    401: "Un jeton d'accès valide est nécessaire (en-tête «\u00a0Authorization: Bearer …\u00a0»).",
     403: "Votre jeton ou votre compte ne permet pas cette action.",
     404: "La ressource demandée n'existe pas ou vous n'y avez pas accès.",
     405: "Cette méthode n'est pas possible sur cette adresse.",

@@ -1,5 +1,5 @@
 """Processes through the API: those the caller may start and their filing form; the versions
-and their BPMN for process owners (scope « admin » and the studio's rule)."""
+and their BPMN for process owners (scope "admin" and the studio's rule)."""
 
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ def processes() -> Response:
 @spec.validate(resp=Responses(HTTP_200=FormOut, HTTP_404=ProblemOut), tags=[TAG])
 @require("lecture")
 def process_form(cle: str) -> Response:
-    """Le formulaire de dépôt d'une démarche : le même JSON Schema que les pages."""
+    """Le formulaire de dépôt d'une démarche\u00a0: le même JSON Schema que les pages."""
     for key, definition, _number in startable(caller()):
         if key == cle:
             return _json(form_out(filing_form(definition)).model_dump_json(by_alias=True))

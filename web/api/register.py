@@ -46,7 +46,7 @@ def _json(model: Any, status: int = 200) -> Response:
 @bp.get("/registre")
 @spec.validate(query=RegisterQuery, resp=Responses(HTTP_200=RegisterPage), tags=[TAG])
 def register_search() -> Response:
-    """Chercher dans le registre public (mêmes filtres que la page « Registre »)."""
+    """Chercher dans le registre public (mêmes filtres que la page «\u00a0Registre\u00a0»)."""
     query = RegisterQuery.model_validate(request.args.to_dict())
     page = page_of(query.curseur)
     found = search(
@@ -87,7 +87,7 @@ def register_search() -> Response:
 @spec.validate(query=ChangesQuery, resp=Responses(HTTP_200=ChangesPage), tags=[TAG])
 def register_changes() -> Response:
     """Les fiches créées ou modifiées depuis un curseur, de la plus ancienne modification à la
-    plus récente (sans curseur : depuis le début)."""
+    plus récente (sans curseur\u00a0: depuis le début)."""
     query = ChangesQuery.model_validate(request.args.to_dict())
     cursor = decode_cursor(query.depuis, "t", "i")
     statement = sa.select(RegisterEntry).order_by(RegisterEntry.updated_at, RegisterEntry.id)

@@ -19,13 +19,13 @@ class RegisterQuery(Query):
     autorite: str = Field("", max_length=300, description="Autorité légitime")
     registre: str = Field("", max_length=16, description="inventaire ou rs")
     tri: Literal["", "pertinence", "date"] = ""
-    curseur: str = Field("", max_length=200, description="Le curseur « suivant » reçu")
+    curseur: str = Field("", max_length=200, description="Le curseur «\u00a0suivant\u00a0» reçu")
     limite: int = Field(20, ge=1, le=100)
 
 
 class ChangesQuery(Query):
     depuis: str = Field(
-        "", max_length=200, description="Le curseur « curseur » d'une réponse précédente"
+        "", max_length=200, description="Le curseur «\u00a0curseur\u00a0» d'une réponse précédente"
     )
     limite: int = Field(100, ge=1, le=500)
 
@@ -76,5 +76,7 @@ class RegisterEntryOut(BaseModel):
 
 class ChangesPage(BaseModel):
     elements: list[RegisterEntryOut]
-    curseur: str = Field(description="À repasser dans « depuis » pour les changements suivants")
+    curseur: str = Field(
+        description="À repasser dans «\u00a0depuis\u00a0» pour les changements suivants"
+    )
     encore: bool = Field(description="D'autres changements attendent déjà")

@@ -96,7 +96,7 @@ def open_contexts(dossier_id: int) -> list[TaskContext]:
 @spec.validate(query=TasksQuery, resp=Responses(HTTP_200=TaskList), tags=[TAG])
 @require("lecture")
 def my_tasks() -> Response:
-    """Mes tâches : celles de la bannette (prises en charge d'abord, puis la file)."""
+    """Mes tâches\u00a0: celles de la bannette (prises en charge d'abord, puis la file)."""
     query = TasksQuery.model_validate(request.args.to_dict())
     criteria = Criteria(q=query.q, etape=query.etape, tri=DEFAULT_ORDER)
     found = inbox(db(), caller(), criteria, page=page_of(query.curseur)).page
@@ -124,7 +124,8 @@ def _context(task_id: int, *, for_display: bool) -> TaskContext:
 @spec.validate(resp=Responses(HTTP_200=TaskOut, HTTP_404=ProblemOut), tags=[TAG])
 @require("lecture")
 def task(task_id: int) -> Response:
-    """Une tâche : son formulaire (le JSON Schema des pages), ses valeurs, si vous pouvez agir."""
+    """Une tâche\u00a0: son formulaire (le JSON Schema des pages), ses valeurs, si vous
+    pouvez agir."""
     from web.api.processes import form_out
 
     context = _context(task_id, for_display=True)
@@ -151,7 +152,7 @@ def task(task_id: int) -> Response:
 )
 @require("ecriture")
 def complete_task(task_id: int) -> Response:
-    """Terminer une tâche avec « donnees » : la même validation que sa page."""
+    """Terminer une tâche avec «\u00a0donnees\u00a0»\u00a0: la même validation que sa page."""
     body = FormData.model_validate(request.get_json(silent=True) or {})
     context = _context(task_id, for_display=False)
     if context.refusal is not None:

@@ -37,7 +37,7 @@ def _message(error: Any) -> str:
     if kind in ("less_than_equal", "less_than"):
         return f"La valeur doit être au plus {context.get('le', context.get('lt'))}."
     if kind in ("literal_error", "enum"):
-        return f"Valeur non reconnue\u00a0; valeurs possibles\u00a0: {context.get('expected', '')}."
+        return f"Valeur non reconnue\u202f; valeurs possibles\u00a0: {context.get('expected', '')}."
     if kind == "too_long":
         return f"Cette liste est trop longue ({context.get('max_length')} éléments au plus)."
     return MESSAGES.get(kind, "Cette valeur n'est pas valide.")

@@ -50,5 +50,5 @@ def token_revoke(token_id: int) -> Response:
         flash("Jeton introuvable.", "error")
         return redirect(url_for("compte.index"))
     db().commit()
-    flash(f"Le jeton « {token.name} » est révoqué.", "success")
+    flash(f"Le jeton «\u00a0{token.name}\u00a0» est révoqué.", "success")
     return redirect(url_for("compte.index"))
