@@ -25,6 +25,8 @@ PROCESSES = Path(__file__).resolve().parent.parent / "processes"
 # sign-in counters and sessions go too: a test that locks an account leaves it usable after.
 DOSSIER_TABLES = (
     "quarantined_file",
+    "api_idempotency_key",
+    "api_token",
     "absence",
     "inscription",
     "seance",

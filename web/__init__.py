@@ -106,6 +106,9 @@ def create_app(
     if app.config["TRUSTED_PROXIES"]:
         proxies = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
+    from web import api
+
+    api.init_app(app)
     # The first diagram code of the server's life need not wait for a sandbox process to start.
     sandbox_client.warm()
     for blueprint in (

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, current_app, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -60,8 +61,16 @@ def _message(status: int) -> str:
 
 
 def init_app(app: Flask) -> None:
+    from web.api.problems import Problem, from_problem, is_api_request, problem_response
+
+    @app.errorhandler(Problem)
+    def api_problem(error: Problem) -> ResponseReturnValue:
+        return from_problem(error)
+
     @app.errorhandler(CSRFError)
-    def csrf_error(_error: CSRFError) -> tuple[str, int]:
+    def csrf_error(_error: CSRFError) -> ResponseReturnValue:
+        if is_api_request():
+            return problem_response(400)
         return error_page(
             400,
             "Le formulaire a expiré ou n'a pas été envoyé depuis ce site. "
@@ -69,15 +78,21 @@ def init_app(app: Flask) -> None:
         )
 
     @app.errorhandler(InventaireError)
-    def engine_error(error: InventaireError) -> tuple[str, int]:
+    def engine_error(error: InventaireError) -> ResponseReturnValue:
         status = error.http_status if error.http_status < 500 else 422
+        if is_api_request():
+            return problem_response(status, error.user_message)
         return error_page(status, error.user_message)
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> tuple[str, int]:
+    def http_error(error: HTTPException) -> ResponseReturnValue:
+        if is_api_request():
+            return problem_response(error.code or 500)
         return error_page(error.code or 500)
 
     @app.errorhandler(Exception)
-    def unexpected(error: Exception) -> tuple[str, int]:
+    def unexpected(error: Exception) -> ResponseReturnValue:
         log.exception("Unexpected error on %s %s", request.method, request.path)
+        if is_api_request():
+            return problem_response(500)
         return error_page(500)

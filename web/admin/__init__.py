@@ -6,4 +6,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from web.admin import operations, views, webhooks  # noqa: E402, F401 - routes register on bp
+from web.admin import operations, tokens, views, webhooks  # noqa: E402, F401 - routes register on bp

@@ -7,4 +7,4 @@ from flask import Blueprint
 
 bp = Blueprint("compte", __name__, url_prefix="/compte")
 
-from web.compte import views  # noqa: E402, F401 - routes register on bp
+from web.compte import tokens, views  # noqa: E402, F401 - routes register on bp

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from flask import abort, render_template
+from flask import abort
 from werkzeug.wrappers import Response
 
-from engine.core.models import ROLE_LABELS, User
+from engine.core.models import User
 from engine.workflow.personal_data import held_about
 from web.auth import current_actor, login_required
 from web.compte import bp
@@ -25,7 +25,10 @@ def _user() -> User:
 @bp.get("/")
 @login_required
 def index() -> str:
-    return render_template("compte/index.html", user=_user(), role_labels=ROLE_LABELS)
+    from web.compte.tokens import _page
+    from web.token_forms import TokenForm
+
+    return _page(TokenForm())[0]
 
 
 @bp.get("/mes-donnees.json")

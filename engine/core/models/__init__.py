@@ -13,6 +13,7 @@ from engine.core.models.accounts import (
     User,
     UserRole,
 )
+from engine.core.models.api_tokens import ApiToken, IdempotencyKey
 from engine.core.models.base import MAX_ID, NAMING_CONVENTION, Base, Id, UtcDateTime, as_id
 from engine.core.models.dossiers import (
     AuditEvent,
@@ -92,6 +93,7 @@ __all__ = [
     "Absence",
     "Annotation",
     "AnnotationPiece",
+    "ApiToken",
     "AuditEvent",
     "AuditSeal",
     "AvisExpertPiece",
@@ -104,6 +106,7 @@ __all__ = [
     "ExportFile",
     "ExportStatus",
     "Id",
+    "IdempotencyKey",
     "Inscription",
     "Instance",
     "InstanceStatus",

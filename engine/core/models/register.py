@@ -62,6 +62,8 @@ class RegisterEntry(Base):
         Index("ix_register_entry_statut", "statut", "date_decision"),
         Index("ix_register_entry_numero_precedent", "numero_precedent"),
         Index("ix_register_entry_precedente_id", "precedente_id"),
+        # The JSON API's changes since a cursor read the register in this order (0022).
+        Index("ix_register_entry_updated_at", "updated_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
