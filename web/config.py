@@ -17,6 +17,7 @@ from engine.core.settings import (
     INVENTAIRE_SERVICE_ID,
     EngineSettings,
     Links,
+    OidcSettings,
     ServiceContact,
     SessionLifetimes,
     SmtpSettings,
@@ -101,6 +102,15 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "RETENTION_BROUILLON_MOIS": int(env.get("INVENTAIRE_RETENTION_BROUILLON_MOIS", "6")),
         "RETENTION_AVIS_JOURS": int(env.get("INVENTAIRE_RETENTION_AVIS_JOURS", "15")),
         "RETENTION_DOSSIER_CLOS_MOIS": int(env.get("INVENTAIRE_RETENTION_DOSSIER_CLOS_MOIS", "60")),
+        # OpenID Connect sign-in (docs/authentication.md): off unless the issuer and the client
+        # id are set.
+        "OIDC_ISSUER": env.get("INVENTAIRE_OIDC_ISSUER") or "",
+        "OIDC_CLIENT_ID": env.get("INVENTAIRE_OIDC_CLIENT_ID") or "",
+        "OIDC_CLIENT_SECRET": env.get("INVENTAIRE_OIDC_CLIENT_SECRET") or "",
+        "OIDC_NAME": env.get("INVENTAIRE_OIDC_NAME") or OidcSettings.name,
+        "OIDC_LABEL": env.get("INVENTAIRE_OIDC_LABEL") or "",
+        "OIDC_SCOPES": env.get("INVENTAIRE_OIDC_SCOPES") or OidcSettings.scopes,
+        "OIDC_TRUST_EMAILS": env.get("INVENTAIRE_OIDC_TRUST_EMAILS") == "1",
     }
 
 
@@ -188,6 +198,28 @@ def engine_settings(config: Mapping[str, Any], links: Links) -> EngineSettings:
         retention_draft_months=max(1, int(config.get("RETENTION_BROUILLON_MOIS", 6))),
         retention_notice_days=max(1, int(config.get("RETENTION_AVIS_JOURS", 15))),
         retention_closed_months=max(1, int(config.get("RETENTION_DOSSIER_CLOS_MOIS", 60))),
+        oidc=oidc_settings(config),
+    )
+
+
+def oidc_settings(config: Mapping[str, Any]) -> OidcSettings | None:
+    """The OpenID Connect provider, when both its issuer and our client id are set."""
+    issuer = str(config.get("OIDC_ISSUER") or "").strip().rstrip("/")
+    client_id = str(config.get("OIDC_CLIENT_ID") or "").strip()
+    if not (issuer and client_id):
+        return None
+    scopes = " ".join(str(config.get("OIDC_SCOPES") or OidcSettings.scopes).split())
+    if "openid" not in scopes.split():
+        scopes = f"openid {scopes}"
+    name = str(config.get("OIDC_NAME") or OidcSettings.name)
+    return OidcSettings(
+        issuer=issuer,
+        client_id=client_id,
+        client_secret=str(config.get("OIDC_CLIENT_SECRET") or ""),
+        name=name,
+        label=str(config.get("OIDC_LABEL") or f"S'identifier avec {name}"),
+        scopes=scopes,
+        trust_emails=bool(config.get("OIDC_TRUST_EMAILS")),
     )
 
 

@@ -80,9 +80,12 @@ def add_headers(response: Response) -> Response:
     for name, value in HEADERS.items():
         response.headers[name] = value
     editor = request.endpoint in INLINE_STYLE_ENDPOINTS
-    response.headers["Content-Security-Policy"] = (
-        EDITOR_CONTENT_SECURITY_POLICY if editor else CONTENT_SECURITY_POLICY
-    )
+    policy = EDITOR_CONTENT_SECURITY_POLICY if editor else CONTENT_SECURITY_POLICY
+    # The OpenID Connect provider's pages, which the sign-in and sign-out forms lead to.
+    origins = current_app.extensions.get("form_action_origins")
+    if origins:
+        policy = policy.replace("form-action 'self'", f"form-action 'self' {' '.join(origins)}")
+    response.headers["Content-Security-Policy"] = policy
     if request.endpoint in SANDBOXED_ENDPOINTS and response.mimetype == "application/pdf":
         response.headers["Content-Security-Policy"] = SANDBOX_CONTENT_SECURITY_POLICY
     if current_app.config.get("HTTPS"):

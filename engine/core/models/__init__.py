@@ -47,6 +47,7 @@ from engine.core.models.messagerie import (
     MessageRead,
     MessageSide,
 )
+from engine.core.models.oidc import OidcIdentity
 from engine.core.models.processes import ProcessDraft, ProcessVersion, ProcessVersionStatus
 from engine.core.models.register import (
     REGISTER_STATUS_LABELS,
@@ -107,6 +108,7 @@ __all__ = [
     "MessagePiece",
     "MessageRead",
     "MessageSide",
+    "OidcIdentity",
     "Organisation",
     "OrganisationKind",
     "ProcessDraft",
