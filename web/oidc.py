@@ -7,6 +7,7 @@ which account opens. Nothing of it exists when the deployment configures no prov
 from __future__ import annotations
 
 import logging
+import re
 import time
 from typing import Any
 from urllib.parse import urlsplit
@@ -102,6 +103,9 @@ def callback() -> Response | tuple[str, int]:
     configured = settings()
     assert configured is not None
     name = configured.name
+    error = request.args.get("error")
+    if error:  # the provider says no (the user cancelled, or it refused): no token to check
+        return _provider_error(error[:100], configured)
     try:
         token = client.authorize_access_token(claims_options=_claims_options(client, configured))
         identity = identity_from(client, token, configured)
@@ -112,15 +116,8 @@ def callback() -> Response | tuple[str, int]:
             "connexion.",
             400,
         )
-    except OAuthError as error:
-        log.info("OpenID Connect sign-in refused by the provider: %s", error.error)
-        if error.error in ("access_denied", "login_required", "consent_required"):
-            return _refused(f"La connexion par {name} a été annulée.", 401)
-        return _refused(
-            f"{name} n'a pas permis la connexion ({error.error or 'erreur'})\u00a0: "
-            "recommencez, ou connectez-vous avec votre mot de passe.",
-            401,
-        )
+    except OAuthError as refused:
+        return _provider_error(str(refused.error or "erreur")[:100], configured)
     except ProviderReplyError as error:
         log.warning("OpenID Connect reply refused: %s", error)
         return _refused(_unverifiable(configured), 401)
@@ -133,6 +130,19 @@ def callback() -> Response | tuple[str, int]:
         db().rollback()
         return _refused(refused.message, 403)
     return _open(found, token["id_token"])
+
+
+def _provider_error(code: str, configured: OidcSettings) -> tuple[str, int]:
+    log.info("OpenID Connect sign-in refused by the provider: %r", code)
+    if not re.fullmatch(r"[a-z_]{1,40}", code):  # an error code of RFC 6749, or nothing shown
+        code = "erreur"
+    if code in ("access_denied", "login_required", "consent_required"):
+        return _refused(f"La connexion par {configured.name} a été annulée.", 401)
+    return _refused(
+        f"{configured.name} n'a pas permis la connexion ({code})\u00a0: recommencez, ou "
+        "connectez-vous avec votre mot de passe.",
+        401,
+    )
 
 
 def _open(found: oidc_accounts.SignedIn, id_token: str) -> Response:
