@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -74,9 +75,9 @@ class Site:
     app: Flask
 
 
-@pytest.fixture(scope="module")
-def site(
-    db_engine: Engine, database_url: str, upload_dir: Path, tmp_path_factory: pytest.TempPathFactory
+@contextmanager
+def serve(
+    database_url: str, upload_dir: Path, accounts_file: Path, *, signed_userinfo: bool = False
 ) -> Iterator[Site]:
     """The application configured for the provider, served on a free port; the provider is
     told the application's address (its client's redirect URIs) before the app is made."""
@@ -90,9 +91,7 @@ def site(
         threads=4,
     )
     url = f"http://127.0.0.1:{server.effective_port}"
-    accounts_file = tmp_path_factory.mktemp("oidc") / "accounts.json"
-    accounts_file.write_text(json.dumps(ACCOUNTS))
-    with oidc_provider(url, accounts_file) as issuer:
+    with oidc_provider(url, accounts_file, signed_userinfo=signed_userinfo) as issuer:
         app = create_app(
             {
                 "TESTING": True,
@@ -111,6 +110,21 @@ def site(
         yield Site(url, issuer, accounts_file, app)
         server.close()
         app.extensions["db_engine"].dispose()
+
+
+@pytest.fixture(scope="module")
+def accounts_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    found = tmp_path_factory.mktemp("oidc") / "accounts.json"
+    found.write_text(json.dumps(ACCOUNTS))
+    return found
+
+
+@pytest.fixture(scope="module")
+def site(
+    db_engine: Engine, database_url: str, upload_dir: Path, accounts_file: Path
+) -> Iterator[Site]:
+    with serve(database_url, upload_dir, accounts_file) as found:
+        yield found
 
 
 @pytest.fixture
@@ -362,3 +376,25 @@ def test_an_account_enrolled_in_two_factor_still_types_its_code(
     page.fill("#code", pyotp.TOTP(enrolment.secret).at(utcnow(), counter_offset=1))
     page.get_by_role("button", name="Valider").click()
     assert "Bienvenue, Alice Admin." in page.locator("body").inner_text()
+
+
+def test_a_userinfo_signed_as_a_jwt_is_read_like_proconnects(
+    db_engine: Engine,
+    database_url: str,
+    upload_dir: Path,
+    accounts_file: Path,
+    page: Page,
+    session: Session,
+) -> None:
+    """ProConnect sends its userinfo as a JWT signed with its keys (application/jwt): checked
+    against the JWKS and read like the JSON one."""
+    with serve(database_url, upload_dir, accounts_file, signed_userinfo=True) as signed:
+        sign_in(page, signed, "rapporteur")
+        assert "Bienvenue, Rémi Rapporteur." in page.locator("body").inner_text()
+        session.rollback()
+        bound = session.scalar(select(OidcIdentity).where(OidcIdentity.issuer == signed.issuer))
+        assert bound is not None and bound.email == "rapporteur@example.org"
+        unverified = ACCOUNTS["non-verifiee"]["email"]
+        page.context.clear_cookies()
+        sign_in(page, signed, "non-verifiee")
+        assert f"({unverified}) n'est pas vérifiée" in page.get_by_role("alert").inner_text()

@@ -24,6 +24,8 @@ server.listen(0, '127.0.0.1', () => {
       grant_types: ['authorization_code'],
       response_types: ['code'],
       token_endpoint_auth_method: 'client_secret_basic',
+      // OIDC_SIGNED_USERINFO=1: the userinfo as a signed JWT, as ProConnect sends it.
+      ...(process.env.OIDC_SIGNED_USERINFO === '1' ? { userinfo_signed_response_alg: 'RS256' } : {}),
     }],
     claims: {
       openid: ['sub'],
@@ -46,6 +48,7 @@ server.listen(0, '127.0.0.1', () => {
     },
     features: {
       devInteractions: { enabled: true },
+      jwtUserinfo: { enabled: true },
       rpInitiatedLogout: { enabled: true },
     },
     pkce: { required: () => true },

@@ -29,9 +29,12 @@ def _missing() -> str | None:
 
 
 @contextmanager
-def oidc_provider(app_url: str, accounts_file: Path) -> Iterator[str]:
+def oidc_provider(
+    app_url: str, accounts_file: Path, *, signed_userinfo: bool = False
+) -> Iterator[str]:
     """The provider, with one confidential client whose pages are those of `app_url`, and the
-    accounts of `accounts_file` (read at each sign-in); yields its issuer URL."""
+    accounts of `accounts_file` (read at each sign-in); yields its issuer URL. With
+    `signed_userinfo`, its userinfo is a JWT signed with its keys (as ProConnect's)."""
     missing = _missing()
     if missing:
         if os.environ.get("CI"):
@@ -45,7 +48,11 @@ def oidc_provider(app_url: str, accounts_file: Path) -> Iterator[str]:
     }
     environment = dict(os.environ)
     environment.update(
-        {"OIDC_CLIENT": json.dumps(client), "OIDC_ACCOUNTS_FILE": str(accounts_file)}
+        {
+            "OIDC_CLIENT": json.dumps(client),
+            "OIDC_ACCOUNTS_FILE": str(accounts_file),
+            "OIDC_SIGNED_USERINFO": "1" if signed_userinfo else "",
+        }
     )
     process = subprocess.Popen(
         ["node", str(SCRIPT)],
