@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 import time
 from typing import Any
 from urllib.parse import urlsplit
@@ -87,9 +88,16 @@ def start() -> Response | tuple[str, int]:
     configured = settings()
     assert configured is not None
     try:
+        _claims_options(client, configured)  # its discovery read, its issuer the one configured
         response: Response = client.authorize_redirect(
-            url_for("auth.oidc_callback", _external=True)
+            url_for("auth.oidc_callback", _external=True),
+            # 43 characters each: beyond the minimum some providers ask of them.
+            state=secrets.token_urlsafe(32),
+            nonce=secrets.token_urlsafe(32),
         )
+    except ProviderReplyError as error:
+        log.warning("OpenID Connect provider refused: %s", error)
+        return _refused(_unverifiable(configured), 502)
     except Exception:  # any failure of the provider: its discovery, the network
         log.warning("OpenID Connect discovery failed", exc_info=True)
         return _refused(_unreachable(configured), 503)

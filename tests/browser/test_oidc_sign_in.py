@@ -77,7 +77,12 @@ class Site:
 
 @contextmanager
 def serve(
-    database_url: str, upload_dir: Path, accounts_file: Path, *, signed_userinfo: bool = False
+    database_url: str,
+    upload_dir: Path,
+    accounts_file: Path,
+    *,
+    signed_userinfo: bool = False,
+    configured_as: str = "127.0.0.1",
 ) -> Iterator[Site]:
     """The application configured for the provider, served on a free port; the provider is
     told the application's address (its client's redirect URIs) before the app is made."""
@@ -98,7 +103,7 @@ def serve(
                 "DATABASE_URL": database_url,
                 "SECRET_KEY": "test-oidc",
                 "UPLOAD_DIR": str(upload_dir),
-                "OIDC_ISSUER": issuer,
+                "OIDC_ISSUER": issuer.replace("127.0.0.1", configured_as),
                 "OIDC_CLIENT_ID": CLIENT_ID,
                 "OIDC_CLIENT_SECRET": CLIENT_SECRET,
                 "OIDC_NAME": "ProConnect",
@@ -398,3 +403,16 @@ def test_a_userinfo_signed_as_a_jwt_is_read_like_proconnects(
         page.context.clear_cookies()
         sign_in(page, signed, "non-verifiee")
         assert f"({unverified}) n'est pas vérifiée" in page.get_by_role("alert").inner_text()
+
+
+def test_a_provider_whose_discovery_names_another_issuer_is_refused(
+    database_url: str, upload_dir: Path, accounts_file: Path, page: Page
+) -> None:
+    """Configured as http://localhost:<port>, the provider's discovery document says
+    http://127.0.0.1:<port>: not the issuer we trust, nobody is sent there."""
+    with serve(database_url, upload_dir, accounts_file, configured_as="localhost") as other:
+        page.goto(f"{other.url}/connexion")
+        page.get_by_role("button", name="S'identifier avec ProConnect").click()
+        assert urlsplit(page.url).path == "/connexion/oidc"
+        alert = page.get_by_role("alert").inner_text()
+        assert "La réponse de ProConnect n'a pas pu être vérifiée" in alert
