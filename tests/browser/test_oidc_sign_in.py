@@ -35,6 +35,7 @@ from engine.core.models import (
 from engine.people import two_factor
 from engine.people.accounts import find_user_by_email
 from tests.browser.conftest import report_csp_violations
+from tests.browser.test_accessibility import violations
 from tests.oidc.provider import CLIENT_ID, CLIENT_SECRET, oidc_provider
 from tests.support import PASSWORD
 
@@ -204,6 +205,7 @@ def test_the_sign_in_page_offers_the_provider_only_when_configured(
 ) -> None:
     page.goto(f"{site.url}/connexion")
     assert page.get_by_role("button", name="S'identifier avec ProConnect").is_visible()
+    assert violations(page) == []
     page.goto(f"{live_server}/connexion")  # the tests' usual app: no provider configured
     assert "ProConnect" not in page.content()
     assert page.locator("#email").is_visible()
@@ -306,6 +308,7 @@ def test_an_unverified_email_is_refused_with_a_message(
     sign_in(page, site, "non-verifiee")
     assert urlsplit(page.url).path == "/connexion/oidc/retour"
     alert = page.get_by_role("alert").inner_text()
+    assert violations(page) == []  # the page with its message
     assert "n'est pas vérifiée par ProConnect" in alert
     assert "rapporteur2@example.org" in alert
     assert page.get_by_role("button", name="Se déconnecter").count() == 0
