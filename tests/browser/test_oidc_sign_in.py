@@ -19,6 +19,7 @@ from flask import Flask
 from playwright.sync_api import Browser, Page
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
+from waitress import wasyncore
 from waitress.server import create_server
 
 from engine.core.actor import Actor
@@ -111,11 +112,21 @@ def serve(
             }
         )
         holder["app"] = app
-        thread = threading.Thread(target=server.run, daemon=True)
+        stop = threading.Event()
+
+        def run() -> None:  # waitress's loop, in steps, so that it ends before its sockets do
+            while not stop.is_set():
+                wasyncore.loop(timeout=0.05, map=server._map, count=1)
+
+        thread = threading.Thread(target=run, daemon=True)
         thread.start()
-        yield Site(url, issuer, accounts_file, app)
-        server.close()
-        app.extensions["db_engine"].dispose()
+        try:
+            yield Site(url, issuer, accounts_file, app)
+        finally:
+            stop.set()
+            thread.join()
+            server.close()
+            app.extensions["db_engine"].dispose()
 
 
 @pytest.fixture(scope="module")
