@@ -42,7 +42,7 @@ def test_the_committed_lock_matches_pyproject() -> None:
 @pytest.mark.parametrize(
     ("old", "new", "said"),
     [
-        ('"orjson>=3.10",', '"orjson>=3.10",\n    "requests>=2.32",', "requests>=2.32 is not in"),
+        ('"orjson>=3.10",', '"orjson>=3.10",\n    "httpx>=0.27",', "httpx>=0.27 is not in"),
         ('"lxml>=6.1",', '"lxml>=7",', "lxml>=7 is not met by the lock's 6."),
         ('"lxml-stubs",', '"lxml-stubs",\n    "hypothesis",', "hypothesis is not in the lock"),
         ('requires = ["setuptools>=69"]', 'requires = ["setuptools>=999"]', "setuptools>=999"),
