@@ -56,6 +56,7 @@ def create_app(
         health,
         logs,
         metrics,
+        oidc,
         password_reset,  # noqa: F401 (its routes join auth's blueprint)
         quarantine,
         security_headers,
@@ -98,6 +99,7 @@ def create_app(
     access_log.init_app(app)
     auth.init_app(app)
     two_factor.init_app(app)
+    oidc.init_app(app)
     errors.init_app(app)
     filters.init_app(app)
     security_headers.init_app(app)

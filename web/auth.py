@@ -48,6 +48,8 @@ WRONG_CREDENTIALS = "Adresse électronique ou mot de passe incorrect."
 # While a second factor is awaited, the Flask session holds this only: {"u": user id,
 # "t": when the password was right (seconds), "s": the page asked for}. No session yet.
 PENDING = "deux_facteurs"
+# After an OpenID Connect sign-in, the provider's ID token (for its sign-out: web/oidc.py).
+PROVIDER_ID_TOKEN = "oidc_id_token"
 
 
 def init_app(app: Flask) -> None:
@@ -242,6 +244,13 @@ def logout() -> Response:
     if isinstance(token, str):
         user_sessions.revoke(db(), token)  # a copy of the cookie opens nothing any more
         db().commit()
+    # Signed in through an OpenID Connect provider (web/oidc.py): its session ends too.
+    id_token = session.get(PROVIDER_ID_TOKEN)
+    provider_sign_out = current_app.extensions.get("provider_sign_out")
     session.clear()
     flash("Vous êtes déconnecté.", "info")
+    if isinstance(id_token, str) and provider_sign_out is not None:
+        target = provider_sign_out(id_token)
+        if target:
+            return redirect(target)
     return redirect(url_for("auth.login"))

@@ -18,6 +18,7 @@ from engine.core.settings import (
     INVENTAIRE_SERVICE_ID,
     EngineSettings,
     Links,
+    OidcSettings,
     ServiceContact,
     SessionLifetimes,
     SmtpSettings,
@@ -113,6 +114,15 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         # Webhooks (docs/webhooks.md): a subscriber on a private, loopback or link-local
         # address is refused unless this is 1 (a receiver on the operator's own network).
         "WEBHOOKS_ALLOW_PRIVATE": env.get("INVENTAIRE_WEBHOOKS_ALLOW_PRIVATE") == "1",
+        # OpenID Connect sign-in (docs/authentication.md): off unless the issuer and the client
+        # id are set.
+        "OIDC_ISSUER": env.get("INVENTAIRE_OIDC_ISSUER") or "",
+        "OIDC_CLIENT_ID": env.get("INVENTAIRE_OIDC_CLIENT_ID") or "",
+        "OIDC_CLIENT_SECRET": env.get("INVENTAIRE_OIDC_CLIENT_SECRET") or "",
+        "OIDC_NAME": env.get("INVENTAIRE_OIDC_NAME") or OidcSettings.name,
+        "OIDC_LABEL": env.get("INVENTAIRE_OIDC_LABEL") or "",
+        "OIDC_SCOPES": env.get("INVENTAIRE_OIDC_SCOPES") or OidcSettings.scopes,
+        "OIDC_TRUST_EMAILS": env.get("INVENTAIRE_OIDC_TRUST_EMAILS") == "1",
     }
 
 
@@ -202,6 +212,7 @@ def engine_settings(config: Mapping[str, Any], links: Links) -> EngineSettings:
         retention_notice_days=max(1, int(config.get("RETENTION_AVIS_JOURS", 15))),
         retention_closed_months=max(1, int(config.get("RETENTION_DOSSIER_CLOS_MOIS", 60))),
         webhooks=WebhookSettings(allow_private=bool(config.get("WEBHOOKS_ALLOW_PRIVATE"))),
+        oidc=oidc_settings(config),
     )
 
 
@@ -219,6 +230,27 @@ def antivirus(config: Mapping[str, Any]) -> Antivirus | None:
         scanner=ClamdScanner(str(address), timeout=float(config.get("CLAMD_TIMEOUT", 30))),
         quarantine_dir=Path(str(quarantine)),
         fail_open=bool(config.get("CLAMD_FAIL_OPEN")),
+    )
+
+
+def oidc_settings(config: Mapping[str, Any]) -> OidcSettings | None:
+    """The OpenID Connect provider, when both its issuer and our client id are set."""
+    issuer = str(config.get("OIDC_ISSUER") or "").strip().rstrip("/")
+    client_id = str(config.get("OIDC_CLIENT_ID") or "").strip()
+    if not (issuer and client_id):
+        return None
+    scopes = " ".join(str(config.get("OIDC_SCOPES") or OidcSettings.scopes).split())
+    if "openid" not in scopes.split():
+        scopes = f"openid {scopes}"
+    name = str(config.get("OIDC_NAME") or OidcSettings.name)
+    return OidcSettings(
+        issuer=issuer,
+        client_id=client_id,
+        client_secret=str(config.get("OIDC_CLIENT_SECRET") or ""),
+        name=name,
+        label=str(config.get("OIDC_LABEL") or f"S'identifier avec {name}"),
+        scopes=scopes,
+        trust_emails=bool(config.get("OIDC_TRUST_EMAILS")),
     )
 
 

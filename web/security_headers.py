@@ -98,9 +98,12 @@ def add_headers(response: Response) -> Response:
         response.headers[name] = value
     if not response.headers.get("Content-Security-Policy", "").startswith("sandbox;"):
         editor = request.endpoint in INLINE_STYLE_ENDPOINTS
-        response.headers["Content-Security-Policy"] = (
-            EDITOR_CONTENT_SECURITY_POLICY if editor else CONTENT_SECURITY_POLICY
-        )
+        policy = EDITOR_CONTENT_SECURITY_POLICY if editor else CONTENT_SECURITY_POLICY
+        # The OpenID Connect provider's pages, which the sign-in and sign-out forms lead to.
+        origins = current_app.extensions.get("form_action_origins")
+        if origins:
+            policy = policy.replace("form-action 'self'", f"form-action 'self' {' '.join(origins)}")
+        response.headers["Content-Security-Policy"] = policy
     if current_app.config.get("HTTPS"):
         response.headers["Strict-Transport-Security"] = STRICT_TRANSPORT_SECURITY
     return response

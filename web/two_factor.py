@@ -31,6 +31,7 @@ from engine.people import login_throttle, two_factor, user_sessions
 from engine.workflow import access
 from web.auth import (
     PENDING,
+    PROVIDER_ID_TOKEN,
     TOKEN,
     allowed,
     bp,
@@ -130,8 +131,12 @@ def second_step() -> Page:
     login_throttle.code_succeeded(db(), user.id)
     token = user_sessions.open_session(db(), user.id, utcnow(), lifetimes())
     db().commit()
+    pending = session.get(PENDING)
+    id_token = pending.get("i") if isinstance(pending, dict) else None  # web/oidc.py's
     session.clear()
     session[TOKEN] = token
+    if isinstance(id_token, str):
+        session[PROVIDER_ID_TOKEN] = id_token
     session.permanent = False
     if outcome is two_factor.Outcome.RECOVERY:
         flash(

@@ -27,6 +27,26 @@ SESSION_INFO_KEY = "engine_settings"
 
 
 @dataclass(frozen=True)
+class OidcSettings:
+    """OpenID Connect sign-in beside passwords (ProConnect for agents, FranceConnect, any
+    provider with discovery): none when `issuer` or `client_id` is empty
+    (docs/authentication.md)."""
+
+    # The provider's issuer URL, its discovery at `<issuer>/.well-known/openid-configuration`.
+    issuer: str
+    client_id: str
+    client_secret: str = ""
+    # The provider's name in messages and in the audit trail, and the sign-in page's button.
+    name: str = "ProConnect"
+    label: str = "S'identifier avec ProConnect"
+    scopes: str = "openid email profile"
+    # Whether every email the provider gives is taken as verified (a provider that vouches for
+    # all of them, as ProConnect does, and sends no `email_verified`); otherwise the claim
+    # `email_verified` must be true for an email to match or create an account.
+    trust_emails: bool = False
+
+
+@dataclass(frozen=True)
 class SmtpSettings:
     host: str
     port: int = 25
@@ -218,6 +238,8 @@ class EngineSettings:
     # Webhooks: timeouts, retries, the private addresses guard (docs/webhooks.md). Their
     # signing secrets are derived from `link_secret`.
     webhooks: WebhookSettings = field(default_factory=WebhookSettings)
+    # OpenID Connect sign-in (engine/people/oidc_accounts.py); None: passwords only.
+    oidc: OidcSettings | None = None
 
     @property
     def smtp(self) -> SmtpSettings | None:

@@ -48,6 +48,7 @@ from engine.core.models.messagerie import (
     MessageRead,
     MessageSide,
 )
+from engine.core.models.oidc import OidcIdentity
 from engine.core.models.processes import ProcessDraft, ProcessVersion, ProcessVersionStatus
 from engine.core.models.quarantine import QuarantinedFile
 from engine.core.models.register import (
@@ -119,6 +120,7 @@ __all__ = [
     "MessagePiece",
     "MessageRead",
     "MessageSide",
+    "OidcIdentity",
     "Organisation",
     "OrganisationKind",
     "ProcessDraft",
