@@ -105,5 +105,13 @@ def test_what_each_caller_may_not_do(
     assert refused.status_code == 403
     assert "ecriture" in refused.json["detail"]
     assert call(client, "GET", url).status_code == 401
+    # An administrator reads the messages but is not a side of the dossier, as on its page.
+    admin = token_for(session, "admin@example.org", ("lecture", "ecriture", "admin"))
+    assert call(client, "GET", url, admin).status_code == 200
+    not_a_side = call(client, "POST", url, admin, json={"texte": "Bonjour"})
+    assert not_a_side.status_code == 403
+    assert not_a_side.json["detail"] == (
+        "Seuls les agents qui instruisent les dossiers écrivent dans la messagerie."
+    )
     assert call(client, "GET", "/api/v1/dossiers/999999999/messages", submitter).status_code == 404
     assert messages(session) == 0
