@@ -4,6 +4,7 @@ audited as the pages' are; the delivery log and *Renvoyer*; refused to everyone 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.core.actor import SYSTEM
 from engine.core.db import make_session_factory
-from engine.core.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
+from engine.core.models import DeliveryStatus, IdempotencyKey, WebhookDelivery, WebhookSubscription
 from engine.webhooks import subscriptions
 from engine.webhooks.events import EventType
 from engine.wiring import make_worker
@@ -63,6 +64,11 @@ def test_an_administrator_manages_a_subscription_through_the_api(
     assert again.status_code == 201 and again.json == made.json
     assert again.headers["Idempotent-Replayed"] == "true"
     assert count(session) == 1
+    # The key's stored answer holds no secret: the replay derived it again.
+    session.rollback()
+    stored = session.scalar(select(IdempotencyKey).where(IdempotencyKey.key == "abonnement-1"))
+    assert stored is not None and "secret" not in stored.response
+    assert secret not in json.dumps(stored.response)
 
     listed = call(client, "GET", "/api/v1/webhooks", token)
     assert [row["id"] for row in listed.json["elements"]] == [key_id]
@@ -93,6 +99,8 @@ def test_an_administrator_manages_a_subscription_through_the_api(
     assert any("modifié" in line for line in lines)
     assert any("suspendu" in line for line in lines) and any("repris" in line for line in lines)
     assert lines[-1].startswith(f"Webhook {key_id} supprimé")
+    late = call(client, "POST", "/api/v1/webhooks", token, json=body, headers=key)
+    assert late.status_code == 409 and "supprimé" in late.json["detail"]
 
 
 def test_bad_subscriptions_are_answered_per_field_in_french(
@@ -147,8 +155,8 @@ def test_no_one_but_an_administrator_with_the_admin_scope_may(
         ("POST", "/api/v1/webhooks/livraisons/1/renvoyer", None),
     )
     for who, token in callers.items():
-        for method, url, json in attempts:
-            response = call(client, method, url, token, json=json)
+        for method, url, payload in attempts:
+            response = call(client, method, url, token, json=payload)
             assert response.status_code == 403, (who, method, url, response.status_code)
     assert call(client, "GET", "/api/v1/webhooks").status_code == 401
     session.rollback()

@@ -12,7 +12,7 @@ from typing import Any
 from flask import Response, current_app, request, url_for
 from spectree import Response as Responses
 
-from engine.core.errors import FormInvalid
+from engine.core.errors import FormInvalid, NotFound
 from engine.core.models import (
     DELIVERY_STATUS_LABELS,
     DeliveryStatus,
@@ -118,7 +118,22 @@ def subscribe() -> Response:
         where = url_for("api.subscription", subscription_id=made.subscription.id)
         return 201, created.model_dump(mode="json"), where
 
-    return once(run)
+    return once(run, kept=_without_secret, restored=_with_secret)
+
+
+def _without_secret(body: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in body.items() if name != "secret"}
+
+
+def _with_secret(body: dict[str, Any]) -> dict[str, Any]:
+    """A replayed creation: the secret derived again (it is never stored with the key)."""
+    try:
+        made = subscriptions.get(db(), body.get("id"))
+    except NotFound as error:
+        raise Problem(
+            409, "L'abonnement créé avec cette clé d'idempotence a été supprimé depuis."
+        ) from error
+    return body | {"secret": subscriptions.secret_of(db(), made)}
 
 
 @bp.get("/webhooks/<int:subscription_id>")
