@@ -405,4 +405,77 @@ CASES: tuple[Case, ...] = (
         "/studio/api/recensement/versions/1/marqueurs",
         OWNER,
     ),
+    # --- API (branch apimore): messages, task claims, webhook subscriptions ---------------
+    # Bearer-token routes: each principal's token holds every scope its account may have
+    # (a scope missing is a 403 of its own, tested in tests/integration/test_api_*.py).
+    get(
+        "/api/v1/dossiers/<int:dossier_id>/messages",
+        "/api/v1/dossiers/{a_dossier}/messages",
+        STAFF | {"demandeur_a"},
+    ),
+    get(
+        "/api/v1/dossiers/<int:dossier_id>/messages",
+        "/api/v1/dossiers/{b_dossier}/messages",
+        STAFF | {"demandeur_b"},
+    ),
+    post(
+        "/api/v1/dossiers/<int:dossier_id>/messages",
+        "/api/v1/dossiers/{a_dossier}/messages",
+        REVIEWERS | {"demandeur_a"},
+    ),
+    post(
+        "/api/v1/taches/<int:task_id>/prendre",
+        "/api/v1/taches/{x_task}/prendre",
+        P({"rapporteur_x"}),
+        order=3,
+    ),
+    post(
+        "/api/v1/taches/<int:task_id>/liberer",
+        "/api/v1/taches/{x_task}/liberer",
+        P({"rapporteur_x"}),
+        order=4,
+    ),
+    get("/api/v1/webhooks", "/api/v1/webhooks", ADMIN),
+    post("/api/v1/webhooks", "/api/v1/webhooks", ADMIN),
+    get("/api/v1/webhooks/<int:subscription_id>", "/api/v1/webhooks/{webhook}", ADMIN),
+    Case(
+        "PATCH",
+        "/api/v1/webhooks/<int:subscription_id>",
+        "/api/v1/webhooks/{webhook}",
+        ADMIN,
+        ok=NOT_REFUSED_FORM,
+        order=74,
+    ),
+    get(
+        "/api/v1/webhooks/<int:subscription_id>/livraisons",
+        "/api/v1/webhooks/{webhook}/livraisons",
+        ADMIN,
+    ),
+    post(
+        "/api/v1/webhooks/<int:subscription_id>/suspendre",
+        "/api/v1/webhooks/{webhook}/suspendre",
+        ADMIN,
+        order=75,
+    ),
+    post(
+        "/api/v1/webhooks/<int:subscription_id>/reprendre",
+        "/api/v1/webhooks/{webhook}/reprendre",
+        ADMIN,
+        order=76,
+    ),
+    post(
+        "/api/v1/webhooks/livraisons/<int:delivery_id>/renvoyer",
+        "/api/v1/webhooks/livraisons/{delivery}/renvoyer",
+        ADMIN,
+        order=77,
+    ),
+    Case(
+        "DELETE",
+        "/api/v1/webhooks/<int:subscription_id>",
+        "/api/v1/webhooks/{webhook}",
+        ADMIN,
+        ok=frozenset({204}),
+        order=78,
+    ),
+    # --- end of the API (branch apimore) block -----------------------------------------------
 )

@@ -4,6 +4,7 @@ the next task through the API; what each must not see."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from flask.testing import FlaskClient
@@ -199,3 +200,46 @@ def test_bad_bodies_get_problems_never_500(client: FlaskClient, session: Session
     assert unknown.status_code == 404
     assert call(client, "GET", "/api/v1/dossiers/999999999", token).status_code == 404
     assert call(client, "DELETE", "/api/v1/dossiers", token).status_code == 405
+
+
+def test_a_reviewer_claims_and_releases_a_task_as_with_the_buttons(
+    client: FlaskClient, session: Session, upload_dir: Path
+) -> None:
+    from engine.core.models import WorkItem
+    from tests.integration.test_webhooks import deposer
+
+    dossier = deposer(session, upload_dir)
+    reviewer = token_for(session, "recevabilite@example.org")
+    task = next(
+        item
+        for item in call(client, "GET", "/api/v1/taches", reviewer).json["elements"]
+        if item["dossier"] == dossier
+    )
+    url = f"/api/v1/taches/{task['id']}"
+
+    # Who may not: a submitter (no *Bannette*), a read-only token, a reviewer of another role.
+    submitter = token_for(session, "demandeur@example.org")
+    assert call(client, "POST", f"{url}/prendre", submitter).status_code == 403
+    reader = token_for(session, "recevabilite@example.org", ("lecture",))
+    assert call(client, "POST", f"{url}/prendre", reader).status_code == 403
+    rapporteur = token_for(session, "rapporteur@example.org")
+    assert call(client, "POST", f"{url}/prendre", rapporteur).status_code in (403, 404)
+    assert call(client, "POST", "/api/v1/taches/999999999/prendre", reviewer).status_code == 404
+    session.rollback()
+    stored = session.get(WorkItem, task["id"])
+    assert stored is not None and stored.claimed_by_id is None
+
+    taken = call(client, "POST", f"{url}/prendre", reviewer)
+    assert taken.status_code == 200, taken.json
+    assert taken.json["prise_en_charge_par"] and "prise en charge" in taken.json["message"]
+    shown = call(client, "GET", "/api/v1/dossiers/" + str(dossier), reviewer).json
+    assert shown["taches_ouvertes"][0]["prise_en_charge_par"] == taken.json["prise_en_charge_par"]
+    released = call(client, "POST", f"{url}/liberer", reviewer)
+    assert released.status_code == 200, released.json
+    assert released.json["prise_en_charge_par"] is None
+    again = call(client, "POST", f"{url}/liberer", reviewer)
+    assert again.status_code in (403, 409)
+    assert again.mimetype == "application/problem+json"
+    session.rollback()
+    stored = session.get(WorkItem, task["id"])
+    assert stored is not None and stored.claimed_by_id is None

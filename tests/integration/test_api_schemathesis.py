@@ -37,6 +37,7 @@ def test_the_api_keeps_its_schema_and_never_fails(
         "demandeur": token_for(session, "demandeur@example.org"),
         "proprietaire": token_for(session, "proprietaire@example.org", ("lecture", "admin")),
         "recevabilite": token_for(session, "recevabilite@example.org"),
+        "admin": token_for(session, "admin@example.org", ("lecture", "ecriture", "admin")),
     }
     monkeypatch.setenv("INVENTAIRE_API_RATE_LIMIT_TOKEN", "100000/minute")
     monkeypatch.setenv("INVENTAIRE_API_RATE_LIMIT_ADDRESS", "100000/minute")

@@ -2,8 +2,8 @@
 
 Modules: `base` (blueprint, OpenAPI generator), `problems` (RFC 9457 errors), `access`
 (tokens, scopes, rate limits), `conditional` (ETag, cursors), `idempotency`, and one module of
-views per resource: `register`, `processes`, `dossiers`, `tasks`; `docs_page` lists the
-operations. The views call the same engine functions as the pages.
+views per resource: `register`, `processes`, `dossiers`, `tasks`, `messages`, `webhooks`;
+`docs_page` lists the operations. The views call the same engine functions as the pages.
 """
 
 from __future__ import annotations
@@ -42,9 +42,11 @@ def init_app(app: Flask) -> None:
     from web.api import (  # noqa: F401
         docs_page,
         dossiers,
+        messages,
         processes,
         register,
         tasks,
+        webhooks,
     )
 
     app.config.setdefault(

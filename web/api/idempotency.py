@@ -3,6 +3,10 @@ first answer again and changes nothing (per token; the key is stored in the same
 what the request created, so a request that failed left no key and may be retried).
 
 A key reused for another request (another address or body) is refused with 422.
+
+An answer holding a secret (a webhook subscription's signing key) is stored without it
+(`kept`) and given it back on a replay (`restored`, which derives it again): the table never
+holds a secret.
 """
 
 from __future__ import annotations
@@ -23,6 +27,11 @@ from web.database import db
 HEADER = "Idempotency-Key"
 # What a view returns: (status, body, Location or None). It writes without committing.
 Outcome = tuple[int, dict[str, Any], str | None]
+Rewrite = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def _same(body: dict[str, Any]) -> dict[str, Any]:
+    return body
 
 
 def _answer(status: int, body: dict[str, Any], location: str | None, replay: bool) -> Response:
@@ -42,18 +51,23 @@ def _stored(token_id: int, key: str) -> IdempotencyKey | None:
     )
 
 
-def _replay(row: IdempotencyKey, request_line: str, body_hash: str) -> Response:
+def _replay(
+    row: IdempotencyKey, request_line: str, body_hash: str, restored: Rewrite = _same
+) -> Response:
     if row.request != request_line or row.body_hash != body_hash:
         raise Problem(
             422,
             "Cette clé d'idempotence a déjà servi pour une autre requête\u00a0: "
             "choisissez-en une nouvelle.",
         )
-    return _answer(row.status, row.response, row.location, replay=True)
+    return _answer(row.status, restored(dict(row.response)), row.location, replay=True)
 
 
-def once(run: Callable[[], Outcome]) -> Response:
-    """Run a creating request, once per `Idempotency-Key` (when one is sent), then commit."""
+def once(
+    run: Callable[[], Outcome], *, kept: Rewrite = _same, restored: Rewrite = _same
+) -> Response:
+    """Run a creating request, once per `Idempotency-Key` (when one is sent), then commit;
+    `kept` is what is stored of the answer, `restored` makes a stored answer whole again."""
     key = request.headers.get(HEADER, "").strip()
     token_id: int | None = g.get("api_token")
     if not key or token_id is None:
@@ -66,7 +80,7 @@ def once(run: Callable[[], Outcome]) -> Response:
     body_hash = hashlib.sha256(request.get_data()).hexdigest()
     found = _stored(token_id, key)
     if found is not None:
-        return _replay(found, request_line, body_hash)
+        return _replay(found, request_line, body_hash, restored)
     status, body, location = run()
     db().add(
         IdempotencyKey(
@@ -75,7 +89,7 @@ def once(run: Callable[[], Outcome]) -> Response:
             request=request_line,
             body_hash=body_hash,
             status=status,
-            response=body,
+            response=kept(body),
             location=location,
         )
     )
@@ -87,5 +101,5 @@ def once(run: Callable[[], Outcome]) -> Response:
         found = _stored(token_id, key)
         if found is None:
             raise
-        return _replay(found, request_line, body_hash)
+        return _replay(found, request_line, body_hash, restored)
     return _answer(status, body, location, replay=False)

@@ -165,3 +165,10 @@ class TaskOut(BaseModel):
     peut_agir: bool
     refus: str | None
     formulaire: FormOut
+
+
+class Claimed(BaseModel):
+    id: int
+    dossier: int
+    prise_en_charge_par: str | None
+    message: str

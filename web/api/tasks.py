@@ -1,5 +1,6 @@
-"""Tasks through the API: my tasks (the *Bannette*'s rule), a task's form, and its completion
-through the same engine call and validation as the task pages."""
+"""Tasks through the API: my tasks (the *Bannette*'s rule), a task's form, its completion
+through the same engine call and validation as the task pages, and *Prendre en charge* /
+*Libérer* through the same engine actions (engine.workflow.actions.claims) as the buttons."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from engine.core.errors import Conflict, ExecutionError, FormInvalid, ScriptErro
 from engine.core.models import WorkItem, WorkItemStatus
 from engine.definitions.forms import FormDefinition
 from engine.workflow import access
-from engine.workflow.actions import completing
+from engine.workflow.actions import claims, completing
 from engine.workflow.conflicts import conflict_message
 from engine.workflow.inbox import DEFAULT_ORDER, inbox
 from engine.workflow.lookup import get_instance
@@ -23,6 +24,7 @@ from engine.workflow.worklists.filters import Criteria
 from web.api.access import caller, require
 from web.api.base import bp, spec
 from web.api.models import (
+    Claimed,
     Completed,
     FormData,
     ProblemOut,
@@ -162,3 +164,44 @@ def complete_task(task_id: int) -> Response:
     result = complete(caller(), task_id, context.instance_id, body.donnees)
     db().commit()
     return _json(result)
+
+
+def _claim_action(task_id: int, take: bool) -> Response:
+    actor = caller()
+    _context(task_id, for_display=False)
+    if take:
+        item = claims.claim(db(), actor, task_id)
+        message = "Tâche prise en charge\u00a0: elle n'apparaît plus que dans votre bannette."
+    else:
+        item = claims.release(db(), actor, task_id)
+        message = "Tâche libérée\u00a0: elle retourne dans la bannette de votre rôle."
+    out = Claimed(
+        id=item.id,
+        dossier=item.instance_id,
+        prise_en_charge_par=item.claimed_by.name if item.claimed_by else None,
+        message=message,
+    )
+    db().commit()
+    return _json(out)
+
+
+@bp.post("/taches/<int:task_id>/prendre")
+@spec.validate(
+    resp=Responses(HTTP_200=Claimed, HTTP_403=ProblemOut, HTTP_404=ProblemOut, HTTP_409=ProblemOut),
+    tags=[TAG],
+)
+@require("ecriture", access.may_use_inbox)
+def claim(task_id: int) -> Response:
+    """*Prendre en charge*\u00a0: la tâche n'est plus que dans votre bannette."""
+    return _claim_action(task_id, take=True)
+
+
+@bp.post("/taches/<int:task_id>/liberer")
+@spec.validate(
+    resp=Responses(HTTP_200=Claimed, HTTP_403=ProblemOut, HTTP_404=ProblemOut, HTTP_409=ProblemOut),
+    tags=[TAG],
+)
+@require("ecriture", access.may_use_inbox)
+def release(task_id: int) -> Response:
+    """*Libérer*\u00a0: la tâche retourne dans la bannette de son rôle."""
+    return _claim_action(task_id, take=False)
