@@ -17,6 +17,7 @@ for the scope cases; anonymous sends none, the expert an unknown one. An API ref
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -303,6 +304,14 @@ def refused(response: TestResponse) -> bool:
     return response.status_code in (302, 303) and "/connexion" in location
 
 
+def readable(response: TestResponse) -> str:
+    """The body as read: a JSON body's text unescaped too (\\u00e8 is è to its reader)."""
+    body = response.get_data(as_text=True)
+    if response.is_json:
+        body += json.dumps(response.get_json(silent=True), ensure_ascii=False)
+    return body
+
+
 class Matrix:
     def __init__(self, world: World, browsers: dict[str, Browser], api: FlaskClient) -> None:
         self.world = world
@@ -356,7 +365,7 @@ class Matrix:
         if not refused(response):
             self.failures.append(f"LEAK {where}: {response.status_code}, expected a refusal")
             return
-        body = response.get_data(as_text=True)
+        body = readable(response)
         for secret in self.secrets_of(case):
             if secret in body:
                 self.failures.append(f"LEAK {where}: the refusal shows « {secret} »")
@@ -384,7 +393,7 @@ class Matrix:
             )
             return
         if principal in case.hidden_from:
-            body = response.get_data(as_text=True)
+            body = readable(response)
             for secret in self.secrets_of(case, case.hidden):
                 if secret in body:
                     self.failures.append(f"LEAK {where}: shows « {secret} »")
