@@ -84,6 +84,8 @@ def file_through_the_api(client: FlaskClient, token: str, session: Session) -> t
     created = call(client, "POST", "/api/v1/dossiers", token, json=new, headers=key)
     assert created.status_code == 201, created.json
     dossier = int(created.json["id"])
+    again = call(client, "POST", "/api/v1/dossiers", token, json=new, headers=key)
+    assert again.status_code == 201 and again.json == created.json
     saved = call(
         client,
         "PATCH",
@@ -135,10 +137,15 @@ def test_a_request_filed_through_the_api_is_recensed_on_the_pages_and_heard_by_w
     dossier, reference, drafted = file_through_the_api(api, token, session)
     session.rollback()
     assert session.scalar(select(func.count()).select_from(Instance)) == 1
+    depots = select(func.count()).where(
+        AuditEvent.instance_id == dossier, AuditEvent.kind == "depot"
+    )
+    assert session.scalar(depots) == 1, "the retried filing filed nothing more"
 
     before = call(api, "GET", "/api/v1/registre/changements")
     assert before.status_code == 200
     cursor = before.json["curseur"]
+    already = {entry["numero"] for entry in before.json["elements"]}
 
     # The reviewers, each in their browser, complete every following step.
     walker = Walker(lambda: Browser(hooked_app.test_client()), FAVORABLE.organisation)
@@ -182,5 +189,5 @@ def test_a_request_filed_through_the_api_is_recensed_on_the_pages_and_heard_by_w
     changes = call(api, "GET", f"/api/v1/registre/changements?depuis={cursor}")
     assert changes.status_code == 200, changes.json
     entries = {entry["numero"]: entry for entry in changes.json["elements"]}
-    assert numero in entries
+    assert numero in entries and numero not in already
     assert entries[numero]["intitule"] == FAVORABLE.steps[0].data["intitule"]
