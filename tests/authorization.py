@@ -6,7 +6,10 @@ engine/workflow/access/), never from what the app answers today. Each `Case` is 
 tests/integration/test_authorization_matrix.py) and the principals who may use it there;
 everyone else must be refused (403, 404, 410 or the sign-in page) and be shown nothing of the
 objects. A route with several cases is tried on several objects (one's own, another
-organisation's, another rapporteur's). The API's routes go here too when they exist.
+organisation's, another rapporteur's). The JSON API's routes (`/api/v1`, docs/api.md) are here
+too: there a principal is their bearer token, not their cookie, and the API allows exactly what
+the pages allow (a dossier, a task: the union of the pages that show it); their cases are in
+tests/authorization_api.py, and `ALL_CASES` is both.
 """
 
 from __future__ import annotations
@@ -51,6 +54,9 @@ ADMINISTRATION = P({"admin", "proprietaire"})
 REFUSED = frozenset({401, 403, 404, 410})
 # Statuses of an allowed request that only the form's content refuses (empty forms are sent).
 NOT_REFUSED_FORM = frozenset({200, 302, 303, 400, 409, 422})
+# The API's refusals: not signed in (no token or an unknown one), not allowed, hidden.
+API_REFUSED = frozenset({401, 403, 404})
+V1 = "/api/v1"
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,14 @@ class Case:
     # Allowed POSTs run after every refusal, in this order (a logout last of all).
     order: int = 0
     data: dict[str, str] = field(default_factory=dict)
+    # An API case's JSON body (a valid one: what is refused is who sends it, not its shape).
+    json: dict[str, object] | None = None
+    # An API case sent with the principal's read-only token (a write refused for its scope).
+    read_only: bool = False
+
+    @property
+    def api(self) -> bool:
+        return self.rule.startswith(V1)
 
 
 def get(rule: str, path: str, allowed: frozenset[str], **kwargs: object) -> Case:
@@ -77,6 +91,11 @@ def get(rule: str, path: str, allowed: frozenset[str], **kwargs: object) -> Case
 def post(rule: str, path: str, allowed: frozenset[str], **kwargs: object) -> Case:
     kwargs.setdefault("ok", NOT_REFUSED_FORM)
     return Case("POST", rule, path, allowed, **kwargs)  # type: ignore[arg-type]
+
+
+def patch(rule: str, path: str, allowed: frozenset[str], **kwargs: object) -> Case:
+    kwargs.setdefault("ok", NOT_REFUSED_FORM)
+    return Case("PATCH", rule, path, allowed, **kwargs)  # type: ignore[arg-type]
 
 
 def put(rule: str, path: str, allowed: frozenset[str], **kwargs: object) -> Case:
@@ -376,6 +395,25 @@ CASES: tuple[Case, ...] = (
         ADMIN,
         order=73,
     ),
+    # Tokens for the JSON API: one's own in *Mon compte* (X's, revoked by X alone), and every
+    # token in the administration (administrators).
+    post("/compte/jetons", "/compte/jetons", SIGNED_IN, ok=P({201, 422})),
+    post(
+        "/compte/jetons/<int:token_id>/revoquer",
+        "/compte/jetons/{x_spare_token}/revoquer",
+        P({"rapporteur_x"}),
+        ok=P({302}),
+        order=96,
+    ),
+    get("/admin/jetons", "/admin/jetons", ADMIN),
+    post("/admin/jetons", "/admin/jetons", ADMIN, ok=P({422})),
+    post(
+        "/admin/jetons/<int:token_id>/revoquer",
+        "/admin/jetons/{x_other_token}/revoquer",
+        ADMIN,
+        ok=P({302}),
+        order=96,
+    ),
     # --- the studio: process owners --------------------------------------------------------
     get("/studio/", "/studio/", OWNER),
     get(STUDIO + "/", "/studio/recensement/", OWNER),
@@ -405,77 +443,4 @@ CASES: tuple[Case, ...] = (
         "/studio/api/recensement/versions/1/marqueurs",
         OWNER,
     ),
-    # --- API (branch apimore): messages, task claims, webhook subscriptions ---------------
-    # Bearer-token routes: each principal's token holds every scope its account may have
-    # (a scope missing is a 403 of its own, tested in tests/integration/test_api_*.py).
-    get(
-        "/api/v1/dossiers/<int:dossier_id>/messages",
-        "/api/v1/dossiers/{a_dossier}/messages",
-        STAFF | {"demandeur_a"},
-    ),
-    get(
-        "/api/v1/dossiers/<int:dossier_id>/messages",
-        "/api/v1/dossiers/{b_dossier}/messages",
-        STAFF | {"demandeur_b"},
-    ),
-    post(
-        "/api/v1/dossiers/<int:dossier_id>/messages",
-        "/api/v1/dossiers/{a_dossier}/messages",
-        REVIEWERS | {"demandeur_a"},
-    ),
-    post(
-        "/api/v1/taches/<int:task_id>/prendre",
-        "/api/v1/taches/{x_task}/prendre",
-        P({"rapporteur_x"}),
-        order=3,
-    ),
-    post(
-        "/api/v1/taches/<int:task_id>/liberer",
-        "/api/v1/taches/{x_task}/liberer",
-        P({"rapporteur_x"}),
-        order=4,
-    ),
-    get("/api/v1/webhooks", "/api/v1/webhooks", ADMIN),
-    post("/api/v1/webhooks", "/api/v1/webhooks", ADMIN),
-    get("/api/v1/webhooks/<int:subscription_id>", "/api/v1/webhooks/{webhook}", ADMIN),
-    Case(
-        "PATCH",
-        "/api/v1/webhooks/<int:subscription_id>",
-        "/api/v1/webhooks/{webhook}",
-        ADMIN,
-        ok=NOT_REFUSED_FORM,
-        order=74,
-    ),
-    get(
-        "/api/v1/webhooks/<int:subscription_id>/livraisons",
-        "/api/v1/webhooks/{webhook}/livraisons",
-        ADMIN,
-    ),
-    post(
-        "/api/v1/webhooks/<int:subscription_id>/suspendre",
-        "/api/v1/webhooks/{webhook}/suspendre",
-        ADMIN,
-        order=75,
-    ),
-    post(
-        "/api/v1/webhooks/<int:subscription_id>/reprendre",
-        "/api/v1/webhooks/{webhook}/reprendre",
-        ADMIN,
-        order=76,
-    ),
-    post(
-        "/api/v1/webhooks/livraisons/<int:delivery_id>/renvoyer",
-        "/api/v1/webhooks/livraisons/{delivery}/renvoyer",
-        ADMIN,
-        order=77,
-    ),
-    Case(
-        "DELETE",
-        "/api/v1/webhooks/<int:subscription_id>",
-        "/api/v1/webhooks/{webhook}",
-        ADMIN,
-        ok=frozenset({204}),
-        order=78,
-    ),
-    # --- end of the API (branch apimore) block -----------------------------------------------
 )

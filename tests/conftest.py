@@ -133,6 +133,11 @@ def clean_dossiers(request: pytest.FixtureRequest) -> Iterator[None]:
                 connection.execute(text(f"DELETE FROM {table}"))
             # The dossiers' words (FTS5: a table of SQLite's own, no foreign key).
             connection.execute(text("DELETE FROM dossier_search_text"))
+    if "app" in request.fixturenames:
+        # The API's rate limits count per process: one test's calls never spend another's.
+        from web.api.access import reset_limits
+
+        reset_limits(request.getfixturevalue("app"))
     yield
 
 

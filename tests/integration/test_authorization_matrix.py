@@ -8,17 +8,24 @@ experts' links and opinions, a séance, a saved view, an export, an absence), th
 case as every principal. A refused principal must get 401/403/404/410 or the sign-in page and
 read nothing of the object; an allowed one must get the expected answer (0 leaks, 0
 over-denials). A route of the app missing from the table fails: new routes must be classified.
+
+The JSON API's cases are sent with no cookie and the principal's own bearer token, made through
+the engine (lecture and écriture; the process owner's and the administrator's also `admin`), or
+their read-only token for the scope cases; anonymous sends none, the expert an unknown one. An
+API refusal must be a 401/403/404 `application/problem+json` naming nothing of the object.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
 from flask import Flask
-from sqlalchemy import Select, delete, select
+from flask.testing import FlaskClient
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
@@ -40,12 +47,13 @@ from engine.core.models import (
     UserRole,
     WebhookSubscription,
 )
-from engine.people import accounts
+from engine.people import accounts, api_tokens
 from engine.webhooks import outbox
 from engine.webhooks.events import EventType
 from engine.workflow import absences
 from engine.workflow.worklists import export_job, saved_views
-from tests.authorization import CASES, EVERYONE, PRINCIPALS, REFUSED, Case
+from tests.authorization import API_REFUSED, EVERYONE, PRINCIPALS, REFUSED, Case
+from tests.authorization_api import ALL_CASES as CASES
 from tests.dossiers import data_of, open_item, snapshot, user_id, walk_until
 from tests.experts import emails_to, invite, link_path
 from tests.messagerie import write
@@ -64,6 +72,9 @@ IGNORED = {"HEAD", "OPTIONS"}
 class World:
     ids: dict[str, str]
     secrets: dict[str, tuple[str, ...]]
+    # Each principal's bearer token for the API, and a read-only one.
+    bearers: dict[str, str] = field(default_factory=dict)
+    read_only: dict[str, str] = field(default_factory=dict)
 
     def path(self, template: str) -> str:
         return template.format(**self.ids)
@@ -160,19 +171,21 @@ def build_world(new_browser: NewBrowser, session: Session) -> tuple[World, dict[
         enforce_policy=False,
     )
     session.commit()
-    # A webhook made as an administrator makes it (its secret needs the app's key), and one
-    # delivery of it.
+    # Two webhooks made as an administrator makes them (their secret needs the app's key), one
+    # for the pages' cases and one for the API's (each deletes its own), and a delivery of each.
     administrator = new_browser()
     administrator.login("admin@example.org")
-    made = administrator.post(
-        "/admin/webhooks/nouveau",
-        {"url": "https://recepteur.example.org/inventaire", "events": [EventType.FICHE_PUBLIEE]},
-    )
-    assert made.status_code == 200, made.get_data(as_text=True)[:500]
+    for where in ("pages", "api"):
+        made = administrator.post(
+            "/admin/webhooks/nouveau",
+            {"url": f"https://{where}.example.org/recepteur", "events": [EventType.FICHE_PUBLIEE]},
+        )
+        assert made.status_code == 200, made.get_data(as_text=True)[:500]
     session.rollback()
-    hook = first_id(session, select(WebhookSubscription.id))
-    [delivery] = outbox.emit(session, EventType.FICHE_PUBLIEE, {"fiche": {"numero": numero}}, None)
+    hooks = list(session.scalars(select(WebhookSubscription.id).order_by(WebhookSubscription.id)))
+    deliveries = outbox.emit(session, EventType.FICHE_PUBLIEE, {"fiche": {"numero": numero}}, None)
     session.commit()
+    delivery_of = {row.subscription_id: row.id for row in deliveries}
 
     def first(query: object) -> str:
         found = session.scalar(query)  # type: ignore[call-overload]
@@ -213,8 +226,10 @@ def build_world(new_browser: NewBrowser, session: Session) -> tuple[World, dict[
         "export": str(export.id),
         "x_absence": str(absence.id),
         "spare_user": str(spare.id),
-        "webhook": str(hook),
-        "delivery": str(delivery.id),
+        "webhook": str(hooks[0]),
+        "delivery": str(delivery_of[hooks[0]]),
+        "api_webhook": str(hooks[1]),
+        "api_delivery": str(delivery_of[hooks[1]]),
         "email": first(select(Email.id)),
         "job": first(select(Job.id)),
     }
@@ -236,7 +251,37 @@ def build_world(new_browser: NewBrowser, session: Session) -> tuple[World, dict[
         browsers[name] = browser
     browsers["expert"] = expert
     assert expert.get(f"/avis-expert/{token}").status_code == 303
-    return World(ids, secrets), browsers
+    world = World(ids, secrets)
+    make_tokens(session, world)
+    return world, browsers
+
+
+def make_tokens(session: Session, world: World) -> None:
+    """Each signed-in principal's tokens, made by the engine as *Mon compte* makes them."""
+    session.rollback()
+    for name, email in PRINCIPALS.items():
+        if email is None:
+            continue
+        user = session.get(User, user_id(session, email))
+        assert user is not None
+        scopes = {"lecture", "ecriture"} | (
+            {"admin"} if name in ("proprietaire", "admin") else set()
+        )
+        world.bearers[name] = new_token(session, user, "Matrice", scopes)[0]
+        world.read_only[name] = new_token(session, user, "Matrice lecture", {"lecture"})[0]
+        if name == "rapporteur_x":
+            world.ids["x_spare_token"] = new_token(session, user, "À révoquer", {"lecture"})[1]
+            world.ids["x_other_token"] = new_token(session, user, "Révoqué", {"lecture"})[1]
+    world.bearers["expert"] = api_tokens.PREFIX + "inconnu" * 6
+    session.commit()
+
+
+def new_token(session: Session, user: User, name: str, scopes: set[str]) -> tuple[str, str]:
+    """A token of `user`: its secret and its id."""
+    made = api_tokens.create(
+        session, Actor.from_user(user), user, name=name, scopes=scopes, days=30
+    )
+    return made.secret, str(made.token.id)
 
 
 @pytest.fixture
@@ -252,12 +297,6 @@ def world(
         session.commit()
 
 
-def first_id(session: Session, query: Select[tuple[int]]) -> int:
-    found = session.scalar(query)
-    assert found is not None, str(query)
-    return found
-
-
 def refused(response: TestResponse) -> bool:
     if response.status_code in REFUSED:
         return True
@@ -265,10 +304,19 @@ def refused(response: TestResponse) -> bool:
     return response.status_code in (302, 303) and "/connexion" in location
 
 
+def readable(response: TestResponse) -> str:
+    """The body as read: a JSON body's text unescaped too (\\u00e8 is è to its reader)."""
+    body = response.get_data(as_text=True)
+    if response.is_json:
+        body += json.dumps(response.get_json(silent=True), ensure_ascii=False)
+    return body
+
+
 class Matrix:
-    def __init__(self, world: World, browsers: dict[str, Browser]) -> None:
+    def __init__(self, world: World, browsers: dict[str, Browser], api: FlaskClient) -> None:
         self.world = world
         self.browsers = browsers
+        self.api = api
         self.tokens: dict[str, str] = {}
         self.failures: list[str] = []
         self.tried = 0
@@ -283,7 +331,9 @@ class Matrix:
     def send(self, principal: str, case: Case, path: str) -> TestResponse:
         client = self.browsers[principal].client
         self.tried += 1
-        if case.method == "GET":
+        if case.api:
+            response = self.send_api(principal, case, path)
+        elif case.method == "GET":
             response = client.get(path)
         else:
             data = dict(case.data)
@@ -292,6 +342,14 @@ class Matrix:
         response.get_data()
         response.close()
         return response
+
+    def send_api(self, principal: str, case: Case, path: str) -> TestResponse:
+        """With no cookie (a client of its own) and the principal's token."""
+        tokens = self.world.read_only if case.read_only else self.world.bearers
+        headers = {}
+        if principal in tokens:
+            headers["Authorization"] = f"Bearer {tokens[principal]}"
+        return self.api.open(path, method=case.method, json=case.json, headers=headers)
 
     def secrets_of(self, case: Case, placeholders: tuple[str, ...] | None = None) -> set[str]:
         names = placeholders if placeholders is not None else self._placeholders(case)
@@ -307,10 +365,21 @@ class Matrix:
         if not refused(response):
             self.failures.append(f"LEAK {where}: {response.status_code}, expected a refusal")
             return
-        body = response.get_data(as_text=True)
+        body = readable(response)
         for secret in self.secrets_of(case):
             if secret in body:
                 self.failures.append(f"LEAK {where}: the refusal shows « {secret} »")
+        if case.api and (
+            response.status_code not in API_REFUSED
+            or response.mimetype != "application/problem+json"
+        ):
+            self.failures.append(
+                f"WRONG REFUSAL {where}: {response.status_code} {response.mimetype}"
+            )
+        if case.read_only and principal in self.world.read_only:
+            detail = str((response.json or {}).get("detail", ""))
+            if response.status_code != 403 or "portée" not in detail:
+                self.failures.append(f"SCOPE {where}: {response.status_code}, expected 403")
 
     def allow(self, principal: str, case: Case) -> None:
         path = self.world.path(case.path)
@@ -324,7 +393,7 @@ class Matrix:
             )
             return
         if principal in case.hidden_from:
-            body = response.get_data(as_text=True)
+            body = readable(response)
             for secret in self.secrets_of(case, case.hidden):
                 if secret in body:
                     self.failures.append(f"LEAK {where}: shows « {secret} »")
@@ -332,9 +401,9 @@ class Matrix:
 
 @pytest.mark.usefixtures("restore")  # the studio's actions leave a draft of the recensement
 def test_no_route_leaks_to_or_is_denied_to_the_wrong_principal(
-    world: tuple[World, dict[str, Browser]], session: Session
+    world: tuple[World, dict[str, Browser]], session: Session, app: Flask
 ) -> None:
-    matrix = Matrix(*world)
+    matrix = Matrix(*world, app.test_client())
     ids = matrix.world.ids
     before = [snapshot(session, int(ids[name])) for name in ("a_dossier", "a_complements")]
     # Every refusal first (nothing may change), and the allowed reads.

@@ -32,6 +32,7 @@ def _check_body() -> None:
 
 
 bp.before_request(access.load_caller)
+bp.before_request(access.check_requirement)
 bp.before_request(_check_body)
 bp.after_request(conditional.with_etag)
 

@@ -15,6 +15,7 @@ import logging
 import math
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -76,6 +77,16 @@ def load_caller() -> None:
         _touch_when_done(found.token_id, request.remote_addr)
 
 
+def check_requirement() -> None:
+    """The blueprint's second hook: the operation's scope and rule (`require`), checked before
+    its body is read and validated, so that a caller without the right learns nothing from an
+    answer about the body (a 422) and gets a 401 or 403 whatever it sent."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    requirement: Requirement | None = getattr(view, REQUIREMENT, None)
+    if requirement is not None:
+        requirement.enforce(request.view_args or {})
+
+
 def _limit(kind: str, who: str, rule: str) -> None:
     limiter: MovingWindowRateLimiter = current_app.extensions["api_limiter"]
     item = parse(rule)
@@ -122,23 +133,51 @@ def caller() -> Actor:
     return actor
 
 
-def require(scope: str, rule: Callable[[Actor], bool] | None = None) -> Callable[[View], View]:
-    """A view for tokens with `scope` whose account `rule` (engine.workflow.access) lets in."""
+# The attribute `require` leaves on a view (copied onto spectree's wrapper by functools.wraps).
+REQUIREMENT = "api_requirement"
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """What an operation asks of its caller: a token `scope`, an account `rule`
+    (engine.workflow.access), and, where the operation is about one object, `on`: the object's
+    rule, given the address's values (raises the refusal's error)."""
+
+    scope: str
+    rule: Callable[[Actor], bool] | None = None
+    on: Callable[[Actor, dict[str, Any]], None] | None = None
+
+    def enforce(self, view_args: dict[str, Any]) -> None:
+        actor = caller()
+        if self.scope not in g.api_scopes:
+            raise Problem(
+                403,
+                f"Ce jeton n'a pas la portée «\u00a0{self.scope}\u00a0» que demande cette "
+                "opération.",
+            )
+        if self.rule is not None and not self.rule(actor):
+            raise Problem(403)
+        if self.on is not None:
+            self.on(actor, view_args)
+
+
+def require(
+    scope: str,
+    rule: Callable[[Actor], bool] | None = None,
+    *,
+    on: Callable[[Actor, dict[str, Any]], None] | None = None,
+) -> Callable[[View], View]:
+    """A view for tokens with `scope` whose account `rule` lets in (and the object's rule
+    `on`): checked by `check_requirement` before the body is read, and again at the call."""
+    requirement = Requirement(scope, rule, on)
 
     def decorator(view: View) -> View:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
-            actor = caller()
-            if scope not in g.api_scopes:
-                raise Problem(
-                    403,
-                    f"Ce jeton n'a pas la portée «\u00a0{scope}\u00a0» "
-                    "que demande cette opération.",
-                )
-            if rule is not None and not rule(actor):
-                raise Problem(403)
+            requirement.enforce(kwargs)
             return view(*args, **kwargs)
 
+        setattr(wrapped, REQUIREMENT, requirement)
         return wrapped  # type: ignore[return-value]
 
     return decorator

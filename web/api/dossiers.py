@@ -185,6 +185,12 @@ def upload(dossier_id: int) -> Response:
     met ensuite dans ce champ."""
     actor = caller()
     instance = get_instance(db(), actor, dossier_id)
+    # Who may fill none of its tasks is refused before the body is read, as its pages refuse
+    # them (a reviewer may see a draft, not fill it).
+    fillable = [context for context in tasks.open_contexts(dossier_id) if context.refusal is None]
+    if not fillable:
+        db().rollback()
+        raise Problem(403, "Aucune tâche de ce dossier n'est à remplir par vous.")
     field = request.form.get("champ", "")[:200]
     upload = request.files.get("fichier")
     if upload is None or not upload.filename:
@@ -193,11 +199,7 @@ def upload(dossier_id: int) -> Response:
             "Joignez un fichier (partie «\u00a0fichier\u00a0»).",
             erreurs={"fichier": "Joignez un fichier."},
         )
-    if not any(
-        field in context.form.file_fields()
-        for context in tasks.open_contexts(dossier_id)
-        if context.refusal is None
-    ):
+    if not any(field in context.form.file_fields() for context in fillable):
         raise Problem(
             422,
             "Aucune tâche que vous pouvez remplir n'a ce champ fichier.",

@@ -17,8 +17,8 @@ from spectree import Response as Responses
 from sqlalchemy import select
 
 from engine.core.actor import Actor
-from engine.core.errors import FormInvalid
-from engine.core.models import MessagePiece
+from engine.core.errors import FormInvalid, NotFound
+from engine.core.models import Instance, MessagePiece
 from engine.workflow import access
 from engine.workflow.messagerie import reading, writing
 from web.api.access import caller, require
@@ -43,6 +43,14 @@ TAG = "Messages"
 def may_use_messagerie(actor: Actor) -> bool:
     """The pages' spaces that show a messagerie: the submitters' and the instruction's."""
     return access.may_use_submitter_space(actor) or access.may_read_all_dossiers(actor)
+
+
+def _may_write_on(actor: Actor, view_args: dict[str, Any]) -> None:
+    """The messagerie's rule on this dossier, before the body is read (as its page)."""
+    instance = db().get(Instance, view_args["dossier_id"])
+    if instance is None:
+        raise NotFound("Dossier introuvable.")
+    access.enforce(db(), access.refusal_to_write_message(actor, instance))
 
 
 def _json(model: Any, status: int = 200) -> Response:
@@ -110,7 +118,7 @@ def _body() -> tuple[str, list[writing.Upload]]:
     ),
     tags=[TAG],
 )
-@require("ecriture", may_use_messagerie)
+@require("ecriture", may_use_messagerie, on=_may_write_on)
 def send(dossier_id: int) -> Response:
     """Envoyer un message sur un dossier, de votre côté (accepte
     «\u00a0Idempotency-Key\u00a0»)\u202f; en multipart, «\u00a0texte\u00a0» et jusqu'à

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from engine.core.errors import NotFound
@@ -46,9 +46,9 @@ def token_revoke(token_id: int) -> Response:
     try:
         token = api_tokens.revoke(db(), actor, token_id, owner_id=actor.id)
     except NotFound:
+        # Another's token, as an unknown one: hidden (the administration's page answers so).
         db().rollback()
-        flash("Jeton introuvable.", "error")
-        return redirect(url_for("compte.index"))
+        abort(404)
     db().commit()
     flash(f"Le jeton «\u00a0{token.name}\u00a0» est révoqué.", "success")
     return redirect(url_for("compte.index"))
