@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 
 from flask.testing import FlaskClient
+from openapi_spec_validator import validate
+from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
 from tests.api import call
 from tests.support import text_of
@@ -40,6 +42,20 @@ def test_the_openapi_document_describes_every_operation(client: FlaskClient) -> 
     # Refused inputs are documented as the problems they are.
     assert "ProblemOut" in spec["components"]["schemas"]
     assert "ValidationError" not in spec["components"]["schemas"]
+
+
+def test_the_openapi_document_is_valid_openapi_3_1(client: FlaskClient) -> None:
+    """Checked against the OpenAPI 3.1 specification's own schema (openapi-spec-validator):
+    what a client generator or a gateway reads."""
+    document = call(client, "GET", "/api/v1/openapi.json").json
+    validate(document)  # raises on the first deviation
+    broken = {**document, "paths": {"/api/v1/registre": {"get": {"responses": "aucune"}}}}
+    try:
+        validate(broken)
+    except OpenAPIValidationError:
+        pass
+    else:
+        raise AssertionError("a broken document passed the validator")
 
 
 def test_the_browsable_page_lists_the_operations_from_our_own_origin(

@@ -110,7 +110,7 @@ def versions(cle: str) -> Response:
 
 # A version number is an INTEGER column: a larger one would overflow PostgreSQL's.
 @bp.get("/processus/<cle>/versions/<int(max=2147483647):numero>/bpmn")
-@spec.validate(tags=[TAG])
+@spec.validate(resp=Responses("HTTP_200", HTTP_403=ProblemOut, HTTP_404=ProblemOut), tags=[TAG])
 @require("admin", _owner)
 def version_bpmn(cle: str, numero: int) -> Response:
     """Le diagramme BPMN (XML) d'une version."""
