@@ -25,6 +25,7 @@ TITLES = {
     422: "Traitement impossible",
     429: "Trop de tentatives",
     500: "Erreur interne",
+    503: "Service momentanément indisponible",
 }
 MESSAGES = {
     400: "La requête envoyée n'est pas valide.",
@@ -35,6 +36,8 @@ MESSAGES = {
     429: "Trop de tentatives en peu de temps\u00a0: patientez quelques minutes avant de réessayer.",
     500: "Une erreur inattendue s'est produite. L'équipe technique en est informée\u202f; "
     "vos données déjà enregistrées sont conservées.",
+    503: "Le service est momentanément indisponible. Réessayez dans quelques instants\u202f; "
+    "vérifiez d'abord sur la page du dossier si votre action a déjà été prise en compte.",
 }
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, ExceptionContext, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.core.dialect import sqlite_begin
@@ -25,7 +25,40 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    # No ping at each checkout (a round trip per request): a connection found dead by its first
+    # statement raises StaleConnection, which the caller may retry on a new one (the pool drops
+    # every connection opened before the failure). Recycled after 30 min, before most proxies'
+    # and firewalls' idle timeouts. psycopg prepares a statement on a connection from its 5th
+    # use on (prepare_threshold): the queries of every action are prepared once per connection.
+    kwargs.setdefault("pool_recycle", 1800)
+    engine = create_engine(url, **kwargs)
+    event.listen(engine.pool, "checkout", _fresh)
+    event.listen(engine, "after_cursor_execute", _used)
+    event.listen(engine, "handle_error", _stale_if_first)
+    return engine
+
+
+class StaleConnection(Exception):
+    """The pool handed out a connection the server had closed (restart, failover, idle
+    timeout); it failed at its first statement, so nothing of this transaction ran."""
+
+
+_FRESH = "fresh_from_pool"
+
+
+def _fresh(_dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    record.info[_FRESH] = True
+
+
+def _used(connection: Connection, *_args: Any) -> None:
+    connection.info[_FRESH] = False
+
+
+def _stale_if_first(context: ExceptionContext) -> BaseException | None:
+    connection = context.connection
+    if context.is_disconnect and connection is not None and connection.info.get(_FRESH):
+        return StaleConnection(str(context.original_exception))
+    return None
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
