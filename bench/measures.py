@@ -6,6 +6,8 @@ import re
 import time
 from dataclasses import dataclass
 
+from sqlalchemy import Engine, event
+
 from bench.client import Site
 from bench.dossiers import REVIEWER, TWO_ROUNDS, Env, completed_count, dossiers_at_review
 from bench.report import Timings
@@ -34,6 +36,8 @@ class Completions:
     opened: Timings  # server time of the GET of the task page before each POST (not a target)
     prepare_seconds: float
     content_type: str
+    statements: tuple[int, ...]  # SQL statements of each timed POST (BEGIN and COMMIT apart)
+    example: tuple[str, ...]  # the statements of the last POST, their first line
 
 
 def complete_tasks(
@@ -52,6 +56,8 @@ def complete_tasks(
     client: list[float] = []
     opened: list[float] = []
     content_type = ""
+    counted = StatementLog(site.app.extensions["db_engine"])
+    statements: list[int] = []
     for index, item_id in enumerate(item_ids):
         measured = index >= warmup
         url = f"/instruction/taches/{item_id}"
@@ -63,9 +69,11 @@ def complete_tasks(
             opened.append(site.timer.last)
         site.timer.profiler = profiler if measured else None
         payload = {**REVIEW_FORM, "csrf_token": token}
+        counted.start()
         begin = time.perf_counter()
         response = browser.client.post(url, data=payload, content_type=content_type)
         round_trip = time.perf_counter() - begin
+        counted.stop()
         site.timer.profiler = None
         if response.status_code != 302 or not response.headers["Location"].endswith(
             "/instruction/"
@@ -78,6 +86,8 @@ def complete_tasks(
             server.append(site.timer.last)
             cpu.append(site.timer.last_cpu)
             client.append(round_trip)
+            statements.append(len(counted.lines))
+    counted.close()
     site.timer.profiler = None
     done = completed_count(env, item_ids)
     if done != len(item_ids):
@@ -89,7 +99,34 @@ def complete_tasks(
         Timings(tuple(opened)),
         prepared,
         content_type,
+        tuple(statements),
+        tuple(counted.lines),
     )
+
+
+class StatementLog:
+    """The SQL statements an engine sends between start() and stop() (transaction control
+    apart: BEGIN is sent by us on SQLite, by psycopg on PostgreSQL)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.lines: list[str] = []
+        self.on = False
+        event.listen(engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, _conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if self.on and not statement.startswith("BEGIN"):
+            self.lines.append(statement.split("\n", 1)[0][:100])
+
+    def start(self) -> None:
+        self.lines = []
+        self.on = True
+
+    def stop(self) -> None:
+        self.on = False
+
+    def close(self) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._seen)
 
 
 def _form_of_page(browser: Browser, url: str) -> tuple[str, str]:
