@@ -6,13 +6,14 @@ through the actor, and by the emails (a reminder for an absent agent goes to the
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
+from types import MappingProxyType
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
-from engine.core import per_transaction
+from engine.core import process_cache
 from engine.core.clock import PARIS, utcnow
 from engine.core.models import Absence
 
@@ -50,12 +51,12 @@ def suppleants_of(session: Session, user_ids: Iterable[int], day: date) -> dict[
     }
 
 
-# The absences in force on a day are few (the agents away today): read once per transaction,
-# they serve the actor's session, then every email of the action (a completion reads them
-# up to three times otherwise).
-def _in_force(session: Session, day: date) -> dict[int, int]:
-    def load() -> dict[int, int]:
+# The absences in force on a day are few (the agents away today) and change seldom: each
+# process keeps them until the table's stamp moves (engine.core.process_cache), so that neither
+# the actor's session nor the emails of an action read them.
+def _in_force(session: Session, day: date) -> Mapping[int, int]:
+    def load() -> Mapping[int, int]:
         rows = session.execute(select(Absence.user_id, Absence.suppleant_id).where(*in_force(day)))
-        return {user_id: suppleant_id for user_id, suppleant_id in rows}
+        return MappingProxyType({user_id: suppleant_id for user_id, suppleant_id in rows})
 
-    return per_transaction.read_once(session, ("absences", day), Absence, load)
+    return process_cache.cached(session, "absence", ("in_force", day), Absence, load)

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from engine.core import substitutions
+from engine.core import process_cache, substitutions
 from engine.core.actor import Actor
 from engine.core.models import Role, User, UserRole, UserSession
 from engine.core.settings import SessionLifetimes
@@ -60,6 +60,9 @@ def resolve(
             User.name,
             User.organisation_id,
             Role.name,
+            # The cache stamps, read here rather than by a query of their own: nearly every
+            # request of a signed-in user consults a cached table.
+            *(process_cache.stamp_column(table) for table in process_cache.STAMPED),
         )
         .join(User, User.id == UserSession.user_id)
         .outerjoin(UserRole, UserRole.user_id == User.id)
@@ -74,6 +77,7 @@ def resolve(
     if not rows:
         return None
     first = rows[0]
+    process_cache.remember(session, dict(zip(process_cache.STAMPED, first[6:], strict=True)))
     actor = Actor(
         id=first.id,
         email=first.email,

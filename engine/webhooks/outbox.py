@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import jobs
-from engine.core import per_transaction
+from engine.core import process_cache
 from engine.core.clock import utcnow
 from engine.core.models import (
     DeliveryStatus,
@@ -72,18 +73,16 @@ def emit(
         return _write(session, _wanted(session, event, instance), event, resource, instance)
 
 
-def _wanted(
-    session: Session, event: EventType, instance: Instance | None
-) -> list[WebhookSubscription]:
+def _wanted(session: Session, event: EventType, instance: Instance | None) -> list[Subscribed]:
     """The active subscriptions that want `event` (a handful: one small query, and the event's
     body is built only when there is one)."""
-    active = per_transaction.read_once(
-        session, "webhook_subscriptions", WebhookSubscription, lambda: _active(session)
+    active = process_cache.cached(
+        session, "webhook_subscription", "active", WebhookSubscription, lambda: _active(session)
     )
     return [
         subscription
         for subscription in active
-        if str(event) in (subscription.events or [])
+        if str(event) in subscription.events
         and (
             subscription.organisation_id is None
             or event not in events.DOSSIER_EVENTS
@@ -92,16 +91,32 @@ def _wanted(
     ]
 
 
-def _active(session: Session) -> list[WebhookSubscription]:
-    # Read once per transaction: a completion emits a status change and a task opened.
-    return list(
-        session.scalars(select(WebhookSubscription).where(WebhookSubscription.active.is_(True)))
+@dataclass(frozen=True)
+class Subscribed:
+    """What the outbox needs of an active subscription (kept by each process between
+    transactions, engine.core.process_cache: not an ORM object)."""
+
+    id: int
+    events: tuple[str, ...]
+    organisation_id: int | None
+
+
+def _active(session: Session) -> tuple[Subscribed, ...]:
+    rows = session.execute(
+        select(
+            WebhookSubscription.id,
+            WebhookSubscription.events,
+            WebhookSubscription.organisation_id,
+        ).where(WebhookSubscription.active.is_(True))
+    )
+    return tuple(
+        Subscribed(id, tuple(events or ()), organisation_id) for id, events, organisation_id in rows
     )
 
 
 def _write(
     session: Session,
-    wanted: list[WebhookSubscription],
+    wanted: list[Subscribed],
     event: EventType,
     resource: dict[str, Any],
     instance: Instance | None,

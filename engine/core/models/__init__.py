@@ -68,6 +68,7 @@ from engine.core.models.seances import (
     SeanceStatus,
 )
 from engine.core.models.sessions import LoginThrottle, UserSession
+from engine.core.models.stamps import CacheStamp
 from engine.core.models.two_factor import RecoveryCode, TotpEnrolment
 from engine.core.models.webhooks import (
     DELIVERY_STATUS_LABELS,
@@ -99,6 +100,7 @@ __all__ = [
     "AuditSeal",
     "AvisExpertPiece",
     "Base",
+    "CacheStamp",
     "Counter",
     "DeliveryStatus",
     "Document",
