@@ -22,32 +22,38 @@ from engine.core.models import CacheStamp
 T = TypeVar("T")
 
 # The tables with a stamp (migration 0026 gives each its trigger).
-STAMPED = ("absence", "webhook_subscription")
+STAMPED = ("absence", "webhook_subscription", "user", "user_role")
 _STAMPS = "cache_stamps"
-_kept: weakref.WeakKeyDictionary[Engine, dict[Hashable, tuple[str, Any]]] = (
+_kept: weakref.WeakKeyDictionary[Engine, dict[Hashable, tuple[tuple[str | None, ...], Any]]] = (
     weakref.WeakKeyDictionary()
 )
 _lock = threading.Lock()
 
 
 def cached(
-    session: Session, table: str, key: Hashable, watched: type[Any], load: Callable[[], T]
+    session: Session,
+    tables: tuple[str, ...],
+    key: Hashable,
+    watched: tuple[type[Any], ...],
+    load: Callable[[], T],
 ) -> T:
-    """`load()`'s result for `key`, kept by this process while `table`'s stamp stays."""
-    if per_transaction.changed_in_transaction(session, watched):
+    """`load()`'s result for `key`, kept by this process while the stamps of `tables` (mapped
+    by the `watched` models) stay."""
+    if any(per_transaction.changed_in_transaction(session, model) for model in watched):
         return load()
-    stamp = stamps(session).get(table)
+    found_stamps = stamps(session)
+    stamp = tuple(found_stamps.get(table) for table in tables)
     bind = session.get_bind()
     engine = bind if isinstance(bind, Engine) else bind.engine
     with _lock:
         kept = _kept.setdefault(engine, {})
-        found = kept.get((table, key))
-    if stamp is not None and found is not None and found[0] == stamp:
+        found = kept.get((tables, key))
+    if found is not None and found[0] == stamp and None not in stamp:
         return found[1]
     value = load()
-    if stamp is not None:
+    if None not in stamp:
         with _lock:
-            kept[(table, key)] = (stamp, value)
+            kept[(tables, key)] = (stamp, value)
     return value
 
 

@@ -59,4 +59,4 @@ def _in_force(session: Session, day: date) -> Mapping[int, int]:
         rows = session.execute(select(Absence.user_id, Absence.suppleant_id).where(*in_force(day)))
         return MappingProxyType({user_id: suppleant_id for user_id, suppleant_id in rows})
 
-    return process_cache.cached(session, "absence", ("in_force", day), Absence, load)
+    return process_cache.cached(session, ("absence",), ("in_force", day), (Absence,), load)

@@ -5,15 +5,16 @@ given at the dépôt) when it is not already one of them: an address need not be
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session
 
 from engine.core import substitutions
-from engine.core.directory import users_with_role
-from engine.core.models import Instance, RoleName, User, WorkItem, WorkItemStatus, as_id
+from engine.core.directory import Addressable, active_person, people_with_role
+from engine.core.models import Instance, RoleName, WorkItem, WorkItemStatus, as_id
 from engine.definitions.definition import ProcessDefinition, definition_for
 
 # The field of the filing form that names the person to contact about the dossier.
@@ -97,21 +98,21 @@ def recipients(
     kind: str,
     data: dict[str, Any],
     item: WorkItem | None,
-) -> list[User]:
+) -> list[Addressable]:
     """The users a template of this kind of recipient goes to, for this dossier (and its work
     item, for `file`); an agent absent today is replaced by their suppléant."""
     found = _recipients(session, instance, kind, data, item)
     return found if kind == "compte" else standing_in(session, found)
 
 
-def standing_in(session: Session, users: list[User]) -> list[User]:
+def standing_in(session: Session, users: Sequence[Addressable]) -> list[Addressable]:
     """Each absent agent (engine.core.substitutions) replaced by their suppléant, once."""
     replacing = substitutions.suppleants_of(
         session, [user.id for user in users], substitutions.paris_today()
     )
     if not replacing:
-        return users
-    result: list[User] = []
+        return list(users)
+    result: list[Addressable] = []
     for user in users:
         if user.id in replacing:
             result.extend(_active(session, replacing[user.id]))
@@ -127,7 +128,7 @@ def _recipients(
     kind: str,
     data: dict[str, Any],
     item: WorkItem | None,
-) -> list[User]:
+) -> list[Addressable]:
     if kind == "demandeur":
         return _active(session, instance.created_by_id)
     if kind == "rapporteur":
@@ -149,10 +150,10 @@ def _recipients(
         return _active(session, item.assignee_id)
     if item.organisation_id is None and item.role == RoleName.DEMANDEUR:
         return []  # a submitters' task belongs to one organisation
-    return users_with_role(session, item.role, organisation_id=item.organisation_id, roles=False)
+    return list(people_with_role(session, item.role, organisation_id=item.organisation_id))
 
 
-def dossier_agents(session: Session, instance: Instance) -> list[User]:
+def dossier_agents(session: Session, instance: Instance) -> list[Addressable]:
     """Who a submitter's message goes to: the agents holding the dossier's open tasks (taken,
     else designated); when none is held, everyone who may take them (their role); when the
     dossier waits for no agent (the submitter's complements, a timer), its process's
@@ -175,7 +176,7 @@ def dossier_agents(session: Session, instance: Instance) -> list[User]:
     found_by_id = {
         user.id: user
         for role, organisation_id in sorted(teams, key=str)
-        for user in users_with_role(session, role, organisation_id=organisation_id, roles=False)
+        for user in people_with_role(session, role, organisation_id=organisation_id)
     }
     return sorted(found_by_id.values(), key=lambda user: user.name)
 
@@ -186,17 +187,14 @@ def secretariat_role(definition: ProcessDefinition) -> str:
     return RoleName.RECEVABILITE if RoleName.RECEVABILITE in roles or not roles else roles[0]
 
 
-def _organisation(session: Session, instance: Instance) -> list[User]:
+def _organisation(session: Session, instance: Instance) -> list[Addressable]:
     if instance.organisation_id is None:
         return []
-    return users_with_role(
-        session, RoleName.DEMANDEUR, organisation_id=instance.organisation_id, roles=False
+    return list(
+        people_with_role(session, RoleName.DEMANDEUR, organisation_id=instance.organisation_id)
     )
 
 
-def _active(session: Session, user_id: int | None) -> list[User]:
-    # An email needs a name and an address, not the roles (loaded only if read).
-    user = (
-        session.get(User, user_id, options=[lazyload(User.roles)]) if user_id is not None else None
-    )
-    return [user] if user is not None and user.active else []
+def _active(session: Session, user_id: int | None) -> list[Addressable]:
+    person = active_person(session, user_id) if user_id is not None else None
+    return [person] if person is not None else []

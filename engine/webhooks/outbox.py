@@ -77,7 +77,11 @@ def _wanted(session: Session, event: EventType, instance: Instance | None) -> li
     """The active subscriptions that want `event` (a handful: one small query, and the event's
     body is built only when there is one)."""
     active = process_cache.cached(
-        session, "webhook_subscription", "active", WebhookSubscription, lambda: _active(session)
+        session,
+        ("webhook_subscription",),
+        "active",
+        (WebhookSubscription,),
+        lambda: _active(session),
     )
     return [
         subscription

@@ -3,7 +3,8 @@
 Revision ID: 0026
 Revises: 0025
 
-The absences and the webhook subscriptions are kept in each process's memory and reloaded when
+The absences, the webhook subscriptions and the accounts emails go to are kept in each
+process's memory and reloaded when
 their stamp moved (engine.core.process_cache). The triggers renew the stamp whoever writes:
 the application, a bulk load, an administrator in psql.
 """
@@ -18,7 +19,7 @@ down_revision = "0025"
 branch_labels = None
 depends_on = None
 
-TABLES = ("absence", "webhook_subscription")
+TABLES = ("absence", "webhook_subscription", "user", "user_role")
 
 PG_FUNCTION = """
 CREATE FUNCTION inventaire_renew_cache_stamp() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -54,12 +55,12 @@ def upgrade() -> None:
             # Per statement, TRUNCATE included: one renewal however many rows change.
             op.execute(
                 f"CREATE TRIGGER {table}_cache_stamp AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE"
-                f" ON {table} FOR EACH STATEMENT EXECUTE FUNCTION inventaire_renew_cache_stamp()"
+                f' ON "{table}" FOR EACH STATEMENT EXECUTE FUNCTION inventaire_renew_cache_stamp()'
             )
             continue
         for change in ("INSERT", "UPDATE", "DELETE"):
             op.execute(
-                f"CREATE TRIGGER {table}_cache_stamp_{change.lower()} AFTER {change} ON {table}"
+                f'CREATE TRIGGER {table}_cache_stamp_{change.lower()} AFTER {change} ON "{table}"'
                 f" BEGIN UPDATE cache_stamp SET stamp = lower(hex(randomblob(16)))"
                 f" WHERE table_name = '{table}'; END"
             )
@@ -69,7 +70,7 @@ def downgrade() -> None:
     postgresql = op.get_bind().dialect.name == "postgresql"
     for table in TABLES:
         if postgresql:
-            op.execute(f"DROP TRIGGER {table}_cache_stamp ON {table}")
+            op.execute(f'DROP TRIGGER {table}_cache_stamp ON "{table}"')
         else:
             for change in ("insert", "update", "delete"):
                 op.execute(f"DROP TRIGGER {table}_cache_stamp_{change}")
