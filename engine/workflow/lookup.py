@@ -27,14 +27,14 @@ def get_instance(session: Session, actor: Actor, instance_id: int) -> Instance:
 
 # A dossier's open work items, loaded with it for the projection that follows an action.
 with_open_items = joinedload(Instance.open_items)
+# Built once: a loader option costs more to build than the identity map's answer it leads to.
+_WITH_DOSSIER = [joinedload(WorkItem.instance).options(with_open_items)]
 
 
 def get_work_item(session: Session, work_item_id: int) -> WorkItem:
     # Its instance comes in the same query: every caller reads it next; and the dossier's open
     # items, which an action's projection reads (a task page's too).
-    item = session.get(
-        WorkItem, work_item_id, options=[joinedload(WorkItem.instance).options(with_open_items)]
-    )
+    item = session.get(WorkItem, work_item_id, options=_WITH_DOSSIER)
     if item is None:
         raise NotFound("Tâche introuvable.")
     return item
