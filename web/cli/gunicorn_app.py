@@ -10,7 +10,6 @@ nothing that holds a connection or a thread crosses the fork.
 
 from __future__ import annotations
 
-import logging
 import os
 import threading
 from collections.abc import Callable
@@ -146,7 +145,4 @@ def empty_metrics_directory() -> None:
 
 def serve_forever(served: Served) -> None:
     """Run the arbiter until SIGINT or SIGTERM (it exits the process)."""
-    logging.getLogger("inventaire.serve").debug(
-        "Arbiter starting", extra={"workers": served.workers, "threads": served.threads}
-    )
     InventaireServer(served).run()
