@@ -1,11 +1,13 @@
 """Moving a dossier's workflow onto another version of its process, with SpiffWorkflow's own
 diff and migration functions (`SpiffWorkflow.bpmn.util.diff`).
 
-`diff_workflow` aligns every task of the dossier, in its top process and in each sub-process or
-call activity it runs, with the task specs of the new version. The caller reads the steps the
-dossier has lived and decides whether it may move (`plan_move`). `migrate_workflow` then points
-each task at its new spec and resets the tasks at the frontier (ready, waiting, started) so that
-what lies ahead is predicted again from the new diagram (`apply_move`).
+`SpecDiff` and `WorkflowDiff` (what `diff_workflow` does) align every task of the dossier, in its
+top process and in each sub-process or call activity it runs, with the task specs of the new
+version, and so the steps pruned from its stored tree (engine.bpmn.pruning). The caller reads
+the steps the dossier has lived and decides whether it may move (`plan_move`).
+`migrate_workflow` then points each task at its new spec and resets the tasks at the frontier
+(ready, waiting, started) so that what lies ahead is predicted again from the new diagram
+(`apply_move`).
 
 A reset task is recomputed as if it had just been reached; a dossier that moves keeps what it
 had: each frontier task gets back its data and internal data (a timer keeps its due time) and a
@@ -19,11 +21,12 @@ from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
-from SpiffWorkflow.bpmn.util.diff import WorkflowDiff, diff_workflow, migrate_workflow
+from SpiffWorkflow.bpmn.util.diff import SpecDiff, WorkflowDiff, migrate_workflow
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import Task, TaskState
 
+from engine.bpmn import pruning
 from engine.bpmn.parsing import ParsedProcess
 from engine.bpmn.running import diagram_errors
 from engine.bpmn.serialization import SPEC_REGISTRY
@@ -63,37 +66,77 @@ class VersionMove:
 
 
 def plan_move(workflow: BpmnWorkflow, target: ParsedProcess) -> VersionMove:
-    """Compare a dossier's workflow with `target`: the steps it has lived and their new specs."""
+    """Compare a dossier's workflow with `target`: the steps it has lived and their new specs.
+
+    The lived steps are the tasks of its tree and those pruned from the stored tree
+    (engine.bpmn.pruning), compared by the same spec diffs."""
     try:
-        top_diff, subprocess_diffs = diff_workflow(
-            SPEC_REGISTRY, workflow, target.spec, target.subprocess_specs
-        )
+        spec_diffs = _SpecDiffs(workflow, target)
+        top_diff = WorkflowDiff(workflow, spec_diffs.of(pruning.TOP))
+        subprocess_diffs: dict[UUID, WorkflowDiff | None] = {}
+        for key, sub in workflow.subprocesses.items():
+            diff = spec_diffs.of(sub.spec.name, sub.spec)
+            subprocess_diffs[key] = WorkflowDiff(sub, diff) if diff is not None else None
     except (SpiffWorkflowException, KeyError, RecursionError) as error:
         raise ExecutionError(
             f"le dossier n'a pas pu être comparé à la nouvelle version ({type(error).__name__})"
         ) from None
     steps: dict[int, LivedStep] = {}
+    for process, name in pruning.history_of(workflow).lived():
+        spec = pruning.process_spec(workflow, process)
+        before = spec.task_specs.get(name) if spec is not None else None
+        if before is not None and id(before) not in steps:
+            diff = spec_diffs.of(process)
+            after = diff.alignment.get(before) if diff is not None else None
+            steps[id(before)] = _step(before, after, repeating=False)
     parts: list[tuple[Any, WorkflowDiff | None]] = [(workflow, top_diff)]
     parts += [(sub, subprocess_diffs.get(key)) for key, sub in workflow.subprocesses.items()]
-    for part, diff in parts:
+    for part, workflow_diff in parts:
         for task in part.get_tasks(skip_subprocesses=True):
             if task.has_state(_AHEAD):
                 continue
-            step = _lived_step(task, diff)
+            step = _lived_step(task, workflow_diff)
             known = steps.get(id(task.task_spec))
             if known is None or (step.repeating and not known.repeating):
                 steps[id(task.task_spec)] = step
     return VersionMove(workflow, target, list(steps.values()), top_diff, subprocess_diffs)
 
 
+class _SpecDiffs:
+    """SpiffWorkflow's diff of each process of the dossier with its new version (what
+    `diff_workflow` computes), made once per process."""
+
+    def __init__(self, workflow: BpmnWorkflow, target: ParsedProcess) -> None:
+        self.workflow, self.target = workflow, target
+        self.diffs: dict[str, SpecDiff | None] = {}
+
+    def of(self, process: str, before: Any = None) -> SpecDiff | None:
+        if process not in self.diffs:
+            before = before or pruning.process_spec(self.workflow, process)
+            after = (
+                self.target.spec
+                if process == pruning.TOP
+                else self.target.subprocess_specs.get(process)
+            )
+            self.diffs[process] = (
+                SpecDiff(SPEC_REGISTRY, before, after)
+                if before is not None and after is not None
+                else None
+            )
+        return self.diffs[process]
+
+
 def _lived_step(task: Task, diff: WorkflowDiff | None) -> LivedStep:
-    before = task.task_spec
     after = diff.alignment.get(task) if diff is not None else None
+    repeating = isinstance(task.task_spec, LoopTask) and task.has_state(_FRONTIER)
+    return _step(task.task_spec, after, repeating=repeating)
+
+
+def _step(before: Any, after: Any | None, *, repeating: bool) -> LivedStep:
     # The diff may align a renamed element by its place in the flow; the engine follows
     # dossiers by element id (work items, forms, emails), so a new id is a step gone.
     if after is not None and after.name != before.name:
         after = None
-    repeating = isinstance(before, LoopTask) and task.has_state(_FRONTIER)
     return LivedStep(before, after, repeating)
 
 

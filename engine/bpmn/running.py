@@ -12,10 +12,13 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import Task
 
 from engine.bpmn.engine_messages import run_time_message
+from engine.bpmn.pruning import tree_depth
 from engine.core.errors import ExecutionError, InventaireError, ScriptError
 
 # A deep task tree is SpiffWorkflow's hard limit (~1000: RecursionError or a silently stuck
-# instance); we stop well before it, and bound the engine steps of one action.
+# instance); we stop well before it, and bound the engine steps of one action. The stored tree
+# is pruned (engine.bpmn.pruning) but the depth still counts the levels pruned, so a loop's
+# passes are bounded as before.
 MAX_TREE_DEPTH = 600
 MAX_ENGINE_STEPS = 2_000
 # Call activities nest processes; deployment refuses a process calling itself, this stops one
@@ -98,11 +101,9 @@ def _task_spec_at_fault(error: BaseException) -> Any:
 
 
 def check_depth(task: Task) -> None:
-    depth = 0
-    node = task
-    while node.parent is not None:
-        depth += 1
-        node = node.parent
+    # Counted on the whole tree, the levels pruned from the stored one included: a loop's passes
+    # stay bounded as they were before pruning.
+    depth = tree_depth(task)
     if depth > MAX_TREE_DEPTH:
         raise ExecutionError(
             f"{task.task_spec.bpmn_id}: ce dossier a fait trop de passages dans une boucle du "

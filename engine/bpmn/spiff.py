@@ -4,14 +4,16 @@ never the modules behind it, so a library upgrade or a new split stays inside en
 
 Behind it: `parsing` (diagrams into specs), `serialization` (specs and spec-less states),
 `scripts` (the sandboxed script engine), `running` (engine steps within our bounds), `tasks`
-(reading a workflow and its tasks), `timers`, `analysis` (the graph, for deployment rules) and
-`rebase` (moving a dossier to another version).
+(reading a workflow and its tasks), `timers`, `analysis` (the graph, for deployment rules),
+`rebase` (moving a dossier to another version) and `pruning` (what a stored state keeps of the
+task tree).
 """
 
 from __future__ import annotations
 
 from engine.bpmn.analysis import all_task_specs, cycles, deadline_of
 from engine.bpmn.parsing import ParsedProcess, parse_process, parse_xml
+from engine.bpmn.pruning import tree_depth
 from engine.bpmn.rebase import VersionMove, apply_move, plan_move
 from engine.bpmn.running import (
     MAX_TREE_DEPTH,
@@ -101,6 +103,7 @@ __all__ = [
     "task_title_of",
     "timer_pending",
     "timer_text_problem",
+    "tree_depth",
     "waiting_tasks",
     "waiting_timers",
 ]

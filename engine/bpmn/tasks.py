@@ -14,6 +14,8 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import Task, TaskState
 
+from engine.bpmn import pruning
+
 
 def ready_human_tasks(workflow: BpmnWorkflow) -> list[Task]:
     return list(workflow.get_tasks(state=TaskState.READY, manual=True))
@@ -103,7 +105,14 @@ def is_completed(workflow: BpmnWorkflow) -> bool:
 
 
 def has_completed(workflow: BpmnWorkflow, spec: str) -> bool:
-    return any(spec_id(task) == spec for task in workflow.get_tasks(state=TaskState.COMPLETED))
+    """Whether the dossier completed the element `spec` (in the tree, or before a pruning)."""
+    if any(spec_id(task) == spec for task in workflow.get_tasks(state=TaskState.COMPLETED)):
+        return True
+    return any(_element_id(task_spec) == spec for task_spec in pruning.done_specs(workflow))
+
+
+def _element_id(task_spec: Any) -> str:
+    return str(task_spec.bpmn_id or task_spec.name)
 
 
 def task_title_of(task_spec: Any) -> str:
@@ -112,7 +121,12 @@ def task_title_of(task_spec: Any) -> str:
 
 def path_markers(workflow: BpmnWorkflow) -> dict[str, list[str]]:
     """Element ids a dossier has completed, the ones it is at, and the ones it waits on."""
-    completed: set[str] = set()
+    # The steps pruned from the stored tree were completed there (engine.bpmn.pruning).
+    completed = {
+        task_spec.bpmn_id
+        for task_spec in pruning.done_specs(workflow)
+        if getattr(task_spec, "bpmn_id", None)
+    }
     current: set[str] = set()
     waiting: set[str] = set()
     for task in workflow.get_tasks():
