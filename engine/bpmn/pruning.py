@@ -232,22 +232,22 @@ def _kept(workflow: Any, walk: list[tuple[Task, Task | None, int]], forced: set[
     keep: set[Task] = set()
     under_open: set[Task] = set()
     parent_of: dict[Task, Task | None] = {}
-    anchors: list[Task] = []
+    anchors: set[Task] = set()
     for task, parent, _depth in walk:
         parent_of[task] = parent
         if task._state & _OPEN:
             keep.add(task)
             under_open.add(task)
             if parent is not None:
-                anchors.append(parent)
+                anchors.add(parent)
             split = getattr(task.task_spec, "split_task", None)
             if split:
                 ancestor = parent
                 while ancestor is not None and ancestor.task_spec.name != split:
-                    anchors.append(ancestor)
+                    anchors.add(ancestor)
                     ancestor = parent_of[ancestor]
                 if ancestor is not None:
-                    anchors.append(ancestor)
+                    anchors.add(ancestor)
         elif parent is not None and parent in under_open:
             keep.add(task)
             under_open.add(task)
@@ -257,7 +257,8 @@ def _kept(workflow: Any, walk: list[tuple[Task, Task | None, int]], forced: set[
     tasks = workflow.tasks
     for anchor in anchors:
         keep.add(anchor)
-        keep.update(tasks[child_id] for child_id in anchor._children if child_id in tasks)
+        if not anchor._state & _OPEN:  # an open task's children are kept already
+            keep.update(tasks[child_id] for child_id in anchor._children if child_id in tasks)
     last = workflow.last_task
     if last is not None and last.id in tasks:
         keep.add(last)

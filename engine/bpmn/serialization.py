@@ -65,7 +65,7 @@ class _SpeclessWorkflowConverter(BpmnWorkflowConverter):
             "last_task": str(workflow.last_task.id) if workflow.last_task is not None else None,
             "success": workflow.success,
             "completed": workflow.completed,
-            "tasks": {str(task.id): self._task_to_dict(task, shape) for task in shape.order},
+            "tasks": {shape.ids[task]: self._task_to_dict(task, shape) for task in shape.order},
             "root": str(workflow.task_tree.id),
         }
 
