@@ -88,7 +88,7 @@ def clone(env: Env, waiting: Waiting, count: int, due: datetime, tag: str) -> li
     for index in range(count):
         mapping = {old: str(uuid.uuid4()) for old in ids_in_state}
         text = _renumbered(waiting.state_json, mapping)
-        state = spiff.COMPRESSED_PREFIX + base64.b64encode(
+        state = spiff.ORJSON_PREFIX + base64.b64encode(
             zlib.compress(text.encode("utf-8"), 1)
         ).decode("ascii")
         instance_id = first + index

@@ -23,6 +23,7 @@ from engine.bpmn.running import (
 from engine.bpmn.scripts import SandboxEnvironment, ScriptEngine
 from engine.bpmn.serialization import (
     COMPRESSED_PREFIX,
+    ORJSON_PREFIX,
     STATE_FORMAT,
     dump_spec,
     dump_state,
@@ -62,6 +63,7 @@ from engine.bpmn.timers import (
 __all__ = [
     "COMPRESSED_PREFIX",
     "MAX_TREE_DEPTH",
+    "ORJSON_PREFIX",
     "STATE_FORMAT",
     "ParsedProcess",
     "SandboxEnvironment",
