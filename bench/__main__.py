@@ -41,6 +41,7 @@ from bench import (
     database,
     documents,
     dossiers,
+    load,
     measures,
     opendata,
     register_search,
@@ -375,6 +376,10 @@ def main(argv: list[str] | None = None) -> int:
             profiles.extend(texts)
             print(report.render(), flush=True)
             print(flush=True)
+        # The load test last: its own fresh databases and servers (bench/load.py).
+        load_reports, load_failures = load.run_all(load.Options(sqlite=not options.postgres_only))
+        reports.extend(load_reports)
+        failures.extend(load_failures)
     for text in profiles:
         print(text)
     missed = [line for report in reports for line in report.missed()]

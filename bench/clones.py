@@ -1,0 +1,247 @@
+"""Thousands of real dossiers in seconds: one made by the engine, then copied row for row.
+
+A copy is the engine's dossier with fresh identities: its instance (the workflow state's task
+UUIDs renumbered, a reference of its own), its work items (their task ids the renumbered ones),
+its filed forms, its pieces (each a hard link to the original file under a key of its own) and
+its audit events (not linked yet: the audit job, or `link_pending`, chains them as it does any
+committed event). The copies' emails are not copied (they are taken as sent), so every job in
+the database stays one that really ran. `dossier_search` gets their rows as for any bulk load.
+
+Completing a copy's task is a real engine step: the engine restores the copied state, finds the
+task by its (new) id, runs the process on and writes the result.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import shutil
+import uuid
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Table, func, insert, select, text
+from sqlalchemy.orm import Session
+
+from engine.bpmn import spiff
+from engine.core.clock import utcnow
+from engine.core.models import AuditEvent, Document, Instance, Submission, WorkItem
+from engine.core.pieces import DocumentStore
+from engine.workflow.worklists import index as worklists_index
+
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+BATCH = 500
+TABLES: tuple[Table, ...] = tuple(
+    model.__table__  # type: ignore[misc]
+    for model in (Instance, WorkItem, Submission, Document, AuditEvent)
+)
+
+
+def renumbered(state_json: str, mapping: dict[str, str]) -> str:
+    """The state's JSON with each UUID of `mapping` replaced."""
+    return UUID.sub(lambda match: mapping.get(match.group(0), match.group(0)), state_json)
+
+
+def encoded_like(stored: str, state_json: str) -> str:
+    """`state_json` stored the way `stored` is (plain JSON or the engine's compressed form)."""
+    if stored.lstrip().startswith("{"):
+        return state_json
+    if stored.startswith(spiff.COMPRESSED_PREFIX):
+        packed = zlib.compress(state_json.encode("utf-8"), 1)
+        return spiff.COMPRESSED_PREFIX + base64.b64encode(packed).decode("ascii")
+    raise ValueError(f"bench.clones: unknown stored state format ({stored[:8]!r}…)")
+
+
+@dataclass(frozen=True)
+class Template:
+    """A real dossier's rows, read back before its transaction is rolled back."""
+
+    instance: dict[str, Any]
+    state_json: str
+    work_items: list[dict[str, Any]]
+    submissions: list[dict[str, Any]]
+    documents: list[dict[str, Any]]
+    events: list[dict[str, Any]]
+
+    @property
+    def uuids(self) -> set[str]:
+        return set(UUID.findall(self.state_json))
+
+
+def read_template(session: Session, instance_id: int) -> Template:
+    """The dossier's rows as they are in the (uncommitted) transaction of `session`."""
+    session.flush()
+
+    def rows(table: Table, column: str) -> list[dict[str, Any]]:
+        query = select(table).where(table.c[column] == instance_id).order_by(table.c.id)
+        return [dict(row) for row in session.execute(query).mappings()]
+
+    instance_table, items, submissions, documents, events = TABLES
+    (instance,) = rows(instance_table, "id")
+    return Template(
+        instance=instance,
+        state_json=spiff.state_json(instance["state"]),
+        work_items=rows(items, "instance_id"),
+        submissions=rows(submissions, "instance_id"),
+        documents=rows(documents, "instance_id"),
+        events=rows(events, "instance_id"),
+    )
+
+
+@dataclass
+class Ids:
+    """The next free id of each table (explicit ids: the copies reference each other)."""
+
+    next: dict[str, int]
+
+    @classmethod
+    def after(cls, connection: Connection) -> Ids:
+        return cls(
+            {
+                table.name: (connection.scalar(select(func.max(table.c.id))) or 0) + 1
+                for table in TABLES
+            }
+        )
+
+    def take(self, table: str) -> int:
+        value = self.next[table]
+        self.next[table] = value + 1
+        return value
+
+
+@dataclass(frozen=True)
+class Copy:
+    """What differs in one copy: its reference, and what it is given (a claim, dates)."""
+
+    reference: str
+    adjust: Callable[[str, dict[str, Any]], None] | None = None  # (table name, row) → in place
+
+
+def copy_rows(
+    template: Template, copy: Copy, ids: Ids, store: DocumentStore
+) -> dict[str, list[dict[str, Any]]]:
+    """The rows of one copy, by table name; its pieces' files linked under their new keys."""
+    mapping = {old: str(uuid.uuid4()) for old in template.uuids}
+    old_reference = template.instance["reference"]
+    now = utcnow()
+
+    def adjusted(table: str, row: dict[str, Any]) -> dict[str, Any]:
+        if copy.adjust is not None:
+            copy.adjust(table, row)
+        return row
+
+    instance = dict(template.instance)
+    instance_id = ids.take("instance")
+    instance.update(
+        id=instance_id,
+        reference=copy.reference,
+        state=encoded_like(template.instance["state"], renumbered(template.state_json, mapping)),
+        created_at=now,
+        updated_at=now,
+    )
+    out: dict[str, list[dict[str, Any]]] = {"instance": [adjusted("instance", instance)]}
+    item_ids: dict[int, int] = {}
+    out["work_item"] = []
+    for old in template.work_items:
+        row = dict(old)
+        item_ids[old["id"]] = row["id"] = ids.take("work_item")
+        row.update(instance_id=instance_id, task_id=mapping.get(old["task_id"], old["task_id"]))
+        out["work_item"].append(adjusted("work_item", row))
+    document_ids: dict[str, str] = {}
+    out["document"] = []
+    for old in template.documents:
+        row = dict(old)
+        row["id"] = ids.take("document")
+        document_ids[str(old["id"])] = str(row["id"])
+        row.update(instance_id=instance_id, storage_key=uuid.uuid4().hex)
+        _link(store, old["storage_key"], row["storage_key"])
+        out["document"].append(adjusted("document", row))
+    fields = {old["field"] for old in template.documents if old["field"]}
+    out["submission"] = []
+    for old in template.submissions:
+        row = dict(old)
+        row.update(
+            id=ids.take("submission"),
+            instance_id=instance_id,
+            work_item_id=item_ids.get(old["work_item_id"], old["work_item_id"]),
+            data=_pieces_renumbered(old["data"], fields, document_ids),
+        )
+        out["submission"].append(adjusted("submission", row))
+    out["audit_event"] = []
+    for old in template.events:
+        row = dict(old)
+        row.update(
+            id=ids.take("audit_event"),
+            instance_id=instance_id,
+            chain_seq=None,
+            content_sha256=None,
+            prev_hash=None,
+            prev_dossier_hash=None,
+            hash=None,
+        )
+        if old_reference and row["summary"]:
+            row["summary"] = row["summary"].replace(old_reference, copy.reference)
+        if row["details"] is not None:
+            row["details"] = json.loads(renumbered(json.dumps(row["details"]), mapping))
+        out["audit_event"].append(adjusted("audit_event", row))
+    return out
+
+
+def _pieces_renumbered(
+    data: dict[str, Any], fields: set[str], document_ids: dict[str, str]
+) -> dict[str, Any]:
+    """The form's data with its piece fields pointing at the copy's own documents."""
+    result = dict(data)
+    for name in fields & set(result):
+        value = result[name]
+        if isinstance(value, list):
+            result[name] = [document_ids.get(str(item), item) for item in value]
+        elif value is not None:
+            result[name] = document_ids.get(str(value), value)
+    return result
+
+
+def _link(store: DocumentStore, old_key: str, new_key: str) -> None:
+    source, target = store.path_for(old_key), store.path_for(new_key)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+
+
+def insert_copies(connection: Connection, copies: Iterator[dict[str, list[dict[str, Any]]]]) -> int:
+    """Insert the copies batch by batch (parents first), then their `dossier_search` rows; on
+    PostgreSQL the id sequences are moved past the explicit ids. Returns how many."""
+    pending: dict[str, list[dict[str, Any]]] = {table.name: [] for table in TABLES}
+    instance_ids: list[int] = []
+
+    def flush() -> None:
+        for table in TABLES:
+            rows = pending[table.name]
+            if rows:
+                connection.execute(insert(table), rows)
+                rows.clear()
+
+    for rows in copies:
+        for name, table_rows in rows.items():
+            pending[name].extend(table_rows)
+        instance_ids.extend(row["id"] for row in rows["instance"])
+        if len(pending["instance"]) >= BATCH:
+            flush()
+    flush()
+    for start in range(0, len(instance_ids), BATCH):
+        worklists_index.refresh(connection, instance_ids[start : start + BATCH])
+    if connection.dialect.name == "postgresql":
+        for table in TABLES:
+            connection.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                    f"(SELECT max(id) FROM {table.name}))"
+                )
+            )
+    return len(instance_ids)
