@@ -12,6 +12,7 @@ from web.cli.database import db_group, demo_command
 from web.cli.processes import processes_group, scenarios_group
 from web.cli.register import register_group
 from web.cli.serve import run_command
+from web.cli.serving import serve_command
 from web.cli.worker import worker_command
 
 
@@ -24,6 +25,7 @@ def main() -> None:
 
 for _command in (
     run_command,
+    serve_command,
     worker_command,
     db_group,
     demo_command,

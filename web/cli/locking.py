@@ -7,11 +7,12 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import click
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, text
 from sqlalchemy.exc import OperationalError
 
 T = TypeVar("T")
@@ -26,6 +27,9 @@ DEFAULT_LOCK_WAIT_SECONDS = 10.0
 # SQLite waits this long for the lock at each try, so that the command can say it waits.
 BUSY_TIMEOUT_MS = 250
 _SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
+# PostgreSQL's advisory lock taken while a server prepares the database at its start (any
+# number: it only has to be the same for every host; "inv" in ASCII).
+STARTING_LOCK = 0x696E76
 
 
 def wait_briefly(engine: Engine) -> None:
@@ -77,3 +81,19 @@ def while_locked(action: Callable[[], T]) -> T:
                 told = True
             time.sleep(min(pause, left))
             pause = min(pause * 2, 1.0)
+
+
+@contextmanager
+def one_start_at_a_time(engine: Engine) -> Iterator[None]:
+    """On PostgreSQL, servers starting together on several hosts prepare the database one
+    after the other (migrations, deployments): a session advisory lock, on a connection of its
+    own outside any transaction. SQLite's write lock already does that (`while_locked`)."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": STARTING_LOCK})
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": STARTING_LOCK})

@@ -15,7 +15,7 @@ from engine.definitions.deployment import deploy
 from engine.studio import demo
 from web.background import schedule_periodic_jobs, start_worker_thread
 from web.cli.context import begin_writing, database, document_store, make_app, open_session
-from web.cli.locking import while_locked
+from web.cli.locking import one_start_at_a_time, while_locked
 
 THREADS = 8
 
@@ -32,7 +32,7 @@ THREADS = 8
 def run_command(host: str, port: int) -> None:
     """Servir l'application (base créée, migrée et peuplée au premier démarrage)."""
     app = make_app()
-    while_locked(lambda: prepare_database(app, with_demo=True))
+    prepare_once(app, with_demo=True)
     try:
         # Bound before anything is announced: with --port 0 the system picks the port.
         server = create_server(app, host=host, port=port, threads=THREADS, ident="inventaire")
@@ -61,6 +61,13 @@ def addresses(server: BaseWSGIServer | MultiSocketServer) -> list[str]:
         f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
         for host, port in listening
     ]
+
+
+def prepare_once(app: Flask, *, with_demo: bool) -> None:
+    """`prepare_database` while no other server prepares it (PostgreSQL: hosts starting
+    together), again while another operation holds SQLite's write lock."""
+    with one_start_at_a_time(database(app)):
+        while_locked(lambda: prepare_database(app, with_demo=with_demo))
 
 
 def prepare_database(app: Flask, *, with_demo: bool) -> None:

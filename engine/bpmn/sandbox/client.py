@@ -258,3 +258,8 @@ def render(template: str, data: dict[str, Any], seconds: float) -> str:
 
 def warm() -> None:
     POOL.warm()
+
+
+def shutdown() -> None:
+    """Stop the idle sandbox processes (a server's parent before it forks its workers)."""
+    POOL.shutdown()
