@@ -2,10 +2,11 @@
 
 A copy is the engine's dossier with fresh identities: its instance (the workflow state's task
 UUIDs renumbered, a reference of its own), its work items (their task ids the renumbered ones),
-its filed forms, its pieces (each a hard link to the original file under a key of its own) and
-its audit events (not linked yet: the audit job, or `link_pending`, chains them as it does any
-committed event). The copies' emails are not copied (they are taken as sent), so every job in
-the database stays one that really ran. `dossier_search` gets their rows as for any bulk load.
+its filed forms, its pieces (each a hard link to the original file under a key of its own), its
+audit events (not linked yet: the audit job, or `link_pending`, chains them as it does any
+committed event) and its pending timers (a reminder the next step cancels). Its emails are not
+copied (taken as sent): every email job in the database stays one that really ran.
+`dossier_search` gets their rows as for any bulk load.
 
 Completing a copy's task is a real engine step: the engine restores the copied state, finds the
 task by its (new) id, runs the process on and writes the result.
@@ -29,15 +30,24 @@ from sqlalchemy.orm import Session
 
 from engine.bpmn import spiff
 from engine.core.clock import utcnow
-from engine.core.models import AuditEvent, Document, Instance, Submission, WorkItem
+from engine.core.models import (
+    AuditEvent,
+    Document,
+    Instance,
+    Job,
+    JobStatus,
+    Submission,
+    WorkItem,
+)
 from engine.core.pieces import DocumentStore
+from engine.jobs import JobKind
 from engine.workflow.worklists import index as worklists_index
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 BATCH = 500
 TABLES: tuple[Table, ...] = tuple(
     model.__table__  # type: ignore[misc]
-    for model in (Instance, WorkItem, Submission, Document, AuditEvent)
+    for model in (Instance, WorkItem, Submission, Document, AuditEvent, Job)
 )
 
 
@@ -66,6 +76,7 @@ class Template:
     submissions: list[dict[str, Any]]
     documents: list[dict[str, Any]]
     events: list[dict[str, Any]]
+    timers: list[dict[str, Any]]  # its pending timer jobs
 
     @property
     def uuids(self) -> set[str]:
@@ -80,8 +91,13 @@ def read_template(session: Session, instance_id: int) -> Template:
         query = select(table).where(table.c[column] == instance_id).order_by(table.c.id)
         return [dict(row) for row in session.execute(query).mappings()]
 
-    instance_table, items, submissions, documents, events = TABLES
+    instance_table, items, submissions, documents, events, jobs = TABLES
     (instance,) = rows(instance_table, "id")
+    timers = [
+        row
+        for row in rows(jobs, "instance_id")
+        if row["kind"] == str(JobKind.TIMER) and row["status"] == JobStatus.PENDING
+    ]
     return Template(
         instance=instance,
         state_json=spiff.state_json(instance["state"]),
@@ -89,6 +105,7 @@ def read_template(session: Session, instance_id: int) -> Template:
         submissions=rows(submissions, "instance_id"),
         documents=rows(documents, "instance_id"),
         events=rows(events, "instance_id"),
+        timers=timers,
     )
 
 
@@ -188,6 +205,19 @@ def copy_rows(
         if row["details"] is not None:
             row["details"] = json.loads(renumbered(json.dumps(row["details"]), mapping))
         out["audit_event"].append(adjusted("audit_event", row))
+    out["job"] = []
+    for old in template.timers:
+        row = dict(old)
+        row.update(
+            id=ids.take("job"),
+            instance_id=instance_id,
+            payload=json.loads(renumbered(json.dumps(old["payload"]), mapping)),
+            idempotency_key=renumbered(old["idempotency_key"] or "", mapping) or None,
+            created_at=now,
+        )
+        if old_reference:
+            row["label"] = row["label"].replace(old_reference, copy.reference)
+        out["job"].append(adjusted("job", row))
     return out
 
 

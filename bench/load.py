@@ -31,13 +31,14 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from bench import database, load_data, load_servers
 from bench.load_client import Record
-from bench.load_users import REVIEW_TASK, Shared, VirtualUser, mix, reviewers_in, run_user
+from bench.load_users import COMPLETED_TASKS, Shared, VirtualUser, mix, reviewers_in, run_user
 from bench.report import Report, percentile, progress
 from engine.core.audit_chain import link_pending
 from engine.core.clock import utcnow
@@ -55,6 +56,7 @@ DRAIN_TIMEOUT = 600.0
 @dataclass(frozen=True)
 class Options:
     duration: float = 60.0
+    warmup: float = 5.0
     users: int = 16
     dossiers: int | None = None  # None: COMPLETIONS_PER_SECOND_PREPARED per second of the run
     register: int = 5_000
@@ -67,7 +69,7 @@ class Options:
     def prepared_dossiers(self) -> int:
         if self.dossiers is not None:
             return self.dossiers
-        return math.ceil(self.duration * COMPLETIONS_PER_SECOND_PREPARED)
+        return math.ceil((self.warmup + self.duration) * COMPLETIONS_PER_SECOND_PREPARED)
 
 
 def parse(argv: list[str]) -> Options:
@@ -75,6 +77,9 @@ def parse(argv: list[str]) -> Options:
         prog="python -m bench.load", description=__doc__.split("\n")[0]
     )
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of load (60)")
+    parser.add_argument(
+        "--warmup", type=float, default=5.0, help="seconds of load before the figures (5)"
+    )
     parser.add_argument("--users", type=int, default=16, help="virtual users (16)")
     parser.add_argument(
         "--dossiers",
@@ -95,6 +100,7 @@ def parse(argv: list[str]) -> Options:
         parser.error("--users 3 at least (a reviewer, a submitter, a visitor), --duration > 0")
     return Options(
         duration=args.duration,
+        warmup=args.warmup,
         users=args.users,
         dossiers=args.dossiers,
         register=args.register,
@@ -113,16 +119,19 @@ class Mix:
     """What the virtual users saw, merged."""
 
     users: list[VirtualUser]
-    began: datetime  # UTC, when the clock started (after every sign-in)
-    seconds: float  # the window: answers that came later are not in the figures
+    began: datetime  # UTC, when the users started (after every sign-in)
+    seconds: float  # the window (after the warm-up): answers outside are not in the figures
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     errors: Counter[str] = field(default_factory=Counter)
     first_errors: list[str] = field(default_factory=list)
     conflicts: Counter[str] = field(default_factory=Counter)
+    not_modified: Counter[str] = field(default_factory=Counter)
     done: Counter[str] = field(default_factory=Counter)  # all the users were told was done
     in_window: Counter[str] = field(default_factory=Counter)  # … and told within the window
     late: int = 0  # answers after the window (requests under way at its end)
     sign_ins: list[float] = field(default_factory=list)
+    load_at_start: str = ""
+    load_at_end: str = ""
 
     def requests(self) -> int:
         return sum(len(values) for values in self.latencies.values())
@@ -132,20 +141,23 @@ class Mix:
 
 
 def run_mix(
-    port: int, users: list[VirtualUser], duration: float, clock: load_servers.CpuClock
+    port: int,
+    users: list[VirtualUser],
+    duration: float,
+    warmup: float,
+    clock: load_servers.CpuClock,
 ) -> Mix:
-    """The virtual users' threads: all signed in, then the clock starts for everyone."""
+    """The virtual users' threads: all signed in, then they all start; the figures are those of
+    the `duration` seconds after the first `warmup` ones (each process's caches filled)."""
     shared = Shared(until=math.inf)
-    moments: dict[str, object] = {}
+    moments: dict[str, Any] = {}
 
-    def start_clock() -> None:
-        clock.start()
+    def start_users() -> None:
         moments["began"] = utcnow()
-        now = time.perf_counter()
-        moments["start"] = now
-        shared.until = now + duration
+        moments["start"] = time.perf_counter()
+        shared.until = moments["start"] + warmup + duration
 
-    ready = threading.Barrier(len(users), action=start_clock)
+    ready = threading.Barrier(len(users) + 1, action=start_users)
     records = [Record() for _ in users]
     threads = [
         threading.Thread(
@@ -158,34 +170,41 @@ def run_mix(
     ]
     for thread in threads:
         thread.start()
-    deadline = time.monotonic() + duration + 300
+    try:
+        ready.wait(timeout=300)
+    except threading.BrokenBarrierError as error:
+        raise RuntimeError("the virtual users did not all sign in within 300 s") from error
+    window = (moments["start"] + warmup, shared.until)
+    time.sleep(max(0.0, window[0] - time.perf_counter()))
+    clock.start()
+    time.sleep(max(0.0, window[1] - time.perf_counter()))
+    clock.stop()
+    deadline = time.monotonic() + 300
     for thread in threads:
         thread.join(timeout=max(0.0, deadline - time.monotonic()))
-    clock.stop()
-    start = moments.get("start")
-    if not isinstance(start, float):
-        raise RuntimeError("the virtual users never all signed in")
-    began = moments["began"]
-    assert isinstance(began, datetime)
-    until = start + duration
-    merged = Mix(users, began, duration)
+    merged = Mix(users, moments["began"], duration)
+    merged.load_at_start, merged.load_at_end = clock.load_at_start, clock.load_at_end
     for thread in threads:
         if thread.is_alive():
             merged.errors["client"] += 1
             merged.first_errors.append(f"client: {thread.name} still waiting at the deadline")
+    start, until = window
     for record in records:
         for kind, values in record.latencies.items():
             if kind in SIGN_IN:
                 merged.sign_ins.extend(seconds for _ended, seconds in values)
                 continue
-            merged.latencies[kind].extend(seconds for ended, seconds in values if ended <= until)
+            merged.latencies[kind].extend(
+                seconds for ended, seconds in values if start <= ended <= until
+            )
             merged.late += sum(1 for ended, _seconds in values if ended > until)
         merged.errors.update(record.errors)
         merged.first_errors.extend(record.first_errors)
         merged.conflicts.update(record.conflicts)
+        merged.not_modified.update(record.not_modified)
         for ended, what in record.done:
             merged.done[what] += 1
-            if ended <= until:
+            if start <= ended <= until:
                 merged.in_window[what] += 1
     return merged
 
@@ -246,7 +265,7 @@ def told_against_stored(session: Session, mix_run: Mix) -> list[str]:
         "completions": load_checks.count(
             session,
             Submission,
-            Submission.task_spec == REVIEW_TASK,
+            Submission.task_spec.in_(COMPLETED_TASKS),
             Submission.submitted_at >= since,
         ),
         "complements answered": load_checks.count(
@@ -278,10 +297,6 @@ def _spread(values: list[float]) -> str:
         f"p50 {_ms(values, 0.50):.1f} ms, p95 {_ms(values, 0.95):.1f} ms, "
         f"p99 {_ms(values, 0.99):.1f} ms"
     )
-
-
-def _load() -> str:
-    return " / ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 def _server_label(processes: int | None) -> str:
@@ -316,8 +331,6 @@ class Outcome:
     prepared: load_data.Prepared
     mix: Mix
     clock: load_servers.CpuClock
-    load_at_start: str
-    load_at_end: str
     drained: int
     drain_seconds: float
     checked: Checked
@@ -344,31 +357,29 @@ def measure(kind: str, url: str, options: Options, workdir: Path) -> Outcome:
             fallback = "`inventaire serve` is not in this tree: `inventaire run` measured instead"
             progress(f"{label}: {fallback}")
     reviewers = reviewers_in(options.users)
-    users = mix(options.users, load_data.agents_for(reviewers), load_data.SUBMITTERS)
     progress(
         f"{label}: load test database: demo, {options.prepared_dossiers:,} dossiers for "
-        f"{reviewers} agents, {options.register:,} register entries"
+        f"{sum(reviewers.values())} reviewers, {options.register:,} register entries"
     )
     prepared = load_data.prepare(
         url,
         workdir / "pieces",
-        agents=reviewers,
+        reviewers=reviewers,
         dossiers=options.prepared_dossiers,
         register=options.register,
     )
+    users = mix(options.users, prepared.reviewers, load_data.SUBMITTERS)
     engine = prepared.engine
     try:
         progress(f"{label}: starting {_server_label(processes)}")
         servers = load_servers.start(url, workdir, processes=processes)
         clock = load_servers.CpuClock(servers, engine)
-        load_at_start = _load()
         try:
             progress(
-                f"{label}: {options.users} users for {options.duration:.0f} s "
+                f"{label}: {options.users} users for {options.warmup + options.duration:.0f} s "
                 f"on {servers.describe()}"
             )
-            mix_run = run_mix(servers.port, users, options.duration, clock)
-            load_at_end = _load()
+            mix_run = run_mix(servers.port, users, options.duration, options.warmup, clock)
             progress(f"{label}: the jobs due left to the worker")
             drained, drain_seconds = drain_jobs(engine)
         finally:
@@ -388,8 +399,6 @@ def measure(kind: str, url: str, options: Options, workdir: Path) -> Outcome:
         prepared,
         mix_run,
         clock,
-        load_at_start,
-        load_at_end,
         drained,
         drain_seconds,
         checked,
@@ -408,7 +417,8 @@ def report_of(outcome: Outcome) -> Report:
     users = mix_run.users
     report = Report(
         f"Load test, {outcome.label}: {database.describe(outcome.url)}, "
-        f"{_server_label(processes)}, {options.users} users, {options.duration:.0f} s"
+        f"{_server_label(processes)}, {options.users} users, {options.duration:.0f} s "
+        f"(after {options.warmup:.0f} s of warm-up)"
     )
     on_target = kind == "postgresql" and processes == 2 and options.users == 16
     seconds = mix_run.seconds
@@ -421,9 +431,12 @@ def report_of(outcome: Outcome) -> Report:
         f"{sum(prepared.seconds.values()):.0f} s",
         "",
         None,
-        f"demo {prepared.seconds['demo']:.1f} s; {prepared.dossiers:,} dossiers at "
-        f"« Examiner la recevabilité » taken by {len(prepared.agents)} agents (copies of "
-        f"engine-made ones) {prepared.seconds['dossiers']:.1f} s; "
+        f"demo {prepared.seconds['demo']:.1f} s; dossiers waiting (copies of engine-made ones) "
+        + ", ".join(
+            f"{prepared.dossiers[role]:,} for {len(emails)} {role}s"
+            for role, emails in prepared.reviewers.items()
+        )
+        + f" {prepared.seconds['dossiers']:.1f} s; "
         f"{prepared.register_entries:,} register entries {prepared.seconds['register']:.1f} s",
         *([outcome.fallback] if outcome.fallback else []),
     )
@@ -445,6 +458,7 @@ def report_of(outcome: Outcome) -> Report:
             f"{kind}: {len(values):,} ({len(values) / seconds:.1f}/s), {_spread(values)}"
             + (f", {mix_run.errors[kind]} errors" if mix_run.errors[kind] else "")
             + (f", {mix_run.conflicts[kind]} conflicts" if mix_run.conflicts[kind] else "")
+            + (f", {mix_run.not_modified[kind]} × 304" if mix_run.not_modified[kind] else "")
             for kind, values in sorted(mix_run.latencies.items(), key=lambda item: -len(item[1]))
         ],
         f"users: {', '.join(f'{n} {role}s' for role, n in Counter(u.role for u in users).items())};"
@@ -482,8 +496,8 @@ def report_of(outcome: Outcome) -> Report:
         _cpu_summary(outcome.clock.used, seconds),
         "",
         None,
-        f"load average (1/5/15 min) {outcome.load_at_start} at start, "
-        f"{outcome.load_at_end} at end; "
+        f"load average (1/5/15 min) {mix_run.load_at_start} at start, "
+        f"{mix_run.load_at_end} at end; "
         f"{os.cpu_count()} cores",
     )
     return report

@@ -3,7 +3,9 @@ loopback server (stdlib http.client), its cookies, the CSRF token of the page it
 redirect followed; every answer timed and filed under its kind.
 
 An answer is an error when its status is not the one that kind expects (a 5xx always is); a
-409 (someone else did it first) is counted apart, as a conflict. Only loopback addresses are
+409 (someone else did it first) is counted apart, as a conflict. A page sent with a validator
+(ETag, Last-Modified) and not `no-store` is asked again conditionally, as a browser's cache
+does: its 304 counts as the page (and apart, by kind). Only loopback addresses are
 accepted: the load never leaves the machine.
 """
 
@@ -21,6 +23,7 @@ from tests.support import CSRF, PASSWORD, multipart
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 TIMEOUT = 30.0
+CACHED_PAGES = 100  # a browser's cache, per virtual user
 FIRST_ERRORS = 5  # kept per user, with their answer's start
 
 
@@ -47,6 +50,7 @@ class Record:
     errors: Counter[str] = field(default_factory=Counter)
     first_errors: list[str] = field(default_factory=list)
     conflicts: Counter[str] = field(default_factory=Counter)
+    not_modified: Counter[str] = field(default_factory=Counter)  # 304s, by kind
     done: list[tuple[float, str]] = field(default_factory=list)  # (when, what was done)
 
     def did(self, what: str) -> None:
@@ -69,6 +73,10 @@ class Browser:
         self.host, self.port, self.timeout = host, port, timeout
         self.record = record
         self.cookies: dict[str, str] = {}
+        # path → the validators of its last 200 (ETag, Last-Modified): sent back as a
+        # browser's cache does, a 304 then being as good as a 200
+        self.validators: dict[str, dict[str, str]] = {}
+        self.bodies: dict[str, str] = {}
         self.connection: http.client.HTTPConnection | None = None
 
     def close(self) -> None:
@@ -120,6 +128,8 @@ class Browser:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         if content_type:
             headers["Content-Type"] = content_type
+        if method == "GET":
+            headers.update(self.validators.get(path, {}))
         started = time.perf_counter()
         try:
             status, data, message = self._exchange(method, path, body, headers)
@@ -131,6 +141,13 @@ class Browser:
         for header in message.get_all("Set-Cookie") or []:
             self._keep_cookie(header)
         answer = Answer(status, data.decode("utf-8", "replace"), message.get("Location", ""))
+        if method == "GET" and expect == 200:
+            if status == 304 and path in self.validators:
+                self.record.not_modified[kind] += 1
+                answer = Answer(200, self.bodies.get(path, ""), "")
+                status = 200
+            elif status == 200:
+                self._keep_validators(path, answer, message)
         if status != expect:
             if status == 409:
                 self.record.conflicts[kind] += 1
@@ -139,6 +156,22 @@ class Browser:
                 self.record.error(kind, f"{method} {path}: HTTP {status} {snippet}")
             raise Unexpected(kind)
         return answer
+
+    def _keep_validators(self, path: str, answer: Answer, message: http.client.HTTPMessage) -> None:
+        cache_control = (message.get("Cache-Control") or "").lower()
+        found = {}
+        if message.get("ETag"):
+            found["If-None-Match"] = message["ETag"]
+        if message.get("Last-Modified"):
+            found["If-Modified-Since"] = message["Last-Modified"]
+        if found and "no-store" not in cache_control:
+            self.validators.pop(path, None)
+            self.bodies.pop(path, None)
+            if len(self.validators) >= CACHED_PAGES:  # the oldest page leaves the cache
+                oldest = next(iter(self.validators))
+                del self.validators[oldest], self.bodies[oldest]
+            self.validators[path] = found
+            self.bodies[path] = answer.body
 
     def _keep_cookie(self, header: str) -> None:
         pair, _, attributes = header.partition(";")

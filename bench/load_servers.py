@@ -191,6 +191,10 @@ def backend_pids(engine: Engine) -> list[int]:
         )
 
 
+def load_average() -> str:
+    return " / ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
 @dataclass
 class CpuClock:
     """CPU seconds used by each part between `start` and `stop`."""
@@ -200,6 +204,8 @@ class CpuClock:
     began: dict[str, float] = field(default_factory=dict)
     backends_began: dict[int, float] = field(default_factory=dict)
     used: dict[str, float] = field(default_factory=dict)
+    load_at_start: str = ""
+    load_at_end: str = ""
 
     def _now(self) -> dict[str, float]:
         times = os.times()
@@ -218,11 +224,13 @@ class CpuClock:
         }
 
     def start(self) -> None:
+        self.load_at_start = load_average()
         self.backends_began = self._backends()
         self.began = self._now()
 
     def stop(self) -> None:
         ended = self._now()
+        self.load_at_end = load_average()
         self.used = {key: ended[key] - self.began.get(key, 0.0) for key in ended}
         backends = self._backends()
         if backends:

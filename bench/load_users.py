@@ -1,9 +1,11 @@
 """What the load test's virtual users do, each in a loop with no pause until the time is up.
 
-- reviewer (a secretariat agent): opens the Bannette, takes up to BATCH of its tasks at random,
-  and for each opens the task page then sends the decision (the form as the page declares it);
-  recevable, or complements asked for one dossier in ten (once per dossier). A task from the
-  role's queue (once its own are done) is taken first (« Prendre en charge »).
+- reviewer, a secretariat agent (*Examiner la recevabilité*) or a rapporteur (*Instruire la
+  demande*): opens the Bannette, picks up to BATCH of the tasks it lists at random, and for
+  each of its own task opens the task page then sends the decision (the form as the page
+  declares it): the usual one (recevable, favourable), or complements asked for one dossier in
+  ten (once per dossier). A task of the role's queue (its own all done, or a dossier back from
+  its complements) is taken first (« Prendre en charge »).
 - submitter: files a new request (« Nouvelle demande », then each page of the form, its pieces
   attached, the last one « Déposer ») or, when *Mes demandes* shows complements to give, opens
   that task and answers it with a piece;
@@ -22,25 +24,56 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
 from urllib.parse import urlencode
 
 from bench.load_client import Browser, Record, Unexpected, form_is_multipart, token_of
+from bench.load_data import RAPPORTEUR, SECRETARIAT
 from bench.register_search import TOPIC_POOL
 from tests.dossiers import data_of
-from tests.walk import as_posted, form_of
+from tests.walk import as_posted, form_of, title_of
 
 BATCH = 5  # tasks taken from one look at the Bannette
 FILING = data_of("favorable", "saisir_demande")
-RECEVABLE = data_of("favorable", "examiner_recevabilite")
-COMPLEMENTS = data_of("complements_recevabilite_puis_instruction", "examiner_recevabilite")
 ANSWER = data_of("complements_recevabilite_puis_instruction", "completer_demande")
-REVIEW_TASK = "examiner_recevabilite"
+TWO_ROUNDS = "complements_recevabilite_puis_instruction"
+
+
+@dataclass(frozen=True)
+class Review:
+    """A reviewer's task: the decision usually sent, and the one asking for complements."""
+
+    task: str
+    usual: dict[str, Any]
+    complements: dict[str, Any]
+
+    @property
+    def title(self) -> str:
+        return title_of(self.task)
+
+
+REVIEWS = {
+    SECRETARIAT: Review(
+        "examiner_recevabilite",
+        data_of("favorable", "examiner_recevabilite"),
+        data_of(TWO_ROUNDS, "examiner_recevabilite"),
+    ),
+    RAPPORTEUR: Review(
+        "instruire_demande",
+        data_of("favorable", "instruire_demande"),
+        data_of(TWO_ROUNDS, "instruire_demande"),
+    ),
+}
+COMPLETED_TASKS = tuple(review.task for review in REVIEWS.values())
+assert REVIEWS[SECRETARIAT].complements["decision"] == "complements"
+assert REVIEWS[RAPPORTEUR].complements["avis_rapporteur"] == "complements"
 TASK_LINK = re.compile(r'href="/instruction/taches/(\d+)"')
 DOSSIER_LINK = re.compile(r'href="/instruction/dossiers/(\d+)"')
 OWN_TASK = re.compile(r'href="/demandes/(\d+)/taches/(\d+)"')
 FICHE_LINK = re.compile(r'href="/registre/([A-Z0-9][A-Za-z0-9-]*)"')
 TAKEN = "Vous avez pris en charge cette tâche."
-COMPLEMENTS_EVERY = 10  # one dossier in ten is asked for complements
+COMPLEMENTS_EVERY = 10  # one dossier in ten is asked for complements, once
 
 
 @dataclass
@@ -64,28 +97,30 @@ class Shared:
 # --- reviewers ----------------------------------------------------------------------------------
 
 
-def review_round(browser: Browser, shared: Shared, rng: random.Random) -> None:
+def review_round(browser: Browser, shared: Shared, rng: random.Random, review: Review) -> None:
     inbox = browser.get("bannette", "/instruction/")
     items = TASK_LINK.findall(inbox.body)
     for item in rng.sample(items, min(BATCH, len(items))):
         if time.perf_counter() >= shared.until:
             return
         try:
-            complete_task(browser, shared, int(item))
+            complete_task(browser, shared, int(item), review)
         except Unexpected:
             continue  # recorded; the next task
 
 
-def complete_task(browser: Browser, shared: Shared, item: int) -> None:
+def complete_task(browser: Browser, shared: Shared, item: int, review: Review) -> None:
     url = f"/instruction/taches/{item}"
     page = browser.get("task page", url)
+    if review.title not in page.body:
+        return  # another task of the role's queue (the next step of a dossier): not ours
     if TAKEN not in page.body:
         browser.post_form("claim", f"{url}/prendre", {}, token_of(browser, page))
         page = browser.get("task page", url)
     found = DOSSIER_LINK.search(page.body)
     dossier = int(found.group(1)) if found else 0
-    decision = COMPLEMENTS if shared.ask_complements(dossier) else RECEVABLE
-    data = as_posted(form_of(REVIEW_TASK), decision)
+    asked = shared.ask_complements(dossier)
+    data = as_posted(form_of(review.task), review.complements if asked else review.usual)
     answer = browser.post_form(
         "complete task",
         url,
@@ -97,7 +132,7 @@ def complete_task(browser: Browser, shared: Shared, item: int) -> None:
         browser.record.error("complete task", f"POST {url}: went to {answer.location}")
         return
     browser.record.did("completions")
-    browser.record.did("complements asked" if decision is COMPLEMENTS else "recevable")
+    browser.record.did(f"{review.task}{' (complements asked)' if asked else ''}")
 
 
 # --- submitters ---------------------------------------------------------------------------------
@@ -171,10 +206,12 @@ def public_round(browser: Browser, shared: Shared, rng: random.Random) -> None:
 
 
 ROUNDS: dict[str, Callable[[Browser, Shared, random.Random], None]] = {
-    "reviewer": review_round,
+    SECRETARIAT: partial(review_round, review=REVIEWS[SECRETARIAT]),
+    RAPPORTEUR: partial(review_round, review=REVIEWS[RAPPORTEUR]),
     "submitter": submit_round,
     "public": public_round,
 }
+REVIEWING = (SECRETARIAT, RAPPORTEUR)
 
 
 @dataclass(frozen=True)
@@ -184,22 +221,32 @@ class VirtualUser:
     seed: int
 
 
-def mix(users: int, agents: tuple[str, ...], submitters: tuple[str, ...]) -> list[VirtualUser]:
-    """Half reviewers (one agent each), a quarter submitters (the demo's accounts in turn), the
-    rest the public; at least one of each."""
-    reviewers = max(1, users // 2)
+def reviewers_in(users: int) -> dict[str, int]:
+    """Half the users review: a quarter of them the secretariat (one at least), the rest
+    rapporteurs (one at least)."""
+    reviewing = max(2, users // 2)
+    secretariat = max(1, reviewing // 4)
+    return {SECRETARIAT: secretariat, RAPPORTEUR: reviewing - secretariat}
+
+
+def mix(
+    users: int, reviewers: dict[str, tuple[str, ...]], submitters: tuple[str, ...]
+) -> list[VirtualUser]:
+    """The reviewers (one account each), a quarter submitters (the demo's accounts in turn,
+    one at least), the rest the public (one at least)."""
+    found = [
+        VirtualUser(role, email, seed)
+        for seed, (role, email) in enumerate(
+            (role, email) for role in REVIEWING for email in reviewers.get(role, ())
+        )
+    ]
     filers = max(1, users // 4)
-    public = max(1, users - reviewers - filers)
-    found = [VirtualUser("reviewer", agents[n % len(agents)], n) for n in range(reviewers)]
     found += [
         VirtualUser("submitter", submitters[n % len(submitters)], 100 + n) for n in range(filers)
     ]
+    public = max(1, users - len(found))
     found += [VirtualUser("public", None, 200 + n) for n in range(public)]
     return found
-
-
-def reviewers_in(users: int) -> int:
-    return sum(1 for user in mix(users, ("x",), ("y",)) if user.role == "reviewer")
 
 
 def run_user(
