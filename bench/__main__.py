@@ -16,7 +16,8 @@ On a fresh SQLite database in a temporary folder, then on PostgreSQL when BENCH_
 (f) the time to export 50,000 register entries as open-data XML, and its memory;
 (p) the time to make a decision letter as PDF;
 (w) the worklists at 100,000 dossiers: the Bannette filtered and searched, a bulk action on 100
-    dossiers, an XLSX export of 10,000 dossiers and its memory.
+    dossiers, an XLSX export of 10,000 dossiers and its memory;
+(l) last, the load test (bench/load.py): many users at once against a real server process.
 
 Timings are never asserted: a missed target is printed "MISSED" and the exit code stays 0.
 """
