@@ -23,6 +23,7 @@ import uuid
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Table, func, insert, select, text
@@ -77,10 +78,7 @@ class Template:
     documents: list[dict[str, Any]]
     events: list[dict[str, Any]]
     timers: list[dict[str, Any]]  # its pending timer jobs
-
-    @property
-    def uuids(self) -> set[str]:
-        return set(UUID.findall(self.state_json))
+    uuids: frozenset[str]  # the task ids of its state, each copy's renumbered
 
 
 def read_template(session: Session, instance_id: int) -> Template:
@@ -106,6 +104,7 @@ def read_template(session: Session, instance_id: int) -> Template:
         documents=rows(documents, "instance_id"),
         events=rows(events, "instance_id"),
         timers=timers,
+        uuids=frozenset(UUID.findall(spiff.state_json(instance["state"]))),
     )
 
 
@@ -235,10 +234,18 @@ def _pieces_renumbered(
     return result
 
 
+_made: set[Path] = set()  # the piece folders made already (a mkdir each is slow)
+
+
 def _link(store: DocumentStore, old_key: str, new_key: str) -> None:
     source, target = store.path_for(old_key), store.path_for(new_key)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.parent not in _made:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _made.add(target.parent)
     try:
+        os.link(source, target)
+    except FileNotFoundError:  # a folder of an earlier database, since removed
+        target.parent.mkdir(parents=True, exist_ok=True)
         os.link(source, target)
     except OSError:
         shutil.copyfile(source, target)

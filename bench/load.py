@@ -491,11 +491,18 @@ def report_of(outcome: Outcome) -> Report:
         + (", ".join(f"{kind} {n:,}" for kind, n in sorted(checked.queued.items())) or "none"),
         *checked.problems[:8],
     )
+    used = outcome.clock.used
+    per_request = ", ".join(
+        f"{name} {used[name] / len(everything) * 1000:.1f} ms"
+        for name in ("server", "postgresql")
+        if name in used and everything
+    )
     report.add(
         "load: CPU used during the mix",
-        _cpu_summary(outcome.clock.used, seconds),
+        _cpu_summary(used, seconds),
         "",
         None,
+        f"CPU per request (all kinds): {per_request}",
         f"load average (1/5/15 min) {mix_run.load_at_start} at start, "
         f"{mix_run.load_at_end} at end; "
         f"{os.cpu_count()} cores",

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from bench import clones, database, register_search
 from bench.dossiers import FAVORABLE, PROCESS_DIR, Env, play
 from engine.core.actor import Actor
+from engine.core.audit_chain import link_pending
 from engine.core.clock import utcnow
 from engine.core.db import make_session_factory
 from engine.core.models import Organisation, User, WorkItem, WorkItemStatus
@@ -122,6 +123,9 @@ def prepare(
         share = round(dossiers * len(found) / total)
         made[role] = copy_waiting_dossiers(env, role, found, share, number) if share else 0
         number += share
+    with sessions() as session:  # the copies' audit events chained, as the audit job would
+        link_pending(session)
+        session.commit()
     database.analyze(engine)
     seconds["dossiers"] = time.perf_counter() - began
 
