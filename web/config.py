@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import tempfile
 from collections.abc import Mapping, MutableMapping
 from datetime import timedelta
 from pathlib import Path
@@ -266,10 +267,21 @@ def default_processes_dir() -> Path:
 
 
 def _local_secret(instance_path: str) -> str:
-    """A per-installation secret kept in the instance folder, so sessions survive restarts."""
+    """A per-installation secret kept in the instance folder, so sessions survive restarts and
+    every process of the machine signs with the same key. Written whole under another name,
+    then linked into place: of processes starting together, one key wins and all read it
+    (never a half-written file)."""
     path = Path(instance_path) / "secret_key"
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+        descriptor, name = tempfile.mkstemp(prefix=".secret_key.", dir=path.parent)  # 0600
+        draft = Path(name)
+        with os.fdopen(descriptor, "w") as written:
+            written.write(secrets.token_hex(32))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass  # another process's key is the key
+        finally:
+            draft.unlink()
     return path.read_text().strip()

@@ -33,8 +33,9 @@ log = logging.getLogger("inventaire.logs")
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time (UTC, ISO 8601), level, logger, message, then the fields
-    the call gave in `extra` (a request's status, a job's id…) and the exception if any."""
+    """One JSON object per line: time (UTC, ISO 8601), level, logger, message, process id, then
+    the fields the call gave in `extra` (a request's status, a job's id…) and the exception if
+    any."""
 
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {
@@ -42,6 +43,8 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
+            # Several processes write to one stream (`inventaire serve`): whose line it is.
+            "pid": record.process,
         }
         for key, value in vars(record).items():
             if key not in _RECORD_ATTRIBUTES and not key.startswith("_"):

@@ -105,3 +105,26 @@ def test_back_after_the_depot_shows_the_dossier(browser_factory: NewBrowser) -> 
     )
     assert refused.status_code == 409
     assert "ne peut plus être supprimée" in text_of(refused)
+
+
+def test_a_page_sent_again_after_the_depot_is_told_it_was_not_kept(
+    browser_factory: NewBrowser, session: Session
+) -> None:
+    """A second click on « Déposer » (or an old tab) after the dépôt: the dossier's page, saying
+    that what was just sent was not kept; the dossier is filed once."""
+    walker = walk_until(browser_factory, "examiner_recevabilite")
+    demandeur = walker.demandeur
+    url = f"/demandes/{walker.dossier_id}/saisie/evaluation_certification"
+    token = demandeur.csrf(f"/demandes/{walker.dossier_id}")
+    again = demandeur.client.post(url, data={"_action": "deposer", "csrf_token": token})
+    assert again.status_code == 302
+    assert again.headers["Location"].endswith(f"/demandes/{walker.dossier_id}")
+    page = text_of(demandeur.get(f"/demandes/{walker.dossier_id}"))
+    assert "Cette demande a déjà été déposée : ce que vous venez d" in page
+    session.rollback()
+    depots = session.scalars(
+        select(AuditEvent.id).where(
+            AuditEvent.instance_id == walker.dossier_id, AuditEvent.kind == "depot"
+        )
+    ).all()
+    assert len(depots) == 1

@@ -1,12 +1,14 @@
 """Who calls the API: a bearer token (never the browser's session cookie, so the API needs no
 CSRF token), its scopes, and the rate limits per token and per address.
 
-Rate limits: the `limits` package's moving window, in this process's memory (a deployment of
-several processes divides by their number what one client may send; the limits are there to
-keep one client from starving the others, not for billing). The sign-in throttle of
-engine/people/login_throttle.py is kept in the database because it must hold across processes
-and restarts against password guessing; a token is 256 random bits, so guessing is hopeless
-and a write per request would cost more than it protects.
+Rate limits: the `limits` package's moving window, in this process's memory. They count per
+process: under `inventaire serve --workers N` (or N hosts), a client whose calls are spread over
+the processes may send up to N times the limit in all, and never more than the limit to any one
+process, which is what the limits are for: keeping one client from starving the others of a
+process's threads, not billing (docs/operations.md, "Several processes, several machines").
+The sign-in throttle of engine/people/login_throttle.py is kept in the database because it
+must hold across processes and restarts against password guessing; a token is 256 random bits,
+so guessing is hopeless and a write per request would cost more than it protects.
 """
 
 from __future__ import annotations

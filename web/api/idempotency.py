@@ -2,7 +2,10 @@
 first answer again and changes nothing (per token; the key is stored in the same transaction as
 what the request created, so a request that failed left no key and may be retried).
 
-A key reused for another request (another address or body) is refused with 422.
+A key reused for another request (another address or body) is refused with 422. The same
+request sent again while the first is still under way (another thread, another process) waits
+for nothing: whichever commits first wins, and the other, refused (409) or beaten to the key's
+row, answers with the winner's stored answer.
 
 An answer holding a secret (a webhook subscription's signing key) is stored without it
 (`kept`) and given it back on a replay (`restored`, which derives it again): the table never
@@ -81,7 +84,18 @@ def once(
     found = _stored(token_id, key)
     if found is not None:
         return _replay(found, request_line, body_hash, restored)
-    status, body, location = run()
+    try:
+        status, body, location = run()
+    except Problem as problem:
+        if problem.status != 409:
+            raise
+        # Refused because someone acted first: maybe the same request, sent again while the
+        # first was under way (by another thread or process); then its answer is ours.
+        db().rollback()
+        found = _stored(token_id, key)
+        if found is None:
+            raise
+        return _replay(found, request_line, body_hash, restored)
     db().add(
         IdempotencyKey(
             token_id=token_id,

@@ -35,6 +35,9 @@ REQUEST_PROCESSES = {
     "recensement": "Nouvelle demande",
     "enregistrement-rs": "Nouvelle demande d'enregistrement au Répertoire spécifique",
 }
+ALREADY_FILED = (
+    "Cette demande a déjà été déposée : ce que vous venez d'envoyer n'a pas été enregistré."
+)
 
 
 @bp.get("/")
@@ -158,6 +161,9 @@ def saisie(instance_id: int, page_id: str | None) -> Page:
         # Nothing left to type: the dossier's page says where the request stands.
         if page_id is not None and page_id not in _filing_pages(instance_id):
             abort(404)
+        if request.method == "POST":
+            # A second click on « Déposer » (or a page sent from an old tab): told, not lost.
+            flash(ALREADY_FILED, "info")
         return redirect(url_for("demandes.dossier", instance_id=instance_id))
     context = task_context(db(), actor, item.id)
     access.enforce(db(), context.refusal)

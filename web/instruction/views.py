@@ -10,7 +10,7 @@ from engine.core.errors import Conflict, Forbidden, FormInvalid
 from engine.core.models import WorkItemStatus, as_id
 from engine.workflow import access, diagram
 from engine.workflow.actions import claims
-from engine.workflow.conflicts import conflict_message
+from engine.workflow.conflicts import DOSSIER_CHANGED, conflict_message
 from engine.workflow.dossier_page import dossier_view
 from engine.workflow.dossiers_list import all_dossiers
 from engine.workflow.inbox import DEFAULT_ORDER, inbox
@@ -89,7 +89,11 @@ def _claim_action(work_item_id: int, action: str) -> Response | tuple[str, int]:
         db().commit()
     except Conflict as error:
         db().rollback()
-        return error_page(409, error.user_message)
+        message = error.user_message
+        if message == DOSSIER_CHANGED:
+            # A race lost to another tab or person: who did what, rather than "someone".
+            message = conflict_message(db(), work_item_id)
+        return error_page(409, message)
     except Forbidden as error:
         db().rollback()
         return error_page(403, error.user_message)
