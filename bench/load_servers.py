@@ -88,7 +88,7 @@ def _wait_ready(servers: Servers, timeout: float = 120.0) -> None:
     while time.monotonic() < deadline:
         for process in (servers.server, servers.worker):
             if process is not None and process.poll() is not None:
-                raise RuntimeError(f"{' '.join(map(str, process.args))} stopped: {tail(servers)}")
+                raise RuntimeError(f"{process.args!r} stopped: {tail(servers)}")
         try:
             connection = http.client.HTTPConnection(HOST, servers.port, timeout=5)
             connection.request("GET", "/sante/pret")

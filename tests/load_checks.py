@@ -43,13 +43,13 @@ def inconsistencies(session: Session, instance_ids: Iterable[int] | None = None)
 
 def touched_since(session: Session, moment: datetime) -> set[int]:
     """The dossiers changed since `moment`: every change records its audit event."""
-    return set(
-        session.scalars(
-            select(AuditEvent.instance_id)
-            .where(AuditEvent.at >= moment, AuditEvent.instance_id.is_not(None))
-            .distinct()
-        )
-    ) | set(session.scalars(select(Instance.id).where(Instance.updated_at >= moment)))
+    events = session.scalars(
+        select(AuditEvent.instance_id)
+        .where(AuditEvent.at >= moment, AuditEvent.instance_id.is_not(None))
+        .distinct()
+    )
+    changed = session.scalars(select(Instance.id).where(Instance.updated_at >= moment))
+    return {found for found in events if found is not None} | set(changed)
 
 
 def audit_breaks(session: Session, key: str) -> list[str]:
