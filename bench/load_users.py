@@ -112,7 +112,7 @@ def review_round(browser: Browser, shared: Shared, rng: random.Random, review: R
 def complete_task(browser: Browser, shared: Shared, item: int, review: Review) -> None:
     url = f"/instruction/taches/{item}"
     page = browser.get("task page", url)
-    if review.title not in page.body:
+    if f"<title>{review.title} – " not in page.body:
         return  # another task of the role's queue (the next step of a dossier): not ours
     if TAKEN not in page.body:
         browser.post_form("claim", f"{url}/prendre", {}, token_of(browser, page))

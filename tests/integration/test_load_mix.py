@@ -15,7 +15,7 @@ from bench.load import Options, measure
 
 def test_the_load_mix_leaves_no_error_and_every_dossier_consistent(tmp_path: Path) -> None:
     options = Options(
-        duration=4.0, warmup=1.0, users=4, dossiers=300, register=200, postgresql=False
+        duration=4.0, warmup=1.0, users=4, dossiers=60, register=200, postgresql=False
     )
     url = database.fresh_sqlite(tmp_path)
 
