@@ -15,6 +15,7 @@ task by its (new) id, runs the process on and writes the result.
 from __future__ import annotations
 
 import base64
+import enum
 import json
 import os
 import re
@@ -23,13 +24,13 @@ import uuid
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Table, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from engine.bpmn import spiff
+from engine.core.audit_chain import Header, content_digest
 from engine.core.clock import utcnow
 from engine.core.models import (
     AuditEvent,
@@ -110,17 +111,30 @@ def read_template(session: Session, instance_id: int) -> Template:
 
 @dataclass
 class Ids:
-    """The next free id of each table (explicit ids: the copies reference each other)."""
+    """The next free id of each table (explicit ids: the copies reference each other), and the
+    audit trail's head: the copies' events are inserted linked (engine/core/audit_chain.py's
+    header and digests), as `link_pending` would link them, without its update of each row."""
 
     next: dict[str, int]
+    seq: int
+    prev: str | None
 
     @classmethod
     def after(cls, connection: Connection) -> Ids:
+        """Past every row; the caller links the pending events first (none may come later)."""
+        last = connection.execute(
+            select(AuditEvent.chain_seq, AuditEvent.hash)
+            .where(AuditEvent.chain_seq.is_not(None))
+            .order_by(AuditEvent.chain_seq.desc())
+            .limit(1)
+        ).first()
         return cls(
             {
                 table.name: (connection.scalar(select(func.max(table.c.id))) or 0) + 1
                 for table in TABLES
-            }
+            },
+            int(last[0]) if last is not None else 0,
+            last[1] if last is not None else None,
         )
 
     def take(self, table: str) -> int:
@@ -173,7 +187,10 @@ def copy_rows(
         row = dict(old)
         row["id"] = ids.take("document")
         document_ids[str(old["id"])] = str(row["id"])
-        row.update(instance_id=instance_id, storage_key=uuid.uuid4().hex)
+        # A key of its own in the original's folder (the store files by the key's first digits).
+        row.update(
+            instance_id=instance_id, storage_key=old["storage_key"][:4] + uuid.uuid4().hex[4:]
+        )
         _link(store, old["storage_key"], row["storage_key"])
         out["document"].append(adjusted("document", row))
     fields = {old["field"] for old in template.documents if old["field"]}
@@ -204,6 +221,7 @@ def copy_rows(
         if row["details"] is not None:
             row["details"] = json.loads(renumbered(json.dumps(row["details"]), mapping))
         out["audit_event"].append(adjusted("audit_event", row))
+    _link_events(out["audit_event"], ids)
     out["job"] = []
     for old in template.timers:
         row = dict(old)
@@ -220,6 +238,32 @@ def copy_rows(
     return out
 
 
+def _link_events(events: list[dict[str, Any]], ids: Ids) -> None:
+    """The copy's events chained after the trail's head and after each other (one dossier)."""
+    in_dossier: str | None = None
+    for row in events:
+        ids.seq += 1
+        row.update(
+            chain_seq=ids.seq,
+            content_sha256=content_digest(row["summary"], row["details"]),
+            prev_hash=ids.prev,
+            prev_dossier_hash=in_dossier,
+        )
+        row["hash"] = Header(
+            seq=ids.seq,
+            id=row["id"],
+            dossier=row["instance_id"],
+            at=row["at"],
+            actor=row["actor_id"],
+            kind=row["kind"],
+            task_spec=row["task_spec"],
+            content=row["content_sha256"],
+            prev=ids.prev,
+            prev_dossier=in_dossier,
+        ).hash()
+        ids.prev = in_dossier = row["hash"]
+
+
 def _pieces_renumbered(
     data: dict[str, Any], fields: set[str], document_ids: dict[str, str]
 ) -> dict[str, Any]:
@@ -234,17 +278,11 @@ def _pieces_renumbered(
     return result
 
 
-_made: set[Path] = set()  # the piece folders made already (a mkdir each is slow)
-
-
 def _link(store: DocumentStore, old_key: str, new_key: str) -> None:
     source, target = store.path_for(old_key), store.path_for(new_key)
-    if target.parent not in _made:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        _made.add(target.parent)
     try:
         os.link(source, target)
-    except FileNotFoundError:  # a folder of an earlier database, since removed
+    except FileNotFoundError:  # another folder (the keys' layout changed)
         target.parent.mkdir(parents=True, exist_ok=True)
         os.link(source, target)
     except OSError:
@@ -260,9 +298,13 @@ def insert_copies(connection: Connection, copies: Iterator[dict[str, list[dict[s
     def flush() -> None:
         for table in TABLES:
             rows = pending[table.name]
-            if rows:
+            if not rows:
+                continue
+            if connection.dialect.name == "postgresql":
+                _copy_into(connection, table, rows)
+            else:
                 connection.execute(insert(table), rows)
-                rows.clear()
+            rows.clear()
 
     for rows in copies:
         for name, table_rows in rows.items():
@@ -282,3 +324,22 @@ def insert_copies(connection: Connection, copies: Iterator[dict[str, list[dict[s
                 )
             )
     return len(instance_ids)
+
+
+def _copy_into(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """PostgreSQL's COPY FROM STDIN through this transaction's connection (JSON as its text)."""
+    raw = connection.connection.driver_connection
+    assert raw is not None
+    columns = list(rows[0])
+    names = ", ".join(f'"{name}"' for name in columns)
+    with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row([_copied(row[name]) for name in columns])
+
+
+def _copied(value: Any) -> Any:
+    if isinstance(value, dict | list):
+        return json.dumps(value)
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value

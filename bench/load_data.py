@@ -116,6 +116,9 @@ def prepare(
     )
 
     began = time.perf_counter()
+    with sessions() as session:  # the demo's events chained: the copies' are inserted after
+        link_pending(session)
+        session.commit()
     total = sum(len(found) for found in emails.values())
     made: dict[str, int] = {}
     number = FIRST_NUMBER
@@ -123,9 +126,6 @@ def prepare(
         share = round(dossiers * len(found) / total)
         made[role] = copy_waiting_dossiers(env, role, found, share, number) if share else 0
         number += share
-    with sessions() as session:  # the copies' audit events chained, as the audit job would
-        link_pending(session)
-        session.commit()
     database.analyze(engine)
     seconds["dossiers"] = time.perf_counter() - began
 
