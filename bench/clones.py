@@ -58,14 +58,19 @@ def renumbered(state_json: str, mapping: dict[str, str]) -> str:
     return UUID.sub(lambda match: mapping.get(match.group(0), match.group(0)), state_json)
 
 
+PACKED = re.compile(r"z\d+:")  # the engine's packed states: a prefix, then base64 of zlib
+
+
 def encoded_like(stored: str, state_json: str) -> str:
-    """`state_json` stored the way `stored` is (plain JSON or the engine's compressed form)."""
+    """`state_json` stored the way `stored` is: plain JSON, or packed under the same prefix
+    (`read_template` checks once per template that the engine reads it back)."""
     if stored.lstrip().startswith("{"):
         return state_json
-    if stored.startswith(spiff.COMPRESSED_PREFIX):
-        packed = zlib.compress(state_json.encode("utf-8"), 1)
-        return spiff.COMPRESSED_PREFIX + base64.b64encode(packed).decode("ascii")
-    raise ValueError(f"bench.clones: unknown stored state format ({stored[:8]!r}…)")
+    found = PACKED.match(stored)
+    if found is None:
+        raise ValueError(f"bench.clones: unknown stored state format ({stored[:8]!r}…)")
+    packed = zlib.compress(state_json.encode("utf-8"), 1)
+    return found.group(0) + base64.b64encode(packed).decode("ascii")
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,9 @@ def read_template(session: Session, instance_id: int) -> Template:
 
     instance_table, items, submissions, documents, events, jobs = TABLES
     (instance,) = rows(instance_table, "id")
+    state_json = spiff.state_json(instance["state"])
+    if spiff.state_json(encoded_like(instance["state"], state_json)) != state_json:
+        raise ValueError("bench.clones: a copy's state would not read back as its original's")
     timers = [
         row
         for row in rows(jobs, "instance_id")
@@ -99,13 +107,13 @@ def read_template(session: Session, instance_id: int) -> Template:
     ]
     return Template(
         instance=instance,
-        state_json=spiff.state_json(instance["state"]),
+        state_json=state_json,
         work_items=rows(items, "instance_id"),
         submissions=rows(submissions, "instance_id"),
         documents=rows(documents, "instance_id"),
         events=rows(events, "instance_id"),
         timers=timers,
-        uuids=frozenset(UUID.findall(spiff.state_json(instance["state"]))),
+        uuids=frozenset(UUID.findall(state_json)),
     )
 
 

@@ -15,12 +15,15 @@ polling with the default interval, are then given the due jobs:
 
 from __future__ import annotations
 
+import base64
 import json
 import os
+import re
 import subprocess
 import sys
 import time
 import uuid
+import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,7 +31,6 @@ from typing import Any
 
 from sqlalchemy import func, insert, select, update
 
-from bench.clones import UUID, encoded_like, renumbered
 from bench.dossiers import FAVORABLE, Env, play
 from bench.report import Timings
 from engine.bpmn import spiff
@@ -37,6 +39,7 @@ from engine.core.models import Instance, Job, JobStatus, WorkItem, WorkItemStatu
 from engine.jobs import JobKind
 from engine.workflow.worklists import index as worklists_index
 
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 FAR = datetime(2099, 1, 1, tzinfo=UTC)
 BATCH = 500
 
@@ -84,7 +87,10 @@ def clone(env: Env, waiting: Waiting, count: int, due: datetime, tag: str) -> li
     now = utcnow()
     for index in range(count):
         mapping = {old: str(uuid.uuid4()) for old in ids_in_state}
-        state = encoded_like(waiting.instance["state"], renumbered(waiting.state_json, mapping))
+        text = _renumbered(waiting.state_json, mapping)
+        state = spiff.COMPRESSED_PREFIX + base64.b64encode(
+            zlib.compress(text.encode("utf-8"), 1)
+        ).decode("ascii")
         instance_id = first + index
         row = dict(waiting.instance)
         row.update(id=instance_id, reference=f"B{tag}-{index:06d}", state=state, updated_at=now)
@@ -110,6 +116,10 @@ def clone(env: Env, waiting: Waiting, count: int, due: datetime, tag: str) -> li
         # Each copy has its worklists row, as every dossier the engine makes.
         worklists_index.refresh(connection, [row["id"] for row in instances])
     return [row["id"] for row in instances]
+
+
+def _renumbered(state_json: str, mapping: dict[str, str]) -> str:
+    return UUID.sub(lambda match: mapping.get(match.group(0), match.group(0)), state_json)
 
 
 def start_workers(env: Env, count: int) -> list[subprocess.Popen[bytes]]:
