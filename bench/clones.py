@@ -84,7 +84,7 @@ class Template:
     documents: list[dict[str, Any]]
     events: list[dict[str, Any]]
     timers: list[dict[str, Any]]  # its pending timer jobs
-    uuids: frozenset[str]  # the task ids of its state, each copy's renumbered
+    uuids: frozenset[str]  # the task ids of its rows, each copy's renumbered
 
 
 def read_template(session: Session, instance_id: int) -> Template:
@@ -97,6 +97,7 @@ def read_template(session: Session, instance_id: int) -> Template:
 
     instance_table, items, submissions, documents, events, jobs = TABLES
     (instance,) = rows(instance_table, "id")
+    items_rows, event_rows = rows(items, "instance_id"), rows(events, "instance_id")
     state_json = spiff.state_json(instance["state"])
     if spiff.state_json(encoded_like(instance["state"], state_json)) != state_json:
         raise ValueError("bench.clones: a copy's state would not read back as its original's")
@@ -108,12 +109,16 @@ def read_template(session: Session, instance_id: int) -> Template:
     return Template(
         instance=instance,
         state_json=state_json,
-        work_items=rows(items, "instance_id"),
+        work_items=items_rows,
         submissions=rows(submissions, "instance_id"),
         documents=rows(documents, "instance_id"),
-        events=rows(events, "instance_id"),
+        events=event_rows,
         timers=timers,
-        uuids=frozenset(UUID.findall(state_json)),
+        # Task ids: the state's, and those only the rows keep (a pruned tree forgets done tasks).
+        uuids=frozenset(
+            UUID.findall(state_json)
+            + UUID.findall(json.dumps([items_rows, event_rows, timers], default=str))
+        ),
     )
 
 
