@@ -16,7 +16,8 @@ On a fresh SQLite database in a temporary folder, then on PostgreSQL when BENCH_
 (f) the time to export 50,000 register entries as open-data XML, and its memory;
 (p) the time to make a decision letter as PDF;
 (w) the worklists at 100,000 dossiers: the Bannette filtered and searched, a bulk action on 100
-    dossiers, an XLSX export of 10,000 dossiers and its memory.
+    dossiers, an XLSX export of 10,000 dossiers and its memory;
+(l) last, the load test (bench/load.py): many users at once against a real server process.
 
 Timings are never asserted: a missed target is printed "MISSED" and the exit code stays 0.
 """
@@ -42,6 +43,7 @@ from bench import (
     database,
     documents,
     dossiers,
+    load,
     measures,
     opendata,
     register_search,
@@ -391,6 +393,10 @@ def main(argv: list[str] | None = None) -> int:
             profiles.extend(texts)
             print(report.render(), flush=True)
             print(flush=True)
+        # The load test last: its own fresh databases and servers (bench/load.py).
+        load_reports, load_failures = load.run_all(load.Options(sqlite=not options.postgres_only))
+        reports.extend(load_reports)
+        failures.extend(load_failures)
     for text in profiles:
         print(text)
     missed = [line for report in reports for line in report.missed()]

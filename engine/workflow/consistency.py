@@ -3,8 +3,9 @@ workflow's ready human tasks, a closed dossier has none left and its workflow is
 filed form has its audit event, a reference exactly when the dépôt was recorded.
 
 What a load or a crash could leave half-written if a state change ever escaped its single
-transaction; the mixed-load test (tests/integration/test_mixed_load.py) runs it on every
-dossier after the load, beside `inventaire audit verify` (engine/core/audit_verify.py).
+transaction; the mixed-load test (tests/integration/test_mixed_load.py) and the bench's load
+test (bench/load.py) run it after the load (tests/load_checks.py), beside `inventaire audit
+verify` (engine/core/audit_verify.py).
 """
 
 from __future__ import annotations

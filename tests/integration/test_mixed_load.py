@@ -25,25 +25,26 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from engine.core.audit_verify import verify
-from engine.core.clock import utcnow
 from engine.core.models import (
     AuditEvent,
     Email,
     Instance,
-    Job,
-    JobStatus,
     Message,
     Submission,
 )
-from engine.jobs import JobKind
 from engine.wiring import make_worker
-from engine.workflow.consistency import check_all
 from tests.dossiers import data_of
 from tests.live_server import HttpUser, Reply, live_server
+from tests.load_checks import (
+    audit_breaks,
+    count,
+    emails_against_jobs,
+    inconsistencies,
+    jobs_left,
+)
 from tests.support import CSRF, multipart
 from tests.walk import NAME_OF, as_posted, form_of, option_value
 
@@ -231,10 +232,6 @@ def users(count: int) -> list[tuple[str | None, str]]:
     )
 
 
-def count(session: Session, model: Any, *conditions: Any) -> int:
-    return session.scalar(select(func.count()).select_from(model).where(*conditions)) or 0
-
-
 def test_a_mixed_load_leaves_every_dossier_consistent(
     app: Flask, db_engine: Engine, database_url: str, session: Session, tmp_path: Path
 ) -> None:
@@ -285,20 +282,10 @@ def test_a_mixed_load_leaves_every_dossier_consistent(
     assert count(session, Submission, Submission.task_spec == "saisir_demande") == len(filed)
     assert count(session, Message) == tally.messages
     assert count(session, AuditEvent, AuditEvent.kind == "depot") == len(filed)
-    # Every dossier consistent, the trail whole.
-    assert [problem.sentence() for problem in check_all(session)] == []
-    report = verify(session, app.config["SECRET_KEY"])
-    assert report.ok, [found.sentence() for found in report.breaks]
-    # Every job ran (none lost), each email job made exactly one email (none doubled).
-    # (A timer waits for its day: pending, not due; one whose task is gone was cancelled.)
-    left = session.scalars(
-        select(Job).where(
-            Job.status.not_in((JobStatus.DONE, JobStatus.CANCELLED)),
-            (Job.status != JobStatus.PENDING) | (Job.run_at <= utcnow()),
-        )
-    ).all()
-    assert [(job.kind, job.status, job.last_error) for job in left] == []
-    email_jobs = count(session, Job, Job.kind == str(JobKind.EMAIL))
-    assert count(session, Email) == email_jobs
+    # Every dossier consistent, the trail whole, every job run once (tests/load_checks.py).
+    assert inconsistencies(session) == []
+    assert audit_breaks(session, app.config["SECRET_KEY"]) == []
+    assert jobs_left(session) == []
+    assert emails_against_jobs(session) == []
     acknowledged = count(session, Email, Email.template == "accuse_depot")
     assert acknowledged >= len(filed)
