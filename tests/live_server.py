@@ -102,16 +102,22 @@ class HttpUser:
             urllib.request.HTTPCookieProcessor(self.cookies), _NoRedirect()
         )
 
-    def request(self, path: str, data: dict[str, str] | None = None) -> Reply:
+    def request(
+        self,
+        path: str,
+        data: dict[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Reply:
         body = urllib.parse.urlencode(data).encode() if data is not None else None
+        asked = urllib.request.Request(self.base + path, data=body, headers=dict(headers or {}))
         try:
-            with self._opener().open(self.base + path, data=body, timeout=self.timeout) as reply:
+            with self._opener().open(asked, timeout=self.timeout) as reply:
                 return Reply(reply.status, reply.read().decode(), dict(reply.headers))
         except urllib.error.HTTPError as error:
             return Reply(error.code, error.read().decode(), dict(error.headers))
 
-    def get(self, path: str) -> Reply:
-        return self.request(path)
+    def get(self, path: str, headers: Mapping[str, str] | None = None) -> Reply:
+        return self.request(path, headers=headers)
 
     def post(self, path: str, data: dict[str, str], *, from_page: str | None = None) -> Reply:
         page = self.get(from_page or path)

@@ -16,6 +16,7 @@ from typing import Any
 from flask import Response, g, request
 
 from web.api.problems import Problem
+from web.http_cache import validated
 
 BAD_CURSOR = "Ce curseur n'est pas valide\u00a0: reprenez celui qu'une réponse précédente a donné."
 
@@ -25,12 +26,8 @@ def with_etag(response: Response) -> Response:
         return response
     if response.mimetype != "application/json" or response.direct_passthrough:
         return response
-    body = response.get_data()
-    response.set_etag(hashlib.sha256(body).hexdigest()[:40])
-    response.headers["Cache-Control"] = "private, no-cache" if g.get("actor") else "no-cache"
-    response.vary.add("Authorization")
-    response.make_conditional(request)
-    return response
+    etag = hashlib.sha256(response.get_data()).hexdigest()[:40]
+    return validated(response, etag, public=g.get("actor") is None, vary="Authorization")
 
 
 def encode_cursor(value: dict[str, Any]) -> str:

@@ -14,20 +14,25 @@ from engine.core.clock import PARIS, utcnow
 from engine.register.opendata.export import export_csv as write_csv
 from engine.register.opendata.export import export_xml as write_xml
 from web.database import db
+from web.http_cache import public_register
 from web.registre import bp
 
 CHUNK = 64 * 1024
 # The export is written to memory, then to a temporary file past this size: the response is
 # sent in chunks either way, and the database session is done before the first byte leaves.
 SPOOL_IN_MEMORY = 8 * 1024 * 1024
+# An hour in shared caches; revalidating costs one read, and the file is named after the day.
+EXPORT_MAX_AGE = 3600
 
 
 @bp.get("/export.xml")
+@public_register(EXPORT_MAX_AGE, stale=EXPORT_MAX_AGE, daily=True)
 def export_xml() -> Response:
     return _download(lambda out: write_xml(db(), out), "application/xml; charset=utf-8", "xml")
 
 
 @bp.get("/export.csv")
+@public_register(EXPORT_MAX_AGE, stale=EXPORT_MAX_AGE, daily=True)
 def export_csv() -> Response:
     def write_text(out: IO[bytes]) -> None:
         text = io.TextIOWrapper(out, encoding="utf-8", newline="")

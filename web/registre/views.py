@@ -14,14 +14,19 @@ from engine.register.publication import CATEGORY_LABELS
 from engine.register.search import MAX_QUERY_CHARS, authorities, search
 from web.database import db
 from web.errors import error_page
+from web.http_cache import public_register
 from web.registre import bp
 
 SORT_LABELS = {"pertinence": "Pertinence", "date": "Date de décision (plus récente d'abord)"}
 # The statuts' values before migration 0008, still in bookmarked or shared addresses.
 FORMER_STATUTS = {"expired": "echue", "withdrawn": "retiree"}
+# How long shared caches may keep a page for anonymous visitors, then serve it while they
+# revalidate it (web/http_cache.py): a search a minute, a fiche five.
+SEARCH_MAX_AGE, FICHE_MAX_AGE = 60, 300
 
 
 @bp.get("", strict_slashes=False)
+@public_register(SEARCH_MAX_AGE, stale=SEARCH_MAX_AGE)
 def index() -> str:
     args = request.args
     form = {
@@ -58,6 +63,7 @@ def index() -> str:
 
 
 @bp.get("/<numero>")
+@public_register(FICHE_MAX_AGE, stale=FICHE_MAX_AGE)
 def fiche(numero: str) -> Response | str | tuple[str, int]:
     found = find_fiche(db(), numero)
     if found is None:

@@ -58,6 +58,7 @@ from engine.core.models.register import (
     REGISTRE_LABELS,
     RegisterEntry,
     RegisterStatus,
+    RegisterVersion,
     Registre,
     registre_of,
 )
@@ -132,6 +133,7 @@ __all__ = [
     "RecoveryCode",
     "RegisterEntry",
     "RegisterStatus",
+    "RegisterVersion",
     "Registre",
     "Role",
     "RoleName",

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.core.clock import utcnow
@@ -95,3 +95,16 @@ class RegisterEntry(Base):
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RegisterVersion(Base):
+    """The register's change counter: one row, moved forward by the database's own triggers
+    (migration 0027) in the transaction of every change of `register_entry`, whoever writes it.
+    The public pages' validators and the search's cache are keyed by it."""
+
+    __tablename__ = "register_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)
+    # When it last moved (its first value: when the table was made, unique to each database).
+    changed_at: Mapped[datetime] = mapped_column()
