@@ -21,7 +21,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.core.models import Instance, Organisation, RegisterEntry
-from engine.register.opendata.export import CSV_COLUMNS, export_csv, export_xml
+from engine.register.opendata.export import (
+    CSV_COLUMNS,
+    XML_HEAD,
+    export_csv,
+    export_xml,
+    register_entries,
+)
 from engine.register.opendata.fiche import FICHE_ORDER, moment_to_date
 from engine.register.opendata.importer import (
     DEFAULT_MAX_BYTES,
@@ -30,6 +36,7 @@ from engine.register.opendata.importer import (
     summary,
 )
 from engine.register.opendata.reading import read_fiche
+from engine.register.opendata.writing import fiche_xml
 from engine.register.publication import publish
 from engine.studio import scenario
 from engine.workflow import documents
@@ -321,6 +328,50 @@ def test_elements_we_do_not_model_are_kept_and_reported(session: Session, tmp_pa
     )
     exported = fiches_by_numero(exported_xml(session))["RS9001"]
     assert exported.findtext("CORRESPONDANCES/CORRESPONDANCE") == "RS1"
+
+
+def test_characters_xml_cannot_carry_are_dropped_from_a_whole_export(session: Session) -> None:
+    """The export checks its text batch by batch, not value by value: a batch holding a
+    character XML cannot carry (typed by hand) is written again value by value, and the file
+    is the same as if every fiche had been checked on its own."""
+    imported(session, SAMPLE)
+    odd = {
+        "INV00091": ("Titre\x0b à contrôle", {"objectifs_contexte": "Avant\x01après & <ici>"}),
+        "INV00092": ("Titre sans souci", {"competences_attestees": "Fin de ligne\r\nsuivante"}),
+        "INV00093": ("Titre \ufffe non-caractère", {"partenaires": [{"nom": "Parte\uffffnaire"}]}),
+    }
+    for numero, (intitule, content) in odd.items():
+        session.add(
+            RegisterEntry(
+                numero=numero,
+                intitule=intitule,
+                categorie="C",
+                certificateurs={"certificateurs": [{"nom": "Certif\x1f"}]},
+                content=content,
+            )
+        )
+    session.commit()
+    data = exported_xml(session)
+    found = fiches_by_numero(data)  # lxml reads it: nothing XML forbids is left
+    assert len(found) == 8 + 3
+    assert found["INV00091"].findtext("INTITULE") == "Titre à contrôle"
+    assert found["INV00091"].findtext("OBJECTIFS_CONTEXTE") == "Avantaprès & <ici>"
+    assert found["INV00092"].findtext("CAPACITES_ATTESTEES") == "Fin de ligne\r\nsuivante"
+    assert found["INV00093"].findtext("PARTENAIRES/PARTENAIRE/NOM_PARTENAIRE") == "Partenaire"
+    assert found["INV00093"].findtext("CERTIFICATEURS/CERTIFICATEUR/NOM_CERTIFICATEUR") == "Certif"
+    one_by_one = "".join("\n  " + fiche_xml(entry) for entry in register_entries(session))
+    assert data == (XML_HEAD + one_by_one + "\n</FICHES>").encode()
+
+
+def test_an_export_left_midway_leaves_the_session_usable(session: Session) -> None:
+    """A writer that fails halfway (a full disk) stops the reading, on PostgreSQL its thread
+    too: the session serves the next query."""
+    imported(session, SAMPLE)
+    first = [entry.numero for entry in sorted(entries(session).values(), key=lambda e: e.id)]
+    read = register_entries(session, batch=2)
+    assert [next(read).numero for _ in range(3)] == first[:3]
+    read.close()  # type: ignore[attr-defined]
+    assert count(session) == 8
 
 
 # --- CSV -------------------------------------------------------------------------------------

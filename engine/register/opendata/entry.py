@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import orjson
+
 from engine.core.models import Registre
 from engine.register.opendata.fiche import JURY_OF_WAY, moment_to_date
 
@@ -34,6 +36,8 @@ ENTRY_COLUMNS = (
     "source",
     "registre",
 )
+JSON_COLUMNS = ("certificateurs", "content")
+JSON_INDEXES = tuple(ENTRY_COLUMNS.index(name) for name in JSON_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -59,10 +63,24 @@ class EntryData:
     @classmethod
     def of(cls, row: Any, successors: Sequence[str] = ()) -> EntryData:
         values = {name: getattr(row, name) for name in ENTRY_COLUMNS}
-        for name in ("content", "certificateurs"):  # JSON written by hand may be anything
+        for name in JSON_COLUMNS:  # JSON written by hand may be anything
             if not isinstance(values[name], dict):
                 values[name] = {}
         return cls(**values, successors=tuple(successors))
+
+    @classmethod
+    def of_text(cls, row: Sequence[Any], successors: Sequence[str] = ()) -> EntryData:
+        """From the values of ENTRY_COLUMNS in order, the JSON columns as their text."""
+        values: list[Any] = list(row)
+        for index in JSON_INDEXES:
+            values[index] = _mapping(values[index])
+        values.append(tuple(successors))
+        return cls(*values)
+
+
+def _mapping(text: str | None) -> dict[str, Any]:
+    value = orjson.loads(text) if text is not None else None
+    return value if isinstance(value, dict) else {}
 
 
 def anciennes_of(entry: EntryData) -> list[str]:

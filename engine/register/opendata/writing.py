@@ -69,12 +69,18 @@ def write_fiche(entry: EntryData) -> etree._Element:
     return etree.fromstring(fiche_xml(entry))
 
 
-def fiche_xml(entry: EntryData) -> str:
+def fiche_xml(entry: EntryData, *, checked: bool = True) -> str:
     """The `<FICHE>` of a register entry as XML text, children in the export's order.
 
     Text, not an lxml tree: an export writes tens of thousands of fiches, and building each
     element then serialising it took two thirds of the export's time. The text is the one
-    lxml would write for the same tree (escapes included: tests compare them)."""
+    lxml would write for the same tree (escapes included: tests compare them).
+
+    `checked=False` escapes the markup characters only, and leaves in the text a character XML
+    cannot carry (which a checked fiche drops): the caller looks for one in the whole text
+    (`xml_bytes`) and writes the fiche again, checked, when there is one. Looking value by value
+    took two fifths of an export's time; such characters are typed by hand, rarely."""
+    escape = _escaped if checked else _markup_escaped
     content = entry.content or {}
     tags: list[str] = []
     parts: list[str] = []
@@ -86,7 +92,7 @@ def fiche_xml(entry: EntryData) -> str:
     # The plan is a tuple per element: the loop reads no dataclass attribute.
     for tag, key, special, kind, fields, item in _plan():
         value = special(entry, content) if special is not None else content.get(key)
-        if value is None or value == "" or value == [] or value == {}:
+        if value is None or (not value and value.__class__ in _EMPTY_CLASSES):
             if inside is None or item is None or tag not in inside:
                 continue
             value = []  # a list holding only what was kept beside its items
@@ -96,16 +102,16 @@ def fiche_xml(entry: EntryData) -> str:
                 text = _leaf_text(kind, value)
                 if text is None:
                     continue
-            written = f"<{tag}>{_escaped(text)}</{tag}>"
+            written = f"<{tag}>{escape(text)}</{tag}>"
         elif item is None:
             if value.__class__ is not dict:
                 continue
-            inner = _fields_xml(fields, value)
+            inner = _fields_xml(fields, value, escape)
             if not inner:
                 continue
             written = f"<{tag}>{inner}</{tag}>"
         elif value.__class__ is list:
-            written = _items_xml(BY_TAG[tag], value, inside.get(tag) if inside else None)
+            written = _items_xml(BY_TAG[tag], value, escape, inside.get(tag) if inside else None)
             if not written:
                 continue
         else:
@@ -131,6 +137,8 @@ def _kept_inside(raw: list[Any]) -> tuple[list[Any], dict[str, list[Any]] | None
 
 
 _ORDER = {tag: index for index, tag in enumerate(FICHE_ORDER)}
+# An empty text, list or mapping is no value (False and 0 are).
+_EMPTY_CLASSES = frozenset({str, list, dict})
 # What element text cannot hold as it is: lxml's escapes, and characters XML cannot carry.
 _SPECIAL = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
@@ -139,10 +147,37 @@ def _escaped(text: str) -> str:
     if _SPECIAL.search(text) is None:
         return text  # nearly every value: no copy
     # A character XML cannot carry (a control character typed by hand) is dropped.
-    text = xml_text(text)
-    return (
-        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
-    )
+    return _markup_escaped(xml_text(text))
+
+
+def _markup_escaped(text: str) -> str:
+    if "&" in text or "<" in text or ">" in text or "\r" in text:  # each a scan at C speed
+        return (
+            text.replace("&", "&amp;")
+            .replace("<", "&lt;")
+            .replace(">", "&gt;")
+            .replace("\r", "&#13;")
+        )
+    return text
+
+
+# What a character XML cannot carry (fiche.xml_text) leaves in UTF-8: a control byte, or the
+# bytes of U+FFFE and U+FFFF (a lone surrogate cannot be encoded at all).
+_NOT_XML_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
+_NOT_XML_SEQUENCES = (b"\xef\xbf\xbe", b"\xef\xbf\xbf")
+
+
+def xml_bytes(text: str) -> bytes | None:
+    """`text` in UTF-8, or None when it holds a character XML cannot carry."""
+    try:
+        data = text.encode()
+    except UnicodeEncodeError:
+        return None
+    if len(data.translate(None, _NOT_XML_BYTES)) != len(data):
+        return None
+    if b"\xef" in data and any(sequence in data for sequence in _NOT_XML_SEQUENCES):
+        return None  # (0xEF begins the characters from U+F000 only: a search for one byte first)
+    return data
 
 
 def _with_raw(
@@ -265,7 +300,9 @@ _FROM_ENTRY: dict[str, Reader] = {
 }
 
 
-def _items_xml(spec: Element, items: list[Any], kept: list[Any] | None = None) -> str:
+def _items_xml(
+    spec: Element, items: list[Any], escape: Callable[[str], str], kept: list[Any] | None = None
+) -> str:
     """A list of groups (FORMACODES/FORMACODE…), with the elements `kept` beside its items;
     "" when it has nothing to write."""
     item_tag = spec.item or ""
@@ -274,7 +311,7 @@ def _items_xml(spec: Element, items: list[Any], kept: list[Any] | None = None) -
     written: list[str] = []
     for item in items:
         values = {first_key: item} if spec.flat else item
-        inner = _fields_xml(fields, values) if values.__class__ is dict else ""
+        inner = _fields_xml(fields, values, escape) if values.__class__ is dict else ""
         if inner:
             written.append(f"<{item_tag}>{inner}</{item_tag}>")
         elif kept:
@@ -307,21 +344,26 @@ def _with_kept_items(written: list[str], kept: list[Any]) -> list[str]:
     return [part for _rank, _kind, _index, part in ranked if part]
 
 
-# (key, tag, kind, is text) of each group's fields: the hot loop reads tuples.
-Fields = tuple[tuple[str, str, Kind, bool], ...]
+# (key, tag, kind, is text, opening tag, closing tag) of each group's fields: the hot loop
+# reads tuples.
+Fields = tuple[tuple[str, str, Kind, bool, str, str], ...]
 _FIELDS: dict[str, Fields] = {
-    spec.tag: tuple((item.key, item.tag, item.kind, item.kind is Kind.TEXT) for item in spec.fields)
+    spec.tag: tuple(
+        (item.key, item.tag, item.kind, item.kind is Kind.TEXT, f"<{item.tag}>", f"</{item.tag}>")
+        for item in spec.fields
+    )
     for spec in ELEMENTS
 }
 
 
-def _fields_xml(fields: Fields, values: dict[str, Any]) -> str:
+def _fields_xml(fields: Fields, values: dict[str, Any], escape: Callable[[str], str]) -> str:
     """The children of one group, as text ("" when none has a value)."""
     # The hot loop of an export (partners, certifiers, codes): text takes the short way.
     tags: list[str] = []
     parts: list[str] = []
-    for key, tag, kind, is_text in fields:
-        value = values.get(key)
+    get = values.get
+    for key, tag, kind, is_text, opening, closing in fields:
+        value = get(key)
         if value is None:
             continue
         if is_text and value.__class__ is str:
@@ -334,7 +376,7 @@ def _fields_xml(fields: Fields, values: dict[str, Any]) -> str:
                 continue
             text = leaf
         tags.append(tag)
-        parts.append(f"<{tag}>{_escaped(text)}</{tag}>")
+        parts.append(opening + escape(text) + closing)
     raw = values.get(RAW_KEY)
     if raw.__class__ is list and raw:
         parts = _with_raw(tags, parts, raw, {field[1]: index for index, field in enumerate(fields)})
