@@ -5,7 +5,10 @@ Entries are made up from a French vocabulary (titles, certifiers with SIRET, com
 executemany: the database's triggers fill the search index row by row, as they do for
 publication and import. Then `GET /registre?…` goes through the app in-process (Flask's test
 client, server time measured by bench.client.ServerTimer) for a common word, a rare word, a
-two-word search, a prefix, filters, an empty query and page 2.
+two-word search, a prefix, filters, an empty query and page 2: each search anew (what the
+process kept of earlier searches forgotten before each request, as after a change of the
+register), then the same search again (its first pages and the autorités kept by the process
+for the register's state: engine/register/remembered.py).
 
 `python -m bench.register_search` measures it alone on a fresh SQLite file and, when
 BENCH_DATABASE_URL is set, on PostgreSQL; `python -m bench` includes it.
@@ -29,12 +32,13 @@ from bench import database
 from bench.client import Site
 from bench.report import Report, Timings, progress
 from engine.core.models import RegisterEntry
+from engine.register.search import forget_kept
 
 ENTRIES = 50_000
 BATCH = 5_000
 REQUESTS = 30
 WARMUP = 3
-TARGET_MS = 50.0
+TARGET_MS = 20.0  # issue 14 (50 ms before)
 RARE = "amiante"  # in about 0.05 % of the entries
 # (label, query parameters): what visitors type and choose; {siret} and {autorite} are taken
 # from the first entry.
@@ -124,14 +128,16 @@ def measure(engine: Engine, site: Site, report: Report, label: str) -> None:
         path = "/registre?" + urlencode(
             {key: value.format(**known) for key, value in query.items()}
         )
-        timings, found = _time(site, browser, path)
-        report.add(
-            f"(s) search page, {name}, {ENTRIES:,} entries",
-            timings.short(),
-            f"≤ {TARGET_MS:.0f} ms median",
-            timings.median_ms <= TARGET_MS,
-            f"GET {path}: {found}; server {timings.spread()}",
-        )
+        for kept in (False, True):
+            timings, found = _time(site, browser, path, kept)
+            again = ", the same search again (kept)" if kept else ""
+            report.add(
+                f"(s) search page, {name}{again}, {ENTRIES:,} entries",
+                timings.short(),
+                f"≤ {TARGET_MS:.0f} ms median",
+                timings.median_ms <= TARGET_MS,
+                f"GET {path}: {found}; server {timings.spread()}",
+            )
 
 
 def fill(engine: Engine, count: int, seed: int = 42) -> int:
@@ -210,10 +216,12 @@ def _text(rng: random.Random, length: int, subject: list[str]) -> str:
     return " ".join(parts)
 
 
-def _time(site: Site, browser: Any, path: str) -> tuple[Timings, str]:
+def _time(site: Site, browser: Any, path: str, kept: bool) -> tuple[Timings, str]:
     durations: list[float] = []
     found = ""
     for index in range(REQUESTS + WARMUP):
+        if not kept:
+            forget_kept()
         response = browser.get(path)
         if response.status_code != 200:
             raise RuntimeError(f"GET {path}: HTTP {response.status_code}")

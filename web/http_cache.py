@@ -104,7 +104,7 @@ def public_register(max_age: int, stale: int = 0, *, daily: bool = False) -> Cal
                 response.headers["Cache-Control"] = PRIVATE
                 response.vary.add("Cookie")
                 return response
-            state = register_state(db())
+            state = g.register_state = register_state(db())  # the view may use it too
             day = f"{utcnow().astimezone(PARIS):%Y-%m-%d}" if daily else ""
             etag = etag_of(release(), state.key, request.full_path, day)
 

@@ -7,6 +7,9 @@ table `register_search_text` (ranked by bm25 over the number, title, certifiers 
 competences), PostgreSQL's `register_search.document` (GIN; ranked by ts_rank over `head`:
 number, title, certifiers).
 Counting and paging read those narrow rows; register_entry is read for the page shown only.
+Each process keeps the first `KEPT_IDS` results of its recent searches, and the autorités,
+for the register's state (engine.register.remembered): paging through a search, or the same
+search again, reads only the page's entries until the register changes.
 
 Whatever a visitor types is reduced here to words of letters and digits, each quoted or bound
 as a value: no text of theirs ever reaches the FTS5 or tsquery syntax, so quotes, `*`, `NEAR`,
@@ -30,9 +33,14 @@ from sqlalchemy.orm import Session
 from engine.core.models import RegisterEntry, RegisterStatus, Registre
 from engine.register.fiche_page import certifier_names, registre_label, statut_label
 from engine.register.publication import CATEGORY_LABELS
+from engine.register.remembered import Remembered
+from engine.register.version import RegisterState
 
 SORTS = ("pertinence", "date")
 PER_PAGE = 20
+# The results kept per search (the first ten pages), and the searches kept per process.
+KEPT_IDS = 200
+KEPT_SEARCHES = 256
 MAX_PER_PAGE = 100
 MAX_PAGE = 100_000
 # A search box holds a few words: the rest of a 10 kB paste is ignored, not an error.
@@ -123,9 +131,11 @@ def search(
     sort: str = "pertinence",
     page: int = 1,
     per_page: int = PER_PAGE,
+    state: RegisterState | None = None,
 ) -> SearchResult:
     """One page of the entries matching `query` and the filters (unknown filter values are
-    ignored); an empty query lists every entry, most recent decision first."""
+    ignored); an empty query lists every entry, most recent decision first. `state`: the
+    register's, when the caller has read it."""
     words = words_of(query or "")
     sort = "date" if not words else sort if sort in SORTS else "pertinence"
     per_page = max(1, min(per_page, MAX_PER_PAGE))
@@ -137,8 +147,30 @@ def search(
         found = _postgresql
     else:
         found = _sqlite
-    ids, total, page, pages = found(session, words, filters, sort, page, per_page)
+
+    def first_results() -> tuple[tuple[int, ...], int]:
+        ids, total, _page, _pages = found(session, words, filters, sort, 1, KEPT_IDS)
+        return tuple(ids), total
+
+    key = (words, tuple(sorted(filters.items())), sort)
+    kept, total = _SEARCHES.get(session, state, key, first_results)
+    page, pages = _bounded(page, total, per_page)
+    start = (page - 1) * per_page
+    if start + per_page <= len(kept) or len(kept) == total:
+        ids = list(kept[start : start + per_page])
+    else:  # past the pages kept
+        ids, total, page, pages = found(session, words, filters, sort, page, per_page)
     return SearchResult(_hits(session, ids), total, page, pages, per_page, words, sort)
+
+
+_SEARCHES: Remembered[tuple[tuple[int, ...], int]] = Remembered(KEPT_SEARCHES)
+_AUTHORITIES: Remembered[list[str]] = Remembered(1)
+
+
+def forget_kept() -> None:
+    """Forget the searches and autorités this process kept (the bench times searches anew)."""
+    _SEARCHES.forget()
+    _AUTHORITIES.forget()
 
 
 # The distinct values by hopping through the index (one probe per autorité) rather than
@@ -152,10 +184,14 @@ AUTHORITIES = sa.text(
 )
 
 
-def authorities(session: Session) -> list[str]:
+def authorities(session: Session, state: RegisterState | None = None) -> list[str]:
     """The autorités légitimes of the register, for the filter's list."""
-    values = session.scalars(AUTHORITIES)
-    return sorted((value for value in values if value), key=_sort_key)
+
+    def read() -> list[str]:
+        values = session.scalars(AUTHORITIES)
+        return sorted((value for value in values if value), key=_sort_key)
+
+    return list(_AUTHORITIES.get(session, state, "autorites", read))
 
 
 def _sort_key(value: str) -> str:

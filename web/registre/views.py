@@ -46,6 +46,7 @@ def index() -> str:
         registre=form["registre"] or None,
         sort=form["tri"],
         page=args.get("page", 1, type=int) or 1,
+        state=g.get("register_state"),
     )
     # What the pagination links carry: the search as submitted, without empty values.
     params = {key: value for key, value in form.items() if value}
@@ -57,7 +58,7 @@ def index() -> str:
         registres=[(str(registre), label) for registre, label in REGISTRE_LABELS.items()],
         categories=list(CATEGORY_LABELS.items()),
         statuses=[(str(status), label) for status, label in REGISTER_STATUS_LABELS.items()],
-        authorities=[(value, value) for value in authorities(db())],
+        authorities=[(value, value) for value in authorities(db(), g.get("register_state"))],
         sorts=list(SORT_LABELS.items()),
     )
 
