@@ -90,7 +90,7 @@ def fiche_xml(entry: EntryData, *, checked: bool = True) -> str:
     if raw.__class__ is list and raw:
         raw, inside = _kept_inside(raw)
     # The plan is a tuple per element: the loop reads no dataclass attribute.
-    for tag, key, special, kind, fields, item in _plan():
+    for tag, key, special, kind, leaf, fields, item in _plan():
         value = special(entry, content) if special is not None else content.get(key)
         if value is None or (not value and value.__class__ in _EMPTY_CLASSES):
             if inside is None or item is None or tag not in inside:
@@ -99,7 +99,7 @@ def fiche_xml(entry: EntryData, *, checked: bool = True) -> str:
         if not fields:
             text = value if kind is Kind.TEXT and value.__class__ is str else None
             if text is None or text.isspace():
-                text = _leaf_text(kind, value)
+                text = leaf(value)
                 if text is None:
                     continue
             written = f"<{tag}>{escape(text)}</{tag}>"
@@ -210,13 +210,21 @@ def _raw_element(item: Any) -> str | None:
     return etree.tostring(element, encoding="unicode")
 
 
-Plan = tuple[tuple[str, str, "Reader | None", Kind, "Fields", str | None], ...]
+Plan = tuple[tuple[str, str, "Reader | None", Kind, "Leaf", "Fields", str | None], ...]
 
 
 @cache
 def _plan() -> Plan:
     return tuple(
-        (spec.tag, spec.key, _FROM_ENTRY.get(spec.tag), spec.kind, _FIELDS[spec.tag], spec.item)
+        (
+            spec.tag,
+            spec.key,
+            _FROM_ENTRY.get(spec.tag),
+            spec.kind,
+            _LEAF_TEXT[spec.kind],
+            _FIELDS[spec.tag],
+            spec.item,
+        )
         for spec in ELEMENTS
     )
 
@@ -344,12 +352,55 @@ def _with_kept_items(written: list[str], kept: list[Any]) -> list[str]:
     return [part for _rank, _kind, _index, part in ranked if part]
 
 
-# (key, tag, kind, is text, opening tag, closing tag) of each group's fields: the hot loop
-# reads tuples.
-Fields = tuple[tuple[str, str, Kind, bool, str, str], ...]
+# The text of a stored value, by its kind; None for what is absent or not of its kind (never an
+# error: an export must not fail on an odd value written by hand). One function per kind: the
+# hot loops call it without asking the kind again.
+Leaf = Callable[[Any], "str | None"]
+
+
+def _date_text(value: Any) -> str | None:
+    if value.__class__ is str:
+        return iso_to_text(value) if value else None
+    return format_date(value) if isinstance(value, date) else None
+
+
+def _bool_text(value: Any) -> str | None:
+    return None if value is None or value == "" else format_bool(bool(value))
+
+
+def _int_text(value: Any) -> str | None:
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _text(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    text = value if isinstance(value, str) else str(value)
+    return None if text.isspace() else text
+
+
+_LEAF_TEXT: dict[Kind, Leaf] = {
+    Kind.DATE: _date_text,
+    Kind.BOOL: _bool_text,
+    Kind.INT: _int_text,
+    Kind.TEXT: _text,
+    Kind.DIGITS: _text,
+}
+
+
+# (key, tag, text of a value, is text, opening tag, closing tag) of each group's fields: the
+# hot loop reads tuples.
+Fields = tuple[tuple[str, str, "Leaf", bool, str, str], ...]
 _FIELDS: dict[str, Fields] = {
     spec.tag: tuple(
-        (item.key, item.tag, item.kind, item.kind is Kind.TEXT, f"<{item.tag}>", f"</{item.tag}>")
+        (
+            item.key,
+            item.tag,
+            _LEAF_TEXT[item.kind],
+            item.kind is Kind.TEXT,
+            f"<{item.tag}>",
+            f"</{item.tag}>",
+        )
         for item in spec.fields
     )
     for spec in ELEMENTS
@@ -362,7 +413,7 @@ def _fields_xml(fields: Fields, values: dict[str, Any], escape: Callable[[str], 
     tags: list[str] = []
     parts: list[str] = []
     get = values.get
-    for key, tag, kind, is_text, opening, closing in fields:
+    for key, tag, leaf, is_text, opening, closing in fields:
         value = get(key)
         if value is None:
             continue
@@ -371,33 +422,16 @@ def _fields_xml(fields: Fields, values: dict[str, Any], escape: Callable[[str], 
                 continue
             text: str = value
         else:
-            leaf = _leaf_text(kind, value)
-            if leaf is None:
+            written = leaf(value)
+            if written is None:
                 continue
-            text = leaf
+            text = written
         tags.append(tag)
         parts.append(opening + escape(text) + closing)
     raw = values.get(RAW_KEY)
     if raw.__class__ is list and raw:
         parts = _with_raw(tags, parts, raw, {field[1]: index for index, field in enumerate(fields)})
     return "".join(parts)
-
-
-def _leaf_text(kind: Kind, value: Any) -> str | None:
-    """The text of a stored value; None for what is absent or not of its kind (never an error:
-    an export must not fail on an odd value written by hand)."""
-    if value is None or value == "":
-        return None
-    if kind is Kind.DATE:
-        if isinstance(value, date):
-            return format_date(value)
-        return iso_to_text(value) if isinstance(value, str) else None
-    if kind is Kind.BOOL:
-        return format_bool(bool(value))
-    if kind is Kind.INT:
-        return str(value) if isinstance(value, int) and not isinstance(value, bool) else None
-    text = value if isinstance(value, str) else str(value)
-    return None if text.isspace() else text
 
 
 def _date_of(moment: datetime | None) -> date | None:
