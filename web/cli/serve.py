@@ -20,15 +20,20 @@ from web.cli.locking import one_start_at_a_time, while_locked
 THREADS = 8
 
 
-@click.command("run")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option(
+# Where a command listens: `run` and `serve` take the same two options.
+host_option = click.option("--host", default="127.0.0.1", show_default=True)
+port_option = click.option(
     "--port",
     default=5000,
     show_default=True,
     type=click.IntRange(0, 65535),
     help="0\u00a0: un port libre, choisi par le système (l'adresse servie est affichée).",
 )
+
+
+@click.command("run")
+@host_option
+@port_option
 def run_command(host: str, port: int) -> None:
     """Servir l'application (base créée, migrée et peuplée au premier démarrage)."""
     app = make_app()

@@ -21,7 +21,7 @@ from engine.bpmn.sandbox import client as sandbox_client
 from web.background import schedule_periodic_jobs
 from web.cli.context import database, make_app
 from web.cli.gunicorn_app import BACKLOG, Served, empty_metrics_directory, serve_forever
-from web.cli.serve import prepare_once
+from web.cli.serve import host_option, port_option, prepare_once
 
 # sysexits' EX_CONFIG: the settings must change before a new try can succeed.
 EXIT_CONFIG = 78
@@ -83,14 +83,8 @@ def address_of(listener: socket.socket) -> str:
 
 
 @click.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option(
-    "--port",
-    default=5000,
-    show_default=True,
-    type=click.IntRange(0, 65535),
-    help="0\u00a0: un port libre, choisi par le système (l'adresse servie est affichée).",
-)
+@host_option
+@port_option
 @click.option(
     "--workers",
     type=click.IntRange(1, 256),
