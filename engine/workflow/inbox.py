@@ -118,6 +118,8 @@ def _inbox(session: Session, actor: Actor, criteria: Criteria, page: int, cap: i
     mine_total = total = 0
     mine_capped = capped = False
     for queue, (count, full) in counts:
+        if not count:
+            continue  # found in the index, but none of it for this actor (or this filter)
         key = (queue.task_spec, queue.task_title)
         known, more = per_step.get(key, (0, False))
         per_step[key] = (known + count, more or full)

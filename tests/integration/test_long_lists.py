@@ -111,7 +111,7 @@ def test_steps_offered_with_each_title(browser_factory: NewBrowser, session: Ses
     renamed by a later version of the process is offered under each of its titles."""
     first = walk_until(browser_factory, STEP, organisation="ministere")
     second = walk_until(browser_factory, STEP, organisation="cpne")
-    walk_until(browser_factory, "designer_rapporteur", organisation="cpne")
+    designated = walk_until(browser_factory, "designer_rapporteur", organisation="cpne")
     # The title the dossier's own (earlier) version gave the task.
     session.execute(
         update(WorkItem)
@@ -126,6 +126,9 @@ def test_steps_offered_with_each_title(browser_factory: NewBrowser, session: Ses
         "Examiner la recevabilité (1)",
         "Examiner la recevabilité (version 1) (1)",
     ]
+    # Under a filter, only the steps where some task passes it (none counted at zero).
+    searched = agent.get(f"/instruction/?q={designated.reference}").get_data(as_text=True)
+    assert [label for label in options(searched) if "(" in label] == ["Désigner le rapporteur (1)"]
     every = options(agent.get("/instruction/dossiers").get_data(as_text=True))
     assert {"Désigner le rapporteur", "Examiner la recevabilité",
             "Examiner la recevabilité (version 1)"} <= set(every)  # fmt: skip
