@@ -23,28 +23,34 @@ def loose_steps(
     """The distinct (task_spec, task_title) of the work items `prefix` keeps, in order.
 
     `prefix`: equalities (or `IS NULL`) on `leading`, the columns of an index before its
-    (task_spec, task_title). The index order is spelled out in full: PostgreSQL does not take
-    `claimed_by_id IS NULL` as fixing that column, and would sort instead of walking the index.
-    `name`: the CTE's name, unique within a statement."""
+    (task_spec, task_title). From a step, the next one is the next title of the same task, else
+    the first row of the next task: each an index descent with plain comparisons (SQLite
+    walks every row of a task to compare a pair of columns with a correlated pair). The index
+    order is spelled out in full: PostgreSQL does not take `claimed_by_id IS NULL` as fixing
+    that column, and would sort instead of walking the index. `name`: the CTE's name, unique
+    within a statement."""
     order = (*leading, WorkItem.task_spec, WorkItem.task_title)
-    first = (
+
+    def first(column: Any, *conditions: ColumnElement[bool]) -> Any:
+        found = sa.select(column).where(*prefix, *conditions).order_by(*order).limit(1)
+        return found.correlate(steps).scalar_subquery()
+
+    start = (
         sa.select(WorkItem.task_spec.label("spec"), WorkItem.task_title.label("title"))
         .where(*prefix)
         .order_by(*order)
         .limit(1)
         .subquery(f"{name}_first")
     )
-    steps = sa.select(first.c.spec, first.c.title).cte(name, recursive=True)
-    after = sa.tuple_(WorkItem.task_spec, WorkItem.task_title) > sa.tuple_(
-        steps.c.spec, steps.c.title
+    steps = sa.select(start.c.spec, start.c.title).cte(name, recursive=True)
+    same_task = first(
+        WorkItem.task_title, WorkItem.task_spec == steps.c.spec, WorkItem.task_title > steps.c.title
     )
-
-    def following(column: Any) -> Any:
-        return sa.select(column).where(*prefix, after).order_by(*order).limit(1).scalar_subquery()
-
+    after = WorkItem.task_spec > steps.c.spec  # the next task's first row
     steps = steps.union_all(
-        sa.select(following(WorkItem.task_spec), following(WorkItem.task_title)).where(
-            steps.c.spec.is_not(None)
-        )
+        sa.select(
+            sa.case((same_task.is_(None), first(WorkItem.task_spec, after)), else_=steps.c.spec),
+            sa.func.coalesce(same_task, first(WorkItem.task_title, after)),
+        ).where(steps.c.spec.is_not(None))
     )
     return sa.select(steps.c.spec, steps.c.title).where(steps.c.spec.is_not(None))
