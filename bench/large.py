@@ -75,6 +75,9 @@ class Sample:
     dossiers: int
     entries: int
     timings: dict[str, Timings] = field(default_factory=dict)
+    # The server thread's CPU time of the same requests (SQLite's work included, not
+    # PostgreSQL's): what the machine's other processes do not inflate.
+    cpu: dict[str, Timings] = field(default_factory=dict)
     notes: dict[str, list[str]] = field(default_factory=dict)
 
     def note(self, key: str, text: str) -> None:
@@ -166,15 +169,15 @@ def _measure(env: dossiers.Env, site: Site, label: str, walked: int, options: Op
     progress(f"{label}: measuring at {present:,} dossiers, {entries:,} register entries")
 
     done = measures.complete_tasks(env, site, options.completions, options.warmup)
-    sample.timings["complete"] = done.server
+    sample.timings["complete"], sample.cpu["complete"] = done.server, done.cpu
     sample.note("complete", f"GET of the task page before it: {done.opened.short()}")
 
     browser = site.browser(REVIEWER)
-    sample.timings["bannette"] = _timed(site, browser, "/instruction/", options.requests)
+    _figure(sample, "bannette", site, browser, "/instruction/", options.requests)
     for path in ("/instruction/?etape=examiner_recevabilite", "/instruction/?page=2"):
         sample.note("bannette", f"{path}: {_timed(site, browser, path, options.requests).short()}")
 
-    sample.timings["dossiers"] = _timed(site, browser, DOSSIERS_PATH, options.requests)
+    _figure(sample, "dossiers", site, browser, DOSSIERS_PATH, options.requests)
     organisation = env.organisations["cpne"]
     for path in (
         "/instruction/dossiers",
@@ -185,7 +188,7 @@ def _measure(env: dossiers.Env, site: Site, label: str, walked: int, options: Op
         sample.note("dossiers", f"{path}: {_timed(site, browser, path, options.requests).short()}")
 
     page = f"/instruction/dossiers/{walked}"
-    sample.timings["dossier"] = _timed(site, browser, page, options.requests)
+    _figure(sample, "dossier", site, browser, page, options.requests)
     copies = _copies(env)
     visited = _timed_many(site, browser, [f"/instruction/dossiers/{i}" for i in copies])
     sample.note(
@@ -196,10 +199,18 @@ def _measure(env: dossiers.Env, site: Site, label: str, walked: int, options: Op
     public = site.new_browser()
     found, heading = register_search.time_page(site, public, COMMON_WORD)
     sample.timings["registre"] = found
+    sample.cpu["registre"] = Timings(tuple(site.timer.cpu[-register_search.REQUESTS :]))
     sample.note("registre", f"« {heading} »")
     rare, heading = register_search.time_page(site, public, f"/registre?q={register_search.RARE}")
     sample.note("registre", f"rare word (?q={register_search.RARE}, « {heading} »): {rare.short()}")
     return sample
+
+
+def _figure(sample: Sample, key: str, site: Site, browser: Browser, path: str, count: int) -> None:
+    """`count` timed GETs of `path`: the figure `key`'s server times and CPU times."""
+    mark = site.timer.mark()
+    sample.timings[key] = _timed(site, browser, path, count)
+    sample.cpu[key] = Timings(tuple(site.timer.cpu[mark + WARMUP :]))
 
 
 def _timed(site: Site, browser: Browser, path: str, count: int) -> Timings:
@@ -253,9 +264,13 @@ def _compare(report: Report, small: Sample, large: Sample) -> None:
         if target_ms is not None:
             target += f" and ≤ {target_ms:.0f} ms"
             met = met and after.median_ms <= target_ms
+        cpu_before, cpu_after = small.cpu[key].median_ms, large.cpu[key].median_ms
         notes = [
             f"at {small.dossiers:,} dossiers / {small.entries:,} entries: {before.spread()}",
             f"at {large.dossiers:,} dossiers / {large.entries:,} entries: {after.spread()}",
+            f"server thread CPU median {cpu_before:.1f} → {cpu_after:.1f} ms "
+            f"({cpu_after / cpu_before:.2f}×), fastest {before.min_ms:.1f} → {after.min_ms:.1f} ms "
+            "(what the machine's other processes leave out; SQLite's work is in that thread)",
         ]
         for sample in (small, large):
             notes += [f"  {sample.dossiers:,}: {n}" for n in sample.notes.get(key, [])]
