@@ -16,7 +16,7 @@ ESBUILD_FLAGS := --bundle --minify --format=iife --target=es2020 --log-level=war
 	--loader:.woff=file --loader:.woff2=file --loader:.ttf=file --loader:.eot=file --loader:.svg=file \
 	--asset-names=fonts/[name]-[hash]
 
-.PHONY: run test bench lint lock lock-upgrade lock-check assets clean
+.PHONY: run test bench bench-large lint lock lock-upgrade lock-check assets clean
 
 run: $(STAMP) assets
 	$(BIN)/inventaire run
@@ -28,7 +28,12 @@ test: $(STAMP) assets
 BENCH_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/bench
 
 bench: $(STAMP) assets
-	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench $(if $(LARGE),--large)
+
+# (L) a million dossiers (bench/large.py): the pages at 10,000 then 1,000,000 dossiers and their
+# ratio; builds several GB and takes long (bench/README.md). Also `make bench LARGE=1`.
+bench-large: $(STAMP) assets
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench --large
 
 lint: lock-check
 	$(BIN)/ruff check .

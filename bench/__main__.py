@@ -43,6 +43,7 @@ from bench import (
     database,
     documents,
     dossiers,
+    large,
     load,
     measures,
     opendata,
@@ -86,9 +87,11 @@ class Options:
     timers: int = 1000
 
 
-def parse(argv: list[str]) -> Options:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
-    parser.add_argument("--instances", type=int, default=100_000, help="bulk size (100000)")
+def parse_args(argv: list[str], prog: str = "python -m bench") -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--instances", type=int, default=None, help="bulk size (100000; --large: 1000000)"
+    )
     parser.add_argument("--completions", type=int, default=200, help="timed completions (200)")
     parser.add_argument("--warmup", type=int, default=20, help="untimed completions first (20)")
     parser.add_argument("--walks", type=int, default=3, help="timed walks of (b) (3)")
@@ -100,9 +103,21 @@ def parse(argv: list[str]) -> Options:
     )
     parser.add_argument("--postgres-only", action="store_true", help="skip SQLite")
     parser.add_argument("--timers", type=int, default=1000, help="due timers fired (1000)")
+    parser.add_argument(
+        "--large",
+        action="store_true",
+        help="only (L): the pages at 10,000 then 1,000,000 dossiers (bench/large.py)",
+    )
+    large.add_arguments(parser)
     args = parser.parse_args(argv)
+    args.instances_given = args.instances is not None
+    return args
+
+
+def parse(argv: list[str]) -> Options:
+    args = parse_args(argv)
     return Options(
-        args.instances,
+        args.instances if args.instances_given else 100_000,
         args.completions,
         args.warmup,
         args.walks,
@@ -355,7 +370,14 @@ def header() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    options = parse(sys.argv[1:] if argv is None else argv)
+    arguments = sys.argv[1:] if argv is None else argv
+    args = parse_args(arguments)
+    if args.large:
+        return large.run(
+            large.options_from(args, args.instances if args.instances_given else large.LARGE),
+            header,
+        )
+    options = parse(arguments)
     began = time.perf_counter()
     print(header(), flush=True)
     targets: list[tuple[str, str]] = []

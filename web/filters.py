@@ -10,7 +10,7 @@ from flask import Flask
 from markupsafe import Markup
 
 from engine.core.clock import PARIS, as_utc, french_date
-from engine.core.listing import page_links
+from engine.core.listing import Page, page_links
 from engine.core.typography import MONTHS, date_filter, number
 from engine.workflow import access
 from engine.workflow.documents import ALLOWED
@@ -45,6 +45,16 @@ def date_attr(value: datetime) -> str:
 def nombre(value: Any) -> str:
     """A count as French writes it: `35 500` (narrow no-break space), `2026`."""
     return number(value) if isinstance(value, int) else str(value)
+
+
+def total_fr(count: int, capped: bool = False) -> str:
+    """How many rows a list holds, or past what it stopped counting: `plus de 10 000`."""
+    return f"plus de {number(count)}" if capped else number(count)
+
+
+def compte(page: Page[Any]) -> str:
+    """A list's total as its caption shows it (engine.core.listing.Page, maybe capped)."""
+    return total_fr(page.total, page.capped)
 
 
 def jours(value: float) -> str:
@@ -96,6 +106,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(datetime_attr)
     app.add_template_filter(date_attr)
     app.add_template_filter(nombre)
+    app.add_template_filter(compte)
     app.add_template_filter(jours)
     app.add_template_filter(mois_fr)
     app.add_template_filter(date_filter, name="jour_fr")

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, Select, literal, select
 from sqlalchemy.orm import Session
 
 from engine.core.actor import Actor
-from engine.core.listing import Page, paginate
+from engine.core.listing import COUNT_CAP, Page, paginate
 from engine.core.models import Instance, Organisation, RoleName, WorkItem, WorkItemStatus
 from engine.workflow.access import visible_dossiers
 from engine.workflow.status import process_statuses
@@ -58,21 +58,36 @@ def all_dossiers(
     statuses = process_statuses(session)
     if criteria.statut not in statuses:
         criteria = criteria.with_status("")
-    found = paginate(session, selection(session, actor, criteria, _COLUMNS), page, PAGE_SIZE)
+    query = selection(session, actor, criteria, _COLUMNS)
+    counting = selection(session, actor, criteria, [literal(1)], counting=True)
+    found = paginate(session, query, page, PAGE_SIZE, cap=COUNT_CAP, counting=counting)
     rows = [_row(*row) for row in found.rows]
     return DossierList(
-        Page(rows, found.page, found.pages, found.total, found.size), criteria, statuses
+        Page(rows, found.page, found.pages, found.total, found.size, found.capped),
+        criteria,
+        statuses,
     )
 
 
 def selection(
-    session: Session, actor: Actor, criteria: Criteria, columns: Sequence[Any]
+    session: Session,
+    actor: Actor,
+    criteria: Criteria,
+    columns: Sequence[Any],
+    *,
+    counting: bool = False,
 ) -> Select[Any]:
     """The `columns` of the dossiers of *Tous les dossiers* under `criteria`, in its order
-    (what a page shows, a bulk action or an export takes)."""
+    (what a page shows, a bulk action or an export takes). `counting`: the rows to count,
+    unordered, joined to nothing the filter does not read."""
     conditions = [visible_dossiers(actor), *dossier_conditions(session, criteria)]
     if criteria.etape:
         conditions.append(open_step(criteria.etape))
+    if counting:
+        rows = select(*columns).select_from(Instance)
+        if criteria.uses_index:
+            rows = rows.outerjoin(search_table, search_table.c.instance_id == Instance.id)
+        return rows.where(*conditions)
     if criteria.tri == "echeance":
         order: tuple[Any, ...] = (*due_order(session), Instance.id)
     elif criteria.tri == "ancien":
@@ -103,8 +118,11 @@ _COLUMNS = (
 
 def submitter_dossiers(session: Session, actor: Actor, *, page: int = 1) -> Page[DossierRow]:
     """*Mes demandes*: the dossiers of the submitter's organisation, and those waiting for it."""
-    query = _rows_where(visible_dossiers(actor), Instance.organisation_id == actor.organisation_id)
-    found = paginate(session, query, page, SUBMITTER_PAGE_SIZE)
+    mine = (visible_dossiers(actor), Instance.organisation_id == actor.organisation_id)
+    counting = select(literal(1)).select_from(Instance).where(*mine)
+    found = paginate(
+        session, _rows_where(*mine), page, SUBMITTER_PAGE_SIZE, cap=COUNT_CAP, counting=counting
+    )
     ids = [row[0] for row in found.rows]
     waiting = set(
         session.scalars(
@@ -116,7 +134,7 @@ def submitter_dossiers(session: Session, actor: Actor, *, page: int = 1) -> Page
         )
     )
     rows = [_row(*row, awaiting_submitter=row[0] in waiting) for row in found.rows]
-    return Page(rows, found.page, found.pages, found.total, found.size)
+    return Page(rows, found.page, found.pages, found.total, found.size, found.capped)
 
 
 def _rows_where(

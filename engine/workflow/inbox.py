@@ -6,17 +6,28 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import BigInteger, String, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from engine.core.actor import Actor
-from engine.core.listing import Page, bounded_page, page_count
-from engine.core.models import Instance, Organisation, WorkItem
+from engine.core.listing import (
+    MAX_PAGE,
+    Page,
+    bounded_page,
+    capped_pages,
+    page_count,
+)
+from engine.core.models import Instance, Organisation, WorkItem, WorkItemStatus
 from engine.workflow.access import inbox_filter
 from engine.workflow.worklists.filters import Criteria, dossier_conditions, due_order, words_of
 from engine.workflow.worklists.index import is_overdue, search_table
+from engine.workflow.worklists.steps import loose_steps
 
 PAGE_SIZE = 50
+# Each queue (a role's tasks at a step, nobody's or the actor's) is counted up to this many:
+# past it the Bannette reads « plus de 1 000 » (a million dossiers leave 100,000 tasks at a
+# step, which an exact count would read at every view of the page).
+QUEUE_CAP = 1_000
 ORDERS = ("ancien", "recent", "echeance")
 DEFAULT_ORDER = "ancien"
 
@@ -44,11 +55,13 @@ class InboxRow:
 
 @dataclass(frozen=True)
 class Step:
-    """A step of the filter: the task, its title, how many of the actor's tasks wait there."""
+    """A step of the filter: the task, its title, how many of the actor's tasks wait there
+    (`capped`: more than that)."""
 
     task_spec: str
     title: str
     count: int
+    capped: bool = False
 
 
 @dataclass(frozen=True)
@@ -57,50 +70,67 @@ class Inbox:
     steps: list[Step]
 
 
+@dataclass(frozen=True)
+class _Queue:
+    """The actor's open work items of one role, taken by one of them or by nobody (None), at
+    one step: the unit the Bannette counts, each read in one range of ix_work_item_counts."""
+
+    role: str
+    claimed_by_id: int | None
+    task_spec: str
+    task_title: str
+
+
 def inbox(
     session: Session, actor: Actor, criteria: Criteria | None = None, *, page: int = 1
 ) -> Inbox:
     """One page of the actor's bannette (`access.inbox_filter`), filtered by step and by the
     dossiers' filter (worklists.filters), oldest, most recent or nearest due date first; and the
-    steps with their counts (under the dossiers' filter)."""
-    criteria = criteria or Criteria(tri=DEFAULT_ORDER)
+    steps with their counts (under the dossiers' filter), each queue counted up to QUEUE_CAP."""
+    return _inbox(session, actor, criteria or Criteria(tri=DEFAULT_ORDER), page, QUEUE_CAP)
+
+
+def _inbox(session: Session, actor: Actor, criteria: Criteria, page: int, cap: int | None) -> Inbox:
     step = criteria.etape
     # Whose tasks: the one rule of access.inbox_filter. SQLite: a text search's hits (a few
     # dossiers) drive the reads when the role is compared as an expression, not as the column
     # whose index walks the whole role's queue (PostgreSQL gets there by its own plan).
     sqlite = session.get_bind().dialect.name == "sqlite"
     by_dossier = sqlite and bool(words_of(criteria.q))
-    whose = inbox_filter(actor, role=WorkItem.role.concat("") if by_dossier else WorkItem.role)
+    role = WorkItem.role.concat("") if by_dossier else WorkItem.role
+    whose = inbox_filter(actor, role=role)
     # The dossiers' filter, when there is one: a join to their rows (else the work items alone).
     narrowed = (
         dossier_conditions(session, criteria, WorkItem.instance_id) if criteria.active else []
     )
-    # One pass over the covering index ix_work_item_counts: per step, mine and unclaimed.
-    counting = select(
-        WorkItem.task_spec,
-        WorkItem.task_title,
-        WorkItem.claimed_by_id.is_not(None),
-        func.count(),
+    acting = sorted(actor.acting_ids)  # theirs, and the absent agents' they stand in for
+    queues = _queues(session, actor, acting)
+    counts = _counts(
+        session,
+        queues,
+        [whose, *narrowed],
+        role,
+        cap,
+        joined=bool(narrowed),
+        searched=criteria.uses_index,
     )
-    if narrowed:
-        counting = counting.join(Instance, Instance.id == WorkItem.instance_id).outerjoin(
-            search_table, search_table.c.instance_id == WorkItem.instance_id
-        )
-    counted = session.execute(
-        counting.where(whose, *narrowed)
-        # In the index's order: a streaming aggregate, no hashing of 35,000 rows.
-        .group_by(WorkItem.claimed_by_id, WorkItem.task_spec, WorkItem.task_title)
-        .order_by(WorkItem.claimed_by_id, WorkItem.task_spec, WorkItem.task_title)
-    ).all()
-    per_step: dict[tuple[str, str], int] = {}
+    per_step: dict[tuple[str, str], tuple[int, bool]] = {}
     mine_total = total = 0
-    for spec, title, mine, count in counted:
-        per_step[(spec, title)] = per_step.get((spec, title), 0) + count
-        if not step or spec == step:
+    mine_capped = capped = False
+    for queue, (count, full) in counts:
+        if not count:
+            continue  # found in the index, but none of it for this actor (or this filter)
+        key = (queue.task_spec, queue.task_title)
+        known, more = per_step.get(key, (0, False))
+        per_step[key] = (known + count, more or full)
+        if not step or queue.task_spec == step:
             total += count
-            mine_total += count if mine else 0
+            capped = capped or full
+            if queue.claimed_by_id is not None:
+                mine_total += count
+                mine_capped = mine_capped or full
     steps = sorted(
-        (Step(spec, title, count) for (spec, title), count in per_step.items()),
+        (Step(spec, title, count, more) for (spec, title), (count, more) in per_step.items()),
         key=lambda row: row.title,
     )
     # The page: my claimed tasks first, then the queue; each read in the order of
@@ -115,8 +145,6 @@ def inbox(
         ordering = (WorkItem.created_at.desc(), WorkItem.id)
     else:
         ordering = (WorkItem.created_at.asc(), WorkItem.id)
-
-    acting = sorted(actor.acting_ids)  # theirs, and the absent agents' they stand in for
 
     def read(claimed: bool, offset: int, limit: int) -> list[Any]:
         if limit <= 0:
@@ -160,8 +188,99 @@ def inbox(
             for row in session.execute(query)
         ]
 
-    number = bounded_page(page, total, PAGE_SIZE)
+    if not capped:
+        number = bounded_page(page, total, PAGE_SIZE)
+    else:
+        number = max(1, min(page or 1, MAX_PAGE))
     offset = (number - 1) * PAGE_SIZE
-    rows = read(True, offset, min(PAGE_SIZE, mine_total - offset))
-    rows += read(False, max(0, offset - mine_total), PAGE_SIZE - len(rows))
-    return Inbox(Page(rows, number, page_count(total, PAGE_SIZE), total, PAGE_SIZE), steps)
+    if mine_capped and offset + PAGE_SIZE >= mine_total:
+        # Far down a list of more tasks taken than were counted: where mine end decides which
+        # rows the page shows (the exact counts, once).
+        return _inbox(session, actor, criteria, page, None)
+    wanted = PAGE_SIZE + 1 if capped else PAGE_SIZE  # one more: whether a next page exists
+    rows = read(True, offset, min(wanted, mine_total - offset))
+    rows += read(False, max(0, offset - mine_total), wanted - len(rows))
+    if not capped:
+        pages = page_count(total, PAGE_SIZE)
+    elif not rows and number > 1:
+        return _inbox(session, actor, criteria, page, None)  # past the end: the last page
+    else:
+        pages = capped_pages(total, PAGE_SIZE, number, len(rows) > PAGE_SIZE)
+    page_rows = Page(rows[:PAGE_SIZE], number, pages, total, PAGE_SIZE, capped=capped)
+    return Inbox(page_rows, steps)
+
+
+def _queues(session: Session, actor: Actor, acting: list[int]) -> list[_Queue]:
+    """The queues where the actor's open work items wait: per role of theirs, nobody's and
+    each of `acting`'s (a loose scan of ix_work_item_counts, one index descent per step)."""
+    if actor.id is None or not actor.roles:
+        return []
+    parts = []
+    index_order = (WorkItem.status, WorkItem.role, WorkItem.claimed_by_id)
+    for number, (role, claimed) in enumerate(
+        (role, claimed) for role in sorted(actor.roles) for claimed in (None, *acting)
+    ):
+        who = (
+            WorkItem.claimed_by_id.is_(None)
+            if claimed is None
+            else (WorkItem.claimed_by_id == claimed)
+        )
+        prefix = [WorkItem.status == WorkItemStatus.OPEN, WorkItem.role == role, who]
+        found = loose_steps(f"queue_{number}", prefix, index_order).subquery(f"q{number}")
+        parts.append(
+            select(
+                literal(role, String).label("role"),
+                literal(claimed, BigInteger).label("claimed"),
+                found.c.spec,
+                found.c.title,
+            )
+        )
+    return [_Queue(*row) for row in session.execute(union_all(*parts))]
+
+
+def _counts(
+    session: Session,
+    queues: list[_Queue],
+    conditions: list[Any],
+    role: Any,
+    cap: int | None,
+    *,
+    joined: bool,
+    searched: bool,
+) -> list[tuple[_Queue, tuple[int, bool]]]:
+    """Each queue's work items under `conditions`, counted up to `cap` (one statement: a
+    count of at most cap + 1 index entries per queue). `joined`: the conditions read the
+    dossiers' rows; `searched`: their search index's too."""
+    if not queues:
+        return []
+    parts = []
+    for number, queue in enumerate(queues):
+        who = (
+            WorkItem.claimed_by_id.is_(None)
+            if queue.claimed_by_id is None
+            else (WorkItem.claimed_by_id == queue.claimed_by_id)
+        )
+        rows = select(literal(1).label("one")).select_from(WorkItem)
+        if joined:
+            rows = rows.join(Instance, Instance.id == WorkItem.instance_id)
+        if searched:
+            rows = rows.outerjoin(search_table, search_table.c.instance_id == WorkItem.instance_id)
+        rows = rows.where(
+            *conditions,
+            role == queue.role,
+            who,
+            WorkItem.task_spec == queue.task_spec,
+            WorkItem.task_title == queue.task_title,
+        )
+        if cap is not None:
+            rows = rows.limit(cap + 1)
+        inner = rows.subquery(f"c{number}")
+        parts.append(
+            select(literal(number).label("queue"), func.count().label("n")).select_from(inner)
+        )
+    found: dict[int, int] = {queue: n for queue, n in session.execute(union_all(*parts))}
+    return [(queue, _capped(found.get(number, 0), cap)) for number, queue in enumerate(queues)]
+
+
+def _capped(count: int, cap: int | None) -> tuple[int, bool]:
+    return (cap, True) if cap is not None and count > cap else (count, False)

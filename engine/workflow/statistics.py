@@ -3,7 +3,7 @@ step and per month), and for everyone (requests filed, decisions by outcome and 
 from filing to decision, per year).
 
 What is stored and read:
-- a dossier's status is `instance.status_label` (ix_instance_status_label: an index-only count);
+- a dossier's status is `instance.status_label` (ix_instance_status_updated: an index-only count);
 - a step is a work item: `work_item.created_at` when the task opened, `completed_at` when it was
   done (ix_work_item_completed, added for these figures), `task_spec` and `task_title`;
 - a request's filing is `instance.date_depot` (set at the dépôt; a retrait has none);

@@ -22,7 +22,7 @@ from web.auth import allowed, current_actor
 from web.database import db
 from web.errors import error_page
 from web.experts.page import InvitationDraft, avis_of
-from web.filters import nombre
+from web.filters import total_fr
 from web.instruction import bp
 from web.instruction.worklists import DOSSIERS_ORDER, worklist_context
 from web.messagerie.page import Draft, messagerie_of
@@ -41,7 +41,10 @@ def inbox_page() -> str:
     actor = current_actor()
     criteria = Criteria.from_args(request.args, default_sort=DEFAULT_ORDER)
     found = inbox(db(), actor, criteria, page=_page_number())
-    steps = [Choice(row.task_spec, f"{row.title} ({nombre(row.count)})") for row in found.steps]
+    steps = [
+        Choice(row.task_spec, f"{row.title} ({total_fr(row.count, row.capped)})")
+        for row in found.steps
+    ]
     return render_template(
         "instruction/bannette.html",
         page=found.page,

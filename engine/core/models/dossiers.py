@@ -30,7 +30,10 @@ class Instance(Base):
     __tablename__ = "instance"
     __table_args__ = (
         Index("ix_instance_org_updated", "organisation_id", "updated_at"),
-        Index("ix_instance_status_label", "status_label"),
+        # *Tous les dossiers*, most recently changed first: read in order, with or without a
+        # status filter (migration 0028); the statistics count the statuses from the second.
+        Index("ix_instance_updated", "updated_at", "id"),
+        Index("ix_instance_status_updated", "status_label", "updated_at", "id"),
         # The statistics (engine.workflow.statistics), read from these indexes alone: requests
         # filed per year; decisions (completed dossiers) per year, outcome and delay.
         Index("ix_instance_depot", "date_depot"),
@@ -102,6 +105,8 @@ class WorkItem(Base):
         Index("ix_work_item_assignee", "status", "assignee_id"),
         Index("ix_work_item_claimed", "status", "claimed_by_id"),
         Index("ix_work_item_instance", "instance_id", "status"),
+        # The steps where tasks wait, one index descent each (worklists/steps.py).
+        Index("ix_work_item_steps", "status", "task_spec", "task_title"),
         # The dossiers ready for a séance, in their order of arrival (seances.inscription).
         Index("ix_work_item_form", "status", "form", "created_at", "id"),
         # The statistics' delays per step: the completed steps of a period, without the table.

@@ -19,6 +19,7 @@ from engine.core.models import (
 )
 from engine.workflow.status import process_statuses
 from engine.workflow.worklists.filters import CATEGORIES, SORTS
+from engine.workflow.worklists.steps import loose_steps
 
 
 class Choice(NamedTuple):
@@ -41,10 +42,9 @@ def filter_choices(session: Session, *, steps: list[Choice] | None = None) -> Ch
     """The lists of the filter form; `steps` when the list counts its own (the *Bannette*),
     else the steps where some dossier waits."""
     if steps is None:
+        # A loose scan of ix_work_item_steps: one index descent per step, not every open task.
         found = session.execute(
-            select(WorkItem.task_spec, WorkItem.task_title)
-            .where(WorkItem.status == WorkItemStatus.OPEN)
-            .distinct()
+            loose_steps("open_steps", [WorkItem.status == WorkItemStatus.OPEN], [WorkItem.status])
         )
         steps = sorted((Choice(spec, title) for spec, title in found), key=lambda c: c.label)
     # Names and ids only (no User objects: this list is on every page of the lists).
