@@ -423,7 +423,7 @@ def main(argv: list[str] | None = None) -> int:
         print(text)
     missed = [line for report in reports for line in report.missed()]
     print(
-        f"Bench done in {time.perf_counter() - began:.0f} s: "
+        f"Bench done in {time.perf_counter() - began:.0f} s, load average {_load()} at end: "
         f"{len(missed)} target(s) MISSED"
         + (" — " + "; ".join(f"{r.title.split(':')[0]} {line.label}" for r in reports
                              for line in r.missed()) if missed else "")
