@@ -104,3 +104,15 @@ class Site:
         engine = self.app.extensions.get("db_engine")
         if engine is not None:
             engine.dispose()
+
+
+def timed_gets(site: Site, browser: Browser, path: str, count: int, warmup: int) -> list[float]:
+    """The server times of `count` GETs of `path`, after `warmup` untimed ones."""
+    durations: list[float] = []
+    for attempt in range(count + warmup):
+        response = browser.get(path)
+        if response.status_code != 200:
+            raise RuntimeError(f"GET {path}: HTTP {response.status_code}")
+        if attempt >= warmup:
+            durations.append(site.timer.last)
+    return durations

@@ -35,7 +35,7 @@ from urllib.parse import quote
 from sqlalchemy import Engine, func, select, text
 
 from bench import bulk, database, dossiers, measures, register_search
-from bench.client import Site
+from bench.client import Site, timed_gets
 from bench.report import Report, Timings, progress
 from engine.core.models import Instance, RegisterEntry, WorkItem, WorkItemStatus
 from tests.support import Browser
@@ -214,14 +214,7 @@ def _figure(sample: Sample, key: str, site: Site, browser: Browser, path: str, c
 
 
 def _timed(site: Site, browser: Browser, path: str, count: int) -> Timings:
-    durations = []
-    for attempt in range(count + WARMUP):
-        response = browser.get(path)
-        if response.status_code != 200:
-            raise RuntimeError(f"GET {path}: HTTP {response.status_code}")
-        if attempt >= WARMUP:
-            durations.append(site.timer.last)
-    return Timings(tuple(durations))
+    return Timings(tuple(timed_gets(site, browser, path, count, WARMUP)))
 
 
 def _timed_many(site: Site, browser: Browser, paths: list[str]) -> Timings:

@@ -31,7 +31,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bench import bulk, database, dossiers
-from bench.client import Site
+from bench.client import Site, timed_gets
 from bench.report import Report, Timings, progress
 from engine.core.actor import Actor
 from engine.core.models import Instance, User, WorkItem
@@ -81,14 +81,7 @@ def _search(env: dossiers.Env, site: Site, report: Report, label: str) -> None:
     browser = site.browser(REVIEWER)
 
     def timed(path: str) -> Timings:
-        times = []
-        for attempt in range(REQUESTS + WARMUP):
-            response = browser.get(path)
-            if response.status_code != 200:
-                raise RuntimeError(f"GET {path}: HTTP {response.status_code}")
-            if attempt >= WARMUP:
-                times.append(site.timer.last)
-        return Timings(tuple(times))
+        return Timings(tuple(timed_gets(site, browser, path, REQUESTS, WARMUP)))
 
     progress(f"{label}: (w) Bannette filtered and searched")
     rare = timed(f"/instruction/?etape={STEP}&q={number}")
